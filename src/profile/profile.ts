@@ -1,0 +1,106 @@
+/**
+ * The profile as the daemon uses it: validated, defaults applied, every path absolute.
+ * `loadProfile` (load.ts) is the only way to get one; the YAML shape it comes from is
+ * specified by schema.ts and documented in config/profile.example.yaml.
+ */
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** The Async Server profile's own fields, named as in CDX. */
+export interface AsyncServerProfile {
+  readonly name: string;
+  readonly description?: string;
+  /** Whole minutes, 1..1440; used unless `schedule.download` overrides it. */
+  readonly downloadIntervalMinutes: number;
+  /** Whole minutes, 1..1440; used unless `schedule.upload` overrides it. */
+  readonly uploadIntervalMinutes: number;
+}
+
+/** Croner patterns (seconds allowed) that override the intervals, already checked to parse. */
+export interface ScheduleOverrides {
+  readonly download?: string;
+  readonly upload?: string;
+  /** IANA zone the patterns are read in; the machine's zone when absent. */
+  readonly timezone?: string;
+}
+
+export interface ChannelSettings {
+  /** `^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`: safe to put in file names. */
+  readonly id: string;
+  /** Absolute path of the SQLite channel database. */
+  readonly database: string;
+}
+
+export interface LocalWorkingFolderSettings {
+  readonly adapter: 'local';
+  /** Absolute path of the local or network-mounted folder. */
+  readonly path: string;
+}
+
+export interface WebDavWorkingFolderSettings {
+  readonly adapter: 'webdav';
+  readonly url: string;
+  readonly username?: string;
+  /** A secret: from `password` or read from `passwordFile`; never log it (see SECRET_FIELDS). */
+  readonly password?: string;
+  readonly timeoutSeconds: number;
+}
+
+export type WorkingFolderSettings = LocalWorkingFolderSettings | WebDavWorkingFolderSettings;
+
+export interface HealthEndpointSettings {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface DaemonSettings {
+  readonly shutdownGraceSeconds: number;
+  /** Upper bound of the random offset applied to each store's first cycle. */
+  readonly startJitterSeconds: number;
+  /** Serves /healthz and /metrics when present. */
+  readonly health?: HealthEndpointSettings;
+}
+
+export interface DownloadSettings {
+  readonly tryLimit: number;
+  /** Delay before the first retry; doubles per try. */
+  readonly retryBackoffSeconds: number;
+  /** A sequence gap older than this is reported. */
+  readonly gapReportMinutes: number;
+  /** Whether a full package may create a table the channel database lacks. */
+  readonly allowCreateTables: boolean;
+  /** Absolute path of HQ's Ed25519 public key (PEM); when set, unsigned packages are refused. */
+  readonly publicKey?: string;
+}
+
+export interface UploadTable {
+  /** A plain SQL identifier. */
+  readonly name: string;
+  /** An integer column that only grows (`rowid` allowed): the watermark is kept on it. */
+  readonly counterColumn: string;
+  /** Optional SQL boolean expression limiting which rows are uploaded. */
+  readonly filter?: string;
+}
+
+export interface UploadSettings {
+  readonly maxRowsPerPackage: number;
+  readonly tables: readonly UploadTable[];
+}
+
+export interface Profile {
+  /** Absolute path of the file this profile was loaded from. */
+  readonly sourcePath: string;
+  readonly profile: AsyncServerProfile;
+  readonly schedule: ScheduleOverrides;
+  readonly channel: ChannelSettings;
+  readonly workingFolder: WorkingFolderSettings;
+  /** Absolute path of the folder holding the daemon's own state. */
+  readonly stateDirectory: string;
+  readonly log: { readonly level: LogLevel };
+  readonly daemon: DaemonSettings;
+  readonly download: DownloadSettings;
+  readonly upload: UploadSettings;
+}
+
+/** Field paths that hold secrets: redact them in logs (pino `redact`) and in diffs. */
+export const SECRET_FIELDS: readonly string[] = ['workingFolder.password'];

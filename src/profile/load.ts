@@ -1,0 +1,68 @@
+/**
+ * Reads a profile file into the Profile the daemon uses, or throws a ProfileError whose lines
+ * say file:line:col, the field, what was expected and what was found. It checks the file
+ * only; whether the folders and database it names are usable is the daemon's preflight.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Value } from '@sinclair/typebox/value';
+import { errorCode, errorMessage } from '../errors.js';
+import type { Profile } from './profile.js';
+import { ProfileError } from './profile-error.js';
+import { resolveProfile, type DefaultedDocument } from './resolve.js';
+import { ProfileSchema, expectationOf } from './schema.js';
+import { schemaProblems } from './schema-problems.js';
+import { semanticProblems } from './semantic-problems.js';
+import { ProfileSource, type FieldProblem } from './yaml-source.js';
+
+/** `file` appears in error lines as given; the Profile's `sourcePath` is absolute. */
+export async function loadProfile(file: string): Promise<Profile> {
+  const sourcePath = path.resolve(file);
+  const source = ProfileSource.parse(file, await readProfileText(file, sourcePath));
+  if (source.value === null || source.value === undefined) {
+    throw ProfileError.fromIssues('E_PROFILE_INVALID', file, [
+      { file, line: 1, column: 1, field: '', expected: expectationOf(ProfileSchema), found: 'an empty file' },
+    ]);
+  }
+  const defaulted: unknown = Value.Default(ProfileSchema, Value.Clone(source.value));
+  throwIfAny(source, schemaProblems(defaulted));
+  // The schema accepted it and filled every default, so it has the DefaultedDocument shape.
+  const document = defaulted as DefaultedDocument;
+  throwIfAny(source, semanticProblems(document));
+  return resolveProfile(document, sourcePath, await readPassword(source, document, sourcePath));
+}
+
+async function readProfileText(file: string, sourcePath: string): Promise<string> {
+  try {
+    return await readFile(sourcePath, 'utf8');
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new ProfileError('E_PROFILE_NOT_FOUND', `${file}: no such profile file; pass the path of an existing profile (--profile PATH or ASYNC_CLIENT_PROFILE)`, [], file, { cause: error });
+    }
+    if (code === 'EISDIR') {
+      throw new ProfileError('E_PROFILE_NOT_A_FILE', `${file}: is a folder, not a profile file; pass the path of the YAML file itself`, [], file, { cause: error });
+    }
+    throw new ProfileError('E_PROFILE_UNREADABLE', `${file}: cannot read the profile file (${errorMessage(error)}); let the daemon's user read it`, [], file, { cause: error });
+  }
+}
+
+async function readPassword(source: ProfileSource, document: DefaultedDocument, sourcePath: string): Promise<string | undefined> {
+  const settings = document.workingFolder;
+  if (settings.adapter !== 'webdav' || settings.passwordFile === undefined) return undefined;
+  const problem = (found: string): FieldProblem => ({ path: ['workingFolder', 'passwordFile'], target: 'value', expected: 'a readable file holding the WebDAV password', found });
+  let password: string;
+  try {
+    password = (await readFile(path.resolve(path.dirname(sourcePath), settings.passwordFile), 'utf8')).replace(/\r?\n$/, '');
+  } catch (error) {
+    throw ProfileError.fromIssues('E_PROFILE_INVALID', source.file, [source.issue(problem(`${JSON.stringify(settings.passwordFile)} (${errorCode(error)})`))]);
+  }
+  if (password === '') throw ProfileError.fromIssues('E_PROFILE_INVALID', source.file, [source.issue(problem(`${JSON.stringify(settings.passwordFile)}, which is empty`))]);
+  return password;
+}
+
+function throwIfAny(source: ProfileSource, problems: readonly FieldProblem[]): void {
+  if (problems.length === 0) return;
+  const issues = problems.map((problem) => source.issue(problem)).sort((a, b) => a.line - b.line || a.column - b.column);
+  throw ProfileError.fromIssues('E_PROFILE_INVALID', source.file, issues);
+}

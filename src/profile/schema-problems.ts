@@ -1,0 +1,97 @@
+/**
+ * Turns TypeBox's validation errors into problems an operator can act on: one per field,
+ * in the schema's own words, with unknown keys and missing fields told apart.
+ */
+import type { TSchema } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
+import { ValuePointer } from '@sinclair/typebox/value';
+import { ProfileSchema, expectationOf } from './schema.js';
+import { formatFieldPath, type FieldPath, type FieldProblem } from './yaml-source.js';
+
+const compiledProfileSchema = TypeCompiler.Compile(ProfileSchema);
+
+/** How a value is named after "found". */
+export function describeFound(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'an empty value';
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a map';
+  return String(value);
+}
+
+export function schemaProblems(value: unknown): FieldProblem[] {
+  if (compiledProfileSchema.Check(value)) return [];
+  return onePerField(problemsOf(compiledProfileSchema.Errors(value), value));
+}
+
+function problemsOf(errors: Iterable<ValueError>, root: unknown): FieldProblem[] {
+  return [...errors].flatMap((error) => problemOf(error, root));
+}
+
+function problemOf(error: ValueError, root: unknown): FieldProblem[] {
+  const path = fieldPath(error.path, root);
+  switch (error.type) {
+    case ValueErrorType.ObjectRequiredProperty:
+      return [{ path, target: 'value', expected: expectationOf(error.schema), found: 'nothing (the field is missing)' }];
+    case ValueErrorType.ObjectAdditionalProperties: {
+      const known = Object.keys(error.schema['properties'] ?? {}).join(', ');
+      return [{ path, target: 'key', expected: `one of the fields ${known}`, found: `an unknown field "${String(path[path.length - 1])}"` }];
+    }
+    case ValueErrorType.Union:
+      return unionProblems(error, path, root);
+    default:
+      return [{ path, target: 'value', expected: expectationOf(error.schema), found: describeFound(error.value) }];
+  }
+}
+
+/**
+ * A union of maps told apart by one literal field (`workingFolder.adapter`): report the
+ * problems of the variant that field names, rather than "matches none of them".
+ */
+function unionProblems(error: ValueError, path: FieldPath, root: unknown): FieldProblem[] {
+  const variants: readonly TSchema[] = error.schema['anyOf'];
+  const discriminator = discriminatorOf(variants);
+  const value = error.value;
+  if (discriminator === undefined || typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return [{ path, target: 'value', expected: expectationOf(error.schema), found: describeFound(value) }];
+  }
+  const chosen: unknown = (value as Record<string, unknown>)[discriminator];
+  const index = variants.findIndex((variant) => variant['properties'][discriminator]['const'] === chosen);
+  const variantErrors = error.errors[index];
+  if (variantErrors === undefined) {
+    const expected = expectationOf(variants[0]?.['properties'][discriminator]);
+    const found = chosen === undefined ? 'nothing (the field is missing)' : describeFound(chosen);
+    return [{ path: [...path, discriminator], target: 'value', expected, found }];
+  }
+  return problemsOf(variantErrors, root);
+}
+
+function discriminatorOf(variants: readonly TSchema[]): string | undefined {
+  const first: Record<string, TSchema> = variants[0]?.['properties'] ?? {};
+  return Object.keys(first).find((key) => variants.every((variant) => variant['properties']?.[key]?.['const'] !== undefined));
+}
+
+/** TypeBox's JSON pointer as keys and list indexes, walking `root` to tell which is which. */
+function fieldPath(pointer: string, root: unknown): FieldPath {
+  const path: (string | number)[] = [];
+  let node = root;
+  for (const segment of ValuePointer.Format(pointer)) {
+    const step = Array.isArray(node) ? Number(segment) : segment;
+    path.push(step);
+    node = typeof node === 'object' && node !== null ? (node as Record<string | number, unknown>)[step] : undefined;
+  }
+  return path;
+}
+
+/** Keeps the first problem of each field: a missing field is not also "not text". */
+function onePerField(problems: readonly FieldProblem[]): FieldProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((problem) => {
+    const key = formatFieldPath(problem.path);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,64 @@
+/**
+ * Checks a JSON Schema cannot express, run on a profile the schema accepted: patterns that
+ * croner cannot read, time zones that do not exist, settings that contradict each other.
+ */
+import { Cron } from 'croner';
+import type { DefaultedDocument } from './resolve.js';
+import { CRON_EXPECTATION, TIMEZONE_EXPECTATION } from './schema.js';
+import { describeFound } from './schema-problems.js';
+import type { FieldProblem } from './yaml-source.js';
+
+export function semanticProblems(document: DefaultedDocument): FieldProblem[] {
+  return [...scheduleProblems(document), ...passwordProblems(document), ...uploadTableProblems(document)];
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Why croner refuses a pattern, or undefined when it accepts it and it fires at least once more. */
+export function cronPatternProblem(pattern: string, timezone?: string): string | undefined {
+  try {
+    const job = new Cron(pattern, { paused: true, ...(timezone === undefined ? {} : { timezone }) });
+    return job.nextRun() === null ? 'a pattern that never fires again' : undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message.replace(/^CronPattern: /, '') : String(error);
+  }
+}
+
+function scheduleProblems({ schedule }: DefaultedDocument): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const zone = schedule.timezone;
+  const zoneIsValid = zone === undefined || isTimeZone(zone);
+  if (!zoneIsValid) {
+    problems.push({ path: ['schedule', 'timezone'], target: 'value', expected: TIMEZONE_EXPECTATION, found: `${describeFound(zone)}, which is not a known time zone` });
+  }
+  for (const direction of ['download', 'upload'] as const) {
+    const pattern = schedule[direction];
+    if (pattern === undefined) continue;
+    const reason = cronPatternProblem(pattern, zoneIsValid ? zone : undefined);
+    if (reason !== undefined) {
+      problems.push({ path: ['schedule', direction], target: 'value', expected: CRON_EXPECTATION, found: `${describeFound(pattern)} (${reason})` });
+    }
+  }
+  return problems;
+}
+
+function passwordProblems({ workingFolder }: DefaultedDocument): FieldProblem[] {
+  if (workingFolder.adapter !== 'webdav' || workingFolder.password === undefined || workingFolder.passwordFile === undefined) return [];
+  return [{ path: ['workingFolder', 'passwordFile'], target: 'key', expected: 'either password or passwordFile', found: 'both' }];
+}
+
+function uploadTableProblems({ upload }: DefaultedDocument): FieldProblem[] {
+  const tables = upload.tables;
+  return tables.flatMap((table, index) =>
+    tables.findIndex((other) => other.name === table.name) < index
+      ? [{ path: ['upload', 'tables', index, 'name'], target: 'value' as const, expected: 'each table listed once', found: `${describeFound(table.name)} a second time` }]
+      : [],
+  );
+}

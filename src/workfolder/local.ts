@@ -1,0 +1,215 @@
+import { type FileHandle, mkdir, open, readdir, realpath, rename, stat, statfs, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { AsyncClientError, errorCode } from '../errors.js';
+import { localFolderError, systemErrorCode, unreachableRoot } from './local-errors.js';
+import { folderPath, isHiddenName, joinFolderPath, probePath, temporarySibling, type FolderPath } from './paths.js';
+import { relayWithFolderErrors } from './streams.js';
+import { FolderErrorCode, type FolderEntry, type FolderHealth, type WorkingFolder } from './working-folder.js';
+
+const READ_CHUNK_BYTES = 64 * 1024;
+/** Directory fsync is not supported everywhere (CIFS answers EINVAL); the rename itself still happened. */
+const DIRECTORY_SYNC_UNSUPPORTED = new Set(['EINVAL', 'ENOTSUP', 'EOPNOTSUPP']);
+
+/** A working folder on a local or network-mounted path, through node:fs. */
+export class LocalWorkingFolder implements WorkingFolder {
+  private readonly root: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
+
+  async list(dir: string): Promise<FolderEntry[]> {
+    const segments = folderPath(dir, 'dir');
+    const absolute = await this.resolve(segments, 'list');
+    let names: string[];
+    try {
+      const dirents = await readdir(absolute, { withFileTypes: true });
+      names = dirents.filter((dirent) => dirent.isFile() && !isHiddenName(dirent.name)).map((dirent) => dirent.name);
+    } catch (error) {
+      if (systemErrorCode(error) === 'ENOENT') return [];
+      throw this.error(error, 'list', segments);
+    }
+    const entries = await Promise.all(names.map((name) => this.entry([...segments, name], path.join(absolute, name))));
+    return entries.filter((entry) => entry !== undefined).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async stat(file: string): Promise<FolderEntry | undefined> {
+    const segments = folderPath(file, 'file');
+    return this.entry(segments, await this.resolve(segments, 'stat'));
+  }
+
+  async openRead(file: string): Promise<Readable> {
+    const segments = folderPath(file, 'file');
+    const absolute = await this.resolve(segments, 'read');
+    const handle = await open(absolute, 'r').catch((error: unknown) => {
+      throw this.error(error, 'read', segments);
+    });
+    const isFile = await handle.stat().then((stats) => stats.isFile(), () => false);
+    if (!isFile) {
+      await handle.close();
+      throw new AsyncClientError(FolderErrorCode.path, `Cannot read "${file}" in working folder ${this.root}: it is not a file.`, {
+        path: file,
+        root: this.root,
+      });
+    }
+    return relayWithFolderErrors(handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES }), (error) =>
+      this.error(error, 'read', segments),
+    );
+  }
+
+  async writeAtomic(file: string, content: Readable | Uint8Array): Promise<void> {
+    await this.write(folderPath(file, 'file'), content);
+  }
+
+  async move(from: string, to: string): Promise<void> {
+    const source = folderPath(from, 'file');
+    const target = folderPath(to, 'file');
+    const sourceAbsolute = await this.resolve(source, 'move');
+    const targetAbsolute = await this.resolve(target, 'move into');
+    try {
+      await rename(sourceAbsolute, targetAbsolute);
+    } catch (error) {
+      if (systemErrorCode(error) === 'ENOENT' && (await this.entry(source, sourceAbsolute)) !== undefined) {
+        throw new AsyncClientError(
+          FolderErrorCode.notFound,
+          `Cannot move "${from}" to "${to}" in working folder ${this.root}: the destination folder does not exist; create it first (ensureDir).`,
+          { from, to, root: this.root },
+        );
+      }
+      throw this.error(error, `move "${to}" from`, source);
+    }
+  }
+
+  async remove(file: string): Promise<void> {
+    const segments = folderPath(file, 'file');
+    try {
+      await unlink(await this.resolve(segments, 'remove'));
+    } catch (error) {
+      if (systemErrorCode(error) !== 'ENOENT') throw this.error(error, 'remove', segments);
+    }
+  }
+
+  async ensureDir(dir: string): Promise<void> {
+    const segments = folderPath(dir, 'dir');
+    try {
+      await mkdir(await this.resolve(segments, 'create folder'), { recursive: true });
+    } catch (error) {
+      throw this.error(error, 'create folder', segments);
+    }
+  }
+
+  async check(): Promise<FolderHealth> {
+    try {
+      const probe = probePath();
+      await this.write(probe, Buffer.from('async-client probe\n'));
+      await unlink(path.join(await this.realRoot(), ...probe)).catch((error: unknown) => {
+        throw this.error(error, 'remove the probe file', probe);
+      });
+      const space = await statfs(this.root);
+      return { ok: true, freeBytes: space.bavail * space.bsize };
+    } catch (error) {
+      return { ok: false, error: this.error(error, 'check', []) };
+    }
+  }
+
+  describe(): string {
+    return `local folder ${this.root}`;
+  }
+
+  async close(): Promise<void> {}
+
+  private async write(segments: FolderPath, content: Readable | Uint8Array): Promise<void> {
+    const absolute = await this.resolve(segments, 'write');
+    const temporary = path.join(path.dirname(absolute), ...temporarySibling(segments).slice(-1));
+    let handle: FileHandle | undefined;
+    try {
+      handle = await open(temporary, 'wx');
+      await writeContent(handle, content);
+      await handle.sync();
+      await handle.close();
+      handle = undefined;
+      await rename(temporary, absolute);
+      await syncDirectory(path.dirname(absolute));
+    } catch (error) {
+      await handle?.close().catch(() => undefined);
+      await unlink(temporary).catch(() => undefined);
+      throw this.error(error, 'write', segments);
+    }
+  }
+
+  private async entry(segments: FolderPath, absolute: string): Promise<FolderEntry | undefined> {
+    try {
+      const stats = await stat(absolute);
+      if (!stats.isFile()) return undefined;
+      return { path: joinFolderPath(segments), name: path.basename(absolute), size: stats.size, modifiedAt: stats.mtime };
+    } catch (error) {
+      if (systemErrorCode(error) === 'ENOENT') return undefined;
+      throw this.error(error, 'stat', segments);
+    }
+  }
+
+  /**
+   * The absolute path for `segments`, after checking that the real path of its deepest
+   * existing part stays inside the root: a symlink must not lead out of the folder.
+   */
+  private async resolve(segments: FolderPath, action: string): Promise<string> {
+    const root = await this.realRoot();
+    const absolute = path.join(root, ...segments);
+    const real = await this.realPathOfDeepestExisting(absolute, root, action, segments);
+    if (real !== root && !real.startsWith(root.endsWith(path.sep) ? root : root + path.sep)) {
+      throw new AsyncClientError(
+        FolderErrorCode.path,
+        `Cannot ${action} "${joinFolderPath(segments)}": it leads through a link to ${real}, outside working folder ${this.root}.`,
+        { path: joinFolderPath(segments), root: this.root, realPath: real },
+      );
+    }
+    return absolute;
+  }
+
+  private async realPathOfDeepestExisting(absolute: string, root: string, action: string, segments: FolderPath): Promise<string> {
+    for (let existing = absolute; ; existing = path.dirname(existing)) {
+      try {
+        return await realpath(existing);
+      } catch (error) {
+        const code = systemErrorCode(error);
+        if (existing === root || (code !== 'ENOENT' && code !== 'ENOTDIR')) throw this.error(error, action, segments);
+      }
+    }
+  }
+
+  private async realRoot(): Promise<string> {
+    try {
+      const root = await realpath(this.root);
+      if (!(await stat(root)).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+      return root;
+    } catch (error) {
+      throw unreachableRoot(this.root, error);
+    }
+  }
+
+  private error(error: unknown, action: string, segments: FolderPath): AsyncClientError {
+    return localFolderError(error, { action, path: joinFolderPath(segments), root: this.root });
+  }
+}
+
+async function writeContent(handle: FileHandle, content: Readable | Uint8Array): Promise<void> {
+  if (content instanceof Uint8Array) {
+    await handle.writeFile(content);
+    return;
+  }
+  for await (const chunk of content as AsyncIterable<Uint8Array | string>) {
+    await handle.write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  }
+}
+
+async function syncDirectory(directory: string): Promise<void> {
+  const handle = await open(directory, 'r');
+  try {
+    await handle.sync();
+  } catch (error) {
+    if (!DIRECTORY_SYNC_UNSUPPORTED.has(systemErrorCode(error))) throw error;
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { AsyncClientError } from '../errors.js';
+import { FolderErrorCode } from './working-folder.js';
+
+/** A checked relative path inside the working folder: its segments, never `.`/`..`/empty. */
+export type FolderPath = readonly string[];
+
+const MAX_SEGMENT_BYTES = 255;
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+/**
+ * The one gate every path passes before an adapter touches storage. Refuses what could
+ * leave the folder or mean something else on another system: absolute paths, `..` and
+ * `.` segments, backslashes, control characters (NUL among them), empty segments
+ * (`a//b`, a trailing `/`) and hidden names (`.` first), which are reserved for
+ * temporary files. `''` is the folder's root and is accepted only where `kind` is `dir`.
+ */
+export function folderPath(path: string, kind: 'file' | 'dir'): FolderPath {
+  if (path === '') {
+    if (kind === 'dir') return [];
+    throw pathError(path, 'is empty');
+  }
+  if (path.startsWith('/')) throw pathError(path, 'is absolute; use a path relative to the working folder');
+  if (path.includes('\\')) throw pathError(path, 'contains a backslash; use / between segments');
+  if (CONTROL_CHARACTER.test(path)) throw pathError(path, 'contains a control character');
+  const segments = path.split('/');
+  for (const segment of segments) {
+    if (segment === '') throw pathError(path, 'has an empty segment');
+    if (segment === '..' || segment === '.') throw pathError(path, `has a "${segment}" segment`);
+    if (segment.startsWith('.')) throw pathError(path, `has the hidden name "${segment}"; names starting with "." are reserved for temporary files`);
+    if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES) throw pathError(path, `has a segment longer than ${MAX_SEGMENT_BYTES} bytes`);
+  }
+  return segments;
+}
+
+export function joinFolderPath(path: FolderPath): string {
+  return path.join('/');
+}
+
+/** The parent folder of a file path (the root for a top-level file). */
+export function parentOf(path: FolderPath): FolderPath {
+  return path.slice(0, -1);
+}
+
+export function nameOf(path: FolderPath): string {
+  const name = path[path.length - 1];
+  if (name === undefined) throw pathError('', 'names no file');
+  return name;
+}
+
+/**
+ * A hidden name beside `path` for writing before the rename into place. It starts with
+ * `.` so that listings and package-name checks never accept it, and ends with
+ * `.tmp-<random>` so that an operator can tell what left it.
+ */
+export function temporarySibling(path: FolderPath): FolderPath {
+  return [...parentOf(path), `.${nameOf(path)}.tmp-${randomBytes(6).toString('hex')}`];
+}
+
+/** A hidden file at the root that `check()` writes and removes to prove the folder is writable. */
+export function probePath(): FolderPath {
+  return [`.async-client-probe.tmp-${randomBytes(6).toString('hex')}`];
+}
+
+export function isHiddenName(name: string): boolean {
+  return name.startsWith('.');
+}
+
+function pathError(path: string, problem: string): AsyncClientError {
+  return new AsyncClientError(FolderErrorCode.path, `Working-folder path ${JSON.stringify(path)} ${problem}.`, { path });
+}

@@ -1,0 +1,71 @@
+import type { Readable } from 'node:stream';
+import type { AsyncClientError } from '../errors.js';
+
+/**
+ * The port through which the cycles reach the folder shared with HQ. Adapters (local
+ * path, WebDAV) implement it; the cycles know nothing of files or HTTP.
+ *
+ * Paths are relative POSIX paths inside the folder (`CH01/download/0001.pkg`); the root
+ * is `''`. Every path goes through `folderPath()` (paths.ts) before it reaches the
+ * storage. Names starting with `.` are reserved for temporary files and never listed.
+ *
+ * Queries treat absence as an answer (`list` of a missing folder is `[]`, `stat` of a
+ * missing file is `undefined`, `remove` of a missing file does nothing); actions on a
+ * missing file throw `E_FOLDER_NOT_FOUND`. Every failure is an `AsyncClientError` with
+ * one of the `FolderErrorCode` codes.
+ */
+export interface WorkingFolder {
+  /** Files (not folders, not hidden names) directly inside `dir`, sorted by name. */
+  list(dir: string): Promise<FolderEntry[]>;
+  stat(path: string): Promise<FolderEntry | undefined>;
+  /** A stream of the file's bytes; stream errors are `AsyncClientError`s too. */
+  openRead(path: string): Promise<Readable>;
+  /**
+   * Writes under a hidden temporary name in the same folder, makes it durable, then
+   * renames it into place (replacing any file of that name): readers see the whole
+   * file or nothing. The parent folder must exist (`ensureDir`).
+   */
+  writeAtomic(path: string, content: Readable | Uint8Array): Promise<void>;
+  /** Renames a file, replacing `to` if it exists. The destination folder must exist. */
+  move(from: string, to: string): Promise<void>;
+  remove(path: string): Promise<void>;
+  /** Creates the folder and its parents; an existing folder is fine. */
+  ensureDir(dir: string): Promise<void>;
+  /** Preflight: reachable, writable (a probe file is written and removed), free space. */
+  check(): Promise<FolderHealth>;
+  /** Where the folder is, for logs and messages; never holds a secret. */
+  describe(): string;
+  close(): Promise<void>;
+}
+
+export interface FolderEntry {
+  /** Relative path inside the working folder. */
+  readonly path: string;
+  /** Last segment of `path`. */
+  readonly name: string;
+  readonly size: number;
+  readonly modifiedAt: Date;
+}
+
+export type FolderHealth =
+  | {
+      readonly ok: true;
+      /** Bytes a write may still use; `undefined` when the adapter cannot know. */
+      readonly freeBytes: number | undefined;
+    }
+  | { readonly ok: false; readonly error: AsyncClientError };
+
+export const FolderErrorCode = {
+  /** The folder cannot be reached at all: mount gone, server down, timeout. */
+  unreachable: 'E_FOLDER_UNREACHABLE',
+  /** The server refused our credentials (WebDAV 401). */
+  unauthorized: 'E_FOLDER_AUTH',
+  notFound: 'E_FOLDER_NOT_FOUND',
+  readOnly: 'E_FOLDER_READ_ONLY',
+  full: 'E_FOLDER_FULL',
+  /** A path that could leave the folder or that the folder cannot hold. */
+  path: 'E_FOLDER_PATH',
+  io: 'E_FOLDER_IO',
+} as const;
+
+export type FolderErrorCode = (typeof FolderErrorCode)[keyof typeof FolderErrorCode];

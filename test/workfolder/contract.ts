@@ -1,0 +1,184 @@
+import { Readable } from 'node:stream';
+import type { WorkingFolder } from '../../src/workfolder/working-folder.js';
+import { failingStream, MemoryPeak, patternedChunk, patternedStream, readAll, sha256Of } from './byte-streams.js';
+
+/** One driver under test, over a fresh empty folder that the test can also see directly. */
+export interface ContractSubject {
+  readonly folder: WorkingFolder;
+  /** Every name in a folder as the storage holds it, hidden ones too. */
+  rawNames(dir: string): Promise<string[]>;
+  /** Puts a file straight into the storage, as another writer (HQ) would. */
+  plantFile(path: string, content: string): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+const BAD_PATHS = ['../x', '/etc/passwd', 'a\\b', 'a/../../b', 'a\0b', 'a//b', 'a/', './a', '.hidden', 'a/.b.tmp-1'];
+const MB = 1024 * 1024;
+
+/** The same promises, run against every `WorkingFolder` driver. */
+export function describeWorkingFolderContract(driver: string, open: () => Promise<ContractSubject>): void {
+  describe(`WorkingFolder contract: ${driver}`, () => {
+    let subject: ContractSubject;
+    let folder: WorkingFolder;
+
+    beforeEach(async () => {
+      subject = await open();
+      folder = subject.folder;
+    });
+
+    afterEach(async () => {
+      await folder.close();
+      await subject.cleanup();
+    });
+
+    const text = async (path: string): Promise<string> => (await readAll(await folder.openRead(path))).toString();
+
+    test('list of a missing folder is empty', async () => {
+      expect(await folder.list('nowhere')).toEqual([]);
+    });
+
+    test('list gives the files directly in a folder, sorted, with size and time; no subfolders, hidden or deeper files', async () => {
+      await folder.ensureDir('a/sub');
+      await folder.writeAtomic('a/b.txt', Buffer.from('bb'));
+      await folder.writeAtomic('a/a.txt', Buffer.from('a'));
+      await folder.writeAtomic('a/sub/c.txt', Buffer.from('c'));
+      await subject.plantFile('a/.partial-from-hq', 'half');
+
+      const entries = await folder.list('a');
+
+      expect(entries.map(({ path, name, size }) => ({ path, name, size }))).toEqual([
+        { path: 'a/a.txt', name: 'a.txt', size: 1 },
+        { path: 'a/b.txt', name: 'b.txt', size: 2 },
+      ]);
+      for (const entry of entries) expect(Number.isNaN(entry.modifiedAt.getTime())).toBe(false);
+      expect((await folder.list('')).map((entry) => entry.name)).toEqual([]);
+    });
+
+    test('stat describes a file and gives undefined for a missing one', async () => {
+      await folder.writeAtomic('f.txt', Buffer.from('hello'));
+      expect(await folder.stat('f.txt')).toMatchObject({ path: 'f.txt', name: 'f.txt', size: 5 });
+      expect(await folder.stat('missing.txt')).toBeUndefined();
+      expect(await folder.stat('no/such/dir/f.txt')).toBeUndefined();
+    });
+
+    test('openRead streams the content; a missing file gives E_FOLDER_NOT_FOUND', async () => {
+      await subject.plantFile('from-hq.txt', 'package bytes');
+      expect(await text('from-hq.txt')).toBe('package bytes');
+      await expect(folder.openRead('missing.txt')).rejects.toMatchObject({ code: 'E_FOLDER_NOT_FOUND' });
+    });
+
+    test('writeAtomic writes bytes or a stream, replaces an existing file, and leaves no temporary name', async () => {
+      await folder.writeAtomic('f.txt', Buffer.from('first'));
+      await folder.writeAtomic('f.txt', Readable.from([Buffer.from('sec'), Buffer.from('ond')]));
+      expect(await text('f.txt')).toBe('second');
+      expect(await subject.rawNames('')).toEqual(['f.txt']);
+    });
+
+    test('writeAtomic into a missing folder gives E_FOLDER_NOT_FOUND and leaves nothing', async () => {
+      await expect(folder.writeAtomic('missing/f.txt', Buffer.from('x'))).rejects.toMatchObject({ code: 'E_FOLDER_NOT_FOUND' });
+      expect(await subject.rawNames('')).toEqual([]);
+    });
+
+    test('a source stream that fails half-way rejects the write, keeps the old file and leaves no temporary name', async () => {
+      await folder.writeAtomic('f.bin', Buffer.from('old'));
+      await expect(folder.writeAtomic('f.bin', failingStream(4, 64 * 1024))).rejects.toThrow();
+      expect(await text('f.bin')).toBe('old');
+      expect(await subject.rawNames('')).toEqual(['f.bin']);
+    });
+
+    test('move renames and replaces the destination; a missing source gives E_FOLDER_NOT_FOUND', async () => {
+      await folder.ensureDir('done');
+      await folder.writeAtomic('a.txt', Buffer.from('A'));
+      await folder.writeAtomic('done/a.txt', Buffer.from('old'));
+      await folder.move('a.txt', 'done/a.txt');
+      expect(await folder.stat('a.txt')).toBeUndefined();
+      expect(await text('done/a.txt')).toBe('A');
+      await expect(folder.move('a.txt', 'done/b.txt')).rejects.toMatchObject({ code: 'E_FOLDER_NOT_FOUND' });
+    });
+
+    test('remove deletes a file; removing a missing file is fine', async () => {
+      await folder.writeAtomic('f.txt', Buffer.from('x'));
+      await folder.remove('f.txt');
+      expect(await folder.stat('f.txt')).toBeUndefined();
+      await expect(folder.remove('f.txt')).resolves.toBeUndefined();
+    });
+
+    test('ensureDir creates missing parents and accepts an existing folder', async () => {
+      await folder.ensureDir('x/y/z');
+      await folder.ensureDir('x/y/z');
+      await folder.ensureDir('x');
+      await folder.writeAtomic('x/y/z/f.txt', Buffer.from('deep'));
+      expect(await text('x/y/z/f.txt')).toBe('deep');
+    });
+
+    test('a concurrent reader sees the old file or the whole new one, and list never shows the temporary name', async () => {
+      const chunkBytes = 64 * 1024;
+      const chunkCount = 16;
+      const oldContent = Buffer.alloc(chunkBytes * chunkCount, 'o');
+      const newContent = Buffer.concat(Array.from({ length: chunkCount }, (_, index) => patternedChunk(index, chunkBytes)));
+      await folder.writeAtomic('f.bin', oldContent);
+
+      let writing = true;
+      const write = folder.writeAtomic('f.bin', patternedStream(chunkCount, chunkBytes, { delayMs: 15 })).finally(() => {
+        writing = false;
+      });
+      let readsDuringWrite = 0;
+      let sawTemporaryOnStorage = false;
+      while (writing) {
+        expect((await folder.list('')).map((entry) => entry.name)).toEqual(['f.bin']);
+        const seen = await readAll(await folder.openRead('f.bin'));
+        expect(seen.equals(oldContent) || seen.equals(newContent)).toBe(true);
+        if ((await subject.rawNames('')).some((name) => name.startsWith('.'))) sawTemporaryOnStorage = true;
+        readsDuringWrite += 1;
+      }
+      await write;
+
+      expect(readsDuringWrite).toBeGreaterThan(1);
+      expect(sawTemporaryOnStorage).toBe(true);
+      expect((await readAll(await folder.openRead('f.bin'))).equals(newContent)).toBe(true);
+    });
+
+    test('a 50 MB file round-trips as a stream, never held whole in memory', async () => {
+      const chunkBytes = 256 * 1024;
+      const chunkCount = (50 * MB) / chunkBytes;
+      const memory = new MemoryPeak();
+      const expected = await sha256Of(patternedStream(chunkCount, chunkBytes));
+
+      await folder.writeAtomic('big.bin', patternedStream(chunkCount, chunkBytes, { onChunk: () => memory.observe() }));
+      const actual = await sha256Of(await folder.openRead('big.bin'), () => memory.observe());
+
+      expect(actual).toBe(expected);
+      expect((await folder.stat('big.bin'))?.size).toBe(50 * MB);
+      expect(memory.growthBytes()).toBeLessThan(25 * MB);
+    });
+
+    test.each(BAD_PATHS)('every operation refuses the path %j with E_FOLDER_PATH', async (bad) => {
+      await folder.writeAtomic('ok.txt', Buffer.from('x'));
+      const attempts: Array<() => Promise<unknown>> = [
+        () => folder.list(bad),
+        () => folder.stat(bad),
+        () => folder.openRead(bad),
+        () => folder.writeAtomic(bad, Buffer.from('x')),
+        () => folder.move(bad, 'ok2.txt'),
+        () => folder.move('ok.txt', bad),
+        () => folder.remove(bad),
+        () => folder.ensureDir(bad),
+      ];
+      for (const attempt of attempts) await expect(attempt()).rejects.toMatchObject({ code: 'E_FOLDER_PATH' });
+      expect(await subject.rawNames('')).toEqual(['ok.txt']);
+    });
+
+    test('file operations refuse the empty path (the root) with E_FOLDER_PATH', async () => {
+      await expect(folder.openRead('')).rejects.toMatchObject({ code: 'E_FOLDER_PATH' });
+      await expect(folder.writeAtomic('', Buffer.from('x'))).rejects.toMatchObject({ code: 'E_FOLDER_PATH' });
+      await expect(folder.remove('')).rejects.toMatchObject({ code: 'E_FOLDER_PATH' });
+    });
+
+    test('check() finds a healthy folder writable and leaves no probe file behind', async () => {
+      const health = await folder.check();
+      expect(health).toMatchObject({ ok: true });
+      if (health.ok && health.freeBytes !== undefined) expect(health.freeBytes).toBeGreaterThan(0);
+      expect(await subject.rawNames('')).toEqual([]);
+    });
+  });
+}

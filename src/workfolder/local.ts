@@ -92,10 +92,16 @@ export class LocalWorkingFolder implements WorkingFolder {
 
   async ensureDir(dir: string): Promise<void> {
     const segments = folderPath(dir, 'dir');
-    try {
-      await mkdir(await this.resolve(segments, 'create folder'), { recursive: true });
-    } catch (error) {
-      throw this.error(error, 'create folder', segments);
+    await this.resolve(segments, 'create folder');
+    // One level at a time: a recursive mkdir reports ENOENT instead of EROFS on a read-only mount.
+    for (let depth = 1; depth <= segments.length; depth += 1) {
+      const level = await this.resolve(segments.slice(0, depth), 'create folder');
+      try {
+        await mkdir(level);
+      } catch (error) {
+        const isFolder = systemErrorCode(error) === 'EEXIST' && (await stat(level)).isDirectory();
+        if (!isFolder) throw this.error(error, 'create folder', segments);
+      }
     }
   }
 

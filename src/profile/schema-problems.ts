@@ -7,7 +7,8 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { ValuePointer } from '@sinclair/typebox/value';
 import { ProfileSchema, expectationOf } from './schema.js';
-import { formatFieldPath, type FieldPath, type FieldProblem } from './yaml-source.js';
+import { formatFieldPath, type FieldPath } from './field-path.js';
+import type { FieldProblem } from './yaml-source.js';
 
 const compiledProfileSchema = TypeCompiler.Compile(ProfileSchema);
 

@@ -45,6 +45,7 @@ const CRON_PHRASE = 'a croner pattern such as "0 */15 8-22 * * *" (seconds, minu
 export const CRON_EXPECTATION = CRON_PHRASE;
 export const TIMEZONE_EXPECTATION = 'an IANA time zone such as "Europe/Paris"';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const LOG_LEVEL_EXPECTATION = expecting(`one of ${LOG_LEVELS.join(', ')}`);
 const IDENTIFIER = '^[A-Za-z_][A-Za-z0-9_]*$';
 const IDENTIFIER_PHRASE = "a plain SQL identifier (letters, digits and '_', not starting with a digit)";
 
@@ -117,8 +118,8 @@ const LogSchema = defaultedSection(
   {
     level: Type.Optional(
       Type.Union(
-        LOG_LEVELS.map((level) => Type.Literal(level)),
-        { default: 'info', title: 'Log level', description: 'Least severe level written to the log.', ...expecting(`one of ${LOG_LEVELS.join(', ')}`) },
+        LOG_LEVELS.map((level) => Type.Literal(level, LOG_LEVEL_EXPECTATION)),
+        { default: 'info', title: 'Log level', description: 'Least severe level written to the log.', ...LOG_LEVEL_EXPECTATION },
       ),
     ),
   },

@@ -3,10 +3,8 @@
  * line and column an operator has to fix.
  */
 import { LineCounter, isAlias, isMap, isNode, isScalar, isSeq, parseDocument, type Document, type YAMLError } from 'yaml';
+import { formatFieldPath, type FieldPath } from './field-path.js';
 import { ProfileError, type ProfileIssue } from './profile-error.js';
-
-/** Keys and list indexes from the top of the profile down to one field. */
-export type FieldPath = readonly (string | number)[];
 
 /** Where an issue points: the field's value, its key (unknown fields), or the map it is missing from. */
 export type IssueTarget = 'value' | 'key';
@@ -16,11 +14,6 @@ export interface FieldProblem {
   readonly target: IssueTarget;
   readonly expected: string;
   readonly found: string;
-}
-
-/** `upload.tables[0].name` */
-export function formatFieldPath(path: FieldPath): string {
-  return path.map((segment, index) => (typeof segment === 'number' ? `[${segment}]` : index === 0 ? segment : `.${segment}`)).join('');
 }
 
 export class ProfileSource {

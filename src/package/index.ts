@@ -1,0 +1,16 @@
+/** The package library: the format of docs/package-format.md, streamed both ways. */
+export * from './types.js';
+export type { PackageErrorCode } from './errors.js';
+export { packageFileName, parsePackageFileName, PACKAGE_EXTENSION, type PackageFileName } from './file-name.js';
+export { FORMAT_VERSION, IDENTIFIER_PATTERN } from './manifest.js';
+export { generateSigningKeyPair, type KeyInput } from './signature.js';
+export { createPackageWriter, type PackageManifestInput, type PackageWriter, type PackageWriterOptions, type WrittenPackage } from './writer.js';
+export {
+  openPackage,
+  readPackageBatches,
+  verifyPackage,
+  type OpenedPackage,
+  type PackageReaderOptions,
+  type PackageSource,
+  type VerifiedPackage,
+} from './reader.js';

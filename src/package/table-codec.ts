@@ -1,0 +1,130 @@
+import type { CellValue, PackageRow, TableSpec } from './types.js';
+import { VALUE_CODECS, ValueError, type ValueCodec, type WireValue } from './values.js';
+
+/**
+ * Turns the rows of one table into content lines and back, checking every value against
+ * the column it belongs to. Upsert rows are JSON arrays in column order; delete rows are
+ * `{"delete":[key values in key order]}`.
+ */
+export class TableCodec {
+  private readonly codecs: readonly ValueCodec[];
+  private readonly nullable: readonly boolean[];
+  private readonly keyIndexes: readonly number[];
+  private readonly keyCodecs: readonly ValueCodec[];
+
+  constructor(readonly table: TableSpec) {
+    this.codecs = table.columns.map((column) => VALUE_CODECS[column.type]);
+    this.nullable = table.columns.map((column) => column.nullable);
+    this.keyIndexes = table.primaryKey.map((name) => table.columns.findIndex((column) => column.name === name));
+    this.keyCodecs = this.keyIndexes.map((index) => this.codecs[index] as ValueCodec);
+  }
+
+  encode(row: PackageRow): string {
+    if (row.op === 'upsert') return JSON.stringify(this.encodeValues(row.values));
+    if (row.op === 'delete') return `{"delete":${JSON.stringify(this.encodeKey(row.key))}}`;
+    throw new ValueError(`row op must be upsert or delete, got ${JSON.stringify((row as { op: unknown }).op)}`);
+  }
+
+  private encodeValues(values: readonly CellValue[]): WireValue[] {
+    const count = this.codecs.length;
+    if (!Array.isArray(values) || values.length !== count) {
+      throw new ValueError(`expected ${count} values, got ${Array.isArray(values) ? values.length : typeof values}`);
+    }
+    const wire = new Array<WireValue>(count);
+    for (let i = 0; i < count; i++) {
+      const value = values[i] as CellValue;
+      if (value === null || value === undefined) {
+        if (!this.nullable[i]) throw this.columnError(i, new ValueError('null in a column that is not nullable'));
+        wire[i] = null;
+      } else {
+        try {
+          wire[i] = (this.codecs[i] as ValueCodec).encode(value);
+        } catch (error) {
+          throw this.columnError(i, error);
+        }
+      }
+    }
+    return wire;
+  }
+
+  private encodeKey(key: readonly CellValue[]): WireValue[] {
+    this.checkKeyLength(key);
+    return key.map((value, i) => {
+      if (value === null || value === undefined) throw this.keyError(i, new ValueError('null in a primary key'));
+      try {
+        return (this.keyCodecs[i] as ValueCodec).encode(value);
+      } catch (error) {
+        throw this.keyError(i, error);
+      }
+    });
+  }
+
+  /** Decodes an upsert line's array in place (the array is the reader's own, fresh from JSON.parse). */
+  decodeUpsert(wire: unknown[]): PackageRow {
+    const count = this.codecs.length;
+    if (wire.length !== count) throw new ValueError(`expected ${count} values, got ${wire.length}`);
+    const values = wire as CellValue[];
+    for (let i = 0; i < count; i++) {
+      const value = wire[i];
+      if (value === null) {
+        if (!this.nullable[i]) throw this.columnError(i, new ValueError('null in a column that is not nullable'));
+      } else {
+        try {
+          values[i] = (this.codecs[i] as ValueCodec).decode(value);
+        } catch (error) {
+          throw this.columnError(i, error);
+        }
+      }
+    }
+    return { op: 'upsert', values };
+  }
+
+  decodeDelete(wire: unknown): PackageRow {
+    if (!Array.isArray(wire)) throw new ValueError('a delete row must hold an array of key values');
+    this.checkKeyLength(wire);
+    const key = wire.map((value: unknown, i) => {
+      if (value === null) throw this.keyError(i, new ValueError('null in a primary key'));
+      try {
+        return (this.keyCodecs[i] as ValueCodec).decode(value);
+      } catch (error) {
+        throw this.keyError(i, error);
+      }
+    });
+    return { op: 'delete', key };
+  }
+
+  /** Canonical text of the row's primary key: one value as is, several length-prefixed. */
+  keyText(row: PackageRow): string {
+    if (this.keyIndexes.length === 1) {
+      const value = row.op === 'upsert' ? row.values[this.keyIndexes[0] as number] : row.key[0];
+      return (this.keyCodecs[0] as ValueCodec).keyText(value as CellValue);
+    }
+    const key = this.keyValues(row);
+    let text = '';
+    for (let i = 0; i < key.length; i++) {
+      const part = (this.keyCodecs[i] as ValueCodec).keyText(key[i] as CellValue);
+      text += `${part.length}:${part}`;
+    }
+    return text;
+  }
+
+  private keyValues(row: PackageRow): readonly CellValue[] {
+    if (row.op === 'delete') return row.key;
+    return this.keyIndexes.map((index) => row.values[index] as CellValue);
+  }
+
+  private checkKeyLength(key: readonly unknown[]): void {
+    if (!Array.isArray(key) || key.length !== this.keyIndexes.length) {
+      throw new ValueError(`expected ${this.keyIndexes.length} primary key values, got ${Array.isArray(key) ? key.length : typeof key}`);
+    }
+  }
+
+  private columnError(index: number, error: unknown): ValueError {
+    const column = this.table.columns[index];
+    return new ValueError(`column ${column?.name} (${column?.type}): ${(error as Error).message}`);
+  }
+
+  private keyError(index: number, error: unknown): ValueError {
+    return new ValueError(`primary key column ${this.table.primaryKey[index]}: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,220 @@
+import { once } from 'node:events';
+import { Transform, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip, type Gzip } from 'node:zlib';
+import { packageError } from './errors.js';
+import { BodyDigest, encodeTail } from './frame.js';
+import { KeyFingerprintSet } from './key-set.js';
+import { encodeManifestLine, FORMAT_VERSION, validateManifest } from './manifest.js';
+import { signDigest, toPrivateKey, type KeyInput } from './signature.js';
+import { TableCodec } from './table-codec.js';
+import type { PackageManifest, PackageRow } from './types.js';
+
+/** What a producer declares up front: everything but the format version, counts included. */
+export type PackageManifestInput = Omit<PackageManifest, 'formatVersion'>;
+
+export interface PackageWriterOptions {
+  /** HQ's Ed25519 private key; when given, the trailer carries a signature. */
+  readonly signingKey?: KeyInput;
+  /** gzip level 1–9; the default, 3, is measured in bench/package.bench.ts as the best speed/size trade. */
+  readonly compressionLevel?: number;
+}
+
+export interface WrittenPackage {
+  readonly manifest: PackageManifest;
+  /** Lowercase hex SHA-256 of the compressed body, as in the trailer. */
+  readonly sha256: string;
+  readonly signed: boolean;
+  /** Size of the whole file. */
+  readonly fileBytes: number;
+}
+
+export interface PackageWriter {
+  /**
+   * Appends rows of one table. Tables are written in manifest order (a table may be written by
+   * several calls; skipping a table means it has no rows). Resolves when the rows are handed to
+   * the compressor, waiting on back-pressure. Throws E_PACKAGE_ROW, E_PACKAGE_COUNTS,
+   * E_PACKAGE_DUPLICATE_KEY or E_PACKAGE_WRITER; after a throw the writer is aborted.
+   */
+  writeRows(table: string, rows: Iterable<PackageRow> | AsyncIterable<PackageRow>): Promise<void>;
+  /** Checks the declared counts, writes the trailer, ends `destination` and waits until it finished. */
+  end(): Promise<WrittenPackage>;
+  /** Stops writing and destroys `destination`; the caller removes what it wrote. */
+  abort(reason?: Error): void;
+}
+
+const FLUSH_CHARS = 128 * 1024;
+
+/**
+ * Streams a package into `destination`. Memory stays bounded by the compressor's buffers and
+ * one table's key fingerprints (16 bytes per key at most).
+ */
+export function createPackageWriter(
+  input: PackageManifestInput,
+  destination: Writable,
+  options: PackageWriterOptions = {},
+): PackageWriter {
+  const manifest = validateManifest({ ...input, formatVersion: FORMAT_VERSION }, 'package manifest');
+  const signingKey = options.signingKey === undefined ? undefined : toPrivateKey(options.signingKey);
+  const gzip = createGzip({ level: options.compressionLevel ?? 3, chunkSize: 64 * 1024 });
+  const digest = new BodyDigest();
+  let sha256 = '';
+  let fileBytes = 0;
+  const framer = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      digest.update(chunk);
+      fileBytes += chunk.length;
+      callback(null, chunk);
+    },
+    flush(callback) {
+      sha256 = digest.hex();
+      const signature = signingKey === undefined ? undefined : signDigest(sha256, signingKey);
+      const tail = encodeTail(signature === undefined ? { sha256 } : { sha256, signature });
+      fileBytes += tail.length;
+      callback(null, tail);
+    },
+  });
+  let failure: Error | undefined;
+  const done = pipeline(gzip, framer, destination).catch((error: Error) => {
+    failure ??= error;
+  });
+  const sections = new SectionTracker(manifest);
+  let pending = encodeManifestLine(manifest);
+  let busy = false;
+  let ended = false;
+
+  function fail(error: Error): never {
+    failure ??= error;
+    gzip.destroy(error);
+    destination.destroy(error);
+    throw error;
+  }
+
+  async function flush(): Promise<void> {
+    const text = pending;
+    pending = '';
+    if (!gzip.write(text)) await drain(gzip);
+    if (failure !== undefined) throw failure;
+  }
+
+  async function guarded<T>(what: string, action: () => Promise<T>): Promise<T> {
+    if (failure !== undefined) throw failure;
+    if (busy || ended) {
+      fail(packageError('E_PACKAGE_WRITER', `package writer: ${what} called ${ended ? 'after end()' : 'while another call is running'}`));
+    }
+    busy = true;
+    try {
+      return await action();
+    } catch (error) {
+      return fail(error as Error);
+    } finally {
+      busy = false;
+    }
+  }
+
+  return {
+    writeRows(tableName, rows) {
+      return guarded('writeRows', async () => {
+        pending += sections.enter(tableName);
+        for await (const row of rows) {
+          pending += `${sections.encode(row)}\n`;
+          if (pending.length >= FLUSH_CHARS) await flush();
+        }
+      });
+    },
+    end() {
+      return guarded('end', async () => {
+        pending += sections.finish();
+        await flush();
+        ended = true;
+        gzip.end();
+        await done;
+        if (failure !== undefined) throw failure;
+        return { manifest, sha256, signed: signingKey !== undefined, fileBytes };
+      });
+    },
+    abort(reason) {
+      const error = reason ?? packageError('E_PACKAGE_WRITER', 'package writer aborted');
+      failure ??= error;
+      gzip.destroy(error);
+      destination.destroy(error);
+    },
+  };
+}
+
+function drain(stream: Gzip): Promise<unknown> {
+  return Promise.race([once(stream, 'drain'), once(stream, 'close')]);
+}
+
+/** Walks the tables in manifest order, counting and checking each table's rows. */
+class SectionTracker {
+  private index = -1;
+  private codec: TableCodec | undefined;
+  private keys = new KeyFingerprintSet();
+  private upserts = 0;
+  private deletes = 0;
+
+  constructor(private readonly manifest: PackageManifest) {}
+
+  /** Moves to the named table; returns the section lines for it and any skipped tables. */
+  enter(tableName: string): string {
+    const target = this.manifest.tables.findIndex((table) => table.name === tableName);
+    if (target < 0) throw packageError('E_PACKAGE_WRITER', `package writer: table ${tableName} is not in the manifest`);
+    if (target < this.index) {
+      throw packageError('E_PACKAGE_WRITER', `package writer: table ${tableName} comes before ${this.codec?.table.name} in the manifest; write tables in manifest order`);
+    }
+    return this.advanceTo(target);
+  }
+
+  finish(): string {
+    return this.advanceTo(this.manifest.tables.length);
+  }
+
+  private advanceTo(target: number): string {
+    let lines = '';
+    while (this.index < target) {
+      this.closeSection();
+      this.index++;
+      const table = this.manifest.tables[this.index];
+      if (table === undefined) break;
+      this.codec = new TableCodec(table);
+      this.keys = new KeyFingerprintSet();
+      this.upserts = 0;
+      this.deletes = 0;
+      lines += `${JSON.stringify({ table: table.name })}\n`;
+    }
+    return lines;
+  }
+
+  private closeSection(): void {
+    const table = this.codec?.table;
+    if (table === undefined) return;
+    if (this.upserts !== table.upsertCount || this.deletes !== table.deleteCount) {
+      throw packageError(
+        'E_PACKAGE_COUNTS',
+        `package writer: table ${table.name} declares ${table.upsertCount} upserts and ${table.deleteCount} deletes but ${this.upserts} and ${this.deletes} were written`,
+        { table: table.name },
+      );
+    }
+  }
+
+  encode(row: PackageRow): string {
+    const codec = this.codec;
+    if (codec === undefined) throw packageError('E_PACKAGE_WRITER', 'package writer: no table entered');
+    const table = codec.table;
+    const rowNumber = this.upserts + this.deletes + 1;
+    let line: string;
+    try {
+      line = codec.encode(row);
+    } catch (error) {
+      throw packageError('E_PACKAGE_ROW', `package writer: table ${table.name}, row ${rowNumber}: ${(error as Error).message}`, { table: table.name, row: rowNumber });
+    }
+    if (row.op === 'upsert' ? ++this.upserts > table.upsertCount : ++this.deletes > table.deleteCount) {
+      throw packageError('E_PACKAGE_COUNTS', `package writer: table ${table.name} declares ${table.upsertCount} upserts and ${table.deleteCount} deletes; row ${rowNumber} is one ${row.op} too many`, { table: table.name });
+    }
+    if (!this.keys.add(codec.keyText(row))) {
+      throw packageError('E_PACKAGE_DUPLICATE_KEY', `package writer: table ${table.name}, row ${rowNumber}: primary key ${codec.keyText(row)} was already written`, { table: table.name, row: rowNumber });
+    }
+    return line;
+  }
+}

@@ -1,0 +1,95 @@
+import { Writable } from 'node:stream';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ExitCode, type CliIo } from '../../src/cli/command.js';
+import { validateCommand } from '../../src/cli/commands/validate.js';
+import { MINIMAL_PROFILE, ProfileFolder } from '../profile/profile-files.js';
+
+const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+class TextSink extends Writable {
+  text = '';
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+interface Run {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+async function validate(args: readonly string[], cwd = repositoryRoot): Promise<Run> {
+  const stdout = new TextSink();
+  const stderr = new TextSink();
+  const io: CliIo = { stdout, stderr, env: {}, cwd };
+  const exitCode = await validateCommand.run(args, io);
+  return { exitCode, stdout: stdout.text, stderr: stderr.text };
+}
+
+let folder: ProfileFolder;
+beforeEach(async () => {
+  folder = await ProfileFolder.create();
+});
+afterEach(async () => {
+  await folder.remove();
+});
+
+describe('async-client validate', () => {
+  test('a valid profile: one summary line on stdout, exit 0', async () => {
+    expect(await validate(['config/profile.example.yaml'])).toEqual({
+      exitCode: ExitCode.ok,
+      stdout: 'config/profile.example.yaml: profile "Example store", channel store-0001, download every minute, upload every minute\n',
+      stderr: '',
+    });
+  });
+
+  test('schedule overrides are summarized in words; PATH is relative to the working folder given', async () => {
+    await folder.write('store.yaml', `${MINIMAL_PROFILE}schedule:\n  upload: "*/5 * * * * *"\n  timezone: Europe/Paris\n`);
+    const run = await validate(['store.yaml'], folder.root);
+    expect(run.stdout).toBe('store.yaml: profile "Store 0042", channel store-0042, download every 15 minutes, upload on "*/5 * * * * *" (Europe/Paris)\n');
+    expect(run.exitCode).toBe(ExitCode.ok);
+  });
+
+  test('an invalid profile: one line per problem on stderr, exit 1', async () => {
+    await folder.write('store.yaml', MINIMAL_PROFILE.replace('downloadIntervalMinutes: 15', 'downloadIntervalMinutes: 0').replace('id: store-0042', 'id: store-0042\n  colour: blue'));
+    expect(await validate(['store.yaml'], folder.root)).toEqual({
+      exitCode: ExitCode.failure,
+      stdout: '',
+      stderr:
+        'store.yaml:3:28 profile.downloadIntervalMinutes: expected a whole number of minutes from 1 to 1440, found 0\n' +
+        'store.yaml:7:3 channel.colour: expected one of the fields id, database, found an unknown field "colour"\n',
+    });
+  });
+
+  test('a missing file or a folder: exit 1 with what to do', async () => {
+    const missing = await validate(['nowhere.yaml'], folder.root);
+    expect(missing.exitCode).toBe(ExitCode.failure);
+    expect(missing.stderr).toBe('nowhere.yaml: no such profile file; pass the path of an existing profile (--profile PATH or ASYNC_CLIENT_PROFILE)\n');
+    const directory = await validate(['.'], folder.root);
+    expect(directory.exitCode).toBe(ExitCode.failure);
+    expect(directory.stderr).toContain('is a folder');
+  });
+
+  test.each([
+    [[], 'missing PATH of the profile file'],
+    [['a.yaml', 'b.yaml'], 'expected one PATH, got 2'],
+    [['--strict', 'a.yaml'], "Unknown option '--strict'"],
+  ])('usage error %j: exit 2 and the usage line', async (args, problem) => {
+    const run = await validate(args);
+    expect(run.exitCode).toBe(ExitCode.usage);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(problem);
+    expect(run.stderr).toContain('Usage: async-client validate PATH');
+  });
+
+  test('--help prints the help on stdout, exit 0', async () => {
+    for (const flag of ['--help', '-h']) {
+      const run = await validate([flag]);
+      expect(run).toEqual({ exitCode: ExitCode.ok, stdout: validateCommand.help, stderr: '' });
+    }
+    expect(validateCommand.help).toMatch(/^Usage: async-client validate PATH\n[\s\S]*Exit codes:/);
+  });
+});

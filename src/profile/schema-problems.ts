@@ -59,19 +59,28 @@ function unionProblems(error: ValueError, path: FieldPath, root: unknown): Field
     return [{ path, target: 'value', expected: expectationOf(error.schema), found: describeFound(value) }];
   }
   const chosen: unknown = (value as Record<string, unknown>)[discriminator];
-  const index = variants.findIndex((variant) => variant['properties'][discriminator]['const'] === chosen);
-  const variantErrors = error.errors[index];
-  if (variantErrors === undefined) {
-    const expected = expectationOf(variants[0]?.['properties'][discriminator]);
-    const found = chosen === undefined ? 'nothing (the field is missing)' : describeFound(chosen);
-    return [{ path: [...path, discriminator], target: 'value', expected, found }];
-  }
-  return problemsOf(variantErrors, root);
+  const variantErrors = error.errors[variants.findIndex((variant) => propertySchema(variant, discriminator)?.['const'] === chosen)];
+  if (variantErrors !== undefined) return problemsOf(variantErrors, root);
+  const discriminatorSchema = propertySchema(variants[0], discriminator);
+  return [
+    {
+      path: [...path, discriminator],
+      target: 'value',
+      expected: discriminatorSchema === undefined ? expectationOf(error.schema) : expectationOf(discriminatorSchema),
+      found: chosen === undefined ? 'nothing (the field is missing)' : describeFound(chosen),
+    },
+  ];
 }
 
+function propertySchema(schema: TSchema | undefined, key: string): TSchema | undefined {
+  const properties: Record<string, TSchema> | undefined = schema?.['properties'];
+  return properties?.[key];
+}
+
+/** The property that is a literal in every variant, such as `adapter`. */
 function discriminatorOf(variants: readonly TSchema[]): string | undefined {
-  const first: Record<string, TSchema> = variants[0]?.['properties'] ?? {};
-  return Object.keys(first).find((key) => variants.every((variant) => variant['properties']?.[key]?.['const'] !== undefined));
+  const candidates = Object.keys(variants[0]?.['properties'] ?? {});
+  return candidates.find((key) => variants.every((variant) => propertySchema(variant, key)?.['const'] !== undefined));
 }
 
 /** TypeBox's JSON pointer as keys and list indexes, walking `root` to tell which is which. */

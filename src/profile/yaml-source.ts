@@ -53,11 +53,12 @@ export class ProfileSource {
   private offsetOf(path: FieldPath, target: IssueTarget): number {
     let node: unknown = this.document.contents;
     let offset = rangeStart(node) ?? 0;
-    for (const segment of path) {
+    for (const [index, segment] of path.entries()) {
       const step = this.child(node, segment);
       if (step === undefined) break;
       node = step.value;
-      offset = target === 'key' && segment === path[path.length - 1] ? (rangeStart(step.key) ?? offset) : (rangeStart(step.value) ?? rangeStart(step.key) ?? offset);
+      const pointsAtKey = target === 'key' && index === path.length - 1;
+      offset = (pointsAtKey ? rangeStart(step.key) : (rangeStart(step.value) ?? rangeStart(step.key))) ?? offset;
     }
     return offset;
   }

@@ -216,6 +216,12 @@ describe('loadProfile: broken files', () => {
     expect(error.issues[0]?.expected).toBe('one YAML document');
   });
 
+  test('an alias to an anchor that does not exist', async () => {
+    const error = await loadError(MINIMAL_PROFILE.replace('uploadIntervalMinutes: 15', 'uploadIntervalMinutes: *interval'));
+    expect(error.code).toBe('E_PROFILE_YAML');
+    expect(error.issues[0]?.found).toContain('Unresolved alias');
+  });
+
   test.each([
     ['an empty file', ''],
     ['a file of comments only', '# nothing yet\n'],

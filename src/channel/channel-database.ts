@@ -1,0 +1,55 @@
+import type { PackageManifest, RowBatch } from '../package/types.js';
+import type { DownloadJournal } from './download-journal.js';
+import type { UploadStore } from './upload-journal.js';
+
+/** Package rows that changed a database row, per table. */
+export type AppliedCounts = Readonly<Record<string, number>>;
+
+export interface ApplyOptions {
+  /** The download session this package belongs to; it becomes Applied with the rows. */
+  readonly sessionId: number;
+  /** A `full` package may create a table the database lacks, from its manifest. */
+  readonly allowCreateTables: boolean;
+}
+
+export interface DatabaseDescription {
+  /** `sqlite`, later `postgres`. */
+  readonly engine: string;
+  /** File path or connection target, without secrets. */
+  readonly location: string;
+  readonly readonly: boolean;
+  /** Journal schema version; null before `migrate`. */
+  readonly schemaVersion: number | null;
+  /** Engine settings worth showing an operator (journal mode, busy timeout...). */
+  readonly settings: Readonly<Record<string, string | number>>;
+}
+
+/**
+ * The store's channel database as the cycles see it: apply a package in one transaction,
+ * read rows past a watermark, keep the session journal. No SQL dialect crosses this line.
+ *
+ * Errors: `E_DATABASE_BUSY` (another writer held the database past the busy timeout),
+ * `E_DATABASE_FULL` (disk full), `E_DATABASE_READONLY`, `E_DATABASE_CONSTRAINT`,
+ * `E_DATABASE` (anything else the engine reports), schema errors named below.
+ * A failed call has written nothing.
+ */
+export interface ChannelDatabase {
+  /** Creates or upgrades the journal tables; `E_DATABASE_SCHEMA_NEWER` for a database from a newer build. */
+  migrate(): Promise<number>;
+  /** Start-up preflight: the database and its folder are writable, and the disk has room. */
+  check(): Promise<void>;
+  describe(): DatabaseDescription;
+  /** Waits for work in flight, then closes. */
+  close(): Promise<void>;
+  /**
+   * Applies a package's rows and marks its session Applied, in one transaction.
+   * `incremental` upserts and deletes by primary key; `full` empties the listed tables first.
+   * Before the first write, every table and column must exist with a compatible type:
+   * `E_SCHEMA_TABLE_MISSING`, `E_SCHEMA_COLUMN_MISSING`, `E_SCHEMA_COLUMN_TYPE`,
+   * `E_SCHEMA_COLUMN_REQUIRED`, `E_SCHEMA_KEY_MISMATCH`. Any throw, from the database or from
+   * `batches`, rolls everything back.
+   */
+  applyPackage(manifest: PackageManifest, batches: AsyncIterable<RowBatch>, options: ApplyOptions): Promise<AppliedCounts>;
+  readonly downloads: DownloadJournal;
+  readonly uploads: UploadStore;
+}

@@ -1,0 +1,53 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { Serial } from './serial.js';
+import { translateSqliteError } from './sqlite-errors.js';
+
+/**
+ * The one write connection every SQLite part shares: its statements, its clock, the
+ * channel it serves, and the rule that work runs on it one piece at a time.
+ */
+export class SqliteConnection {
+  private readonly serial = new Serial();
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(
+    readonly db: Database,
+    readonly location: string,
+    readonly channelId: string,
+    readonly now: () => Date,
+  ) {}
+
+  /** A prepared statement, cached by its text for the life of the connection. */
+  statement(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** Runs `work` alone on the connection; SQLite errors become ours, naming `where`. */
+  exclusive<T>(where: string, work: () => T | Promise<T>): Promise<T> {
+    return this.serial.run(async () => {
+      try {
+        return await work();
+      } catch (error) {
+        throw translateSqliteError(error, this.location, where);
+      }
+    });
+  }
+
+  /** Runs synchronous `work` in one write transaction (BEGIN IMMEDIATE), alone on the connection. */
+  write<T>(where: string, work: () => T): Promise<T> {
+    return this.exclusive(where, () => this.db.transaction(work).immediate());
+  }
+
+  /** Waits for work in flight, then closes. */
+  close(): Promise<void> {
+    return this.serial.run(() => {
+      this.statements.clear();
+      this.db.close();
+    });
+  }
+}

@@ -1,0 +1,59 @@
+import type { Database } from 'better-sqlite3';
+import { AsyncClientError } from '../errors.js';
+import type { PackageKind, TableSpec } from '../package/types.js';
+import { findColumn, hasUniqueKey, isRowidAlias, quoteName, readTable, type SqliteTable } from './sqlite-schema.js';
+import { declaredTypeFor, isCompatible } from './sqlite-values.js';
+
+/**
+ * Checks that the database can take a package table as it is; returns the table's name as
+ * the database spells it, or null when the table does not exist. Throws, naming table and
+ * column, when a column is missing or incompatible, when the database requires a column the
+ * package lacks, or when an incremental package's key is not a key of the table.
+ */
+export function checkTable(db: Database, spec: TableSpec, kind: PackageKind): string | null {
+  const table = readTable(db, spec.name);
+  if (table === null) return null;
+  for (const column of spec.columns) {
+    const existing = findColumn(table, column.name);
+    if (existing === undefined) {
+      throw schemaError('E_SCHEMA_COLUMN_MISSING', spec, column.name, `has no column ${column.name} (${column.type}); add it, or ask HQ to leave it out`);
+    }
+    if (!isCompatible(column.type, existing.declaredType)) {
+      throw schemaError('E_SCHEMA_COLUMN_TYPE', spec, column.name, `declares column ${column.name} as ${existing.declaredType || 'untyped'}, which cannot hold the package's ${column.type} values unchanged`);
+    }
+  }
+  const required = spec.upsertCount === 0 ? undefined : table.columns.find((c) => isRequired(table, c.name) && !spec.columns.some((s) => s.name.toLowerCase() === c.name.toLowerCase()));
+  if (required !== undefined) {
+    throw schemaError('E_SCHEMA_COLUMN_REQUIRED', spec, required.name, `requires column ${required.name} (NOT NULL, no default), which the package does not carry`);
+  }
+  if (kind === 'incremental' && !hasUniqueKey(table, spec.primaryKey)) {
+    throw schemaError('E_SCHEMA_KEY_MISMATCH', spec, spec.primaryKey.join(', '), `has no primary key or unique index on (${spec.primaryKey.join(', ')}), the package's key: upserts need one`);
+  }
+  return table.name;
+}
+
+function isRequired(table: SqliteTable, name: string): boolean {
+  const column = findColumn(table, name);
+  return column !== undefined && column.notNull && !column.hasDefault && !isRowidAlias(table, column);
+}
+
+/** A missing table may be created only for a full package, and only when the profile allows it. */
+export function assertMayCreate(spec: TableSpec, kind: PackageKind, allowed: boolean): void {
+  if (allowed && kind === 'full') return;
+  const why = kind === 'full'
+    ? 'create it, or allow the daemon to create missing tables in the profile'
+    : 'create it; only a full package may create a missing table, and only when the profile allows it';
+  throw schemaError('E_SCHEMA_TABLE_MISSING', spec, null, `does not exist: ${why}`);
+}
+
+/** Creates a missing table from the manifest: types by `declaredTypeFor`, the manifest's primary key. */
+export function createTable(db: Database, spec: TableSpec): string {
+  const columns = spec.columns.map((c) => `${quoteName(c.name)} ${declaredTypeFor(c.type)}${c.nullable ? '' : ' NOT NULL'}`);
+  const key = spec.primaryKey.length > 0 ? [`PRIMARY KEY (${spec.primaryKey.map(quoteName).join(', ')})`] : [];
+  db.exec(`CREATE TABLE ${quoteName(spec.name)} (${[...columns, ...key].join(', ')})`);
+  return spec.name;
+}
+
+function schemaError(code: string, spec: TableSpec, column: string | null, what: string): AsyncClientError {
+  return new AsyncClientError(code, `table ${spec.name} in the channel database ${what}`, { table: spec.name, column });
+}

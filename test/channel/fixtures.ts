@@ -1,0 +1,76 @@
+import { createHash } from 'node:crypto';
+import type { ChannelDatabase } from '../../src/channel/channel-database.js';
+import type { DownloadSession } from '../../src/channel/download-journal.js';
+import type { CellValue, ColumnType, PackageKind, PackageManifest, RowBatch, TableSpec } from '../../src/package/types.js';
+
+/** Builders for packages as the package reader hands them over: a manifest and its batches. */
+
+export type ColumnDef = readonly [name: string, type: ColumnType, nullable?: boolean];
+
+export function table(name: string, columns: readonly ColumnDef[], primaryKey: readonly string[], counts = { upserts: 0, deletes: 0 }): TableSpec {
+  return {
+    name,
+    columns: columns.map(([column, type, nullable]) => ({ name: column, type, nullable: nullable ?? true })),
+    primaryKey,
+    upsertCount: counts.upserts,
+    deleteCount: counts.deletes,
+  };
+}
+
+export function manifest(sequence: number, kind: PackageKind, tables: readonly TableSpec[]): PackageManifest {
+  return {
+    formatVersion: '1',
+    direction: 'download',
+    channelId: 'store-1',
+    sequence,
+    job: { id: '1070', name: 'Products' },
+    dataGroup: 'default',
+    kind,
+    createdAt: '2026-11-27T12:00:00.000Z',
+    producer: 'contract test',
+    tables,
+  };
+}
+
+export function upserts(spec: TableSpec, rows: readonly (readonly CellValue[])[]): RowBatch {
+  return { table: spec, rows: rows.map((values) => ({ op: 'upsert' as const, values })) };
+}
+
+export function deletes(spec: TableSpec, keys: readonly (readonly CellValue[])[]): RowBatch {
+  return { table: spec, rows: keys.map((key) => ({ op: 'delete' as const, key })) };
+}
+
+export async function* stream(...batches: readonly RowBatch[]): AsyncIterable<RowBatch> {
+  for (const batch of batches) {
+    await Promise.resolve();
+    yield batch;
+  }
+}
+
+/** A reader that fails after handing over `batches`, as a package removed by HQ mid-read would. */
+export async function* failingAfter(error: Error, ...batches: readonly RowBatch[]): AsyncIterable<RowBatch> {
+  yield* stream(...batches);
+  throw error;
+}
+
+export function checksumOf(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Records a package as the cycle would on seeing it, and returns its session. */
+export function seen(db: ChannelDatabase, sequence: number, content = `package ${sequence}`): Promise<DownloadSession> {
+  return db.downloads.record({
+    sequence,
+    jobId: '1070',
+    fileName: `store-1-download-${String(sequence).padStart(8, '0')}.pkg`,
+    size: content.length,
+    checksum: checksumOf(content),
+  });
+}
+
+/** Records and applies a package in one go, for tests whose subject is what comes after. */
+export async function applied(db: ChannelDatabase, pkg: PackageManifest, ...batches: readonly RowBatch[]): Promise<DownloadSession> {
+  const session = await seen(db, pkg.sequence);
+  await db.applyPackage(pkg, stream(...batches), { sessionId: session.id, allowCreateTables: true });
+  return session;
+}

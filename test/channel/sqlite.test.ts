@@ -1,0 +1,4 @@
+import { describeChannelDatabaseContract } from './contract.js';
+import { openSqliteSubject } from './sqlite-subject.js';
+
+describeChannelDatabaseContract('sqlite', () => openSqliteSubject());

@@ -56,6 +56,7 @@ export class FrameSplitter {
   private held: Buffer[] = [];
   private heldBytes = 0;
   private totalBytes = 0;
+  private head = EMPTY;
   private static readonly HOLD = MAX_TRAILER_BYTES + FOOTER_BYTES;
 
   constructor(private readonly where: string) {}
@@ -67,6 +68,7 @@ export class FrameSplitter {
   /** Body bytes that can safely be decompressed now (possibly empty). */
   push(chunk: Buffer): Buffer {
     this.totalBytes += chunk.length;
+    if (this.head.length < GZIP_MAGIC.length) this.head = Buffer.concat([this.head, chunk.subarray(0, GZIP_MAGIC.length)]);
     this.held.push(chunk);
     this.heldBytes += chunk.length;
     if (this.heldBytes <= FrameSplitter.HOLD * 2) return EMPTY;
@@ -78,6 +80,11 @@ export class FrameSplitter {
     return release;
   }
 
+  /** The bytes held back and not yet released, for reading on to say what a frameless file holds. */
+  unreleased(): Buffer {
+    return Buffer.concat(this.held, this.heldBytes);
+  }
+
   /** At the end of the file: the last body bytes and the checked trailer, or an integrity error. */
   finish(): { body: Buffer; trailer: Trailer; sha256: string } {
     const where = this.where;
@@ -85,6 +92,9 @@ export class FrameSplitter {
     const tail = Buffer.concat(this.held, this.heldBytes);
     const footer = FOOTER_PATTERN.exec(tail.subarray(Math.max(0, tail.length - FOOTER_BYTES)).toString('latin1'));
     if (footer === null) {
+      if (!GZIP_MAGIC.subarray(0, this.head.length).equals(this.head.subarray(0, GZIP_MAGIC.length))) {
+        throw packageError('E_PACKAGE_NOT_A_PACKAGE', `${where}: not an async-client package: it neither starts with gzip nor ends with the package end marker`);
+      }
       throw packageError(
         'E_PACKAGE_TRUNCATED',
         `${where}: the end marker is missing: the file is truncated, has bytes appended, or is not a package; fetch it again from the producer`,
@@ -116,6 +126,8 @@ export class FrameSplitter {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** ID1, ID2 and CM (deflate) of RFC 1952. */
+const GZIP_MAGIC = Buffer.from([0x1f, 0x8b, 0x08]);
 
 function parseTrailer(bytes: Buffer, where: string): Trailer {
   let parsed: unknown;

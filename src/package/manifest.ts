@@ -75,7 +75,8 @@ export function validateManifest(input: unknown, where: string): PackageManifest
     throw packageError('E_PACKAGE_MANIFEST', `${where}: ${path}: ${first?.message ?? 'invalid'}`, { path });
   }
   const manifest = input as ManifestShape;
-  if (Number.isNaN(Date.parse(manifest.createdAt))) {
+  const created = new Date(manifest.createdAt);
+  if (Number.isNaN(created.getTime()) || created.toISOString().slice(0, 19) !== manifest.createdAt.slice(0, 19)) {
     throw packageError('E_PACKAGE_MANIFEST', `${where}: createdAt ${manifest.createdAt} is not a real date`);
   }
   const tableNames = new Set<string>();

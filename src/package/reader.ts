@@ -134,7 +134,9 @@ async function feed(raw: Readable, splitter: FrameSplitter, gunzip: Gunzip, feed
     if (!feeding.stopped) gunzip.end(end.body);
     return end;
   } catch (error) {
-    gunzip.destroy(error as Error);
+    // Without a frame, the content may still tell a foreign file from a truncated package.
+    if (errorCode(error) === 'E_PACKAGE_TRUNCATED' && !feeding.stopped) gunzip.end(splitter.unreleased());
+    else gunzip.destroy(error as Error);
     return { error };
   }
 }

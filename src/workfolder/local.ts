@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { AsyncClientError, errorCode } from '../errors.js';
 import { localFolderError, systemErrorCode, unreachableRoot } from './local-errors.js';
-import { folderPath, isHiddenName, joinFolderPath, probePath, temporarySibling, type FolderPath } from './paths.js';
+import { folderPath, isHiddenName, isTemporaryName, joinFolderPath, probePath, temporarySibling, type FolderPath } from './paths.js';
 import { relayWithFolderErrors } from './streams.js';
 import { FolderErrorCode, type FolderEntry, type FolderHealth, type WorkingFolder } from './working-folder.js';
 
@@ -103,6 +103,27 @@ export class LocalWorkingFolder implements WorkingFolder {
         if (!isFolder) throw this.error(error, 'create folder', segments);
       }
     }
+  }
+
+  async sweepTemporaries(dir: string, olderThan: Date): Promise<number> {
+    const segments = folderPath(dir, 'dir');
+    const absolute = await this.resolve(segments, 'sweep');
+    const names = await readdir(absolute).catch((error: unknown) => {
+      if (systemErrorCode(error) === 'ENOENT') return [];
+      throw this.error(error, 'sweep', segments);
+    });
+    let removed = 0;
+    for (const name of names.filter(isTemporaryName)) {
+      const file = path.join(absolute, name);
+      try {
+        if ((await stat(file)).mtime >= olderThan) continue;
+        await unlink(file);
+        removed += 1;
+      } catch (error) {
+        if (systemErrorCode(error) !== 'ENOENT') throw this.error(error, 'sweep', [...segments, name]);
+      }
+    }
+    return removed;
   }
 
   async check(): Promise<FolderHealth> {

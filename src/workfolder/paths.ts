@@ -62,6 +62,13 @@ export function probePath(): FolderPath {
   return [`.async-client-probe.tmp-${randomBytes(6).toString('hex')}`];
 }
 
+const TEMPORARY_NAME = /^\..+\.tmp-[0-9a-f]{12}$/;
+
+/** A name `temporarySibling` or `probePath` made: ours to sweep when a crash left it behind. */
+export function isTemporaryName(name: string): boolean {
+  return TEMPORARY_NAME.test(name);
+}
+
 export function isHiddenName(name: string): boolean {
   return name.startsWith('.');
 }

@@ -31,6 +31,12 @@ export interface WorkingFolder {
   remove(path: string): Promise<void>;
   /** Creates the folder and its parents; an existing folder is fine. */
   ensureDir(dir: string): Promise<void>;
+  /**
+   * Removes the temporary files this adapter left in `dir` (a crash or a broken upload
+   * mid-write) that were last modified before `olderThan`; returns how many. Hidden
+   * files of other writers are left alone.
+   */
+  sweepTemporaries(dir: string, olderThan: Date): Promise<number>;
   /** Preflight: reachable, writable (a probe file is written and removed), free space. */
   check(): Promise<FolderHealth>;
   /** Where the folder is, for logs and messages; never holds a secret. */

@@ -1,0 +1,78 @@
+import { XMLParser } from 'fast-xml-parser';
+import { AsyncClientError } from '../errors.js';
+import { FolderErrorCode } from './working-folder.js';
+
+/** The few DAV properties the adapter asks for, read from one `<response>` of a multistatus. */
+export interface DavResource {
+  /** Decoded path segments of the resource's URL path. */
+  readonly segments: readonly string[];
+  readonly isCollection: boolean;
+  readonly size: number | undefined;
+  readonly modifiedAt: Date | undefined;
+  /** RFC 4331; many servers (rclone among them) do not report it. */
+  readonly quotaAvailableBytes: number | undefined;
+}
+
+const PROPERTIES = ['resourcetype', 'getcontentlength', 'getlastmodified', 'quota-available-bytes'];
+
+/** The PROPFIND request body naming those properties. */
+export const PROPFIND_BODY =
+  '<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:"><d:prop>' +
+  PROPERTIES.map((name) => `<d:${name}/>`).join('') +
+  '</d:prop></d:propfind>';
+
+// Namespace prefixes differ between servers (D:, d:, lp1:), so they are dropped; values stay text.
+const parser = new XMLParser({
+  removeNSPrefix: true,
+  ignoreAttributes: true,
+  parseTagValue: false,
+  isArray: (name) => name === 'response' || name === 'propstat',
+});
+
+/** Reads a `207 Multi-Status` body; `base` resolves relative hrefs. */
+export function parseMultistatus(xml: string, base: URL): DavResource[] {
+  const document: unknown = parser.parse(xml);
+  const responses = field(field(document, 'multistatus'), 'response');
+  if (!Array.isArray(responses)) {
+    throw new AsyncClientError(FolderErrorCode.io, `The WebDAV server at ${base.origin} sent a PROPFIND answer that is not a DAV multistatus.`, {
+      location: base.href,
+    });
+  }
+  return responses.map((response) => readResource(response, base));
+}
+
+function readResource(response: unknown, base: URL): DavResource {
+  const href = text(field(response, 'href')) ?? '';
+  const segments = new URL(href, base).pathname
+    .split('/')
+    .filter((segment) => segment !== '')
+    .map((segment) => decodeURIComponent(segment));
+  // A propstat with a non-200 status lists properties the server does not have.
+  const propstats = field(response, 'propstat');
+  const found = (Array.isArray(propstats) ? propstats : [])
+    .filter((propstat) => /\s200\s/.test(` ${text(field(propstat, 'status')) ?? ''} `))
+    .map((propstat) => field(propstat, 'prop'));
+  const property = (name: string): unknown => found.map((prop) => field(prop, name)).find((value) => value !== undefined);
+  const lastModified = text(property('getlastmodified'));
+  return {
+    segments,
+    isCollection: field(property('resourcetype'), 'collection') !== undefined,
+    size: numberOf(property('getcontentlength')),
+    modifiedAt: lastModified === undefined ? undefined : new Date(lastModified),
+    quotaAvailableBytes: numberOf(property('quota-available-bytes')),
+  };
+}
+
+function field(node: unknown, name: string): unknown {
+  return typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[name] : undefined;
+}
+
+function text(node: unknown): string | undefined {
+  return typeof node === 'string' ? node : undefined;
+}
+
+function numberOf(node: unknown): number | undefined {
+  const value = text(node);
+  if (value === undefined || !/^\d+$/.test(value.trim())) return undefined;
+  return Number(value);
+}

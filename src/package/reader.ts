@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import { errorCode } from '../errors.js';
+import { drainOrClose } from './drain.js';
 import { ContentParser, type ContentExpectations } from './content-parser.js';
 import { packageError } from './errors.js';
 import { FrameSplitter, type Trailer } from './frame.js';
@@ -139,17 +140,6 @@ async function feed(raw: Readable, splitter: FrameSplitter, gunzip: Gunzip, feed
     else gunzip.destroy(error as Error);
     return { error };
   }
-}
-
-/** Waits for room in the decompressor, or for it to be gone; never rejects (errors surface to the consumer). */
-function drainOrClose(gunzip: Gunzip): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      gunzip.off('drain', done).off('close', done).off('error', done);
-      resolve();
-    };
-    gunzip.on('drain', done).on('close', done).on('error', done);
-  });
 }
 
 function checkSignature(trailer: Trailer, sha256: string, publicKey: ReturnType<typeof toPublicKey> | undefined, where: string): VerifiedPackage['signature'] {

@@ -1,7 +1,7 @@
-import { once } from 'node:events';
 import { Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip, type Gzip } from 'node:zlib';
+import { createGzip } from 'node:zlib';
+import { drainOrClose } from './drain.js';
 import { packageError } from './errors.js';
 import { BodyDigest, encodeTail } from './frame.js';
 import { KeyFingerprintSet } from './key-set.js';
@@ -93,7 +93,7 @@ export function createPackageWriter(
   async function flush(): Promise<void> {
     const text = pending;
     pending = '';
-    if (!gzip.write(text)) await drain(gzip);
+    if (!gzip.write(text)) await drainOrClose(gzip);
     if (failure !== undefined) throw failure;
   }
 
@@ -140,10 +140,6 @@ export function createPackageWriter(
       destination.destroy(error);
     },
   };
-}
-
-function drain(stream: Gzip): Promise<unknown> {
-  return Promise.race([once(stream, 'drain'), once(stream, 'close')]);
 }
 
 /** Walks the tables in manifest order, counting and checking each table's rows. */

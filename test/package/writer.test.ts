@@ -1,0 +1,72 @@
+import { Readable } from 'node:stream';
+import { errorCode } from '../../src/errors.js';
+import { createPackageWriter, type PackageManifestInput } from '../../src/package/writer.js';
+import { verifyPackage } from '../../src/package/reader.js';
+import { Decimal, type PackageRow, type TableSpec } from '../../src/package/types.js';
+import { BufferSink, manifestFor, productRows, productTable } from './package-fixtures.js';
+
+const otherTable: TableSpec = {
+  name: 'Store',
+  columns: [{ name: 'storeId', type: 'integer', nullable: false }],
+  primaryKey: ['storeId'],
+  upsertCount: 1,
+  deleteCount: 0,
+};
+
+async function failure(manifest: PackageManifestInput, steps: Array<[string, PackageRow[]]>): Promise<{ code: string; sink: BufferSink }> {
+  const sink = new BufferSink();
+  try {
+    const writer = createPackageWriter(manifest, sink);
+    for (const [table, rows] of steps) await writer.writeRows(table, rows);
+    await writer.end();
+  } catch (error) {
+    return { code: errorCode(error), sink };
+  }
+  return { code: 'written', sink };
+}
+
+describe('the package writer', () => {
+  it('writes tables across several calls and fills empty tables it was never given', async () => {
+    const sink = new BufferSink();
+    const writer = createPackageWriter(manifestFor([productTable, { ...otherTable, upsertCount: 0 }]), sink);
+    await writer.writeRows('Product', productRows.slice(0, 2));
+    await writer.writeRows('Product', (async function* () {
+      yield* productRows.slice(2);
+    })());
+    const written = await writer.end();
+    const verified = await verifyPackage(() => Readable.from([sink.bytes]));
+    expect(verified.sha256).toBe(written.sha256);
+    expect(written.fileBytes).toBe(sink.bytes.length);
+    expect(verified.manifest).toEqual(written.manifest);
+  });
+
+  it.each<[string, PackageManifestInput, Array<[string, PackageRow[]]>, string]>([
+    ['a value of the wrong type', manifestFor([otherTable]), [['Store', [{ op: 'upsert', values: ['1'] }]]], 'E_PACKAGE_ROW'],
+    ['a row with too few values', manifestFor([otherTable]), [['Store', [{ op: 'upsert', values: [] }]]], 'E_PACKAGE_ROW'],
+    ['a float as an integer', manifestFor([otherTable]), [['Store', [{ op: 'upsert', values: [1.5] }]]], 'E_PACKAGE_ROW'],
+    ['a number as a decimal', manifestFor([productTable]), [['Product', [{ op: 'upsert', values: ['P', 1, 1.5 as unknown as Decimal, true, new Date(0), null, null] }]]], 'E_PACKAGE_ROW'],
+    ['an invalid date', manifestFor([productTable]), [['Product', [{ op: 'upsert', values: ['P', 1, new Decimal('1'), true, new Date(Number.NaN), null, null] }]]], 'E_PACKAGE_ROW'],
+    ['a bigint beyond 64 bits', manifestFor([otherTable]), [['Store', [{ op: 'upsert', values: [2n ** 64n] }]]], 'E_PACKAGE_ROW'],
+    ['a duplicate key', manifestFor([{ ...otherTable, upsertCount: 2 }]), [['Store', [{ op: 'upsert', values: [1] }, { op: 'upsert', values: [1n] }]]], 'E_PACKAGE_DUPLICATE_KEY'],
+    ['more rows than declared', manifestFor([otherTable]), [['Store', [{ op: 'upsert', values: [1] }, { op: 'upsert', values: [2] }]]], 'E_PACKAGE_COUNTS'],
+    ['fewer rows than declared', manifestFor([otherTable]), [], 'E_PACKAGE_COUNTS'],
+    ['tables out of manifest order', manifestFor([{ ...otherTable, upsertCount: 0 }, productTable]), [['Product', productRows], ['Store', []]], 'E_PACKAGE_WRITER'],
+    ['a table not in the manifest', manifestFor([otherTable]), [['Nope', []]], 'E_PACKAGE_WRITER'],
+    ['a table name that is not an identifier', manifestFor([{ ...otherTable, name: 'store-list' }]), [], 'E_PACKAGE_NAME'],
+    ['a channel id that cannot be a file name', manifestFor([otherTable], { channelId: '../x' }), [], 'E_PACKAGE_MANIFEST'],
+  ])('refuses %s and destroys its destination', async (_name, manifest, steps, code) => {
+    const { code: actual, sink } = await failure(manifest, steps);
+    expect(actual).toBe(code);
+    if (code !== 'E_PACKAGE_NAME' && code !== 'E_PACKAGE_MANIFEST') expect(sink.destroyed).toBe(true);
+  });
+
+  it('signs when given a key, and the signature checks against the public key', async () => {
+    const { generateSigningKeyPair } = await import('../../src/package/signature.js');
+    const keys = generateSigningKeyPair();
+    const sink = new BufferSink();
+    const writer = createPackageWriter(manifestFor([{ ...otherTable, upsertCount: 0 }]), sink, { signingKey: keys.privateKeyPem });
+    expect((await writer.end()).signed).toBe(true);
+    const verified = await verifyPackage(() => Readable.from([sink.bytes]), { publicKey: keys.publicKeyPem });
+    expect(verified.signature).toBe('verified');
+  });
+});

@@ -1,7 +1,4 @@
-import Database from 'better-sqlite3';
 import { AsyncClientError } from '../errors.js';
-
-const { SqliteError } = Database;
 
 /** What SQLite reported, as our stable codes with a hint of what to do. */
 const TRANSLATIONS: readonly { readonly prefix: string; readonly code: string; readonly hint: string }[] = [
@@ -18,7 +15,7 @@ const TRANSLATIONS: readonly { readonly prefix: string; readonly code: string; r
  * anything else (ours, a reader's, a bug) passes through unchanged.
  */
 export function translateSqliteError(error: unknown, location: string, where: string, details: Record<string, unknown> = {}): unknown {
-  if (!(error instanceof SqliteError)) return error;
+  if (!isSqliteError(error)) return error;
   const match = TRANSLATIONS.find((t) => error.code.startsWith(t.prefix));
   const code = match?.code ?? 'E_DATABASE';
   const hint = match?.hint ?? 'see the SQLite message';
@@ -28,4 +25,15 @@ export function translateSqliteError(error: unknown, location: string, where: st
     { ...details, location, sqliteCode: error.code },
     { cause: error },
   );
+}
+
+/**
+ * By shape, not `instanceof`: the native addon throws the SqliteError class of whichever copy
+ * of better-sqlite3 loaded last in the process, possibly from another realm (jest loads one
+ * per test file), where even `instanceof Error` is false.
+ */
+function isSqliteError(error: unknown): error is { readonly code: string; readonly message: string } {
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, code } = error as { name?: unknown; code?: unknown };
+  return name === 'SqliteError' && typeof code === 'string';
 }

@@ -43,6 +43,18 @@ export function webDavStatusError(status: number, operation: WebDavOperation): A
 }
 
 /**
+ * A PUT answered "not found" although the folder exists: some servers (rclone
+ * --read-only) say 404 when they will not create a file.
+ */
+export function webDavCreateRefused(status: number, operation: WebDavOperation): AsyncClientError {
+  return new AsyncClientError(
+    FolderErrorCode.readOnly,
+    `Cannot ${operation.action} ${where(operation)}: the server will not create the file though its folder exists; the share may be read-only (HTTP ${status}).`,
+    { ...operation, status },
+  );
+}
+
+/**
  * A request that got no HTTP answer: refused connection, unknown host, reset, or no
  * byte for `timeoutSeconds` (`timedOut`). All of them mean the server cannot be reached.
  */

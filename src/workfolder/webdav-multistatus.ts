@@ -31,14 +31,20 @@ const parser = new XMLParser({
 
 /** Reads a `207 Multi-Status` body; `base` resolves relative hrefs. */
 export function parseMultistatus(xml: string, base: URL): DavResource[] {
-  const document: unknown = parser.parse(xml);
-  const responses = field(field(document, 'multistatus'), 'response');
-  if (!Array.isArray(responses)) {
-    throw new AsyncClientError(FolderErrorCode.io, `The WebDAV server at ${base.origin} sent a PROPFIND answer that is not a DAV multistatus.`, {
-      location: base.href,
-    });
+  const notMultistatus = (cause?: unknown): AsyncClientError =>
+    new AsyncClientError(
+      FolderErrorCode.io,
+      `The WebDAV server at ${base.origin} sent a PROPFIND answer that is not a DAV multistatus; check that workingFolder.url points at the WebDAV share.`,
+      { location: base.href },
+      { cause },
+    );
+  try {
+    const responses = field(field(parser.parse(xml), 'multistatus'), 'response');
+    if (Array.isArray(responses)) return responses.map((response) => readResource(response, base));
+  } catch (error) {
+    throw notMultistatus(error);
   }
-  return responses.map((response) => readResource(response, base));
+  throw notMultistatus();
 }
 
 function readResource(response: unknown, base: URL): DavResource {

@@ -4,9 +4,9 @@ import { Readable } from 'node:stream';
 import fetch, { type Response } from 'node-fetch';
 import { AsyncClientError, errorMessage } from '../errors.js';
 import { IdleDeadline } from './idle-deadline.js';
-import { folderPath, isHiddenName, isTemporaryName, joinFolderPath, probePath, temporarySibling, type FolderPath } from './paths.js';
+import { folderPath, isHiddenName, isTemporaryName, joinFolderPath, parentOf, probePath, temporarySibling, type FolderPath } from './paths.js';
 import { relayWithFolderErrors } from './streams.js';
-import { webDavStatusError, webDavTransportError, type WebDavOperation } from './webdav-errors.js';
+import { webDavCreateRefused, webDavStatusError, webDavTransportError, type WebDavOperation } from './webdav-errors.js';
 import { parseMultistatus, PROPFIND_BODY, type DavResource } from './webdav-multistatus.js';
 import { FolderErrorCode, type FolderEntry, type FolderHealth, type WorkingFolder } from './working-folder.js';
 
@@ -185,7 +185,11 @@ export class WebDavWorkingFolder implements WorkingFolder {
     try {
       const response = await this.send({ method: 'PUT', target: this.urlFor(segments, 'file'), operation, body }, deadline);
       await response.arrayBuffer();
-      if (![200, 201, 204].includes(response.status)) throw webDavStatusError(response.status, operation);
+      if ([200, 201, 204].includes(response.status)) return;
+      if ([404, 409].includes(response.status) && (await this.isCollection(parentOf(segments), operation.action))) {
+        throw webDavCreateRefused(response.status, operation);
+      }
+      throw webDavStatusError(response.status, operation);
     } catch (error) {
       if (sourceError === undefined) throw error;
       throw asFolderError(sourceError, operation);

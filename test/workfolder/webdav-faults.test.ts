@@ -1,0 +1,166 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTcpServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { WebDavWorkingFolder } from '../../src/workfolder/webdav.js';
+import { startWebDavServer, stopWebDavServer, webDavTestFolder, type WebDavServer, type WebDavTestFolder } from '../support/webdav-server.js';
+import { readAll } from './byte-streams.js';
+
+const folders: WebDavWorkingFolder[] = [];
+
+function open(url: string, credentials: { username?: string; password?: string } = {}, timeoutSeconds = 10): WebDavWorkingFolder {
+  const folder = new WebDavWorkingFolder({ url, ...credentials, timeoutSeconds });
+  folders.push(folder);
+  return folder;
+}
+
+afterEach(async () => {
+  await Promise.all(folders.splice(0).map((folder) => folder.close()));
+});
+
+async function codeOfCheck(folder: WebDavWorkingFolder): Promise<string> {
+  const health = await folder.check();
+  return health.ok ? 'ok' : health.error.code;
+}
+
+describe('against the shared rclone server', () => {
+  let shared: WebDavTestFolder;
+
+  beforeEach(async () => {
+    shared = await webDavTestFolder();
+  });
+
+  afterEach(async () => {
+    await shared.cleanup();
+  });
+
+  test('a wrong password gives E_FOLDER_AUTH and the password appears in no message', async () => {
+    const folder = open(shared.url, { username: shared.username, password: 'wrong-password-123' });
+
+    await expect(folder.list('')).rejects.toMatchObject({ code: 'E_FOLDER_AUTH' });
+    await expect(folder.writeAtomic('f.bin', Buffer.from('x'))).rejects.toMatchObject({ code: 'E_FOLDER_AUTH' });
+    const health = await folder.check();
+    expect(health.ok ? 'ok' : health.error.code).toBe('E_FOLDER_AUTH');
+    expect(JSON.stringify(health.ok ? {} : { message: health.error.message, details: health.error.details })).not.toContain('wrong-password-123');
+  });
+
+  test('credentials written into the URL work and never show in describe() or errors', async () => {
+    const url = new URL(shared.url);
+    url.username = shared.username;
+    url.password = shared.password;
+    const folder = open(url.href);
+
+    await folder.writeAtomic('f.bin', Buffer.from('x'));
+    expect(folder.describe()).toBe(`WebDAV folder ${shared.url} as ${shared.username}`);
+    const error = await folder.openRead('missing.bin').catch((failure: unknown) => failure);
+    expect(JSON.stringify({ message: String(error), details: (error as { details?: unknown }).details })).not.toContain(shared.password);
+  });
+
+  test('a base URL the server does not have is E_FOLDER_UNREACHABLE', async () => {
+    const folder = open(`${shared.url}no-such-folder/`, { username: shared.username, password: shared.password });
+    expect(await codeOfCheck(folder)).toBe('E_FOLDER_UNREACHABLE');
+    await expect(folder.list('CH01/download')).rejects.toMatchObject({ code: 'E_FOLDER_UNREACHABLE' });
+  });
+
+  test('rclone reports no quota, so check() gives no free-space figure', async () => {
+    const health = await open(shared.url, { username: shared.username, password: shared.password }).check();
+    expect(health).toEqual({ ok: true, freeBytes: undefined });
+  });
+});
+
+describe('against a read-only rclone server', () => {
+  let root: string;
+  let server: WebDavServer;
+
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'wf-dav-ro-'));
+    await writeFile(path.join(root, 'pkg.bin'), 'from HQ');
+    server = await startWebDavServer(root, { readOnly: true });
+  });
+
+  afterAll(async () => {
+    await stopWebDavServer(server.pid);
+    await rm(root, { recursive: true, force: true });
+  });
+
+  test('every change is refused with E_FOLDER_READ_ONLY; reading still works', async () => {
+    const folder = open(server.url, { username: server.username, password: server.password });
+
+    await expect(folder.writeAtomic('new.bin', Buffer.from('x'))).rejects.toMatchObject({ code: 'E_FOLDER_READ_ONLY' });
+    await expect(folder.move('pkg.bin', 'moved.bin')).rejects.toMatchObject({ code: 'E_FOLDER_READ_ONLY' });
+    await expect(folder.remove('pkg.bin')).rejects.toMatchObject({ code: 'E_FOLDER_READ_ONLY' });
+    await expect(folder.ensureDir('applied')).rejects.toMatchObject({ code: 'E_FOLDER_READ_ONLY' });
+    expect((await readAll(await folder.openRead('pkg.bin'))).toString()).toBe('from HQ');
+    expect(await codeOfCheck(folder)).toBe('E_FOLDER_READ_ONLY');
+  });
+});
+
+describe('when the server is gone or misbehaves', () => {
+  const servers: Array<Server | ReturnType<typeof createTcpServer>> = [];
+  const sockets: Socket[] = [];
+
+  afterEach(async () => {
+    for (const socket of sockets.splice(0)) socket.destroy();
+    await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+  });
+
+  async function listen(server: Server | ReturnType<typeof createTcpServer>): Promise<string> {
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    return `http://127.0.0.1:${address.port}/dav/`;
+  }
+
+  function scripted(handler: (request: IncomingMessage, response: ServerResponse) => void): Promise<string> {
+    return listen(createServer(handler));
+  }
+
+  test('nothing listening: E_FOLDER_UNREACHABLE everywhere', async () => {
+    const server = createTcpServer();
+    const url = await listen(server);
+    await new Promise((resolve) => server.close(resolve));
+    servers.splice(servers.indexOf(server), 1);
+    const folder = open(url);
+
+    await expect(folder.list('')).rejects.toMatchObject({ code: 'E_FOLDER_UNREACHABLE' });
+    await expect(folder.openRead('a.bin')).rejects.toMatchObject({ code: 'E_FOLDER_UNREACHABLE' });
+    await expect(folder.writeAtomic('a.bin', Buffer.from('x'))).rejects.toMatchObject({ code: 'E_FOLDER_UNREACHABLE' });
+    expect(await codeOfCheck(folder)).toBe('E_FOLDER_UNREACHABLE');
+  });
+
+  test('a server that accepts but never answers is abandoned after the timeout: E_FOLDER_UNREACHABLE', async () => {
+    const url = await listen(createTcpServer((socket) => sockets.push(socket)));
+    const folder = open(url, {}, 1);
+
+    const error = await folder.list('').catch((failure: unknown) => failure);
+    expect(error).toMatchObject({ code: 'E_FOLDER_UNREACHABLE' });
+    expect(String(error)).toContain('no answer within 1 s');
+  });
+
+  test('a download cut off mid-body fails the stream with E_FOLDER_UNREACHABLE', async () => {
+    const url = await scripted((request, response) => {
+      response.writeHead(200, { 'Content-Length': '1000000' });
+      response.write(Buffer.alloc(100_000));
+      setImmediate(() => request.socket.destroy());
+    });
+    const stream = await open(url).openRead('pkg.bin');
+    await expect(readAll(stream)).rejects.toMatchObject({ code: 'E_FOLDER_UNREACHABLE' });
+  });
+
+  test('HTTP 507 Insufficient Storage on upload is E_FOLDER_FULL, and the temporary upload is deleted', async () => {
+    const methods: string[] = [];
+    const url = await scripted((request, response) => {
+      methods.push(request.method ?? '');
+      request.resume();
+      request.on('end', () => {
+        response.writeHead(request.method === 'PUT' ? 507 : 204);
+        response.end();
+      });
+    });
+
+    await expect(open(url).writeAtomic('upload.bin', Buffer.alloc(1000))).rejects.toMatchObject({ code: 'E_FOLDER_FULL' });
+    expect(methods).toEqual(['PUT', 'DELETE']);
+  });
+});

@@ -12,7 +12,8 @@ import { toSqlite } from './sqlite-values.js';
 /** Writes one package table's rows with statements prepared once. */
 class TableWriter {
   private readonly write: Statement;
-  private readonly remove: Statement;
+  /** Null for a table without a key, which only a full package can fill and nothing can delete from. */
+  private readonly remove: Statement | null;
   /** Rows that changed a database row. */
   count = 0;
   /** Package rows applied so far, to name the one that fails. */
@@ -26,13 +27,19 @@ class TableWriter {
     const onConflict = ` ON CONFLICT (${spec.primaryKey.map(quoteName).join(', ')}) DO ${updates.length === 0 ? 'NOTHING' : `UPDATE SET ${updates.join(', ')}`}`;
     // A full package starts from an empty table: a plain insert, where a duplicate key is an error.
     this.write = conn.statement(kind === 'full' ? insert : insert + onConflict);
-    this.remove = conn.statement(`DELETE FROM ${table} WHERE ${spec.primaryKey.map((k) => `${quoteName(k)} = ?`).join(' AND ')}`);
+    this.remove = spec.primaryKey.length === 0 ? null
+      : conn.statement(`DELETE FROM ${table} WHERE ${spec.primaryKey.map((k) => `${quoteName(k)} = ?`).join(' AND ')}`);
   }
 
   apply(row: PackageRow): void {
     this.seen += 1;
-    const statement = row.op === 'upsert' ? this.write : this.remove;
-    this.count += statement.run((row.op === 'upsert' ? row.values : row.key).map(toSqlite)).changes;
+    if (row.op === 'upsert') {
+      this.count += this.write.run(row.values.map(toSqlite)).changes;
+    } else if (this.remove === null) {
+      throw new AsyncClientError('E_SCHEMA_KEY_MISMATCH', 'the package deletes by key from a table it gives no primary key');
+    } else {
+      this.count += this.remove.run(row.key.map(toSqlite)).changes;
+    }
   }
 }
 
@@ -51,7 +58,7 @@ export async function applyPackage(
   db.exec('BEGIN IMMEDIATE');
   try {
     journal.assertApplicable(options.sessionId);
-    // Every table is checked before the first write, so a refused package leaves no trace even in the WAL.
+    // Every table is checked before the first write: a refused package has written nothing to undo.
     const existing = manifest.tables.map((spec) => {
       const name = checkTable(db, spec, manifest.kind);
       if (name === null) assertMayCreate(spec, manifest.kind, options.allowCreateTables);

@@ -64,6 +64,16 @@ export function describeApplyContract(open: SubjectFactory): void {
     expect(await subject.query('SELECT COUNT(*) AS n FROM price')).toEqual([{ n: 1 }]);
   });
 
+  test('a full package may carry a table without a primary key; deleting from it by key is refused', async () => {
+    const log = table('price_log', [['at', 'timestamp'], ['note', 'string']], []);
+    const row = [new Date('2026-11-27T08:00:00.000Z'), 'opened'];
+    await applied(subject.db, manifest(1, 'full', [log]), upserts(log, [row, row]));
+    expect(await subject.query('SELECT note FROM price_log')).toEqual([{ note: 'opened' }, { note: 'opened' }]);
+    const session = await seen(subject.db, 2);
+    await expect(subject.db.applyPackage(manifest(2, 'full', [log]), stream(deletes(log, [[]])), { sessionId: session.id, allowCreateTables: false }))
+      .rejects.toMatchObject({ code: 'E_SCHEMA_KEY_MISMATCH', message: expect.stringContaining('table price_log') });
+  });
+
   test('a reader that fails after some rows leaves no row and no Applied record', async () => {
     await seedProducts();
     const session = await seen(subject.db, 2);

@@ -45,8 +45,9 @@ export async function openSqliteChannelDatabase(file: string, options: SqliteCha
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   const readonly = options.readonly ?? false;
   if (!readonly) await assertFolderWritable(location);
+  let db: Database.Database | undefined;
   try {
-    const db = new Database(location, { readonly, fileMustExist: readonly, timeout: busyTimeoutMs });
+    db = new Database(location, { readonly, fileMustExist: readonly, timeout: busyTimeoutMs });
     if (!readonly) {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
@@ -54,6 +55,7 @@ export async function openSqliteChannelDatabase(file: string, options: SqliteCha
     db.pragma('foreign_keys = ON');
     return new SqliteChannelDatabase(db, location, busyTimeoutMs, options);
   } catch (error) {
+    db?.close();
     throw translateSqliteError(error, location, 'opening the channel database');
   }
 }
@@ -75,7 +77,12 @@ class SqliteChannelDatabase implements ChannelDatabase {
   readonly downloads: SqliteDownloadJournal;
   readonly uploads: SqliteUploadStore;
 
-  constructor(db: Database.Database, private readonly location: string, private readonly busyTimeoutMs: number, private readonly options: SqliteChannelDatabaseOptions) {
+  constructor(
+    db: Database.Database,
+    private readonly location: string,
+    private readonly busyTimeoutMs: number,
+    private readonly options: SqliteChannelDatabaseOptions,
+  ) {
     this.conn = new SqliteConnection(db, location, options.channelId, options.now ?? (() => new Date()));
     this.downloads = new SqliteDownloadJournal(this.conn);
     this.uploads = new SqliteUploadStore(this.conn, () => new Database(location, { readonly: true, timeout: busyTimeoutMs }));

@@ -1,0 +1,24 @@
+import { LocalWorkingFolder } from './local.js';
+import { WebDavWorkingFolder } from './webdav.js';
+import type { WorkingFolder } from './working-folder.js';
+
+/** The profile's `workingFolder` section: which adapter, and its options. */
+export type WorkingFolderConfig =
+  | { readonly adapter: 'local'; readonly path: string }
+  | {
+      readonly adapter: 'webdav';
+      readonly url: string;
+      readonly username?: string;
+      readonly password?: string;
+      readonly timeoutSeconds: number;
+    };
+
+/** Opens the adapter the profile names. Nothing is contacted yet: `check()` is the preflight. */
+export function openWorkingFolder(config: WorkingFolderConfig): WorkingFolder {
+  switch (config.adapter) {
+    case 'local':
+      return new LocalWorkingFolder(config.path);
+    case 'webdav':
+      return new WebDavWorkingFolder(config);
+  }
+}

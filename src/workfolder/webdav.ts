@@ -1,31 +1,13 @@
-import http from 'node:http';
-import https from 'node:https';
 import { Readable } from 'node:stream';
-import fetch, { type Response } from 'node-fetch';
 import { AsyncClientError, errorMessage } from '../errors.js';
-import { IdleDeadline } from './idle-deadline.js';
 import { folderPath, isHiddenName, isTemporaryName, joinFolderPath, parentOf, probePath, temporarySibling, type FolderPath } from './paths.js';
 import { relayWithFolderErrors } from './streams.js';
-import { webDavCreateRefused, webDavStatusError, webDavTransportError, type WebDavOperation } from './webdav-errors.js';
-import { parseMultistatus, PROPFIND_BODY, type DavResource } from './webdav-multistatus.js';
+import { DavClient, type WebDavConnection } from './webdav-client.js';
+import { webDavCreateRefused, webDavStatusError, type WebDavOperation } from './webdav-errors.js';
+import type { DavResource } from './webdav-multistatus.js';
 import { FolderErrorCode, type FolderEntry, type FolderHealth, type WorkingFolder } from './working-folder.js';
 
-export interface WebDavConnection {
-  /** Base URL of the shared folder (`https://hq.example/dav/stores/`). */
-  readonly url: string;
-  readonly username?: string;
-  readonly password?: string;
-  /** A request that makes no progress for this long is abandoned (E_FOLDER_UNREACHABLE). */
-  readonly timeoutSeconds: number;
-}
-
-interface DavRequest {
-  readonly method: string;
-  readonly target: URL;
-  readonly operation: WebDavOperation;
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: Buffer | string | Readable;
-}
+export type { WebDavConnection } from './webdav-client.js';
 
 /**
  * A working folder on a WebDAV server (HQ's IIS, nginx, Apache, Nextcloud, rclone...),
@@ -33,28 +15,15 @@ interface DavRequest {
  * to a hidden temporary name and a MOVE into place, so readers never see half a file.
  */
 export class WebDavWorkingFolder implements WorkingFolder {
-  private readonly base: URL;
-  private readonly username: string | undefined;
-  private readonly authorization: string | undefined;
-  private readonly timeoutSeconds: number;
-  private readonly agent: http.Agent;
+  private readonly dav: DavClient;
 
   constructor(connection: WebDavConnection) {
-    const base = parseBaseUrl(connection.url);
-    this.username = connection.username ?? (base.username === '' ? undefined : decodeURIComponent(base.username));
-    const password = connection.password ?? decodeURIComponent(base.password);
-    base.username = '';
-    base.password = '';
-    this.base = base;
-    this.authorization =
-      this.username === undefined ? undefined : `Basic ${Buffer.from(`${this.username}:${password}`).toString('base64')}`;
-    this.timeoutSeconds = connection.timeoutSeconds;
-    this.agent = base.protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+    this.dav = new DavClient(connection);
   }
 
   async list(dir: string): Promise<FolderEntry[]> {
     const segments = folderPath(dir, 'dir');
-    const resources = await this.propfind(segments, 'collection', 1, 'list');
+    const resources = await this.dav.propfind(segments, 'collection', 1, 'list');
     if (resources === undefined) {
       await this.requireRoot('list');
       return [];
@@ -66,15 +35,15 @@ export class WebDavWorkingFolder implements WorkingFolder {
 
   async stat(file: string): Promise<FolderEntry | undefined> {
     const segments = folderPath(file, 'file');
-    const [resource] = (await this.propfind(segments, 'file', 0, 'stat')) ?? [];
+    const [resource] = (await this.dav.propfind(segments, 'file', 0, 'stat')) ?? [];
     return resource === undefined || resource.isCollection ? undefined : toEntry(segments, resource);
   }
 
   async openRead(file: string): Promise<Readable> {
     const segments = folderPath(file, 'file');
-    const operation = this.operation('read', segments);
-    const deadline = new IdleDeadline(this.timeoutSeconds);
-    const response = await this.send({ method: 'GET', target: this.urlFor(segments, 'file'), operation }, deadline).catch((error: unknown) => {
+    const operation = this.dav.operation('read', segments);
+    const deadline = this.dav.deadline();
+    const response = await this.dav.send({ method: 'GET', target: this.dav.urlFor(segments, 'file'), operation }, deadline).catch((error: unknown) => {
       deadline.clear();
       throw error;
     });
@@ -83,7 +52,7 @@ export class WebDavWorkingFolder implements WorkingFolder {
       await response.arrayBuffer().catch(() => undefined);
       throw webDavStatusError(response.status, operation);
     }
-    return relayWithFolderErrors(response.body, (error) => this.transportError(error, operation, deadline), {
+    return relayWithFolderErrors(response.body, (error) => this.dav.transportError(error, operation, deadline), {
       onChunk: () => deadline.touch(),
       onEnd: () => deadline.clear(),
     });
@@ -105,10 +74,10 @@ export class WebDavWorkingFolder implements WorkingFolder {
     const segments = folderPath(dir, 'dir');
     if (await this.isCollection(segments, 'create folder')) return;
     if (segments.length === 0) throw this.rootMissing('create folder');
-    const operation = this.operation('create folder', segments);
+    const operation = this.dav.operation('create folder', segments);
     for (let depth = 1; depth <= segments.length; depth += 1) {
       const level = segments.slice(0, depth);
-      const { status } = await this.exchange({ method: 'MKCOL', target: this.urlFor(level, 'collection'), operation });
+      const { status } = await this.dav.exchange({ method: 'MKCOL', target: this.dav.urlFor(level, 'collection'), operation });
       // 405 is also the answer for a folder that already exists.
       const exists = status === 201 || (status === 405 && (await this.isCollection(level, 'create folder')));
       if (!exists) throw webDavStatusError(status, operation);
@@ -117,7 +86,7 @@ export class WebDavWorkingFolder implements WorkingFolder {
 
   async sweepTemporaries(dir: string, olderThan: Date): Promise<number> {
     const segments = folderPath(dir, 'dir');
-    const stale = this.filesIn(segments, (await this.propfind(segments, 'collection', 1, 'sweep')) ?? []).filter(
+    const stale = this.filesIn(segments, (await this.dav.propfind(segments, 'collection', 1, 'sweep')) ?? []).filter(
       (entry) => isTemporaryName(entry.name) && entry.modifiedAt < olderThan,
     );
     for (const entry of stale) await this.delete([...segments, entry.name], 'sweep');
@@ -126,28 +95,28 @@ export class WebDavWorkingFolder implements WorkingFolder {
 
   async check(): Promise<FolderHealth> {
     try {
-      const [root] = (await this.propfind([], 'collection', 0, 'check')) ?? [];
+      const [root] = (await this.dav.propfind([], 'collection', 0, 'check')) ?? [];
       if (root === undefined || !root.isCollection) throw this.rootMissing('check');
       const probe = probePath();
       await this.write(probe, Buffer.from('async-client probe\n'));
       await this.delete(probe, 'remove the probe file');
       return { ok: true, freeBytes: root.quotaAvailableBytes };
     } catch (error) {
-      return { ok: false, error: asFolderError(error, this.operation('check', [])) };
+      return { ok: false, error: asFolderError(error, this.dav.operation('check', [])) };
     }
   }
 
   describe(): string {
-    return `WebDAV folder ${this.base.href}${this.username === undefined ? '' : ` as ${this.username}`}`;
+    return `WebDAV folder ${this.dav.base.href}${this.dav.username === undefined ? '' : ` as ${this.dav.username}`}`;
   }
 
   async close(): Promise<void> {
-    this.agent.destroy();
+    this.dav.close();
   }
 
   /** The files directly inside the folder `segments` among a Depth 1 PROPFIND's resources, hidden ones too. */
   private filesIn(segments: FolderPath, resources: readonly DavResource[]): FolderEntry[] {
-    const depth = this.urlFor(segments, 'collection').pathname.split('/').filter((segment) => segment !== '').length;
+    const depth = this.dav.urlFor(segments, 'collection').pathname.split('/').filter((segment) => segment !== '').length;
     return resources
       .filter((resource) => resource.segments.length === depth + 1 && !resource.isCollection)
       .map((resource) => toEntry([...segments, resource.segments[depth] ?? ''], resource));
@@ -156,7 +125,7 @@ export class WebDavWorkingFolder implements WorkingFolder {
   private async write(segments: FolderPath, content: Readable | Uint8Array): Promise<void> {
     const temporary = temporarySibling(segments);
     try {
-      await this.put(temporary, content, this.operation('write', segments));
+      await this.put(temporary, content, this.dav.operation('write', segments));
       await this.moveResource(temporary, segments);
     } catch (error) {
       await this.delete(temporary, 'remove the temporary file').catch(() => undefined);
@@ -165,7 +134,7 @@ export class WebDavWorkingFolder implements WorkingFolder {
   }
 
   private async put(segments: FolderPath, content: Readable | Uint8Array, operation: WebDavOperation): Promise<void> {
-    const deadline = new IdleDeadline(this.timeoutSeconds);
+    const deadline = this.dav.deadline();
     let sourceError: unknown;
     async function* progress(source: Readable): AsyncGenerator<Uint8Array> {
       try {
@@ -183,7 +152,7 @@ export class WebDavWorkingFolder implements WorkingFolder {
         ? Buffer.from(content.buffer, content.byteOffset, content.byteLength)
         : Readable.from(progress(content), { objectMode: false });
     try {
-      const response = await this.send({ method: 'PUT', target: this.urlFor(segments, 'file'), operation, body }, deadline);
+      const response = await this.dav.send({ method: 'PUT', target: this.dav.urlFor(segments, 'file'), operation, body }, deadline);
       await response.arrayBuffer();
       if ([200, 201, 204].includes(response.status)) return;
       if ([404, 409].includes(response.status) && (await this.isCollection(parentOf(segments), operation.action))) {
@@ -199,25 +168,25 @@ export class WebDavWorkingFolder implements WorkingFolder {
   }
 
   private async moveResource(from: FolderPath, to: FolderPath): Promise<void> {
-    const operation = this.operation(`move "${joinFolderPath(to)}" from`, from);
-    const headers = { Destination: this.urlFor(to, 'file').href, Overwrite: 'T' };
-    const { status } = await this.exchange({ method: 'MOVE', target: this.urlFor(from, 'file'), operation, headers });
+    const operation = this.dav.operation(`move "${joinFolderPath(to)}" from`, from);
+    const headers = { Destination: this.dav.urlFor(to, 'file').href, Overwrite: 'T' };
+    const { status } = await this.dav.exchange({ method: 'MOVE', target: this.dav.urlFor(from, 'file'), operation, headers });
     if (status === 201 || status === 204) return;
     // Servers disagree on the status for a missing source (rclone: 403), so look.
-    if ([403, 404, 409].includes(status) && (await this.propfind(from, 'file', 0, 'move')) === undefined) {
+    if ([403, 404, 409].includes(status) && (await this.dav.propfind(from, 'file', 0, 'move')) === undefined) {
       throw webDavStatusError(404, operation);
     }
     throw webDavStatusError(status, operation);
   }
 
   private async delete(segments: FolderPath, action: string): Promise<void> {
-    const operation = this.operation(action, segments);
-    const { status } = await this.exchange({ method: 'DELETE', target: this.urlFor(segments, 'file'), operation });
+    const operation = this.dav.operation(action, segments);
+    const { status } = await this.dav.exchange({ method: 'DELETE', target: this.dav.urlFor(segments, 'file'), operation });
     if (![200, 204, 404].includes(status)) throw webDavStatusError(status, operation);
   }
 
   private async isCollection(segments: FolderPath, action: string): Promise<boolean> {
-    const [resource] = (await this.propfind(segments, 'collection', 0, action)) ?? [];
+    const [resource] = (await this.dav.propfind(segments, 'collection', 0, action)) ?? [];
     return resource?.isCollection === true;
   }
 
@@ -225,64 +194,11 @@ export class WebDavWorkingFolder implements WorkingFolder {
     if (!(await this.isCollection([], action))) throw this.rootMissing(action);
   }
 
-  /** The resources found, or `undefined` when the server has nothing at that path. */
-  private async propfind(segments: FolderPath, kind: 'file' | 'collection', depth: 0 | 1, action: string): Promise<DavResource[] | undefined> {
-    const operation = this.operation(action, segments);
-    const target = this.urlFor(segments, kind);
-    const headers = { Depth: String(depth), 'Content-Type': 'application/xml; charset=utf-8' };
-    const { status, body } = await this.exchange({ method: 'PROPFIND', target, operation, headers, body: PROPFIND_BODY });
-    if (status === 404) return undefined;
-    if (status !== 207) throw webDavStatusError(status, operation);
-    return parseMultistatus(body, target);
-  }
-
-  /** A request with a small answer: sent, answered and read whole within the deadline. */
-  private async exchange(request: DavRequest): Promise<{ status: number; body: string }> {
-    const deadline = new IdleDeadline(this.timeoutSeconds);
-    try {
-      const response = await this.send(request, deadline);
-      const body = await response.text().catch((error: unknown) => {
-        throw this.transportError(error, request.operation, deadline);
-      });
-      return { status: response.status, body };
-    } finally {
-      deadline.clear();
-    }
-  }
-
-  private async send(request: DavRequest, deadline: IdleDeadline): Promise<Response> {
-    try {
-      return await fetch(request.target.href, {
-        method: request.method,
-        headers: { ...(this.authorization === undefined ? {} : { Authorization: this.authorization }), ...request.headers },
-        body: request.body,
-        agent: this.agent,
-        signal: deadline.signal,
-        redirect: 'manual',
-      });
-    } catch (error) {
-      throw this.transportError(error, request.operation, deadline);
-    }
-  }
-
-  private transportError(error: unknown, operation: WebDavOperation, deadline: IdleDeadline): AsyncClientError {
-    return webDavTransportError(error, operation, deadline.expired ? { seconds: deadline.seconds } : undefined);
-  }
-
-  private urlFor(segments: FolderPath, kind: 'file' | 'collection'): URL {
-    const suffix = kind === 'collection' && segments.length > 0 ? '/' : '';
-    return new URL(segments.map(encodeURIComponent).join('/') + suffix, this.base);
-  }
-
-  private operation(action: string, segments: FolderPath): WebDavOperation {
-    return { action, path: joinFolderPath(segments), location: this.base.href };
-  }
-
   private rootMissing(action: string): AsyncClientError {
     return new AsyncClientError(
       FolderErrorCode.unreachable,
-      `Cannot ${action} WebDAV folder ${this.base.href}: the server has no folder at that URL. Check workingFolder.url.`,
-      { location: this.base.href },
+      `Cannot ${action} WebDAV folder ${this.dav.base.href}: the server has no folder at that URL. Check workingFolder.url.`,
+      { location: this.dav.base.href },
     );
   }
 }
@@ -304,18 +220,4 @@ function asFolderError(error: unknown, operation: WebDavOperation): AsyncClientE
     { ...operation },
     { cause: error },
   );
-}
-
-function parseBaseUrl(text: string): URL {
-  let url: URL;
-  try {
-    url = new URL(text.endsWith('/') ? text : `${text}/`);
-  } catch (error) {
-    // The text is not echoed: it may hold a password.
-    throw new AsyncClientError(FolderErrorCode.unreachable, 'workingFolder.url is not a valid URL; write it as https://host/path/.', {}, { cause: error });
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new AsyncClientError(FolderErrorCode.unreachable, `The WebDAV URL must start with http:// or https://, not ${url.protocol}//.`, {});
-  }
-  return url;
 }

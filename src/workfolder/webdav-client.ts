@@ -1,0 +1,128 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { Readable } from 'node:stream';
+import fetch, { type Response } from 'node-fetch';
+import { AsyncClientError } from '../errors.js';
+import { IdleDeadline } from './idle-deadline.js';
+import { joinFolderPath, type FolderPath } from './paths.js';
+import { webDavStatusError, webDavTransportError, type WebDavOperation } from './webdav-errors.js';
+import { parseMultistatus, PROPFIND_BODY, type DavResource } from './webdav-multistatus.js';
+import { FolderErrorCode } from './working-folder.js';
+
+export interface WebDavConnection {
+  /** Base URL of the shared folder (`https://hq.example/dav/stores/`). */
+  readonly url: string;
+  readonly username?: string;
+  readonly password?: string;
+  /** A request that makes no progress for this long is abandoned (E_FOLDER_UNREACHABLE). */
+  readonly timeoutSeconds: number;
+}
+
+export interface DavRequest {
+  readonly method: string;
+  readonly target: URL;
+  readonly operation: WebDavOperation;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: Buffer | string | Readable;
+}
+
+/**
+ * HTTP to one WebDAV share: URLs for folder paths, Basic authentication, keep-alive
+ * connections, an idle deadline on every request, and transport failures turned into
+ * folder errors. What the statuses mean for the working folder is webdav.ts's business.
+ */
+export class DavClient {
+  readonly base: URL;
+  readonly username: string | undefined;
+  private readonly authorization: string | undefined;
+  private readonly timeoutSeconds: number;
+  private readonly agent: http.Agent;
+
+  constructor(connection: WebDavConnection) {
+    const base = parseBaseUrl(connection.url);
+    this.username = connection.username ?? (base.username === '' ? undefined : decodeURIComponent(base.username));
+    const password = connection.password ?? decodeURIComponent(base.password);
+    base.username = '';
+    base.password = '';
+    this.base = base;
+    this.authorization =
+      this.username === undefined ? undefined : `Basic ${Buffer.from(`${this.username}:${password}`).toString('base64')}`;
+    this.timeoutSeconds = connection.timeoutSeconds;
+    this.agent = base.protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+  }
+
+  deadline(): IdleDeadline {
+    return new IdleDeadline(this.timeoutSeconds);
+  }
+
+  /** The resources found, or `undefined` when the server has nothing at that path. */
+  async propfind(segments: FolderPath, kind: 'file' | 'collection', depth: 0 | 1, action: string): Promise<DavResource[] | undefined> {
+    const operation = this.operation(action, segments);
+    const target = this.urlFor(segments, kind);
+    const headers = { Depth: String(depth), 'Content-Type': 'application/xml; charset=utf-8' };
+    const { status, body } = await this.exchange({ method: 'PROPFIND', target, operation, headers, body: PROPFIND_BODY });
+    if (status === 404) return undefined;
+    if (status !== 207) throw webDavStatusError(status, operation);
+    return parseMultistatus(body, target);
+  }
+
+  /** A request with a small answer: sent, answered and read whole within the deadline. */
+  async exchange(request: DavRequest): Promise<{ status: number; body: string }> {
+    const deadline = this.deadline();
+    try {
+      const response = await this.send(request, deadline);
+      const body = await response.text().catch((error: unknown) => {
+        throw this.transportError(error, request.operation, deadline);
+      });
+      return { status: response.status, body };
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  async send(request: DavRequest, deadline: IdleDeadline): Promise<Response> {
+    try {
+      return await fetch(request.target.href, {
+        method: request.method,
+        headers: { ...(this.authorization === undefined ? {} : { Authorization: this.authorization }), ...request.headers },
+        body: request.body,
+        agent: this.agent,
+        signal: deadline.signal,
+        redirect: 'manual',
+      });
+    } catch (error) {
+      throw this.transportError(error, request.operation, deadline);
+    }
+  }
+
+  transportError(error: unknown, operation: WebDavOperation, deadline: IdleDeadline): AsyncClientError {
+    return webDavTransportError(error, operation, deadline.expired ? { seconds: deadline.seconds } : undefined);
+  }
+
+  urlFor(segments: FolderPath, kind: 'file' | 'collection'): URL {
+    const suffix = kind === 'collection' && segments.length > 0 ? '/' : '';
+    return new URL(segments.map(encodeURIComponent).join('/') + suffix, this.base);
+  }
+
+  operation(action: string, segments: FolderPath): WebDavOperation {
+    return { action, path: joinFolderPath(segments), location: this.base.href };
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+function parseBaseUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text.endsWith('/') ? text : `${text}/`);
+  } catch (error) {
+    // The text is not echoed: it may hold a password.
+    throw new AsyncClientError(FolderErrorCode.unreachable, 'workingFolder.url is not a valid URL; write it as https://host/path/.', {}, { cause: error });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new AsyncClientError(FolderErrorCode.unreachable, `The WebDAV URL must start with http:// or https://, not ${url.protocol}//.`, {});
+  }
+  return url;
+}

@@ -1,0 +1,46 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { errorMessage } from '../errors.js';
+import { ExitCode, type CliCommand, type CliIo } from './command.js';
+
+type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
+
+const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
+
+export type ParsedCommandArgs<O extends OptionsConfig> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O & typeof HELP_OPTION; allowPositionals: true; strict: true }>
+>;
+
+/**
+ * Parses a command's arguments strictly, with `-h/--help` on every command. Returns the
+ * parsed values, or the exit code when the command is already answered: its help printed
+ * (0) or a usage error printed (2).
+ */
+export function parseCommandArgs<O extends OptionsConfig>(command: CliCommand, args: readonly string[], io: CliIo, options: O): ParsedCommandArgs<O> | number {
+  let parsed: ParsedCommandArgs<O>;
+  try {
+    parsed = parseArgs({ args: [...args], options: { ...options, ...HELP_OPTION }, allowPositionals: true, strict: true });
+  } catch (error) {
+    return usageError(command, io, errorMessage(error));
+  }
+  if ((parsed.values as { help?: boolean }).help === true) {
+    io.stdout.write(command.help);
+    return ExitCode.ok;
+  }
+  return parsed;
+}
+
+export function usageError(command: CliCommand, io: CliIo, problem: string): number {
+  io.stderr.write(`async-client ${command.name}: ${problem}\nRun 'async-client ${command.name} --help' for usage.\n`);
+  return ExitCode.usage;
+}
+
+/** `--profile PATH`, else `$ASYNC_CLIENT_PROFILE`, else the path the service unit uses. */
+export const DEFAULT_PROFILE_PATH = '/etc/async-client/profile.yaml';
+
+export const PROFILE_OPTION = { profile: { type: 'string', short: 'p' } } as const;
+
+export function profilePath(value: string | undefined, io: CliIo): string {
+  return value ?? io.env.ASYNC_CLIENT_PROFILE ?? DEFAULT_PROFILE_PATH;
+}
+
+export const PROFILE_OPTION_HELP = `  -p, --profile PATH   The profile file. Default: $ASYNC_CLIENT_PROFILE, else ${DEFAULT_PROFILE_PATH}.`;

@@ -1,0 +1,74 @@
+import { Daemon } from '../../daemon/daemon.js';
+import { errorCode, errorMessage } from '../../errors.js';
+import { createLogger } from '../../observe/logger.js';
+import { loadProfile } from '../../profile/load.js';
+import { systemClock } from '../../schedule/clock.js';
+import { PROFILE_OPTION, PROFILE_OPTION_HELP, parseCommandArgs, profilePath, usageError } from '../args.js';
+import { ExitCode, type CliCommand } from '../command.js';
+
+export const runCommand: CliCommand = {
+  name: 'run',
+  summary: 'Run the daemon: both cycles on their schedules, until SIGTERM',
+  help: `Usage: async-client run [--profile PATH]
+
+Runs the store's daemon in the foreground (systemd runs it as a Type=notify service).
+Start-up loads the profile, opens and checks the channel database and the working
+folder, then schedules the download and upload cycles. Logs are JSON lines on stdout.
+
+Signals:
+  SIGHUP           re-read the profile (it is also watched); an invalid edit is logged
+                   and the last good profile keeps running
+  SIGTERM, SIGINT  stop the timers, let a cycle in flight finish (daemon.shutdownGraceSeconds),
+                   close everything, exit; a second one exits at once
+
+Options:
+${PROFILE_OPTION_HELP}
+  -h, --help           Show this help.
+
+Exit codes:
+  0  stopped cleanly on a signal
+  1  could not start (invalid profile, start-up check failed) or a cycle was still
+     running when the grace period ended
+  2  usage error
+`,
+
+  async run(args, io) {
+    const parsed = parseCommandArgs(runCommand, args, io, PROFILE_OPTION);
+    if (typeof parsed === 'number') return parsed;
+    if (parsed.positionals.length > 0) return usageError(runCommand, io, `unexpected argument ${parsed.positionals[0]}`);
+
+    let profile;
+    try {
+      profile = await loadProfile(profilePath(parsed.values.profile, io), { cwd: io.cwd });
+    } catch (error) {
+      io.stderr.write(`${errorMessage(error)}\n`);
+      return ExitCode.failure;
+    }
+    const log = createLogger(profile.log.level);
+    let daemon: Daemon;
+    try {
+      daemon = await Daemon.start({ profile, log, clock: systemClock, env: io.env });
+    } catch (error) {
+      log.fatal({ code: errorCode(error), message: errorMessage(error) }, 'daemon.start_failed');
+      io.stderr.write(`async-client: cannot start: ${errorMessage(error)} (${errorCode(error)})\n`);
+      return ExitCode.failure;
+    }
+    return new Promise<number>((resolve) => {
+      const stop = (signal: NodeJS.Signals): void => {
+        process.off('SIGTERM', stop).off('SIGINT', stop).on('SIGTERM', forceExit).on('SIGINT', forceExit);
+        daemon.stop(signal).then(
+          (clean) => resolve(clean ? ExitCode.ok : ExitCode.failure),
+          (error: unknown) => {
+            log.error({ code: errorCode(error), message: errorMessage(error) }, 'daemon.stop_failed');
+            resolve(ExitCode.failure);
+          },
+        );
+      };
+      const forceExit = (signal: NodeJS.Signals): void => {
+        log.warn({ signal }, 'daemon.forced_exit');
+        process.exit(ExitCode.failure);
+      };
+      process.on('SIGTERM', stop).on('SIGINT', stop).on('SIGHUP', () => void daemon.reload('signal'));
+    });
+  },
+};

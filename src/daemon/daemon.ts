@@ -1,0 +1,234 @@
+import { errorCode, errorMessage } from '../errors.js';
+import type { Logger } from '../observe/logger.js';
+import { HealthServer, type HealthReport } from '../observe/health-server.js';
+import { DaemonMetrics } from '../observe/metrics.js';
+import { CYCLE_DIRECTIONS, cycleSchedule, describeCycleSchedule } from '../profile/cycle-schedule.js';
+import { describeProfileChange } from '../profile/diff.js';
+import { loadProfile } from '../profile/load.js';
+import { ProfileError } from '../profile/profile-error.js';
+import type { Profile } from '../profile/profile.js';
+import type { Direction } from '../package/types.js';
+import type { Clock } from '../schedule/clock.js';
+import { drawStartOffsetMs } from '../schedule/cron-plan.js';
+import type { Cycle } from '../schedule/cycle.js';
+import { CycleScheduler, type CycleResult } from '../schedule/cycle-scheduler.js';
+import { createCycles } from './cycles.js';
+import { restartOnlyChanges, withRestartOnlyFieldsOf } from './live-profile.js';
+import { ProfileWatcher } from './profile-watcher.js';
+import { openStoreResources, type StoreResources } from './store-resources.js';
+import { SystemdNotifier } from './systemd-notify.js';
+
+export interface DaemonOptions {
+  /** The profile, already loaded and valid (the CLI reports a bad one before starting). */
+  readonly profile: Profile;
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly env: NodeJS.ProcessEnv;
+  /** Draws this store's schedule offset; injected for tests. */
+  readonly random?: () => number;
+}
+
+/**
+ * One store's daemon: owns the lifecycle of everything else.
+ *
+ * `start` opens and checks the channel database and the working folder, schedules both
+ * cycles, watches the profile, serves /healthz and /metrics, then tells systemd READY=1.
+ * `reload` re-reads the profile and applies a valid one without interrupting a cycle;
+ * an invalid one is logged and the last good profile keeps running. `stop` stops the
+ * timers, lets a cycle in flight finish within the grace period, and closes everything.
+ */
+export class Daemon {
+  private readonly metrics = new DaemonMetrics();
+  private readonly results = new Map<Direction, CycleResult>();
+  private readonly notifier: SystemdNotifier;
+  private readonly scheduler: CycleScheduler;
+  private cycles: readonly Cycle[] = [];
+  private resources: StoreResources | undefined;
+  private watcher: ProfileWatcher | undefined;
+  private healthServer: HealthServer | undefined;
+  private state: 'starting' | 'ready' | 'stopping' | 'stopped' = 'starting';
+  private reloading: Promise<void> = Promise.resolve();
+
+  constructor(
+    private profile: Profile,
+    private readonly options: DaemonOptions,
+  ) {
+    const { log } = options;
+    this.notifier = new SystemdNotifier({
+      env: options.env,
+      pid: process.pid,
+      onError: (error) => log.warn({ code: error.code, ...error.details }, 'systemd.notify_failed'),
+    });
+    this.scheduler = new CycleScheduler({
+      log,
+      metrics: this.metrics,
+      clock: options.clock,
+      offsetMs: drawStartOffsetMs(profile.daemon.startJitterSeconds, options.random),
+      onResult: (result) => this.recordResult(result),
+    });
+  }
+
+  static async start(options: DaemonOptions): Promise<Daemon> {
+    const daemon = new Daemon(options.profile, options);
+    try {
+      await daemon.open();
+    } catch (error) {
+      await daemon.close();
+      throw error;
+    }
+    return daemon;
+  }
+
+  /** Re-reads the profile file; reloads are serialized. */
+  reload(trigger: 'file' | 'signal'): Promise<void> {
+    this.reloading = this.reloading.then(() => this.reloadNow(trigger));
+    return this.reloading;
+  }
+
+  /** Resolves true when every cycle finished within the grace period. */
+  async stop(signal: string): Promise<boolean> {
+    if (this.state === 'stopping' || this.state === 'stopped') return true;
+    const { log } = this.options;
+    const graceMs = this.profile.daemon.shutdownGraceSeconds * 1000;
+    this.state = 'stopping';
+    this.metrics.ready.set(0);
+    log.info({ signal, graceMs, inFlight: CYCLE_DIRECTIONS.filter((d) => this.scheduler.isRunning(d)) }, 'daemon.stopping');
+    void this.notifier.stopping();
+    await this.watcher?.close();
+    await this.reloading;
+    const clean = await this.scheduler.stop(graceMs);
+    if (!clean) log.error({ graceMs }, 'daemon.grace_expired');
+    await this.close();
+    log.info({ clean }, 'daemon.stopped');
+    return clean;
+  }
+
+  health(): HealthReport {
+    return {
+      ready: this.state === 'ready',
+      state: this.state,
+      profile: this.profile.profile.name,
+      channel: this.profile.channel.id,
+      cycles: Object.fromEntries(
+        CYCLE_DIRECTIONS.map((direction) => [
+          direction,
+          {
+            schedule: describeCycleSchedule(cycleSchedule(this.profile, direction)),
+            running: this.scheduler.isRunning(direction),
+            nextRun: this.scheduler.nextRun(direction),
+            last: this.results.get(direction) ?? null,
+          },
+        ]),
+      ),
+    };
+  }
+
+  /** Where /healthz and /metrics are served, once started; undefined when the profile serves none. */
+  healthAddress(): { host: string; port: number } | undefined {
+    return this.healthServer?.address();
+  }
+
+  private async open(): Promise<void> {
+    const { log, clock } = this.options;
+    const { profile } = this;
+    this.resources = await openStoreResources(profile);
+    const { channelDatabase, workingFolder, folderFreeBytes } = this.resources;
+    this.cycles = createCycles({
+      channelDatabase,
+      workingFolder,
+      profile: () => this.profile,
+      log,
+      registry: this.metrics.registry,
+      clock,
+    });
+    this.watcher = await ProfileWatcher.start(profile.sourcePath, {
+      onChange: () => void this.reload('file'),
+      onError: (error) => log.warn({ code: errorCode(error), message: errorMessage(error) }, 'profile.watch_failed'),
+    });
+    if (profile.daemon.health !== undefined) {
+      this.healthServer = await HealthServer.listen({ ...profile.daemon.health, registry: this.metrics.registry, health: () => this.health(), log });
+    }
+    for (const cycle of this.cycles) this.scheduler.set(cycle, cycleSchedule(profile, cycle.direction));
+    this.state = 'ready';
+    this.metrics.ready.set(1);
+    log.info(
+      {
+        profile: profile.profile.name,
+        channel: profile.channel.id,
+        database: channelDatabase.describe(),
+        workingFolder: workingFolder.describe(),
+        folderFreeBytes,
+        health: this.healthAddress(),
+        schedules: this.describeSchedules(),
+      },
+      'daemon.ready',
+    );
+    await this.notifier.ready();
+    await this.notifier.status(this.statusLine());
+    this.notifier.startWatchdog();
+  }
+
+  private async close(): Promise<void> {
+    this.state = 'stopped';
+    this.notifier.stopWatchdog();
+    await this.watcher?.close();
+    await this.healthServer?.close();
+    await this.resources?.close();
+    await this.notifier.close();
+  }
+
+  private async reloadNow(trigger: 'file' | 'signal'): Promise<void> {
+    if (this.state !== 'ready') return;
+    const { log } = this.options;
+    let next: Profile;
+    try {
+      next = await loadProfile(this.profile.sourcePath);
+    } catch (error) {
+      this.metrics.profileReloads.inc({ result: 'invalid' });
+      const problems = error instanceof ProfileError ? error.message.split('\n') : [errorMessage(error)];
+      log.error({ trigger, code: errorCode(error), problems }, 'profile.invalid');
+      return;
+    }
+    const restartOnly = restartOnlyChanges(this.profile, next);
+    if (restartOnly.length > 0) log.warn({ fields: restartOnly }, 'profile.restart_required');
+    const effective = withRestartOnlyFieldsOf(this.profile, next);
+    const change = describeProfileChange(this.profile, effective);
+    if (change.fields.length === 0) {
+      this.metrics.profileReloads.inc({ result: 'unchanged' });
+      log.info({ trigger }, 'profile.unchanged');
+      return;
+    }
+    await this.notifier.reloading();
+    this.profile = effective;
+    log.level = effective.log.level;
+    for (const cycle of this.cycles) {
+      if (change.rescheduled.includes(cycle.direction)) this.scheduler.set(cycle, cycleSchedule(effective, cycle.direction));
+    }
+    this.metrics.profileReloads.inc({ result: 'applied' });
+    log.info({ trigger, changes: change.fields, rescheduled: change.rescheduled, schedules: this.describeSchedules() }, 'profile.reloaded');
+    await this.notifier.ready();
+  }
+
+  private describeSchedules(): Record<string, { schedule: string; nextRun: Date | null }> {
+    return Object.fromEntries(
+      CYCLE_DIRECTIONS.map((direction) => [
+        direction,
+        { schedule: describeCycleSchedule(cycleSchedule(this.profile, direction)), nextRun: this.scheduler.nextRun(direction) },
+      ]),
+    );
+  }
+
+  private recordResult(result: CycleResult): void {
+    this.results.set(result.direction, result);
+    void this.notifier.status(this.statusLine());
+  }
+
+  /** systemd's STATUS=: the last result of each cycle, e.g. `download: done (applied 2) 10:15:00Z; upload: idle`. */
+  private statusLine(): string {
+    return CYCLE_DIRECTIONS.map((direction) => {
+      const last = this.results.get(direction);
+      if (last === undefined) return `${direction}: waiting (${describeCycleSchedule(cycleSchedule(this.profile, direction))})`;
+      return `${direction}: ${last.outcome} (${last.summary}) ${last.finishedAt.toISOString()}`;
+    }).join('; ');
+  }
+}

@@ -45,7 +45,21 @@ Exit codes:
       return ExitCode.failure;
     }
     const log = createLogger(profile.log.level);
-    let daemon: Daemon;
+    // Signals are taken from the first moment: one that arrives while starting waits for the start.
+    let daemon: Daemon | undefined;
+    const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+      const stop = (signal: NodeJS.Signals): void => {
+        process.off('SIGTERM', stop).off('SIGINT', stop).on('SIGTERM', forceExit).on('SIGINT', forceExit);
+        resolve(signal);
+      };
+      process.on('SIGTERM', stop).on('SIGINT', stop);
+    });
+    const forceExit = (signal: NodeJS.Signals): void => {
+      log.warn({ signal }, 'daemon.forced_exit');
+      process.exit(ExitCode.failure);
+    };
+    process.on('SIGHUP', () => void daemon?.reload('signal'));
+
     try {
       daemon = await Daemon.start({ profile, log, clock: systemClock, env: io.env });
     } catch (error) {
@@ -53,22 +67,12 @@ Exit codes:
       io.stderr.write(`async-client: cannot start: ${errorMessage(error)} (${errorCode(error)})\n`);
       return ExitCode.failure;
     }
-    return new Promise<number>((resolve) => {
-      const stop = (signal: NodeJS.Signals): void => {
-        process.off('SIGTERM', stop).off('SIGINT', stop).on('SIGTERM', forceExit).on('SIGINT', forceExit);
-        daemon.stop(signal).then(
-          (clean) => resolve(clean ? ExitCode.ok : ExitCode.failure),
-          (error: unknown) => {
-            log.error({ code: errorCode(error), message: errorMessage(error) }, 'daemon.stop_failed');
-            resolve(ExitCode.failure);
-          },
-        );
-      };
-      const forceExit = (signal: NodeJS.Signals): void => {
-        log.warn({ signal }, 'daemon.forced_exit');
-        process.exit(ExitCode.failure);
-      };
-      process.on('SIGTERM', stop).on('SIGINT', stop).on('SIGHUP', () => void daemon.reload('signal'));
-    });
+    const signal = await stopSignal;
+    try {
+      return (await daemon.stop(signal)) ? ExitCode.ok : ExitCode.failure;
+    } catch (error) {
+      log.error({ code: errorCode(error), message: errorMessage(error) }, 'daemon.stop_failed');
+      return ExitCode.failure;
+    }
   },
 };

@@ -128,7 +128,7 @@ export class ContentParser {
     this.closeSection();
     this.tableIndex++;
     this.codec = new TableCodec(next);
-    this.keys = new KeyFingerprintSet();
+    this.keys = new KeyFingerprintSet(next.upsertCount + next.deleteCount);
     this.upserts = 0;
     this.deletes = 0;
   }
@@ -151,10 +151,11 @@ export class ContentParser {
     } catch (error) {
       throw packageError('E_PACKAGE_ROW', `${this.where}: line ${this.lineNumber}, table ${table.name}: ${(error as Error).message}`, { table: table.name, line: this.lineNumber });
     }
-    if (!this.keys.add(codec.keyText(row))) {
+    const keyText = codec.keyText(row);
+    if (!this.keys.add(keyText, codec.keyOrder(row, keyText))) {
       throw packageError(
         'E_PACKAGE_DUPLICATE_KEY',
-        `${this.where}: line ${this.lineNumber}, table ${table.name}: primary key ${codec.keyText(row)} appears twice; a package holds each key at most once per table`,
+        `${this.where}: line ${this.lineNumber}, table ${table.name}: primary key ${keyText} appears twice; a package holds each key at most once per table`,
         { table: table.name, line: this.lineNumber },
       );
     }

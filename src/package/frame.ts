@@ -65,19 +65,20 @@ export class FrameSplitter {
     return this.totalBytes;
   }
 
-  /** Body bytes that can safely be decompressed now (possibly empty). */
-  push(chunk: Buffer): Buffer {
+  /** Body bytes that can safely be decompressed now, as whole chunks: nothing is copied. */
+  push(chunk: Buffer): Buffer[] {
     this.totalBytes += chunk.length;
     if (this.head.length < GZIP_MAGIC.length) this.head = Buffer.concat([this.head, chunk.subarray(0, GZIP_MAGIC.length)]);
     this.held.push(chunk);
     this.heldBytes += chunk.length;
-    if (this.heldBytes <= FrameSplitter.HOLD * 2) return EMPTY;
-    const all = Buffer.concat(this.held, this.heldBytes);
-    const release = all.subarray(0, all.length - FrameSplitter.HOLD);
-    this.held = [all.subarray(release.length)];
-    this.heldBytes = FrameSplitter.HOLD;
-    this.digest.update(release);
-    return release;
+    const released: Buffer[] = [];
+    for (let first = this.held[0]; first !== undefined && this.heldBytes - first.length >= FrameSplitter.HOLD; first = this.held[0]) {
+      this.held.shift();
+      this.heldBytes -= first.length;
+      this.digest.update(first);
+      released.push(first);
+    }
+    return released;
   }
 
   /** The bytes held back and not yet released, for reading on to say what a frameless file holds. */

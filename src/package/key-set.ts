@@ -1,15 +1,31 @@
+/** A value that orders keys: numbers and bigints compare numerically, strings by code unit. */
+export type KeyOrder = string | number | bigint;
+
 /**
  * Remembers the primary keys of one table by a 64-bit fingerprint, so that duplicate-key
- * detection costs at most 16 bytes per key whatever the key's size. Two different keys share
- * a fingerprint with probability about n²/2^65 for n keys (≈3e-8 for a million), which would
- * make a valid package be reported as holding a duplicate; the format document states this bound.
+ * detection costs a fixed number of bytes per key whatever the key's size.
+ *
+ * While keys arrive in strictly ascending order (the usual export order) no key can repeat, and
+ * fingerprints are only appended to a list: 8 bytes per key, no random memory access. The first
+ * key out of order turns the list into an open-addressing table kept at most half full (up to 16
+ * bytes per key), which every later key is checked against. Two different keys share a
+ * fingerprint with probability about n²/2^65 for n keys (≈3e-8 for a million), which would
+ * report a duplicate that is not one; docs/package-format.md states this bound.
  */
 export class KeyFingerprintSet {
-  private slots = new Uint32Array(2 * 1024);
+  private run: Uint32Array;
+  private runLength = 0;
+  private last: KeyOrder | undefined;
+  private slots: Uint32Array | undefined;
   private size = 0;
 
+  /** `expectedKeys` sizes the list up front (it still grows past it). */
+  constructor(private readonly expectedKeys = 0) {
+    this.run = new Uint32Array(2 * Math.max(1024, expectedKeys));
+  }
+
   /** Adds the key; returns false when a key with the same fingerprint was already there. */
-  add(keyText: string): boolean {
+  add(keyText: string, order: KeyOrder): boolean {
     let h1 = 0x811c9dc5;
     let h2 = 0x5bd1e995;
     for (let i = 0; i < keyText.length; i++) {
@@ -18,23 +34,41 @@ export class KeyFingerprintSet {
       h2 = Math.imul(h2 ^ c, 0x5bd1e995);
       h2 ^= h2 >>> 13;
     }
-    h1 = mix(h1 ^ keyText.length);
-    h2 = mix(h2 ^ h1);
+    h1 = mix(h1 ^ keyText.length) >>> 0;
+    h2 = mix(h2 ^ h1) >>> 0;
     if (h1 === 0 && h2 === 0) h2 = 1;
-    if (2 * (this.size + 1) > this.slots.length / 2) this.grow();
-    if (!insert(this.slots, h1 >>> 0, h2 >>> 0)) return false;
+    if (this.slots === undefined) {
+      if (this.last === undefined || order > this.last) {
+        this.append(h1, h2);
+        this.last = order;
+        return true;
+      }
+      this.slots = this.tableFromRun();
+    }
+    if (2 * (this.size + 1) > this.slots.length / 2) this.slots = rehash(this.slots, this.slots.length * 2);
+    if (!insert(this.slots, h1, h2)) return false;
     this.size++;
     return true;
   }
 
-  private grow(): void {
-    const old = this.slots;
-    this.slots = new Uint32Array(old.length * 2);
-    for (let i = 0; i < old.length; i += 2) {
-      const a = old[i] as number;
-      const b = old[i + 1] as number;
-      if (a !== 0 || b !== 0) insert(this.slots, a, b);
+  private append(h1: number, h2: number): void {
+    if (2 * this.runLength + 2 > this.run.length) {
+      const larger = new Uint32Array(this.run.length * 2);
+      larger.set(this.run);
+      this.run = larger;
     }
+    this.run[2 * this.runLength] = h1;
+    this.run[2 * this.runLength + 1] = h2;
+    this.runLength++;
+  }
+
+  private tableFromRun(): Uint32Array {
+    let capacity = 1024;
+    while (capacity < 2 * Math.max(this.runLength + 1, this.expectedKeys)) capacity *= 2;
+    const slots = rehash(this.run.subarray(0, 2 * this.runLength), 2 * capacity);
+    this.size = this.runLength;
+    this.run = new Uint32Array(0);
+    return slots;
   }
 }
 
@@ -45,6 +79,16 @@ function mix(h: number): number {
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   return h ^ (h >>> 16);
+}
+
+function rehash(pairs: Uint32Array, length: number): Uint32Array {
+  const slots = new Uint32Array(length);
+  for (let i = 0; i < pairs.length; i += 2) {
+    const a = pairs[i] as number;
+    const b = pairs[i + 1] as number;
+    if (a !== 0 || b !== 0) insert(slots, a, b);
+  }
+  return slots;
 }
 
 /** Linear probing over (a, b) pairs; (0, 0) marks an empty slot. */

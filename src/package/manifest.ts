@@ -1,8 +1,7 @@
-import { Type, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
 import { packageError } from './errors.js';
+import { ShapeReader } from './manifest-shape.js';
 import { CHANNEL_ID_PATTERN, MAX_SEQUENCE } from './file-name.js';
-import type { PackageManifest, TableSpec } from './types.js';
+import type { ColumnSpec, PackageManifest, TableSpec } from './types.js';
 import { COLUMN_TYPES } from './values.js';
 
 export const FORMAT_NAME = 'async-client-package';
@@ -14,36 +13,6 @@ export const SUPPORTED_MAJOR = 1;
 export const IDENTIFIER_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 const VERSION = /^(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})$/;
-
-const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
-const ManifestSchema = Type.Object({
-  formatVersion: Type.String(),
-  direction: Type.Union([Type.Literal('download'), Type.Literal('upload')]),
-  channelId: Type.String({ pattern: CHANNEL_ID_PATTERN.source }),
-  sequence: Type.Integer({ minimum: 1, maximum: MAX_SEQUENCE }),
-  job: Type.Object({ id: Type.String(), name: Type.String() }),
-  dataGroup: Type.String(),
-  kind: Type.Union([Type.Literal('full'), Type.Literal('incremental')]),
-  createdAt: Type.String({ pattern: ISO_UTC.source }),
-  producer: Type.String(),
-  tables: Type.Array(
-    Type.Object({
-      name: Type.String(),
-      columns: Type.Array(
-        Type.Object({
-          name: Type.String(),
-          type: Type.Union(COLUMN_TYPES.map((type) => Type.Literal(type))),
-          nullable: Type.Boolean(),
-        }),
-        { minItems: 1 },
-      ),
-      primaryKey: Type.Array(Type.String(), { minItems: 1 }),
-      upsertCount: Count,
-      deleteCount: Count,
-    }),
-  ),
-});
-type ManifestShape = Static<typeof ManifestSchema>;
 
 /** Major and minor of a `formatVersion`; throws E_PACKAGE_VERSION for a major this code cannot read. */
 export function checkFormatVersion(version: unknown, where: string): { major: number; minor: number } {
@@ -69,67 +38,69 @@ export function checkFormatVersion(version: unknown, where: string): { major: nu
 export function validateManifest(input: unknown, where: string): PackageManifest {
   const version = typeof input === 'object' && input !== null ? (input as { formatVersion?: unknown }).formatVersion : undefined;
   checkFormatVersion(version, where);
-  if (!Value.Check(ManifestSchema, input)) {
-    const first = Value.Errors(ManifestSchema, input).First();
-    const path = first?.path === undefined || first.path === '' ? 'manifest' : `manifest${first.path.replaceAll('/', '.')}`;
-    throw packageError('E_PACKAGE_MANIFEST', `${where}: ${path}: ${first?.message ?? 'invalid'}`, { path });
-  }
-  const manifest = input as ManifestShape;
-  const created = new Date(manifest.createdAt);
-  if (Number.isNaN(created.getTime()) || created.toISOString().slice(0, 19) !== manifest.createdAt.slice(0, 19)) {
-    throw packageError('E_PACKAGE_MANIFEST', `${where}: createdAt ${manifest.createdAt} is not a real date`);
+  const shape = new ShapeReader(where);
+  const m = shape.object(input, 'manifest');
+  const job = shape.object(m.job, 'manifest.job');
+  const kind = shape.oneOf(m.kind, 'manifest.kind', ['full', 'incremental'] as const);
+  const createdAt = shape.string(m.createdAt, 'manifest.createdAt', ISO_UTC);
+  const created = new Date(createdAt);
+  if (Number.isNaN(created.getTime()) || created.toISOString().slice(0, 19) !== createdAt.slice(0, 19)) {
+    shape.fail('manifest.createdAt', `${createdAt} is not a real date`);
   }
   const tableNames = new Set<string>();
-  const tables: TableSpec[] = manifest.tables.map((table) => {
-    checkIdentifier(table.name, `${where}: table`);
+  const tables: TableSpec[] = shape.array(m.tables, 'manifest.tables').map((value, index) => {
+    const table = readTable(shape, value, `manifest.tables[${index}]`, kind, where);
     if (tableNames.has(table.name)) throw packageError('E_PACKAGE_MANIFEST', `${where}: table ${table.name} is listed twice`);
     tableNames.add(table.name);
-    return validateTable(table, manifest.kind, where);
+    return table;
   });
   return {
-    formatVersion: manifest.formatVersion,
-    direction: manifest.direction,
-    channelId: manifest.channelId,
-    sequence: manifest.sequence,
-    job: { id: manifest.job.id, name: manifest.job.name },
-    dataGroup: manifest.dataGroup,
-    kind: manifest.kind,
-    createdAt: manifest.createdAt,
-    producer: manifest.producer,
+    formatVersion: m.formatVersion as string,
+    direction: shape.oneOf(m.direction, 'manifest.direction', ['download', 'upload'] as const),
+    channelId: shape.string(m.channelId, 'manifest.channelId', CHANNEL_ID_PATTERN),
+    sequence: shape.integer(m.sequence, 'manifest.sequence', 1, MAX_SEQUENCE),
+    job: { id: shape.string(job.id, 'manifest.job.id'), name: shape.string(job.name, 'manifest.job.name') },
+    dataGroup: shape.string(m.dataGroup, 'manifest.dataGroup'),
+    kind,
+    createdAt,
+    producer: shape.string(m.producer, 'manifest.producer'),
     tables,
   };
 }
 
-function validateTable(table: ManifestShape['tables'][number], kind: PackageManifest['kind'], where: string): TableSpec {
-  const columns = new Map<string, ManifestShape['tables'][number]['columns'][number]>();
-  for (const column of table.columns) {
-    checkIdentifier(column.name, `${where}: table ${table.name}: column`);
-    if (columns.has(column.name)) {
-      throw packageError('E_PACKAGE_MANIFEST', `${where}: table ${table.name}: column ${column.name} is listed twice`);
-    }
+function readTable(shape: ShapeReader, value: unknown, path: string, kind: PackageManifest['kind'], where: string): TableSpec {
+  const t = shape.object(value, path);
+  const name = shape.string(t.name, `${path}.name`);
+  checkIdentifier(name, `${where}: table`);
+  const columns = new Map<string, ColumnSpec>();
+  for (const [index, columnValue] of shape.array(t.columns, `${path}.columns`, 1).entries()) {
+    const at = `${path}.columns[${index}]`;
+    const c = shape.object(columnValue, at);
+    const column: ColumnSpec = {
+      name: shape.string(c.name, `${at}.name`),
+      type: shape.oneOf(c.type, `${at}.type`, COLUMN_TYPES),
+      nullable: shape.boolean(c.nullable, `${at}.nullable`),
+    };
+    checkIdentifier(column.name, `${where}: table ${name}: column`);
+    if (columns.has(column.name)) throw packageError('E_PACKAGE_MANIFEST', `${where}: table ${name}: column ${column.name} is listed twice`);
     columns.set(column.name, column);
   }
+  const primaryKey = shape.array(t.primaryKey, `${path}.primaryKey`, 1).map((key, index) => shape.string(key, `${path}.primaryKey[${index}]`));
   const keyNames = new Set<string>();
-  for (const keyName of table.primaryKey) {
+  for (const keyName of primaryKey) {
     const column = columns.get(keyName);
     if (column === undefined || keyNames.has(keyName)) {
-      throw packageError('E_PACKAGE_MANIFEST', `${where}: table ${table.name}: primary key column ${keyName} is not a column or is listed twice`);
+      throw packageError('E_PACKAGE_MANIFEST', `${where}: table ${name}: primary key column ${keyName} is not a column or is listed twice`);
     }
-    if (column.nullable) {
-      throw packageError('E_PACKAGE_MANIFEST', `${where}: table ${table.name}: primary key column ${keyName} must not be nullable`);
-    }
+    if (column.nullable) throw packageError('E_PACKAGE_MANIFEST', `${where}: table ${name}: primary key column ${keyName} must not be nullable`);
     keyNames.add(keyName);
   }
-  if (kind === 'full' && table.deleteCount > 0) {
-    throw packageError('E_PACKAGE_MANIFEST', `${where}: table ${table.name}: a full package replaces tables and cannot hold delete rows`);
+  const upsertCount = shape.integer(t.upsertCount, `${path}.upsertCount`, 0, Number.MAX_SAFE_INTEGER);
+  const deleteCount = shape.integer(t.deleteCount, `${path}.deleteCount`, 0, Number.MAX_SAFE_INTEGER);
+  if (kind === 'full' && deleteCount > 0) {
+    throw packageError('E_PACKAGE_MANIFEST', `${where}: table ${name}: a full package replaces tables and cannot hold delete rows`);
   }
-  return {
-    name: table.name,
-    columns: table.columns.map((column) => ({ name: column.name, type: column.type, nullable: column.nullable })),
-    primaryKey: [...table.primaryKey],
-    upsertCount: table.upsertCount,
-    deleteCount: table.deleteCount,
-  };
+  return { name, columns: [...columns.values()], primaryKey, upsertCount, deleteCount };
 }
 
 function checkIdentifier(name: string, what: string): void {

@@ -15,7 +15,7 @@ export type PackageSource = string | (() => Readable);
 export interface PackageReaderOptions extends ContentExpectations {
   /** HQ's pinned Ed25519 public key: when given, an unsigned or wrongly signed package is refused. */
   readonly publicKey?: KeyInput;
-  /** Most rows in one batch (default 1000). */
+  /** Most rows in one batch (default 256: small batches die young, which keeps the heap small). */
   readonly batchRows?: number;
   /** How messages name the package (default: the path, or "package"). */
   readonly label?: string;
@@ -80,10 +80,10 @@ export async function* readPackageBatches(
 ): AsyncGenerator<RowBatch, VerifiedPackage, undefined> {
   const where = labelOf(source, options);
   const publicKey = options.publicKey === undefined ? undefined : toPublicKey(options.publicKey);
-  const raw = typeof source === 'string' ? createReadStream(source, { highWaterMark: 256 * 1024 }) : source();
+  const raw = typeof source === 'string' ? createReadStream(source, { highWaterMark: 64 * 1024 }) : source();
   const splitter = new FrameSplitter(where);
-  const gunzip = createGunzip({ chunkSize: 64 * 1024 });
-  const parser = new ContentParser(where, options, options.batchRows ?? 1000);
+  const gunzip = createGunzip({ chunkSize: 32 * 1024 });
+  const parser = new ContentParser(where, options, options.batchRows ?? 256);
   const feeding = { stopped: false };
   const framing = feed(raw, splitter, gunzip, feeding);
   let contentError: unknown;
@@ -126,9 +126,8 @@ type FrameOutcome = { trailer: Trailer; sha256: string } | { error: unknown };
 async function feed(raw: Readable, splitter: FrameSplitter, gunzip: Gunzip, feeding: { stopped: boolean }): Promise<FrameOutcome> {
   try {
     for await (const chunk of raw) {
-      const body = splitter.push(chunk as Buffer);
-      if (body.length > 0 && !feeding.stopped && !gunzip.write(body)) {
-        await drainOrClose(gunzip);
+      for (const body of splitter.push(chunk as Buffer)) {
+        if (!feeding.stopped && !gunzip.write(body)) await drainOrClose(gunzip);
       }
     }
     const end = splitter.finish();

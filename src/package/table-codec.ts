@@ -1,3 +1,4 @@
+import type { KeyOrder } from './key-set.js';
 import type { CellValue, PackageRow, TableSpec } from './types.js';
 import { VALUE_CODECS, ValueError, type ValueCodec, type WireValue } from './values.js';
 
@@ -11,12 +12,14 @@ export class TableCodec {
   private readonly nullable: readonly boolean[];
   private readonly keyIndexes: readonly number[];
   private readonly keyCodecs: readonly ValueCodec[];
+  private readonly integerKey: boolean;
 
   constructor(readonly table: TableSpec) {
     this.codecs = table.columns.map((column) => VALUE_CODECS[column.type]);
     this.nullable = table.columns.map((column) => column.nullable);
     this.keyIndexes = table.primaryKey.map((name) => table.columns.findIndex((column) => column.name === name));
     this.keyCodecs = this.keyIndexes.map((index) => this.codecs[index] as ValueCodec);
+    this.integerKey = this.keyIndexes.length === 1 && table.columns[this.keyIndexes[0] as number]?.type === 'integer';
   }
 
   encode(row: PackageRow): string {
@@ -106,6 +109,12 @@ export class TableCodec {
       text += `${part.length}:${part}`;
     }
     return text;
+  }
+
+  /** Orders keys for the ascending-order fast path: a single integer key numerically, others by key text. */
+  keyOrder(row: PackageRow, keyText: string): KeyOrder {
+    if (!this.integerKey) return keyText;
+    return (row.op === 'upsert' ? row.values[this.keyIndexes[0] as number] : row.key[0]) as number | bigint;
   }
 
   private keyValues(row: PackageRow): readonly CellValue[] {

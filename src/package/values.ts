@@ -85,8 +85,11 @@ const decimalCodec: ValueCodec = {
   },
   decode(wire) {
     if (typeof wire !== 'string') throw mismatch('a decimal as a string', wire);
-    if (!Decimal.PATTERN.test(wire)) throw new ValueError(`expected a decimal, got the text ${JSON.stringify(wire)}`);
-    return new Decimal(wire);
+    try {
+      return new Decimal(wire);
+    } catch {
+      throw new ValueError(`expected a decimal, got the text ${JSON.stringify(wire)}`);
+    }
   },
   keyText: (value) => (value as Decimal).text,
 };

@@ -174,7 +174,7 @@ class SectionTracker {
       const table = this.manifest.tables[this.index];
       if (table === undefined) break;
       this.codec = new TableCodec(table);
-      this.keys = new KeyFingerprintSet();
+      this.keys = new KeyFingerprintSet(table.upsertCount + table.deleteCount);
       this.upserts = 0;
       this.deletes = 0;
       lines += `${JSON.stringify({ table: table.name })}\n`;
@@ -208,8 +208,9 @@ class SectionTracker {
     if (row.op === 'upsert' ? ++this.upserts > table.upsertCount : ++this.deletes > table.deleteCount) {
       throw packageError('E_PACKAGE_COUNTS', `package writer: table ${table.name} declares ${table.upsertCount} upserts and ${table.deleteCount} deletes; row ${rowNumber} is one ${row.op} too many`, { table: table.name });
     }
-    if (!this.keys.add(codec.keyText(row))) {
-      throw packageError('E_PACKAGE_DUPLICATE_KEY', `package writer: table ${table.name}, row ${rowNumber}: primary key ${codec.keyText(row)} was already written`, { table: table.name, row: rowNumber });
+    const keyText = codec.keyText(row);
+    if (!this.keys.add(keyText, codec.keyOrder(row, keyText))) {
+      throw packageError('E_PACKAGE_DUPLICATE_KEY', `package writer: table ${table.name}, row ${rowNumber}: primary key ${keyText} was already written`, { table: table.name, row: rowNumber });
     }
     return line;
   }

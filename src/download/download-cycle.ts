@@ -1,0 +1,214 @@
+import { readFile } from 'node:fs/promises';
+import type { Registry } from 'prom-client';
+import type { ChannelDatabase } from '../channel/channel-database.js';
+import type { DownloadSession } from '../channel/download-journal.js';
+import { AsyncClientError } from '../errors.js';
+import type { Logger } from '../observe/logger.js';
+import type { Profile } from '../profile/profile.js';
+import type { Clock } from '../schedule/clock.js';
+import type { Cycle, CycleReport } from '../schedule/cycle.js';
+import { channelFolders } from '../workfolder/layout.js';
+import type { FolderEntry, WorkingFolder } from '../workfolder/working-folder.js';
+import { listDownloadPackages, sequencesAfter, type DownloadListing } from './download-listing.js';
+import { DownloadMetrics } from './download-metrics.js';
+import { FileChecksums } from './file-checksums.js';
+import { HqReport } from './hq-report.js';
+import { PackageTurn, type TurnContext } from './package-turn.js';
+import { RunTally } from './run-tally.js';
+import { StagingArea } from './staging.js';
+
+export interface DownloadCycleDeps {
+  readonly channelDatabase: ChannelDatabase;
+  readonly workingFolder: WorkingFolder;
+  /** The current profile: a hot reload changes the download settings between runs. */
+  readonly profile: () => Profile;
+  readonly log: Logger;
+  /** The cycle registers its metrics here, once. */
+  readonly registry: Registry;
+  readonly clock: Clock;
+  /** Local folder for staged copies: `<stateDirectory>/staging` (downloadStagingDirectory). */
+  readonly stagingDirectory: string;
+}
+
+/**
+ * The download cycle: applies this channel's packages from the working folder to the channel
+ * database, exactly once and in sequence order. One run:
+ *
+ * 1. sweeps staging copies that a killed process left, and lists the download area once;
+ * 2. settles files at or below the highest Applied sequence: a package whose Applied commit
+ *    happened just before a crash is reported and moved to `applied/` (never applied again),
+ *    a canceled one moved to `canceled/`, anything else with such a sequence refused loudly;
+ * 3. walks the sequences from highest Applied + 1: each package is staged, verified, recorded
+ *    and applied (package-turn.ts); the walk stops at a failure, a gap, a Suspended package,
+ *    a backoff not yet over, or the abort signal. N+1 is never applied before N.
+ */
+export function createDownloadCycle(deps: DownloadCycleDeps): Cycle {
+  const metrics = new DownloadMetrics(deps.registry);
+  const staging = new StagingArea(deps.stagingDirectory);
+  const report = new HqReport(deps.workingFolder, deps.log, deps.clock);
+  const checksums = new FileChecksums(deps.workingFolder);
+  const turn = new PackageTurn({ ...deps, staging, report, metrics });
+  return {
+    direction: 'download',
+    run: (signal) => new DownloadRun(deps, metrics, report, checksums, turn, staging).run(signal),
+  };
+}
+
+class DownloadRun {
+  private readonly tally = new RunTally();
+
+  constructor(
+    private readonly deps: DownloadCycleDeps,
+    private readonly metrics: DownloadMetrics,
+    private readonly report: HqReport,
+    private readonly checksums: FileChecksums,
+    private readonly turn: PackageTurn,
+    private readonly staging: StagingArea,
+  ) {}
+
+  async run(signal: AbortSignal): Promise<CycleReport> {
+    const profile = this.deps.profile();
+    const context: TurnContext = {
+      channelId: profile.channel.id,
+      folders: channelFolders(profile.channel.id),
+      settings: profile.download,
+      publicKey: await readPublicKey(profile.download.publicKey),
+      tally: this.tally,
+    };
+    const swept = await this.staging.sweep();
+    if (swept > 0) this.deps.log.info({ files: swept, directory: this.staging.directory }, 'download.staging_swept');
+    const listing = await listDownloadPackages(this.deps.workingFolder, context.folders.download, context.channelId);
+    this.checksums.keepOnly(listing.values());
+    const highest = await this.deps.channelDatabase.downloads.highestApplied();
+    for (const [sequence, file] of listing) {
+      if (sequence <= highest && !signal.aborted) await this.settleOld(context, sequence, file);
+    }
+    this.metrics.gapAgeSeconds.set(0);
+    this.metrics.packagesWaiting.set(0);
+    await this.walk(context, listing, highest + 1, signal);
+    return this.tally.report();
+  }
+
+  /** A file whose sequence is at or below the highest Applied one. */
+  private async settleOld(run: TurnContext, sequence: number, file: FolderEntry): Promise<void> {
+    const session = await this.deps.channelDatabase.downloads.findBySequence(sequence);
+    const firstLook = !this.checksums.has(file);
+    const checksum = await this.checksums.of(file);
+    if ((session?.status === 'Applied' || session?.status === 'Canceled') && session.checksum === checksum) {
+      if (await this.report.settle(run.folders, file, session)) {
+        this.deps.log.info({ sequence, file: file.name, sessionId: session.id, status: session.status }, 'download.settled');
+        this.tally.recordSettled();
+      }
+      return;
+    }
+    this.tally.recordFailure();
+    if (!firstLook) return;
+    // Refused once per file version and process: loud, but not a line per run.
+    const error = staleSequence(file, sequence, checksum, session);
+    this.deps.log.error({ code: error.code, sequence, file: file.name, tries: 0, checksum, message: error.message }, 'download.failed');
+    this.metrics.packagesFailed.inc({ code: error.code });
+    if (session !== null) await this.report.status(run.folders, session, error.message);
+  }
+
+  private async walk(run: TurnContext, listing: DownloadListing, from: number, signal: AbortSignal): Promise<void> {
+    const journal = this.deps.channelDatabase.downloads;
+    for (let sequence = from; !signal.aborted; sequence += 1) {
+      const file = listing.get(sequence);
+      const session = await journal.findBySequence(sequence);
+      if (session?.status === 'Canceled' && (file === undefined || (await this.checksums.of(file)) === session.checksum)) {
+        if (file !== undefined && (await this.report.settle(run.folders, file, session))) this.tally.recordSettled();
+        continue;
+      }
+      if (file === undefined) {
+        await this.waitOnGap(run, listing, sequence, session);
+        return;
+      }
+      const known = session?.status === 'Canceled' ? null : session;
+      if (known !== null && !(await this.mayTry(run, listing, file, known))) return;
+      if (!(await this.turn.take(run, file, sequence, session))) {
+        this.countWaiting(listing, sequence);
+        return;
+      }
+    }
+  }
+
+  /** Whether a known, unfinished package may be tried now; reports why not otherwise. */
+  private async mayTry(run: TurnContext, listing: DownloadListing, file: FolderEntry, known: DownloadSession): Promise<boolean> {
+    const journal = this.deps.channelDatabase.downloads;
+    let session = known;
+    if (session.status === 'ApplyFailed' && session.tries >= run.settings.tryLimit) {
+      // A crash between the failure and the suspension, or a try limit lowered by a reload.
+      session = await journal.markSuspended(session.id);
+      this.metrics.packagesSuspended.inc();
+    }
+    // HQ may correct a stuck package by replacing its file whole: that one gets its turn.
+    const replaced = async (): Promise<boolean> => file.size !== session.size || (await this.checksums.of(file)) !== session.checksum;
+    if (session.status === 'Suspended' && !(await replaced())) {
+      const message = `sequence ${session.sequence} is Suspended (${session.errorCode}): retry or cancel session ${session.id} with \`async-client sessions\``;
+      this.block(listing, session, { reason: 'suspended', sequence: session.sequence, message });
+      await this.report.status(run.folders, session);
+      return false;
+    }
+    const retryAt = session.nextTryAt;
+    if (session.status === 'ApplyFailed' && retryAt !== null && retryAt > this.deps.clock.now() && !(await replaced())) {
+      const message = `sequence ${session.sequence} failed (${session.errorCode}) and is retried after ${retryAt.toISOString()}`;
+      this.block(listing, session, { reason: 'backoff', sequence: session.sequence, message });
+      return false;
+    }
+    return true;
+  }
+
+  private block(listing: DownloadListing, session: DownloadSession, wait: Parameters<RunTally['waitFor']>[0]): void {
+    const waiting = this.countWaiting(listing, session.sequence);
+    this.tally.waitFor(wait);
+    this.deps.log.warn({ sequence: session.sequence, sessionId: session.id, status: session.status, reason: wait.reason, waitingPackages: waiting, message: wait.message }, 'download.waiting');
+  }
+
+  /**
+   * Sequence `missing` is not in the download area while later ones are (or its file went
+   * away). The gap's age runs from the oldest later file's modification time, which survives
+   * restarts; once older than gapReportMinutes it is logged, and the gauge always shows it.
+   */
+  private async waitOnGap(run: TurnContext, listing: DownloadListing, missing: number, session: DownloadSession | null): Promise<void> {
+    const later = sequencesAfter(listing, missing);
+    if (later.length === 0 && session === null) return;
+    const times = later.map((s) => (listing.get(s) as FolderEntry).modifiedAt.getTime());
+    const since = new Date(times.length > 0 ? Math.min(...times) : (session as DownloadSession).availableAt.getTime());
+    const ageSeconds = Math.max(0, (this.deps.clock.now().getTime() - since.getTime()) / 1000);
+    const what = session === null
+      ? `sequence ${missing} has not arrived`
+      : `the file of sequence ${missing} (session ${session.id}, ${session.status}) is no longer in the download area`;
+    const message = `waiting: ${what}; ${later.length} later package${later.length === 1 ? '' : 's'} wait behind it`;
+    this.tally.waitFor({ reason: 'gap', sequence: missing, message });
+    this.metrics.gapAgeSeconds.set(ageSeconds);
+    this.metrics.packagesWaiting.set(later.length);
+    const reportable = ageSeconds >= run.settings.gapReportMinutes * 60;
+    this.deps.log[reportable ? 'warn' : 'debug']({ missingSequence: missing, since: since.toISOString(), ageMinutes: Math.floor(ageSeconds / 60), waitingPackages: later.length, firstWaiting: later[0] ?? null, message }, reportable ? 'download.gap' : 'download.gap_pending');
+  }
+
+  private countWaiting(listing: DownloadListing, blocking: number): number {
+    const waiting = sequencesAfter(listing, blocking).length;
+    this.metrics.packagesWaiting.set(waiting);
+    return waiting;
+  }
+}
+
+async function readPublicKey(file: string | undefined): Promise<string | undefined> {
+  if (file === undefined) return undefined;
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw new AsyncClientError('E_PUBLIC_KEY', `cannot read HQ's public key ${file} named by download.publicKey: ${(error as Error).message}; fix the path or the file's permissions`, { file }, { cause: error });
+  }
+}
+
+function staleSequence(file: FolderEntry, sequence: number, checksum: string, session: DownloadSession | null): AsyncClientError {
+  const seen = session === null
+    ? `sequence ${sequence} was never seen here, yet a later sequence is already applied`
+    : `sequence ${sequence} is already ${session.status} with checksum ${session.checksum} (session ${session.id})`;
+  return new AsyncClientError(
+    'E_SEQUENCE_CONFLICT',
+    `package ${file.name} (checksum ${checksum}) is refused and never applied: ${seen}; HQ must not reuse a sequence: ask HQ which package is right, and remove this file`,
+    { sequence, checksum, existingSessionId: session?.id ?? null },
+  );
+}

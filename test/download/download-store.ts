@@ -1,0 +1,204 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { Registry } from 'prom-client';
+import type { ChannelDatabase } from '../../src/channel/channel-database.js';
+import { openSqliteChannelDatabase } from '../../src/channel/sqlite-channel-database.js';
+import { createDownloadCycle } from '../../src/download/download-cycle.js';
+import { createLogger } from '../../src/observe/logger.js';
+import { createPackageWriter, packageFileName, type PackageManifestInput, type PackageRow, type PackageWriterOptions, type TableSpec } from '../../src/package/index.js';
+import type { DownloadSettings, Profile } from '../../src/profile/profile.js';
+import type { Clock } from '../../src/schedule/clock.js';
+import type { CycleReport } from '../../src/schedule/cycle.js';
+import { channelFolders, type PackageStatusReport } from '../../src/workfolder/layout.js';
+import { LocalWorkingFolder } from '../../src/workfolder/local.js';
+import type { WorkingFolder } from '../../src/workfolder/working-folder.js';
+
+export const CHANNEL = 'store-7';
+export const FOLDERS = channelFolders(CHANNEL);
+
+/** The HQ product table the tests publish: a key, a name and a price. */
+export function productTable(upsertCount: number, deleteCount = 0): TableSpec {
+  return {
+    name: 'product',
+    columns: [
+      { name: 'id', type: 'integer', nullable: false },
+      { name: 'name', type: 'string', nullable: false },
+      { name: 'price', type: 'integer', nullable: true },
+    ],
+    primaryKey: ['id'],
+    upsertCount,
+    deleteCount,
+  };
+}
+
+export type Product = readonly [id: number, name: string, price: number | null];
+
+export interface PublishOptions {
+  readonly kind?: 'full' | 'incremental';
+  readonly deletes?: readonly number[];
+  readonly channelId?: string;
+  readonly writer?: PackageWriterOptions;
+  /** Where to write the file; default the download area under its proper name. */
+  readonly fileName?: string;
+  readonly tables?: readonly TableSpec[];
+  readonly rows?: ReadonlyMap<string, readonly PackageRow[]>;
+}
+
+/** A mutable clock: tests move time forward instead of sleeping. */
+export class TestClock implements Clock {
+  constructor(private current = new Date()) {}
+  now(): Date {
+    return new Date(this.current);
+  }
+  advanceSeconds(seconds: number): void {
+    this.current = new Date(this.current.getTime() + seconds * 1000);
+  }
+}
+
+/**
+ * A store in a temp folder, as the cycle sees it: a real SQLite channel database, a real
+ * local working folder shared with "HQ" (the test, writing packages with the package writer),
+ * a staging folder, a JSON log captured line by line, and a metrics registry.
+ */
+export class DownloadStore {
+  readonly clock = new TestClock();
+  readonly registry = new Registry();
+  readonly logLines: Record<string, unknown>[] = [];
+  settings: DownloadSettings = { tryLimit: 3, retryBackoffSeconds: 60, gapReportMinutes: 60, allowCreateTables: true };
+  folder: WorkingFolder;
+  private cycle: ReturnType<typeof createDownloadCycle> | undefined;
+
+  private constructor(readonly root: string, readonly db: ChannelDatabase) {
+    this.folder = new LocalWorkingFolder(this.folderRoot);
+  }
+
+  static async create(options: { busyTimeoutMs?: number; databaseFolder?: string } = {}): Promise<DownloadStore> {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'async-client-download-'));
+    await mkdir(path.join(root, 'working-folder', FOLDERS.download), { recursive: true });
+    const file = path.join(options.databaseFolder ?? root, 'channel.sqlite');
+    const db = await openSqliteChannelDatabase(file, { channelId: CHANNEL, minFreeBytes: 0, ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }) });
+    await db.migrate();
+    return new DownloadStore(root, db);
+  }
+
+  get folderRoot(): string {
+    return path.join(this.root, 'working-folder');
+  }
+
+  get databaseFile(): string {
+    return this.db.describe().location;
+  }
+
+  get stagingDirectory(): string {
+    return path.join(this.root, 'state', 'staging');
+  }
+
+  profile(): Profile {
+    return {
+      sourcePath: path.join(this.root, 'profile.yaml'),
+      profile: { name: 'Test store', downloadIntervalMinutes: 1, uploadIntervalMinutes: 1 },
+      schedule: {},
+      channel: { id: CHANNEL, database: this.databaseFile },
+      workingFolder: { adapter: 'local', path: this.folderRoot },
+      stateDirectory: path.join(this.root, 'state'),
+      log: { level: 'debug' },
+      daemon: { shutdownGraceSeconds: 5, startJitterSeconds: 0 },
+      download: this.settings,
+      upload: { maxRowsPerPackage: 1000, tables: [] },
+    };
+  }
+
+  /** One cycle run; the cycle is created once, as the daemon does. */
+  run(signal = new AbortController().signal): Promise<CycleReport> {
+    this.cycle ??= createDownloadCycle({
+      channelDatabase: this.db,
+      workingFolder: this.folder,
+      profile: () => this.profile(),
+      log: createLogger('debug', { write: (line: string) => void this.logLines.push(JSON.parse(line) as Record<string, unknown>) }),
+      registry: this.registry,
+      clock: this.clock,
+      stagingDirectory: this.stagingDirectory,
+    });
+    return this.cycle.run(signal);
+  }
+
+  /** HQ writes a package of products into the download area (atomically: temp name, then rename). */
+  async publish(sequence: number, products: readonly Product[], options: PublishOptions = {}): Promise<string> {
+    const deletes = options.deletes ?? [];
+    const channelId = options.channelId ?? CHANNEL;
+    const tables = options.tables ?? [productTable(products.length, deletes.length)];
+    const manifest: PackageManifestInput = {
+      direction: 'download', channelId, sequence, job: { id: 'N-1000', name: 'Products' }, dataGroup: 'default',
+      kind: options.kind ?? 'incremental', createdAt: '2026-11-27T12:00:00.000Z', producer: 'download test', tables,
+    };
+    const name = options.fileName ?? packageFileName(manifest);
+    const target = path.join(this.folderRoot, FOLDERS.download, name);
+    const temporary = path.join(path.dirname(target), `.${name}.writing`);
+    const writer = createPackageWriter(manifest, createWriteStream(temporary), options.writer ?? {});
+    const rows = options.rows ?? new Map<string, PackageRow[]>([['product', [
+      ...products.map((values): PackageRow => ({ op: 'upsert', values })),
+      ...deletes.map((id): PackageRow => ({ op: 'delete', key: [id] })),
+    ]]]);
+    for (const [table, tableRows] of rows) await writer.writeRows(table, tableRows);
+    await writer.end();
+    await rename(temporary, target);
+    return target;
+  }
+
+  async write(relative: string, bytes: Uint8Array): Promise<void> {
+    await writeFile(path.join(this.folderRoot, relative), bytes);
+  }
+
+  async readPackage(sequence: number): Promise<Buffer> {
+    return readFile(path.join(this.folderRoot, FOLDERS.download, this.fileName(sequence)));
+  }
+
+  fileName(sequence: number, channelId = CHANNEL): string {
+    return packageFileName({ channelId, direction: 'download', sequence });
+  }
+
+  /** File names (not folders) in a channel area: `download`, `applied`, `canceled`, `status`. */
+  async namesIn(area: keyof typeof FOLDERS): Promise<string[]> {
+    const entries = await readdir(path.join(this.folderRoot, FOLDERS[area]), { withFileTypes: true }).catch(() => []);
+    return entries.filter((entry) => entry.isFile()).map((entry) => entry.name).sort();
+  }
+
+  async statusReport(sequence: number): Promise<PackageStatusReport | undefined> {
+    const text = await readFile(path.join(this.folderRoot, FOLDERS.status, `${this.fileName(sequence)}.json`), 'utf8').catch(() => undefined);
+    return text === undefined ? undefined : (JSON.parse(text) as PackageStatusReport);
+  }
+
+  /** The product table as another process reads it (the POS's view), by id. */
+  products(): Product[] {
+    const reader = new Database(this.databaseFile, { readonly: true });
+    try {
+      const exists = reader.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'product'").get();
+      return exists === undefined ? [] : (reader.prepare('SELECT id, name, price FROM product ORDER BY id').raw().all() as Product[]);
+    } finally {
+      reader.close();
+    }
+  }
+
+  /** Staged copies left in the staging folder. */
+  async staged(): Promise<string[]> {
+    return readdir(this.stagingDirectory).catch(() => []);
+  }
+
+  events(event: string): Record<string, unknown>[] {
+    return this.logLines.filter((line) => line.event === event);
+  }
+
+  async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
+    const metric = (await this.registry.getMetricsAsJSON()).find((m) => m.name === name);
+    const value = metric?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l));
+    return value?.value ?? 0;
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+    await rm(this.root, { recursive: true, force: true });
+  }
+}

@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -67,6 +67,8 @@ export class DownloadStore {
   readonly clock = new TestClock();
   readonly registry = new Registry();
   readonly logLines: Record<string, unknown>[] = [];
+  /** Called with every log line as it is written, e.g. to act at a precise step of a run. */
+  onLog: (line: Record<string, unknown>) => void = () => undefined;
   settings: DownloadSettings = { tryLimit: 3, retryBackoffSeconds: 60, gapReportMinutes: 60, allowCreateTables: true };
   folder: WorkingFolder;
   private cycle: ReturnType<typeof createDownloadCycle> | undefined;
@@ -117,7 +119,13 @@ export class DownloadStore {
       channelDatabase: this.db,
       workingFolder: this.folder,
       profile: () => this.profile(),
-      log: createLogger('debug', { write: (line: string) => void this.logLines.push(JSON.parse(line) as Record<string, unknown>) }),
+      log: createLogger('debug', {
+        write: (text: string) => {
+          const line = JSON.parse(text) as Record<string, unknown>;
+          this.logLines.push(line);
+          this.onLog(line);
+        },
+      }),
       registry: this.registry,
       clock: this.clock,
       stagingDirectory: this.stagingDirectory,
@@ -146,6 +154,12 @@ export class DownloadStore {
     await writer.end();
     await rename(temporary, target);
     return target;
+  }
+
+  /** Sets a download file's modification time to the test clock's now, so that ages are exact. */
+  async touch(sequence: number): Promise<void> {
+    const now = this.clock.now();
+    await utimes(path.join(this.folderRoot, FOLDERS.download, this.fileName(sequence)), now, now);
   }
 
   async write(relative: string, bytes: Uint8Array): Promise<void> {
@@ -179,6 +193,16 @@ export class DownloadStore {
       return exists === undefined ? [] : (reader.prepare('SELECT id, name, price FROM product ORDER BY id').raw().all() as Product[]);
     } finally {
       reader.close();
+    }
+  }
+
+  /** Runs SQL on the database through a connection of its own, as the POS software would. */
+  pos(sql: string): void {
+    const other = new Database(this.databaseFile);
+    try {
+      other.exec(sql);
+    } finally {
+      other.close();
     }
   }
 

@@ -1,0 +1,70 @@
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { verifyPackage, type VerifiedPackage } from '../../package/index.js';
+import { ExitCode, type CliCommand } from '../command.js';
+import { Progress } from './progress.js';
+import { countingSource } from './read-source.js';
+import { HELP_OPTION, usageErrors, singlePositional } from './usage.js';
+
+export const inspectCommand: CliCommand = {
+  name: 'inspect',
+  summary: 'show a package\'s manifest and counts',
+  help: `Usage: async-client package inspect FILE [--json]
+
+Verifies the package (as package verify, without a pinned key) and prints its manifest: format
+version, channel, direction, sequence, job, data group, kind, created time, producer, and per
+table the columns, primary key and row counts, plus the SHA-256 and whether it is signed.
+
+Options:
+  --json       print one JSON object instead of text
+  -h, --help   this text
+
+Exit codes: 0 shown, 1 the file is not a valid package (the reason is printed), 2 usage error.`,
+  async run(args, io) {
+    const { values, positionals } = usageErrors(() =>
+      parseArgs({
+        args: [...args],
+        allowPositionals: true,
+        strict: true,
+        options: {
+          help: HELP_OPTION, json: { type: 'boolean', default: false }
+        },
+      }),
+    );
+    if (values.help === true) {
+      io.stdout.write(`${inspectCommand.help}\n`);
+      return ExitCode.ok;
+    }
+    const path = resolve(io.cwd, singlePositional(positionals, 'package file'));
+    const progress = new Progress(io.stderr, 'reading');
+    try {
+      const verified = await verifyPackage(countingSource(path, progress), { label: path });
+      progress.done();
+      io.stdout.write(values.json === true ? `${JSON.stringify({ file: path, ...verified }, null, 2)}\n` : describe(path, verified));
+      return ExitCode.ok;
+    } finally {
+      progress.done();
+    }
+  },
+};
+
+function describe(path: string, verified: VerifiedPackage): string {
+  const m = verified.manifest;
+  const lines = [
+    `file:        ${path} (${verified.fileBytes} bytes)`,
+    `format:      ${m.formatVersion}`,
+    `channel:     ${m.channelId} (${m.direction}, sequence ${m.sequence})`,
+    `job:         ${m.job.id} ${m.job.name}`,
+    `data group:  ${m.dataGroup}`,
+    `kind:        ${m.kind}`,
+    `created:     ${m.createdAt} by ${m.producer}`,
+    `sha256:      ${verified.sha256}`,
+    `signature:   ${verified.signature}`,
+    'tables:',
+  ];
+  for (const table of m.tables) {
+    lines.push(`  ${table.name}: ${table.upsertCount} upserts, ${table.deleteCount} deletes; key (${table.primaryKey.join(', ')})`);
+    for (const column of table.columns) lines.push(`    ${column.name} ${column.type}${column.nullable ? ' null' : ''}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createGunzip, type Gunzip } from 'node:zlib';
-import { errorCode } from '../errors.js';
+import { AsyncClientError, errorCode, errorMessage } from '../errors.js';
 import { drainOrClose } from './drain.js';
 import { ContentParser, type ContentExpectations } from './content-parser.js';
 import { packageError } from './errors.js';
@@ -98,7 +98,10 @@ export async function* readPackageBatches(
     } catch (error) {
       // A future major version may frame things differently: say so at once, without reading on.
       if (errorCode(error) === 'E_PACKAGE_VERSION') throw error;
-      contentError = error;
+      contentError =
+        error instanceof AsyncClientError
+          ? error
+          : packageError('E_PACKAGE_CORRUPT', `${where}: the body does not decompress: ${errorMessage(error)}`, {}, error);
       feeding.stopped = true;
       gunzip.destroy();
     }

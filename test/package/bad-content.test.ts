@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { errorCode, errorMessage } from '../../src/errors.js';
+import { encodeTail } from '../../src/package/frame.js';
 import { openPackage, verifyPackage, type PackageReaderOptions } from '../../src/package/reader.js';
 import { frameContent, sampleLines } from './package-fixtures.js';
 
@@ -104,5 +106,16 @@ describe('content that passes the integrity checks but breaks the format', () =>
       return rows;
     };
     await expect(read()).rejects.toMatchObject({ code: 'E_PACKAGE_CHECKSUM' });
+  });
+});
+
+describe('a body that is not valid gzip behind a valid digest', () => {
+  it('is reported as corrupt, not as a zlib error', async () => {
+    const good = frameContent(sampleLines());
+    const tailStart = good.lastIndexOf('{"sha256"');
+    const body = Buffer.from(good.subarray(0, tailStart));
+    body[body.length - 8] = (body[body.length - 8] as number) ^ 1; // the gzip CRC-32 no longer matches
+    const reframed = Buffer.concat([body, encodeTail({ sha256: createHash('sha256').update(body).digest('hex') })]);
+    expect(await outcome(reframed)).toMatch(/^E_PACKAGE_CORRUPT: .*does not decompress/);
   });
 });

@@ -71,10 +71,13 @@ export class DownloadStore {
   onLog: (line: Record<string, unknown>) => void = () => undefined;
   settings: DownloadSettings = { tryLimit: 3, retryBackoffSeconds: 60, gapReportMinutes: 60, allowCreateTables: true };
   folder: WorkingFolder;
+  /** The database the cycle works on: the store's own, or a fault-injecting wrapper around it. */
+  cycleDatabase: ChannelDatabase;
   private cycle: ReturnType<typeof createDownloadCycle> | undefined;
 
   private constructor(readonly root: string, readonly db: ChannelDatabase) {
     this.folder = new LocalWorkingFolder(this.folderRoot);
+    this.cycleDatabase = db;
   }
 
   static async create(options: { busyTimeoutMs?: number; databaseFolder?: string } = {}): Promise<DownloadStore> {
@@ -116,7 +119,7 @@ export class DownloadStore {
   /** One cycle run; the cycle is created once, as the daemon does. */
   run(signal = new AbortController().signal): Promise<CycleReport> {
     this.cycle ??= createDownloadCycle({
-      channelDatabase: this.db,
+      channelDatabase: this.cycleDatabase,
       workingFolder: this.folder,
       profile: () => this.profile(),
       log: createLogger('debug', {
@@ -131,6 +134,12 @@ export class DownloadStore {
       stagingDirectory: this.stagingDirectory,
     });
     return this.cycle.run(signal);
+  }
+
+  /** Forgets the cycle and its metrics, as a restarted daemon would: the next run starts with empty memory. */
+  restart(): void {
+    this.cycle = undefined;
+    this.registry.clear();
   }
 
   /** HQ writes a package of products into the download area (atomically: temp name, then rename). */
@@ -221,8 +230,9 @@ export class DownloadStore {
     return value?.value ?? 0;
   }
 
-  async close(): Promise<void> {
+  /** Closes the database; removes the temp folder unless it holds a mount the test still has to undo. */
+  async close(options: { keepFolder?: boolean } = {}): Promise<void> {
     await this.db.close();
-    await rm(this.root, { recursive: true, force: true });
+    if (options.keepFolder !== true) await rm(this.root, { recursive: true, force: true });
   }
 }

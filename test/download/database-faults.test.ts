@@ -1,0 +1,159 @@
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { ChannelDatabase } from '../../src/channel/channel-database.js';
+import type { DownloadJournal } from '../../src/channel/download-journal.js';
+import { HOLD_WRITE_LOCK, POS_WRITER, SqliteProcess } from '../channel/sqlite-processes.js';
+import { canMount, mountTmpfs, unmount } from '../workfolder/mounts.js';
+import { DownloadStore, type Product } from './download-store.js';
+
+const products = (from: number, count: number, nameBytes = 12): Product[] =>
+  Array.from({ length: count }, (_, i) => [from + i, `product ${from + i}`.padEnd(nameBytes, '.'), from + i] as const);
+
+describe('download cycle: database faults roll the package back whole', () => {
+  let store: DownloadStore;
+  let other: SqliteProcess | undefined;
+  beforeEach(async () => {
+    store = await DownloadStore.create({ busyTimeoutMs: 300 });
+  });
+  afterEach(async () => {
+    await other?.stop();
+    other = undefined;
+    await store.close();
+  });
+
+  test('a missing table is named in the session\'s message', async () => {
+    await store.publish(1, products(1, 3));
+    expect((await store.run()).outcome).toBe('failed');
+    const session = await store.db.downloads.findBySequence(1);
+    expect(session).toMatchObject({ status: 'ApplyFailed', errorCode: 'E_SCHEMA_TABLE_MISSING' });
+    expect(session?.errorMessage).toContain('table product');
+    expect(await store.statusReport(1)).toMatchObject({ status: 'ApplyFailed', message: session?.errorMessage });
+  });
+
+  test('a constraint violation half-way through a table leaves nothing of the package', async () => {
+    store.pos('CREATE TABLE product (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price INTEGER CHECK (price >= 0))');
+    store.pos("INSERT INTO product VALUES (1, 'before', 5), (2000, 'untouched', 7)");
+    const rows = products(1, 1000).map(([id, name, price]): Product => [id, name, id === 600 ? -1 : price]);
+    await store.publish(1, rows);
+    expect((await store.run()).outcome).toBe('failed');
+    const session = await store.db.downloads.findBySequence(1);
+    expect(session).toMatchObject({ status: 'ApplyFailed', tries: 1, errorCode: 'E_DATABASE_CONSTRAINT' });
+    expect(session?.errorMessage).toContain('row 600 of table product');
+    expect(store.products()).toEqual([[1, 'before', 5], [2000, 'untouched', 7]]);
+    expect(await store.statusReport(1)).toMatchObject({ status: 'ApplyFailed', rowsAffected: {} });
+  });
+
+  test('another process holding the write lock past the busy timeout: ApplyFailed, nothing applied; applied on a later run', async () => {
+    store.pos('CREATE TABLE product (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price INTEGER)');
+    await store.publish(1, products(1, 50));
+    store.cycleDatabase = lockedDuringApply(store.db, async () => {
+      other = SqliteProcess.start(HOLD_WRITE_LOCK, store.databaseFile);
+      expect(await other.nextLine()).toBe('locked');
+    }, async () => {
+      other?.send('release');
+      await other?.exit();
+    });
+    expect((await store.run()).outcome).toBe('failed');
+    const session = await store.db.downloads.findBySequence(1);
+    expect(session).toMatchObject({ status: 'ApplyFailed', tries: 1, errorCode: 'E_DATABASE_BUSY' });
+    expect(session?.errorMessage).toContain(store.databaseFile);
+    expect(store.products()).toEqual([]);
+
+    store.clock.advanceSeconds(store.settings.retryBackoffSeconds);
+    expect(await store.run()).toMatchObject({ outcome: 'done', fields: { applied: 1 } });
+    expect(store.products()).toHaveLength(50);
+    expect(await store.db.downloads.findBySequence(1)).toMatchObject({ status: 'Applied', tries: 1 });
+  });
+
+  test('a POS process writing sales all through a backlog of applies loses nothing, and neither do we', async () => {
+    store.pos('CREATE TABLE pos_sale (id INTEGER PRIMARY KEY, amount TEXT NOT NULL)');
+    for (let sequence = 1; sequence <= 5; sequence += 1) {
+      await store.publish(sequence, products((sequence - 1) * 20_000 + 1, 20_000), { kind: sequence === 1 ? 'full' : 'incremental' });
+    }
+    other = SqliteProcess.start(POS_WRITER, store.databaseFile);
+    expect(await other.nextLine()).toBe('writing');
+    expect(await store.run()).toMatchObject({ outcome: 'done', fields: { applied: 5, rows: 100_000 } });
+    other.send('stop');
+    const pos = JSON.parse(await other.nextLine()) as { written: number };
+    expect(await other.exit()).toBe(0);
+    expect(pos.written).toBeGreaterThan(0);
+    const reader = store.products();
+    expect(reader).toHaveLength(100_000);
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(store.databaseFile, { readonly: true });
+    try {
+      expect(db.prepare('SELECT count(*) FROM pos_sale').pluck().get()).toBe(pos.written);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+(canMount ? describe : describe.skip)('download cycle: the database disk fills up during an apply (needs root)', () => {
+  let store: DownloadStore;
+  let mountPoint: string;
+  beforeEach(async () => {
+    const scratch = await DownloadStore.create();
+    mountPoint = path.join(scratch.root, 'small-disk');
+    await scratch.close();
+    await mkdir(mountPoint, { recursive: true });
+    await mountTmpfs(mountPoint, 2 * 1024 * 1024);
+    store = await DownloadStore.create({ databaseFolder: mountPoint });
+  });
+  afterEach(async () => {
+    await store.close({ keepFolder: true });
+    await unmount(mountPoint);
+    await rm(path.dirname(mountPoint), { recursive: true, force: true });
+    await rm(store.root, { recursive: true, force: true });
+  });
+
+  test('E_DATABASE_FULL: ApplyFailed with the reason, no table half-written, the journal still takes the failure', async () => {
+    await store.publish(1, products(1, 20_000, 200), { kind: 'full' });
+    expect((await store.run()).outcome).toBe('failed');
+    const session = await store.db.downloads.findBySequence(1);
+    expect(session).toMatchObject({ status: 'ApplyFailed', tries: 1, errorCode: 'E_DATABASE_FULL', appliedAt: null });
+    expect(session?.errorMessage).toContain(store.databaseFile);
+    expect(store.products()).toEqual([]);
+    expect(await store.statusReport(1)).toMatchObject({ status: 'ApplyFailed', message: session?.errorMessage });
+    expect(await store.staged()).toEqual([]);
+  });
+});
+
+/**
+ * A fault-injecting wrapper around the real adapter: `lock` runs as the first apply begins
+ * (another process takes the write lock) and `unlock` just before its failure is journaled, so
+ * that the real apply meets a real SQLITE_BUSY while the bookkeeping around it goes through.
+ * Later applies pass straight through.
+ */
+function lockedDuringApply(inner: ChannelDatabase, lock: () => Promise<void>, unlock: () => Promise<void>): ChannelDatabase {
+  let armed = true;
+  let locked = false;
+  const downloads = new Proxy(inner.downloads, {
+    get(target, property, receiver) {
+      if (property === 'markApplyFailed') {
+        return async (...args: Parameters<DownloadJournal['markApplyFailed']>) => {
+          if (locked) await unlock();
+          locked = false;
+          return target.markApplyFailed(...args);
+        };
+      }
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return {
+    migrate: () => inner.migrate(),
+    check: () => inner.check(),
+    describe: () => inner.describe(),
+    close: () => inner.close(),
+    async applyPackage(manifest, batches, options) {
+      if (armed) await lock();
+      locked = armed;
+      armed = false;
+      return inner.applyPackage(manifest, batches, options);
+    },
+    downloads,
+    uploads: inner.uploads,
+  };
+}
+

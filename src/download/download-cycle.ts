@@ -178,7 +178,7 @@ class DownloadRun {
     const what = session === null
       ? `sequence ${missing} has not arrived`
       : `the file of sequence ${missing} (session ${session.id}, ${session.status}) is no longer in the download area`;
-    const message = `waiting: ${what}; ${later.length} later package${later.length === 1 ? '' : 's'} wait behind it`;
+    const message = `waiting: ${what}; ${later.length === 1 ? '1 later package waits' : `${later.length} later packages wait`} behind it`;
     this.tally.waitFor({ reason: 'gap', sequence: missing, message });
     this.metrics.gapAgeSeconds.set(ageSeconds);
     this.metrics.packagesWaiting.set(later.length);

@@ -116,6 +116,32 @@ export class DownloadStore {
     };
   }
 
+  /** The profile as a YAML file, for the CLI and the daemon; returns its path. */
+  async writeProfileFile(extra = ''): Promise<string> {
+    const file = path.join(this.root, 'profile.yaml');
+    const { tryLimit, retryBackoffSeconds, gapReportMinutes, allowCreateTables } = this.settings;
+    await writeFile(file, `profile:
+  name: Test store
+  downloadIntervalMinutes: 1
+  uploadIntervalMinutes: 60
+channel:
+  id: ${CHANNEL}
+  database: ${this.databaseFile}
+workingFolder:
+  adapter: local
+  path: ${this.folderRoot}
+stateDirectory: ${path.join(this.root, 'state')}
+log:
+  level: debug
+download:
+  tryLimit: ${tryLimit}
+  retryBackoffSeconds: ${retryBackoffSeconds}
+  gapReportMinutes: ${gapReportMinutes}
+  allowCreateTables: ${allowCreateTables}
+${extra}`);
+    return file;
+  }
+
   /** One cycle run; the cycle is created once, as the daemon does. */
   run(signal = new AbortController().signal): Promise<CycleReport> {
     this.cycle ??= createDownloadCycle({

@@ -1,0 +1,78 @@
+import { Registry } from 'prom-client';
+import type { CycleDeps } from '../daemon/cycles.js';
+import { openStoreResources } from '../daemon/store-resources.js';
+import { errorCode, errorMessage } from '../errors.js';
+import { createLogger } from '../observe/logger.js';
+import { loadProfile } from '../profile/load.js';
+import { systemClock } from '../schedule/clock.js';
+import type { Cycle, CycleReport } from '../schedule/cycle.js';
+import { PROFILE_OPTION, PROFILE_OPTION_HELP, parseCommandArgs, profilePath, usageError } from './args.js';
+import { ExitCode, type CliCommand, type CliIo } from './command.js';
+
+/** A one-shot cycle that ended blocked on something it cannot resolve itself (`report.fields.waiting`). */
+export const WAITING_EXIT_CODE = 3;
+
+const ONE_SHOT_OPTIONS = { ...PROFILE_OPTION, once: { type: 'boolean' } } as const;
+
+/** The options and exit codes every `<cycle> --once` command shares, for its --help. */
+export const ONE_SHOT_HELP = `Options:
+      --once           Run one cycle now, in the foreground (required: the daemon,
+                       \`async-client run\`, runs the cycles on their schedule).
+${PROFILE_OPTION_HELP}
+  -h, --help           Show this help.
+
+Output: the cycle's summary on stdout; JSON log lines (the daemon's events) on stderr.
+SIGINT or SIGTERM stops the cycle between two packages.`;
+
+/**
+ * Runs one cycle of `createCycle` in the foreground, as the daemon would run it: load the
+ * profile, open and check the store's database and working folder (openStoreResources), run
+ * once, close. The exit code says what happened: 0 work done or nothing to do, 1 a failure
+ * (a session failed, or the run could not start or finish), 2 usage, 3 waiting
+ * (`report.fields.waiting`: a gap, a Suspended package, a retry not yet due).
+ */
+export async function runCycleOnce(command: CliCommand, args: readonly string[], io: CliIo, createCycle: (deps: CycleDeps) => Cycle): Promise<number> {
+  const parsed = parseCommandArgs(command, args, io, ONE_SHOT_OPTIONS);
+  if (typeof parsed === 'number') return parsed;
+  if (parsed.positionals.length > 0) return usageError(command, io, `unexpected argument ${parsed.positionals[0]}`);
+  if (parsed.values.once !== true) return usageError(command, io, 'only --once is supported here; `async-client run` runs the cycles on their schedule');
+
+  let profile;
+  try {
+    profile = await loadProfile(profilePath(parsed.values.profile, io), { cwd: io.cwd });
+  } catch (error) {
+    io.stderr.write(`${errorMessage(error)}\n`);
+    return ExitCode.failure;
+  }
+  const log = createLogger(profile.log.level, io.stderr);
+  let resources;
+  try {
+    resources = await openStoreResources(profile);
+  } catch (error) {
+    io.stderr.write(`async-client ${command.name}: cannot start: ${errorMessage(error)} (${errorCode(error)})\n`);
+    return ExitCode.failure;
+  }
+  const stop = new AbortController();
+  const abort = (): void => stop.abort();
+  process.once('SIGINT', abort).once('SIGTERM', abort);
+  try {
+    const loaded = profile;
+    const cycle = createCycle({ ...resources, profile: () => loaded, log, registry: new Registry(), clock: systemClock });
+    const report = await cycle.run(stop.signal);
+    log.info({ direction: cycle.direction, outcome: report.outcome, summary: report.summary, ...report.fields }, 'cycle.finished');
+    io.stdout.write(`${cycle.direction}: ${report.summary}\n`);
+    return exitCodeOf(report);
+  } catch (error) {
+    log.error({ code: errorCode(error), message: errorMessage(error) }, 'cycle.failed');
+    io.stderr.write(`async-client ${command.name}: ${errorMessage(error)} (${errorCode(error)})\n`);
+    return ExitCode.failure;
+  } finally {
+    process.off('SIGINT', abort).off('SIGTERM', abort);
+    await resources.close();
+  }
+}
+
+export function exitCodeOf(report: CycleReport): number {
+  if (report.outcome === 'failed') return ExitCode.failure;
+  return report.fields?.waiting === undefined ? ExitCode.ok : WAITING_EXIT_CODE;
+}

@@ -1,0 +1,48 @@
+import type { ChannelDatabase } from '../../channel/channel-database.js';
+import { openSqliteChannelDatabase } from '../../channel/sqlite-channel-database.js';
+import { errorCode, errorMessage } from '../../errors.js';
+import { loadProfile } from '../../profile/load.js';
+import { profilePath } from '../args.js';
+import { ExitCode, type CliIo } from '../command.js';
+
+/**
+ * Opens the channel database the profile names, for the session journal only: the working
+ * folder is not needed (and may be the very thing that is broken). `read` opens it read-only,
+ * which never takes a write lock from the daemon or the POS; `write` also brings the journal
+ * to this build's schema. Runs `work`, closes, and turns a failure into exit code 1.
+ */
+export async function withJournal(
+  io: CliIo,
+  profileOption: string | undefined,
+  mode: 'read' | 'write',
+  work: (db: ChannelDatabase) => Promise<number>,
+): Promise<number> {
+  let db: ChannelDatabase;
+  try {
+    const profile = await loadProfile(profilePath(profileOption, io), { cwd: io.cwd });
+    db = await openSqliteChannelDatabase(profile.channel.database, { channelId: profile.channel.id, readonly: mode === 'read' });
+    if (mode === 'write') await db.migrate();
+  } catch (error) {
+    io.stderr.write(`${errorMessage(error)}\n`);
+    return ExitCode.failure;
+  }
+  try {
+    return await work(db);
+  } catch (error) {
+    io.stderr.write(`${errorMessage(error)} (${errorCode(error)})\n`);
+    return ExitCode.failure;
+  } finally {
+    await db.close();
+  }
+}
+
+/** A journal never written has no tables yet: read commands treat it as empty. */
+export function hasJournal(db: ChannelDatabase): boolean {
+  return db.describe().schemaVersion !== null;
+}
+
+/** A session id as the operator typed it, or undefined. */
+export function parseSessionId(text: string | undefined): number | undefined {
+  if (text === undefined || !/^[1-9]\d{0,15}$/.test(text)) return undefined;
+  return Number(text);
+}

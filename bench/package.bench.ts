@@ -11,9 +11,10 @@ import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, createGzip } from 'node:zlib';
 import { drainOrClose } from '../src/package/drain.js';
 import { createPackageWriter, readPackageBatches, Decimal, type PackageManifestInput, type PackageRow, type TableSpec } from '../src/package/index.js';
-import { formatCount, markdownTable, measurePhase, phaseArgument, runPhase, type PhaseResult } from './support/phases.js';
+import { formatCount, markdownTable, measurePhase, phaseArgument, runPhasesMedian, type PhaseResult } from './support/phases.js';
 
 const ROWS = Number(process.env.BENCH_PACKAGE_ROWS ?? 1_000_000);
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 const DIR_ENV = 'BENCH_PACKAGE_DIR';
 
 const product: TableSpec = {
@@ -129,8 +130,10 @@ async function runParent(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-package-'));
   try {
     const env = { [DIR_ENV]: dir };
-    const results = new Map<string, PhaseResult>();
-    for (const phase of Object.keys(phases)) results.set(phase, runPhase(import.meta.url, phase, env));
+    const results = new Map([
+      ...runPhasesMedian(import.meta.url, ['baseline-write', 'package-write'], REPEAT, env),
+      ...runPhasesMedian(import.meta.url, ['baseline-read', 'package-read'], REPEAT, env),
+    ]);
     const rate = (phase: string): number => ROWS / (results.get(phase) as PhaseResult).seconds;
     const line = (label: string, phase: string, baseline: string): string[] => {
       const result = results.get(phase) as PhaseResult;
@@ -143,7 +146,7 @@ async function runParent(): Promise<void> {
         `${(Number(result.fileBytes) / 2 ** 20).toFixed(1)} MB`,
       ];
     };
-    console.log(`package: ${formatCount(ROWS)} rows of an 8-column product table (node ${process.version})\n`);
+    console.log(`package: ${formatCount(ROWS)} rows of an 8-column product table (node ${process.version}; median of ${REPEAT} runs per phase, each in its own process)\n`);
     console.log(
       markdownTable(
         ['operation', 'rows/s', 'baseline rows/s (gzip NDJSON, no checks)', 'ratio', 'peak RSS', 'file size'],
@@ -151,7 +154,9 @@ async function runParent(): Promise<void> {
       ),
     );
     const baselineRss = (phase: string): string => `${(results.get(phase) as PhaseResult).peakRssMb.toFixed(0)} MB`;
-    console.log(`\nbaseline peak RSS: write ${baselineRss('baseline-write')}, read ${baselineRss('baseline-read')}; baseline file ${(Number(results.get('baseline-read')?.fileBytes) / 2 ** 20).toFixed(1)} MB`);
+    console.log('\nwrite: package gzip level 3 with every row checked; baseline: JSON.stringify of the same rows, gzip default level 6.');
+    console.log('read + verify: one streaming pass with every check (digest, rows, counts, duplicate keys; rows in key order); baseline: gunzip + JSON.parse per line.');
+    console.log(`baseline peak RSS: write ${baselineRss('baseline-write')}, read ${baselineRss('baseline-read')}; baseline file ${(Number(results.get('baseline-read')?.fileBytes) / 2 ** 20).toFixed(1)} MB`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -35,6 +35,23 @@ export function runPhase(script: string, phase: string, env: NodeJS.ProcessEnv =
   return JSON.parse(lastLine) as PhaseResult;
 }
 
+/**
+ * Runs each phase `repeat` times, interleaved (a, b, a, b, ...) so that a noisy neighbour hurts
+ * all phases alike, and keeps per phase the run with the median time.
+ */
+export function runPhasesMedian(script: string, phases: readonly string[], repeat: number, env: NodeJS.ProcessEnv = {}): Map<string, PhaseResult> {
+  const runs = new Map<string, PhaseResult[]>(phases.map((phase) => [phase, []]));
+  for (let round = 0; round < repeat; round++) {
+    for (const phase of phases) runs.get(phase)?.push(runPhase(script, phase, env));
+  }
+  return new Map(
+    [...runs].map(([phase, results]) => {
+      const sorted = [...results].sort((a, b) => a.seconds - b.seconds);
+      return [phase, sorted[Math.floor(sorted.length / 2)] as PhaseResult];
+    }),
+  );
+}
+
 /** Times `work` and prints the phase's result as the last stdout line, for `runPhase` to collect. */
 export async function measurePhase(phase: string, work: () => Promise<Record<string, number | string>>): Promise<void> {
   const started = performance.now();

@@ -14,7 +14,7 @@ export interface ContentExpectations {
 }
 
 /** A line longer than this is refused rather than buffered: it bounds the reader's memory. */
-export const MAX_LINE_CHARS = 64 * 1024 * 1024;
+const MAX_LINE_CHARS = 64 * 1024 * 1024;
 const MAX_HEADER_CHARS = 1024 * 1024;
 const OPEN_BRACKET = 0x5b;
 const OPEN_BRACE = 0x7b;

@@ -25,11 +25,3 @@ export function packageError(
 ): AsyncClientError {
   return new AsyncClientError(code, message, details, cause === undefined ? undefined : { cause });
 }
-
-/** Integrity failures say the bytes are not what the producer wrote; they outrank any content error. */
-export const INTEGRITY_CODES: ReadonlySet<string> = new Set<PackageErrorCode>([
-  'E_PACKAGE_EMPTY',
-  'E_PACKAGE_TRUNCATED',
-  'E_PACKAGE_CHECKSUM',
-  'E_PACKAGE_SIGNATURE',
-]);

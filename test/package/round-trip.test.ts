@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
-import { readPackageBatches, verifyPackage } from '../../src/package/reader.js';
+import { openPackage, readPackageBatches, verifyPackage } from '../../src/package/reader.js';
 import type { PackageRow } from '../../src/package/types.js';
 import { frameContent, productRows, sampleLines, writeSample } from './package-fixtures.js';
 
@@ -31,5 +31,38 @@ describe('a package written and read back', () => {
   it('reads hand-framed content that follows the documented layout', async () => {
     const rows = await readAll(frameContent(sampleLines()));
     expect(rows).toHaveLength(4);
+  });
+});
+
+describe('openPackage, as the download cycle uses it', () => {
+  it('verifies first, then yields the rows of a second pass in batches of the requested size', async () => {
+    const bytes = await writeSample();
+    let opened = 0;
+    const source = (): Readable => {
+      opened++;
+      return Readable.from([bytes]);
+    };
+    const pkg = await openPackage(source, { batchRows: 2, expectedChannelId: 'store042' });
+    expect(opened).toBe(1);
+    expect(pkg.manifest.channelId).toBe('store042');
+    const sizes: number[] = [];
+    const rows: PackageRow[] = [];
+    for await (const batch of pkg.batches()) {
+      sizes.push(batch.rows.length);
+      rows.push(...batch.rows);
+    }
+    expect(opened).toBe(2);
+    expect(sizes).toEqual([2, 2]);
+    expect(rows).toEqual(productRows);
+  });
+
+  it('lets a consumer stop early without leaving the source open', async () => {
+    const bytes = await writeSample();
+    const stream = Readable.from([bytes]);
+    for await (const batch of readPackageBatches(() => stream, { batchRows: 1 })) {
+      expect(batch.rows).toHaveLength(1);
+      break;
+    }
+    expect(stream.destroyed).toBe(true);
   });
 });

@@ -60,6 +60,16 @@ describe('the package writer', () => {
     if (code !== 'E_PACKAGE_NAME' && code !== 'E_PACKAGE_MANIFEST') expect(sink.destroyed).toBe(true);
   });
 
+  it('stops for good when aborted: the destination is destroyed and later calls throw', async () => {
+    const sink = new BufferSink();
+    const writer = createPackageWriter(manifestFor([{ ...otherTable, upsertCount: 2 }]), sink);
+    await writer.writeRows('Store', [{ op: 'upsert', values: [1] }]);
+    writer.abort();
+    expect(sink.destroyed).toBe(true);
+    await expect(writer.writeRows('Store', [{ op: 'upsert', values: [2] }])).rejects.toMatchObject({ code: 'E_PACKAGE_WRITER' });
+    await expect(writer.end()).rejects.toMatchObject({ code: 'E_PACKAGE_WRITER' });
+  });
+
   it('signs when given a key, and the signature checks against the public key', async () => {
     const { generateSigningKeyPair } = await import('../../src/package/signature.js');
     const keys = generateSigningKeyPair();

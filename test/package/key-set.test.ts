@@ -1,0 +1,31 @@
+import fc from 'fast-check';
+import { KeyFingerprintSet } from '../../src/package/key-set.js';
+
+describe('primary key fingerprints', () => {
+  it('report exactly the keys seen before, in any order, sorted runs and growth included', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer()), { maxLength: 3000 }),
+        fc.boolean(),
+        fc.nat({ max: 5000 }),
+        (keys, sortFirst, expected) => {
+          const ordered = sortFirst ? [...keys].sort((a, b) => a - b) : keys;
+          const set = new KeyFingerprintSet(expected);
+          const seen = new Set<number>();
+          for (const key of ordered) {
+            expect(set.add(String(key), key)).toBe(!seen.has(key));
+            seen.add(key);
+          }
+        },
+      ),
+    );
+  });
+
+  it('keeps an ascending run without a table, then still finds a repeat of an early key', () => {
+    const set = new KeyFingerprintSet();
+    for (let i = 0; i < 5000; i++) expect(set.add(`K${String(i).padStart(5, '0')}`, `K${String(i).padStart(5, '0')}`)).toBe(true);
+    expect(set.add('K00007', 'K00007')).toBe(false);
+    expect(set.add('K99999', 'K99999')).toBe(true);
+    expect(set.add('K00008', 'K00008')).toBe(false);
+  });
+});

@@ -114,11 +114,11 @@ export class SqliteUploadStore implements UploadStore {
   }
 
   find(id: number): Promise<UploadSession | null> {
-    return this.conn.exclusive(`reading upload session ${id}`, () => this.findNow(`id = ?`, id));
+    return this.conn.exclusive(`reading upload session ${id}`, () => this.findNow('id', id));
   }
 
   findBySequence(sequence: number): Promise<UploadSession | null> {
-    return this.conn.exclusive(`reading upload sequence ${sequence}`, () => this.findNow('sequence = ?', sequence));
+    return this.conn.exclusive(`reading upload sequence ${sequence}`, () => this.findNow('sequence', sequence));
   }
 
   list(filter: SessionListFilter<UploadStatus> = {}): Promise<UploadSession[]> {
@@ -164,16 +164,18 @@ export class SqliteUploadStore implements UploadStore {
   }
 
   private pendingNow(): UploadSession | null {
-    return this.findNow("status <> 'Uploaded' ORDER BY sequence LIMIT 1");
+    const row = this.conn.statement(`SELECT * FROM ${SESSION} WHERE channel_id = ? AND status <> 'Uploaded' ORDER BY sequence LIMIT 1`)
+      .get(this.conn.channelId) as Row | undefined;
+    return row === undefined ? null : this.toSession(row);
   }
 
-  private findNow(condition: string, ...params: number[]): UploadSession | null {
-    const row = this.conn.statement(`SELECT * FROM ${SESSION} WHERE channel_id = ? AND ${condition}`).get(this.conn.channelId, ...params) as Row | undefined;
+  private findNow(column: 'id' | 'sequence', value: number): UploadSession | null {
+    const row = this.conn.statement(`SELECT * FROM ${SESSION} WHERE channel_id = ? AND ${column} = ?`).get(this.conn.channelId, value) as Row | undefined;
     return row === undefined ? null : this.toSession(row);
   }
 
   private mustFind(id: number): UploadSession {
-    const session = this.findNow('id = ?', id);
+    const session = this.findNow('id', id);
     if (session === null) {
       throw new AsyncClientError('E_SESSION_NOT_FOUND', `no upload session ${id} for channel ${this.conn.channelId}: list them with \`async-client sessions list --direction upload\``, { sessionId: id });
     }

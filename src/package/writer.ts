@@ -90,6 +90,12 @@ export function createPackageWriter(
     throw error;
   }
 
+  /** Encodes a row into the pending text; true when it is time to flush. */
+  function append(row: PackageRow): boolean {
+    pending += `${sections.encode(row)}\n`;
+    return pending.length >= FLUSH_CHARS;
+  }
+
   async function flush(): Promise<void> {
     const text = pending;
     pending = '';
@@ -116,10 +122,12 @@ export function createPackageWriter(
     writeRows(tableName, rows) {
       return guarded('writeRows', async () => {
         pending += sections.enter(tableName);
-        for await (const row of rows) {
-          pending += `${sections.encode(row)}\n`;
-          if (pending.length >= FLUSH_CHARS) await flush();
+        // A sync iterable is walked without for-await, which would cost a microtask per row.
+        if (Symbol.iterator in rows) {
+          for (const row of rows) if (append(row)) await flush();
+          return;
         }
+        for await (const row of rows) if (append(row)) await flush();
       });
     },
     end() {

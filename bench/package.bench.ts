@@ -15,6 +15,8 @@ import { formatCount, markdownTable, measurePhase, phaseArgument, runPhasesMedia
 
 const ROWS = Number(process.env.BENCH_PACKAGE_ROWS ?? 1_000_000);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
+/** The package writer's gzip level; unset, the writer's default (3). */
+const LEVEL = process.env.BENCH_PACKAGE_LEVEL === undefined ? undefined : Number(process.env.BENCH_PACKAGE_LEVEL);
 const DIR_ENV = 'BENCH_PACKAGE_DIR';
 
 const product: TableSpec = {
@@ -93,7 +95,7 @@ const phases: Record<string, () => Promise<Record<string, number>>> = {
     return { rows: ROWS, fileBytes: statSync(paths().baseline).size };
   },
   async 'package-write'() {
-    const writer = createPackageWriter(manifest, createWriteStream(paths().package));
+    const writer = createPackageWriter(manifest, createWriteStream(paths().package), LEVEL === undefined ? {} : { compressionLevel: LEVEL });
     await writer.writeRows('Product', productRows());
     const written = await writer.end();
     return { rows: ROWS, fileBytes: written.fileBytes };
@@ -154,7 +156,7 @@ async function runParent(): Promise<void> {
       ),
     );
     const baselineRss = (phase: string): string => `${(results.get(phase) as PhaseResult).peakRssMb.toFixed(0)} MB`;
-    console.log('\nwrite: package gzip level 3 with every row checked; baseline: JSON.stringify of the same rows, gzip default level 6.');
+    console.log(`\nwrite: package gzip level ${LEVEL ?? 3} with every row checked; baseline: JSON.stringify of the same rows, gzip default level 6.`);
     console.log('read + verify: one streaming pass with every check (digest, rows, counts, duplicate keys; rows in key order); baseline: gunzip + JSON.parse per line.');
     console.log(`baseline peak RSS: write ${baselineRss('baseline-write')}, read ${baselineRss('baseline-read')}; baseline file ${(Number(results.get('baseline-read')?.fileBytes) / 2 ** 20).toFixed(1)} MB`);
   } finally {

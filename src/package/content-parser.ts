@@ -67,7 +67,7 @@ export class ContentParser {
   end(): PackageManifest {
     this.carry += this.decoder.end();
     const manifest = this.manifestValue;
-    if (manifest === undefined) return this.notAPackage('the content is empty');
+    if (manifest === undefined) return this.notAPackage(this.carry.length > 0 ? 'no complete manifest line' : 'the content is empty');
     if (this.carry.length > 0) throw this.corrupt(`line ${this.lineNumber + 1} does not end with a line feed`);
     if (this.tableIndex < manifest.tables.length - 1) {
       throw this.corrupt(`the section of table ${manifest.tables[this.tableIndex + 1]?.name} is missing`);

@@ -3,7 +3,7 @@ import { AsyncClientError } from '../errors.js';
 import type { RowBatch, TableSpec } from '../package/types.js';
 import { NO_WATERMARK, type CounterRange, type UploadPlan, type UploadSnapshot, type UploadTableConfig } from './upload-journal.js';
 import { describeUploadTable, rangeSql } from './sqlite-upload-table.js';
-import { quoteName } from './sqlite-schema.js';
+import { quoteName, sameName } from './sqlite-schema.js';
 import { fromSqlite, type SqliteValue } from './sqlite-values.js';
 
 const DEFAULT_BATCH_SIZE = 1000;
@@ -62,16 +62,22 @@ export class SqliteUploadSnapshot implements UploadSnapshot {
     const columns = spec.columns.map((c) => quoteName(c.name)).join(', ');
     const statement = this.db.prepare(`${rangeSql(config, columns, '<= ?')} ORDER BY ${quoteName(config.counterColumn)}`)
       .safeIntegers(true).raw(true);
+    const wheres = spec.columns.map((c) => `upload table ${spec.name} column ${c.name}`);
+    const counterAt = spec.columns.findIndex((c) => sameName(c.name, config.counterColumn));
     let batch: RowBatch['rows'][number][] = [];
     for (const values of statement.iterate(range.fromExclusive, range.toInclusive) as IterableIterator<SqliteValue[]>) {
-      batch.push({
-        op: 'upsert',
-        values: values.map((value, i) => {
-          const column = spec.columns[i];
-          if (column === undefined) throw new Error('more values than columns');
-          return fromSqlite(value, column.type, `upload table ${spec.name} column ${column.name}`);
-        }),
-      });
+      try {
+        batch.push({
+          op: 'upsert',
+          values: values.map((value, i) => {
+            const column = spec.columns[i];
+            if (column === undefined) throw new Error('more values than columns');
+            return fromSqlite(value, column.type, wheres[i] as string);
+          }),
+        });
+      } catch (error) {
+        throw counterAt < 0 ? error : atCounter(error, config, values[counterAt] ?? null);
+      }
       if (batch.length >= batchSize) {
         yield { table: spec, rows: batch };
         this.assertOpen();
@@ -97,4 +103,10 @@ function counterBackwards(config: UploadTableConfig, watermark: bigint, highest:
     `upload table ${config.table}: the highest ${config.counterColumn} is ${highest}, below the ${watermark} already published (a restored backup?): uploads of this table are paused; check the data, then set the watermark with the operator command`,
     { table: config.table, counterColumn: config.counterColumn, watermark: String(watermark), highest: String(highest) },
   );
+}
+
+/** Names the row of a value that cannot travel by its counter, so that an operator can find it. */
+function atCounter(error: unknown, config: UploadTableConfig, counter: SqliteValue): unknown {
+  if (!(error instanceof AsyncClientError)) return error;
+  return new AsyncClientError(error.code, `${error.message} (the row with ${config.counterColumn} ${String(counter)})`, { ...error.details, counter: String(counter) });
 }

@@ -1,0 +1,135 @@
+import type { Registry } from 'prom-client';
+import type { ChannelDatabase } from '../channel/channel-database.js';
+import type { UploadSession } from '../channel/upload-journal.js';
+import { errorCode, errorMessage } from '../errors.js';
+import type { Logger } from '../observe/logger.js';
+import type { Profile } from '../profile/profile.js';
+import type { Clock } from '../schedule/clock.js';
+import type { Cycle, CycleReport } from '../schedule/cycle.js';
+import type { WorkingFolder } from '../workfolder/working-folder.js';
+import { UploadMetrics } from './upload-metrics.js';
+import { publishUploadSession, uploadStagingDirectory, type UploadPublisherDeps } from './upload-publisher.js';
+import { nextUploadTry } from './retry-backoff.js';
+import { checkUploadTables, uploadTableConfigs, type UploadTableProblem } from './upload-tables.js';
+
+export interface UploadCycleDeps {
+  readonly channelDatabase: ChannelDatabase;
+  readonly workingFolder: WorkingFolder;
+  /** The profile in force: a reload may change the tables between runs. */
+  readonly profile: () => Profile;
+  readonly log: Logger;
+  readonly registry: Registry;
+  readonly clock: Clock;
+}
+
+type Attempt = { readonly ok: true; readonly session: UploadSession } | { readonly ok: false; readonly session: UploadSession };
+
+/**
+ * The upload cycle. One run first publishes any unfinished session again (same sequence, same
+ * ranges, same bytes: crash recovery and retries), then, while there are rows past the
+ * watermarks and the signal allows, plans a package in one snapshot, records the intent,
+ * publishes it (see `publishUploadSession`) and moves on to the next. A table that cannot be
+ * uploaded (counter gone backwards, table or counter missing) is held back and reported; the
+ * other tables go on.
+ */
+export function createUploadCycle(deps: UploadCycleDeps): Cycle {
+  const metrics = new UploadMetrics(deps.registry);
+  return { direction: 'upload', run: (signal) => new UploadRun(deps, metrics).run(signal) };
+}
+
+class UploadRun {
+  private readonly profile: Profile;
+  private readonly publisher: UploadPublisherDeps;
+  private readonly published: UploadSession[] = [];
+
+  constructor(private readonly deps: UploadCycleDeps, private readonly metrics: UploadMetrics) {
+    this.profile = deps.profile();
+    this.publisher = {
+      uploads: deps.channelDatabase.uploads,
+      workingFolder: deps.workingFolder,
+      stagingDirectory: uploadStagingDirectory(this.profile.stateDirectory),
+      tables: uploadTableConfigs(this.profile.upload),
+    };
+  }
+
+  async run(signal: AbortSignal): Promise<CycleReport> {
+    const uploads = this.deps.channelDatabase.uploads;
+    const pending = await uploads.pendingIntent();
+    if (pending !== null) {
+      if (pending.status === 'UploadFailed' && pending.nextTryAt !== null && pending.nextTryAt > this.deps.clock.now()) {
+        const summary = `upload sequence ${pending.sequence} failed (${pending.errorCode}) and waits for its next try at ${pending.nextTryAt.toISOString()}`;
+        return { outcome: 'idle', summary, fields: { waiting: 'retry', sequence: pending.sequence, nextTryAt: pending.nextTryAt.toISOString() } };
+      }
+      this.deps.log.info({ sequence: pending.sequence, status: pending.status, tries: pending.tries }, 'upload.resuming');
+      const attempt = await this.attempt(pending);
+      if (!attempt.ok) return this.report(attempt.session, []);
+    }
+    const problems = await checkUploadTables(this.deps.channelDatabase, this.profile.upload);
+    const held = new Map(problems.map((p) => [p.table, p]));
+    const usable = this.publisher.tables.filter((t) => !held.has(t.table));
+    let failed: UploadSession | null = null;
+    while (!signal.aborted && usable.length > 0) {
+      const plan = await uploads.snapshot((snapshot) => snapshot.plan(usable, this.profile.upload.maxRowsPerPackage));
+      for (const { table, error } of plan.paused) held.set(table, { table, code: error.code, message: error.message });
+      if (plan.ranges.length === 0) break;
+      const attempt = await this.attempt(await uploads.recordIntent(plan.ranges));
+      if (!attempt.ok) {
+        failed = attempt.session;
+        break;
+      }
+    }
+    this.reportHeld([...held.values()]);
+    return this.report(failed, [...held.values()]);
+  }
+
+  private async attempt(session: UploadSession): Promise<Attempt> {
+    try {
+      const done = await publishUploadSession(this.publisher, session);
+      this.published.push(done);
+      this.metrics.packages.inc();
+      this.metrics.bytes.inc(done.size ?? 0);
+      for (const range of done.ranges) this.metrics.rows.inc({ table: range.table }, range.rows);
+      this.deps.log.info({ sequence: done.sequence, file: done.fileName, rows: done.rows, bytes: done.size, ranges: rangeFields(done) }, 'upload.published');
+      return { ok: true, session: done };
+    } catch (error) {
+      const failure = { code: errorCode(error), message: errorMessage(error) };
+      const nextTryAt = nextUploadTry(this.deps.clock.now(), session.tries + 1);
+      const failed = await this.deps.channelDatabase.uploads.markFailed(session.id, failure, nextTryAt);
+      this.metrics.failures.inc({ code: failure.code });
+      this.deps.log.error({ sequence: session.sequence, code: failure.code, message: failure.message, tries: failed.tries, nextTryAt: nextTryAt.toISOString() }, 'upload.failed');
+      return { ok: false, session: failed };
+    }
+  }
+
+  private reportHeld(held: readonly UploadTableProblem[]): void {
+    this.metrics.heldTables.reset();
+    for (const problem of held) {
+      this.metrics.heldTables.set({ table: problem.table, code: problem.code }, 1);
+      this.metrics.failures.inc({ code: problem.code });
+      this.deps.log.warn({ table: problem.table, code: problem.code, message: problem.message }, 'upload.table_held');
+    }
+  }
+
+  private report(failed: UploadSession | null, held: readonly UploadTableProblem[]): CycleReport {
+    const parts: string[] = [];
+    const first = this.published[0];
+    const last = this.published.at(-1);
+    if (first !== undefined && last !== undefined) {
+      const rows = this.published.reduce((sum, s) => sum + s.rows, 0);
+      const sequences = first === last ? `seq ${first.sequence}` : `seq ${first.sequence}-${last.sequence}`;
+      parts.push(`published ${this.published.length} package${this.published.length === 1 ? '' : 's'} (${sequences}, ${rows} rows)`);
+    }
+    if (failed !== null) parts.push(`upload sequence ${failed.sequence} failed (${failed.errorCode}), next try at ${failed.nextTryAt?.toISOString()}`);
+    if (held.length > 0) parts.push(`held back: ${held.map((p) => `${p.table} (${p.code})`).join(', ')}`);
+    const fields = { published: this.published.map((s) => s.sequence), failed: failed?.sequence ?? null, held: held.map((p) => p.table) };
+    if (failed !== null || held.length > 0) return { outcome: 'failed', summary: parts.join('; '), fields };
+    if (first !== undefined) return { outcome: 'done', summary: parts.join('; '), fields };
+    this.metrics.idleRuns.inc();
+    this.deps.log.debug({}, 'upload.idle');
+    return { outcome: 'idle', summary: 'no new rows to upload', fields };
+  }
+}
+
+function rangeFields(session: UploadSession): Record<string, string> {
+  return Object.fromEntries(session.ranges.map((r) => [r.table, `${r.fromExclusive}..${r.toInclusive}`]));
+}

@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { BuiltPackage, CounterRange, UploadSession, UploadSnapshot, UploadStore, UploadTableConfig } from '../channel/upload-journal.js';
+import { AsyncClientError } from '../errors.js';
+import { createPackageWriter, packageFileName, type PackageManifestInput, type PackageRow, type TableSpec } from '../package/index.js';
+
+/** Names the system in every upload manifest; no version, so that a rebuild after an upgrade stays byte-identical. */
+const PRODUCER = 'async-client';
+
+/** The file name HQ sees for an upload session: fixed by channel and sequence. */
+export function uploadFileName(session: Pick<UploadSession, 'channelId' | 'sequence'>): string {
+  return packageFileName({ channelId: session.channelId, direction: 'upload', sequence: session.sequence });
+}
+
+/**
+ * Writes the package of an upload session to `file`, from its recorded counter ranges in one
+ * read snapshot. Everything in it comes from the session and the rows, nothing from the clock:
+ * the same session over the same rows gives the same bytes, which is what lets a crash or a
+ * `sessions resend` publish the package again under its name.
+ */
+export async function writeUploadPackage(
+  uploads: UploadStore,
+  session: UploadSession,
+  tables: readonly UploadTableConfig[],
+  file: string,
+): Promise<BuiltPackage> {
+  const configs = session.ranges.map((range) => configFor(session, range, tables));
+  const hash = createHash('sha256');
+  let size = 0;
+  const hasher = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      size += chunk.length;
+      callback(null, chunk);
+    },
+  });
+  const written = pipeline(hasher, createWriteStream(file));
+  await uploads.snapshot(async (snapshot) => {
+    const specs: TableSpec[] = [];
+    for (const [i, range] of session.ranges.entries()) specs.push(await snapshot.tableSpec(configs[i] as UploadTableConfig, range));
+    const writer = createPackageWriter(manifestFor(session, specs), hasher);
+    try {
+      for (const [i, spec] of specs.entries()) {
+        await writer.writeRows(spec.name, rowsOf(snapshot, spec, configs[i] as UploadTableConfig, session.ranges[i] as CounterRange));
+      }
+      await writer.end();
+    } catch (error) {
+      writer.abort(error as Error);
+      throw error;
+    }
+  }).catch(async (error: unknown) => {
+    await written.catch(() => undefined);
+    throw error;
+  });
+  await written;
+  return { fileName: uploadFileName(session), size, checksum: hash.digest('hex') };
+}
+
+function manifestFor(session: UploadSession, tables: readonly TableSpec[]): PackageManifestInput {
+  return {
+    direction: 'upload',
+    channelId: session.channelId,
+    sequence: session.sequence,
+    job: { id: 'upload', name: 'Channel upload' },
+    dataGroup: 'channel',
+    kind: 'incremental',
+    createdAt: session.startedAt.toISOString(),
+    producer: PRODUCER,
+    tables,
+  };
+}
+
+async function* rowsOf(snapshot: UploadSnapshot, spec: TableSpec, config: UploadTableConfig, range: CounterRange): AsyncIterable<PackageRow> {
+  for await (const batch of snapshot.rows(spec, config, range)) yield* batch.rows;
+}
+
+/** A recorded range is read with the table's configuration; its counter column is not recorded, so the table must still be configured. */
+function configFor(session: UploadSession, range: CounterRange, tables: readonly UploadTableConfig[]): UploadTableConfig {
+  const config = tables.find((t) => t.table === range.table);
+  if (config === undefined) {
+    throw new AsyncClientError(
+      'E_UPLOAD_TABLE_UNCONFIGURED',
+      `upload sequence ${session.sequence} carries rows of table ${range.table}, which the profile no longer lists under upload.tables; put it back until that package is published`,
+      { sequence: session.sequence, table: range.table },
+    );
+  }
+  return config;
+}

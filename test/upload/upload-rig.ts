@@ -1,0 +1,198 @@
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { Registry } from 'prom-client';
+import type { ChannelDatabase } from '../../src/channel/channel-database.js';
+import { openSqliteChannelDatabase } from '../../src/channel/sqlite-channel-database.js';
+import { createLogger } from '../../src/observe/logger.js';
+import { readPackageBatches, type CellValue, type PackageManifest } from '../../src/package/index.js';
+import type { Profile, UploadTable } from '../../src/profile/profile.js';
+import type { Clock } from '../../src/schedule/clock.js';
+import type { Cycle } from '../../src/schedule/cycle.js';
+import { createUploadCycle } from '../../src/upload/upload-cycle.js';
+import { LocalWorkingFolder } from '../../src/workfolder/local.js';
+import type { WorkingFolder } from '../../src/workfolder/working-folder.js';
+
+export const CHANNEL = 'store-7';
+
+/** The store's sales tables, as a POS declares them: counters indexed, keys declared. */
+export const SALES_SCHEMA = `
+CREATE TABLE IF NOT EXISTS sale (id INTEGER PRIMARY KEY AUTOINCREMENT, till TEXT NOT NULL, amount NUMERIC NOT NULL, sold_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sale_line (sale_id INTEGER NOT NULL, line INTEGER NOT NULL, item TEXT NOT NULL, quantity INTEGER NOT NULL,
+  replication_counter INTEGER NOT NULL, PRIMARY KEY (sale_id, line));
+CREATE INDEX IF NOT EXISTS sale_line_counter ON sale_line (replication_counter);
+`;
+
+export const SALES_TABLES: readonly UploadTable[] = [
+  { name: 'sale', counterColumn: 'id' },
+  { name: 'sale_line', counterColumn: 'replication_counter' },
+];
+
+/** One package as HQ sees it in the upload area. */
+export interface PublishedPackage {
+  readonly fileName: string;
+  readonly manifest: PackageManifest;
+  readonly sha256: string;
+  readonly rows: ReadonlyMap<string, readonly (readonly CellValue[])[]>;
+}
+
+/** A test clock that moves only when told. */
+export class TestClock implements Clock {
+  private time = Date.parse('2026-03-02T09:00:00.000Z');
+
+  now(): Date {
+    return new Date(this.time);
+  }
+
+  advanceSeconds(seconds: number): void {
+    this.time += seconds * 1000;
+  }
+}
+
+/**
+ * A store for upload tests, in a temp folder: the channel database (a real SQLite file) with a
+ * POS connection of its own, a local working folder, a profile, and the cycle's log lines.
+ */
+export class UploadRig {
+  readonly clock = new TestClock();
+  readonly logLines: Record<string, unknown>[] = [];
+  readonly registry = new Registry();
+  tables: readonly UploadTable[] = SALES_TABLES;
+  maxRowsPerPackage = 1000;
+  private posDb: Database.Database | undefined;
+
+  private constructor(readonly root: string, public channelDatabase: ChannelDatabase) {}
+
+  static async create(): Promise<UploadRig> {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'async-client-upload-'));
+    await mkdir(path.join(root, 'folder'));
+    const rig = new UploadRig(root, await UploadRig.openDatabase(root));
+    rig.pos().exec(SALES_SCHEMA);
+    return rig;
+  }
+
+  private static async openDatabase(root: string): Promise<ChannelDatabase> {
+    const db = await openSqliteChannelDatabase(path.join(root, 'channel.sqlite'), { channelId: CHANNEL, minFreeBytes: 0 });
+    await db.migrate();
+    return db;
+  }
+
+  get databaseFile(): string {
+    return path.join(this.root, 'channel.sqlite');
+  }
+
+  get folderRoot(): string {
+    return path.join(this.root, 'folder');
+  }
+
+  get uploadArea(): string {
+    return path.join(this.folderRoot, CHANNEL, 'upload');
+  }
+
+  /** The POS's own connection to the channel database. */
+  pos(): Database.Database {
+    this.posDb ??= new Database(this.databaseFile, { timeout: 10_000 });
+    return this.posDb;
+  }
+
+  /** Inserts `count` sales of one line each; returns the new sale ids. */
+  sell(count: number): number[] {
+    const db = this.pos();
+    const sale = db.prepare("INSERT INTO sale (till, amount, sold_at) VALUES ('T1', ?, '2026-03-02 09:00:00')");
+    const line = db.prepare(`INSERT INTO sale_line (sale_id, line, item, quantity, replication_counter)
+      VALUES (?, 1, 'item', 1, (SELECT COALESCE(MAX(replication_counter), 0) + 1 FROM sale_line))`);
+    return db.transaction(() => Array.from({ length: count }, (_, i) => {
+      const id = Number(sale.run(`${i + 1}.50`).lastInsertRowid);
+      line.run(id);
+      return id;
+    }))();
+  }
+
+  profile(): Profile {
+    return {
+      sourcePath: path.join(this.root, 'profile.yaml'),
+      profile: { name: 'Upload test', downloadIntervalMinutes: 1, uploadIntervalMinutes: 1 },
+      schedule: {},
+      channel: { id: CHANNEL, database: this.databaseFile },
+      workingFolder: { adapter: 'local', path: this.folderRoot },
+      stateDirectory: path.join(this.root, 'state'),
+      log: { level: 'debug' },
+      daemon: { shutdownGraceSeconds: 5, startJitterSeconds: 0 },
+      download: { tryLimit: 3, retryBackoffSeconds: 60, gapReportMinutes: 60, allowCreateTables: false },
+      upload: { maxRowsPerPackage: this.maxRowsPerPackage, tables: this.tables },
+    };
+  }
+
+  /** A cycle over this store; `folder` replaces the local folder (a fault-injecting wrapper, a read-only mount). */
+  cycle(folder: WorkingFolder = new LocalWorkingFolder(this.folderRoot)): Cycle {
+    const logger = createLogger('debug', { write: (line: string) => void this.logLines.push(JSON.parse(line) as Record<string, unknown>) });
+    return createUploadCycle({
+      channelDatabase: this.channelDatabase,
+      workingFolder: folder,
+      profile: () => this.profile(),
+      log: logger,
+      registry: this.registry,
+      clock: this.clock,
+    });
+  }
+
+  events(name: string): Record<string, unknown>[] {
+    return this.logLines.filter((line) => line.event === name);
+  }
+
+  async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
+    const metric = await this.registry.getSingleMetric(name)?.get();
+    const matching = metric?.values.filter((v) => Object.entries(labels).every(([k, value]) => v.labels[k] === value)) ?? [];
+    return matching.reduce((sum, v) => sum + v.value, 0);
+  }
+
+  async reopen(): Promise<void> {
+    await this.channelDatabase.close();
+    this.channelDatabase = await UploadRig.openDatabase(this.root);
+  }
+
+  /** Every package in the upload area, read and verified as HQ would, in file-name order. */
+  async published(area = this.uploadArea): Promise<PublishedPackage[]> {
+    const names = (await readdir(area).catch(() => [] as string[])).filter((n) => !n.startsWith('.')).sort();
+    const packages: PublishedPackage[] = [];
+    for (const fileName of names) {
+      const rows = new Map<string, CellValue[][]>();
+      const scan = readPackageBatches(path.join(area, fileName), { expectedChannelId: CHANNEL, expectedDirection: 'upload', expectedFileName: fileName });
+      for (;;) {
+        const next = await scan.next();
+        if (next.done === true) {
+          packages.push({ fileName, manifest: next.value.manifest, sha256: next.value.sha256, rows });
+          break;
+        }
+        const list = rows.get(next.value.table.name) ?? [];
+        for (const row of next.value.rows) if (row.op === 'upsert') list.push([...row.values]);
+        rows.set(next.value.table.name, list);
+      }
+    }
+    return packages;
+  }
+
+  async cleanup(): Promise<void> {
+    this.posDb?.close();
+    await this.channelDatabase.close();
+    await rm(this.root, { recursive: true, force: true });
+  }
+}
+
+/** How many times each key appears across the packages' rows of one table (key = the first `keyColumns` values). */
+export function keyCounts(packages: readonly PublishedPackage[], table: string, keyColumns = 1): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const pkg of packages) {
+    for (const row of pkg.rows.get(table) ?? []) {
+      const key = row.slice(0, keyColumns).map(String).join('/');
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
+/** Sequences of the packages, in file order, must be 1..n with no gap. */
+export function sequences(packages: readonly PublishedPackage[]): number[] {
+  return packages.map((p) => p.manifest.sequence);
+}

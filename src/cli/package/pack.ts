@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createPackageWriter, packageFileName, type TableSpec } from '../../package/index.js';
+import { AsyncClientError } from '../../errors.js';
 import { ExitCode, type CliCommand } from '../command.js';
 import { packageVersion } from '../version.js';
 import { AtomicFile } from './atomic-file.js';
@@ -86,7 +87,11 @@ The package is written to a temporary name and renamed when complete. Exit codes
     try {
       const writer = createPackageWriter(manifest, target.stream, signingKey === undefined ? {} : { signingKey });
       for (const { schema, file } of spec.tables) {
-        await writer.writeRows(schema.name, countRows(readTableFile(file, schema), progress, target));
+        await writer.writeRows(schema.name, countRows(readTableFile(file, schema), progress, target)).catch((error: unknown) => {
+          throw error instanceof AsyncClientError && error.code.startsWith('E_PACKAGE_')
+            ? new AsyncClientError(error.code, `${file}: ${error.message.replace(/^package writer: /, '')}`, error.details)
+            : error;
+        });
       }
       const written = await writer.end();
       await target.commit();

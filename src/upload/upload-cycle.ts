@@ -9,6 +9,7 @@ import type { Cycle, CycleReport } from '../schedule/cycle.js';
 import type { WorkingFolder } from '../workfolder/working-folder.js';
 import { UploadMetrics } from './upload-metrics.js';
 import { publishUploadSession, uploadStagingDirectory, type UploadPublisherDeps } from './upload-publisher.js';
+import { HeldTables } from './held-tables.js';
 import { nextUploadTry } from './retry-backoff.js';
 import { checkUploadTables, uploadTableConfigs, type UploadTableProblem } from './upload-tables.js';
 
@@ -65,12 +66,19 @@ class UploadRun {
       if (!attempt.ok) return this.report(attempt.session, []);
     }
     const problems = await checkUploadTables(this.deps.channelDatabase, this.profile.upload);
-    const held = new Map(problems.map((p) => [p.table, p]));
-    const usable = this.publisher.tables.filter((t) => !held.has(t.table));
+    const heldTables = HeldTables.in(this.profile.stateDirectory);
+    const held = new Map([...problems, ...await heldTables.read()].map((p) => [p.table, p]));
+    let usable = this.publisher.tables.filter((t) => !held.has(t.table));
     let failed: UploadSession | null = null;
     while (!signal.aborted && usable.length > 0) {
       const plan = await uploads.snapshot((snapshot) => snapshot.plan(usable, this.profile.upload.maxRowsPerPackage));
-      for (const { table, error } of plan.paused) held.set(table, { table, code: error.code, message: error.message });
+      if (plan.paused.length > 0) {
+        const since = this.deps.clock.now().toISOString();
+        const paused = plan.paused.map(({ table, error }) => ({ table, code: error.code, message: error.message, since }));
+        await heldTables.hold(paused);
+        for (const p of paused) held.set(p.table, p);
+        usable = usable.filter((t) => !held.has(t.table));
+      }
       if (plan.ranges.length === 0) break;
       const attempt = await this.attempt(await uploads.recordIntent(plan.ranges));
       if (!attempt.ok) {

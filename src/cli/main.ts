@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 import { ExitCode, type CliCommand, type CliIo } from './command.js';
+import { packageCommand } from './commands/package.js';
 import { runCommand } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
 import { packageVersion } from './version.js';
 
-const COMMANDS: readonly CliCommand[] = [runCommand, validateCommand];
+const COMMANDS: readonly CliCommand[] = [runCommand, validateCommand, packageCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

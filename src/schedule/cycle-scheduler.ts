@@ -96,17 +96,21 @@ export class CycleScheduler {
       log.warn({ direction, nextRun: this.nextRun(direction) }, 'cycle.overrun');
       return;
     }
-    const run = this.run(cycle, delayMs).finally(() => this.inFlight.delete(direction));
+    const run = this.run(cycle, delayMs).then((result) => {
+      this.inFlight.delete(direction);
+      if (result !== undefined) this.options.onResult(result);
+    });
     this.inFlight.set(direction, run);
   }
 
-  private async run(cycle: Cycle, delayMs: number): Promise<void> {
+  /** One run, never throwing; undefined when shutdown came during the start delay. */
+  private async run(cycle: Cycle, delayMs: number): Promise<CycleResult | undefined> {
     const { direction } = cycle;
     const { log, metrics, clock } = this.options;
     const { signal } = this.shutdown;
     if (delayMs > 0) {
       const aborted = await sleep(delayMs, false, { signal }).catch(() => true);
-      if (aborted) return;
+      if (aborted) return undefined;
     }
     const started = clock.now();
     log.info({ direction }, 'cycle.started');
@@ -125,6 +129,6 @@ export class CycleScheduler {
     endTimer();
     metrics.cycleRuns.inc({ direction, outcome: result.outcome });
     metrics.cycleLastFinished.set({ direction, outcome: result.outcome }, result.finishedAt.getTime() / 1000);
-    this.options.onResult(result);
+    return result;
   }
 }

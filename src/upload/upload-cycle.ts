@@ -85,6 +85,9 @@ class UploadRun {
         failed = attempt.session;
         break;
       }
+      // A package below the limit took everything there was when it was planned: caught up.
+      // What the POS wrote since waits for the next run rather than trickling out in tiny packages.
+      if (plan.rows < this.profile.upload.maxRowsPerPackage) break;
     }
     this.reportHeld([...held.values()]);
     return this.report(failed, [...held.values()]);

@@ -131,14 +131,14 @@ describe('upload cycle: bad input', () => {
 
   test('a value the format cannot carry fails the session, naming table, column and counter, and the rows wait for the fix', async () => {
     rig.sell(2);
-    rig.pos().prepare("UPDATE sale SET amount = 'twelve' WHERE id = 2").run();
+    rig.pos().prepare("UPDATE sale SET total = 'twelve' WHERE id = 2").run();
     const cycle = rig.cycle();
     expect(await cycle.run(never)).toMatchObject({ outcome: 'failed' });
     const session = await rig.channelDatabase.uploads.findBySequence(1);
     expect(session).toMatchObject({ status: 'UploadFailed', errorCode: 'E_VALUE_UNREPRESENTABLE' });
-    expect(session?.errorMessage).toMatch(/upload table sale column amount.*the row with id 2/);
+    expect(session?.errorMessage).toMatch(/upload table sale column total.*the row with id 2/);
     expect(await rig.published()).toEqual([]);
-    rig.pos().prepare("UPDATE sale SET amount = '12.00' WHERE id = 2").run();
+    rig.pos().prepare("UPDATE sale SET total = '12.00' WHERE id = 2").run();
     rig.clock.advanceSeconds(UPLOAD_RETRY_FIRST_SECONDS);
     expect(await cycle.run(never)).toMatchObject({ outcome: 'done' });
     expect(keyCounts(await rig.published(), 'sale').size).toBe(2);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,13 +17,11 @@ import type { WorkingFolder } from '../../src/workfolder/working-folder.js';
 
 export const CHANNEL = 'store-7';
 
-/** The store's sales tables, as a POS declares them: counters indexed, keys declared. */
-export const SALES_SCHEMA = `
-CREATE TABLE IF NOT EXISTS sale (id INTEGER PRIMARY KEY AUTOINCREMENT, till TEXT NOT NULL, amount NUMERIC NOT NULL, sold_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS sale_line (sale_id INTEGER NOT NULL, line INTEGER NOT NULL, item TEXT NOT NULL, quantity INTEGER NOT NULL,
-  replication_counter INTEGER NOT NULL, PRIMARY KEY (sale_id, line));
-CREATE INDEX IF NOT EXISTS sale_line_counter ON sale_line (replication_counter);
-`;
+/** The example POS's sales tables (examples/pos/sales-schema.sql): counters indexed, keys declared. */
+export const SALES_SCHEMA = readFileSync(path.join(process.cwd(), 'examples/pos/sales-schema.sql'), 'utf8');
+
+/** The example POS simulator, run as a real process on the channel database. */
+export const POS_SIMULATOR = path.join(process.cwd(), 'examples/pos/pos-simulator.mjs');
 
 export const SALES_TABLES: readonly UploadTable[] = [
   { name: 'sale', counterColumn: 'id' },
@@ -96,14 +95,16 @@ export class UploadRig {
     return this.posDb;
   }
 
-  /** Inserts `count` sales of one line each; returns the new sale ids. */
-  sell(count: number): number[] {
+  /** Inserts `count` sales of one line each, as till `till`; returns the new sale ids. */
+  sell(count: number, till = 'T1'): number[] {
     const db = this.pos();
-    const sale = db.prepare("INSERT INTO sale (till, amount, sold_at) VALUES ('T1', ?, '2026-03-02 09:00:00')");
-    const line = db.prepare(`INSERT INTO sale_line (sale_id, line, item, quantity, replication_counter)
-      VALUES (?, 1, 'item', 1, (SELECT COALESCE(MAX(replication_counter), 0) + 1 FROM sale_line))`);
+    const sale = db.prepare("INSERT INTO sale (till_id, receipt_no, total, sold_at) VALUES (?, ?, '1.50', '2026-03-02T09:00:00.000Z')");
+    const line = db.prepare(`INSERT INTO sale_line (sale_id, line_no, item_id, barcode, description, quantity, unit_price, discount,
+      amount, vat_rate, sold_at, replication_counter)
+      VALUES (?, 1, 'A-1', NULL, 'item', 1, '1.50', '0.00', '1.50', '7.00', '2026-03-02T09:00:00.000Z',
+      (SELECT COALESCE(MAX(replication_counter), 0) + 1 FROM sale_line))`);
     return db.transaction(() => Array.from({ length: count }, (_, i) => {
-      const id = Number(sale.run(`${i + 1}.50`).lastInsertRowid);
+      const id = Number(sale.run(till, i + 1).lastInsertRowid);
       line.run(id);
       return id;
     }))();

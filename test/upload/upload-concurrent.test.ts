@@ -1,0 +1,44 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PosProcess } from './pos-process.js';
+import { keyCounts, sequences, UploadRig } from './upload-rig.js';
+
+const never = new AbortController().signal;
+
+describe('upload cycle with a POS process selling the whole time', () => {
+  let rig: UploadRig;
+  let pos: PosProcess | undefined;
+  beforeEach(async () => {
+    rig = await UploadRig.create();
+  });
+  afterEach(async () => {
+    await pos?.stop();
+    await rig.cleanup();
+  });
+
+  test('every row the POS committed lands in exactly one package, sequences without a gap', async () => {
+    rig.maxRowsPerPackage = 100;
+    pos = await PosProcess.start(rig.databaseFile, 300);
+    const cycle = rig.cycle();
+    const outcomes: string[] = [];
+    for (let run = 0; run < 25; run++) {
+      outcomes.push((await cycle.run(never)).outcome);
+      await sleep(50);
+    }
+    const tally = await pos.stop();
+    outcomes.push((await cycle.run(never)).outcome);
+    expect(outcomes).not.toContain('failed');
+    expect(tally.sales).toBeGreaterThan(100);
+
+    const packages = await rig.published();
+    expect(sequences(packages)).toEqual(packages.map((_, i) => i + 1));
+    expect(packages.length).toBeGreaterThan(5);
+    const sales = keyCounts(packages, 'sale');
+    expect(sales.size).toBe(tally.sales);
+    expect([...sales.keys()].map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: tally.sales }, (_, i) => i + 1));
+    const lines = keyCounts(packages, 'sale_line', 2);
+    expect(lines.size).toBe(tally.lines);
+    expect([...sales.values(), ...lines.values()].every((n) => n === 1)).toBe(true);
+    const stored = rig.pos().prepare('SELECT (SELECT COUNT(*) FROM sale) AS sales, (SELECT COUNT(*) FROM sale_line) AS lines').get();
+    expect(stored).toEqual({ sales: tally.sales, lines: tally.lines });
+  });
+});

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Registry } from 'prom-client';
+import { stringify } from 'yaml';
 import type { ChannelDatabase } from '../../src/channel/channel-database.js';
 import { openSqliteChannelDatabase } from '../../src/channel/sqlite-channel-database.js';
 import { createLogger } from '../../src/observe/logger.js';
@@ -123,6 +124,26 @@ export class UploadRig {
       download: { tryLimit: 3, retryBackoffSeconds: 60, gapReportMinutes: 60, allowCreateTables: false },
       upload: { maxRowsPerPackage: this.maxRowsPerPackage, tables: this.tables },
     };
+  }
+
+  /**
+   * The same store as a profile file, for the CLI and the daemon: uploads every second
+   * (`schedule.upload`), no start jitter, logs at `level`.
+   */
+  async writeProfileFile(level = 'info'): Promise<string> {
+    const profile = this.profile();
+    const yaml = stringify({
+      profile: { name: 'Upload test', downloadIntervalMinutes: 60, uploadIntervalMinutes: 1 },
+      schedule: { upload: '* * * * * *' },
+      channel: { id: CHANNEL, database: profile.channel.database },
+      workingFolder: { adapter: 'local', path: this.folderRoot },
+      stateDirectory: profile.stateDirectory,
+      log: { level },
+      daemon: { shutdownGraceSeconds: 5, startJitterSeconds: 0 },
+      upload: { maxRowsPerPackage: this.maxRowsPerPackage, tables: this.tables },
+    });
+    await writeFile(profile.sourcePath, yaml);
+    return profile.sourcePath;
   }
 
   /** A cycle over this store; `folder` replaces the local folder (a fault-injecting wrapper, a read-only mount). */

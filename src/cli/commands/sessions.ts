@@ -1,11 +1,12 @@
 import { ExitCode, type CliCommand } from '../command.js';
 import { cancelSessionCommand } from '../sessions/cancel.js';
 import { listSessionsCommand } from '../sessions/list.js';
+import { resendSessionCommand } from '../sessions/resend.js';
 import { retrySessionCommand } from '../sessions/retry.js';
 import { showSessionCommand } from '../sessions/show.js';
 
 /** `async-client sessions <action>`: one command per action, named `sessions <action>`. */
-const ACTIONS: readonly CliCommand[] = [listSessionsCommand, showSessionCommand, retrySessionCommand, cancelSessionCommand];
+const ACTIONS: readonly CliCommand[] = [listSessionsCommand, showSessionCommand, retrySessionCommand, cancelSessionCommand, resendSessionCommand];
 
 function overview(): string {
   const names = ACTIONS.map((action) => action.name.slice('sessions '.length));

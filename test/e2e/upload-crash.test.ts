@@ -1,0 +1,126 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CLI_PATH } from '../support/daemon-process.js';
+import { PosProcess } from '../upload/pos-process.js';
+import { keyCounts, sequences, UploadRig } from '../upload/upload-rig.js';
+
+const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
+const KILLS = Number(process.env.CRASH_KILLS ?? 40);
+
+/** Deterministic per seed, so that a failing run can be replayed with CRASH_SEED. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+/** The daemon once the lead wired the upload cycle into it; until then, repeated `upload --once`. */
+function runnerMode(): 'daemon' | 'once' {
+  const cycles = readFileSync(path.join(path.dirname(CLI_PATH), '../daemon/cycles.js'), 'utf8');
+  return cycles.includes('createUploadCycle') ? 'daemon' : 'once';
+}
+
+const ONCE_LOOP = `
+const { uploadCommand } = await import(process.env.UPLOAD_COMMAND_MODULE);
+const io = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+for (;;) await uploadCommand.run(['--once', '--profile', process.env.UPLOAD_PROFILE], io);
+`;
+
+function spawnUploader(mode: 'daemon' | 'once', profile: string): ChildProcess {
+  if (mode === 'daemon') return spawn(process.execPath, [CLI_PATH, 'run', '--profile', profile], { stdio: 'ignore' });
+  return spawn(process.execPath, ['--input-type=module', '-e', ONCE_LOOP], {
+    stdio: 'ignore',
+    env: { ...process.env, UPLOAD_COMMAND_MODULE: path.join(path.dirname(CLI_PATH), 'commands/upload.js'), UPLOAD_PROFILE: profile },
+  });
+}
+
+const mode = runnerMode();
+
+describe(`upload under SIGKILL (${mode === 'daemon' ? 'async-client run' : 'repeated upload --once'}; seed ${SEED})`, () => {
+  let rig: UploadRig;
+  let pos: PosProcess | undefined;
+  let uploader: ChildProcess | undefined;
+  beforeEach(async () => {
+    rig = await UploadRig.create();
+  });
+  afterEach(async () => {
+    if (uploader !== undefined && uploader.exitCode === null && uploader.signalCode === null) {
+      uploader.kill('SIGKILL');
+      await once(uploader, 'exit');
+    }
+    await pos?.stop();
+    await rig.cleanup();
+  });
+
+  test('killed at random points over many cycles while the POS sells, HQ gets every row exactly once, one package per sequence, no gap', async () => {
+    const next = random(SEED);
+    rig.maxRowsPerPackage = 120;
+    const profile = await rig.writeProfileFile('warn');
+    const hq = path.join(rig.root, 'hq');
+    await mkdir(hq);
+    /** HQ imports what it finds: takes each complete package away, and keeps the bytes it got for each name. */
+    const hqSeen = new Map<string, string>();
+    const importPackages = async (): Promise<void> => {
+      for (const name of await readdir(rig.uploadArea).catch(() => [] as string[])) {
+        if (name.startsWith('.')) continue;
+        const file = path.join(rig.uploadArea, name);
+        const digest = createHash('sha256').update(await readFile(file)).digest('hex');
+        const before = hqSeen.get(name);
+        if (before !== undefined && before !== digest) throw new Error(`${name} was published twice with different bytes`);
+        hqSeen.set(name, digest);
+        await copyFile(file, path.join(hq, name));
+        if (next() < 0.7) await rm(file); // HQ imports most packages at once, some later
+      }
+    };
+
+    pos = await PosProcess.start(rig.databaseFile, 150);
+    let interrupted = 0; // kills that left a package between its intent and its watermark commit
+    for (let kill = 0; kill < KILLS; kill++) {
+      uploader = spawnUploader(mode, profile);
+      await sleep(mode === 'daemon' ? 300 + next() * 2000 : next() * 600);
+      const exited = once(uploader, 'exit');
+      uploader.kill('SIGKILL');
+      await exited;
+      if ((await rig.channelDatabase.uploads.pendingIntent()) !== null) interrupted += 1;
+      await importPackages();
+    }
+    const tally = await pos.stop();
+    pos = undefined;
+
+    // Recovery: a last, undisturbed run catches up with everything the POS wrote.
+    await rig.reopen();
+    uploader = spawnUploader('once', profile);
+    await until(async () => (await rig.channelDatabase.uploads.pendingIntent()) === null
+      && (await rig.channelDatabase.uploads.snapshot((s) => s.plan([{ table: 'sale', counterColumn: 'id' }, { table: 'sale_line', counterColumn: 'replication_counter' }], 1))).rows === 0);
+    uploader.kill('SIGKILL');
+    await once(uploader, 'exit');
+    await importPackages();
+
+    const packages = await rig.published(hq);
+    expect(sequences(packages)).toEqual(packages.map((_, i) => i + 1));
+    expect(packages.length).toBeGreaterThan(KILLS / 4);
+    console.log(`upload crash test: ${KILLS} kills, ${interrupted} mid-package, ${packages.length} packages, ${tally.sales} sales`);
+    const sales = keyCounts(packages, 'sale');
+    const lines = keyCounts(packages, 'sale_line', 2);
+    expect({ sales: sales.size, lines: lines.size }).toEqual({ sales: tally.sales, lines: tally.lines });
+    expect([...sales.values(), ...lines.values()].filter((n) => n !== 1)).toEqual([]);
+    const uploaded = await rig.channelDatabase.uploads.list({ limit: 1_000_000 });
+    expect(uploaded.every((s) => s.status === 'Uploaded')).toBe(true);
+    expect(uploaded.map((s) => s.checksum).sort()).toEqual([...hqSeen.values()].sort());
+  }, 300_000);
+});
+
+async function until(check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('gave up waiting for the uploads to catch up');
+    await sleep(100);
+  }
+}

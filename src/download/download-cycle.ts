@@ -10,12 +10,16 @@ import type { Cycle, CycleReport } from '../schedule/cycle.js';
 import { channelFolders } from '../workfolder/layout.js';
 import type { FolderEntry, WorkingFolder } from '../workfolder/working-folder.js';
 import { listDownloadPackages, sequencesAfter, type DownloadListing } from './download-listing.js';
+import { BackgroundWork } from './background-work.js';
 import { DownloadMetrics } from './download-metrics.js';
 import { FileChecksums } from './file-checksums.js';
 import { HqReport } from './hq-report.js';
-import { PackageTurn, type TurnContext } from './package-turn.js';
+import { PackageTurn, type PreparedPackage, type TurnContext } from './package-turn.js';
 import { RunTally } from './run-tally.js';
 import { StagingArea } from './staging.js';
+
+/** Status reports and moves to `applied/` that may overlap the next packages' applies. */
+const REPORTS_IN_FLIGHT = 8;
 
 export interface DownloadCycleDeps {
   readonly channelDatabase: ChannelDatabase;
@@ -74,7 +78,9 @@ class DownloadRun {
       settings: profile.download,
       publicKey: await readPublicKey(profile.download.publicKey),
       tally: this.tally,
+      background: new BackgroundWork(REPORTS_IN_FLIGHT),
     };
+    this.report.beginRun();
     const swept = await this.staging.sweep();
     if (swept > 0) this.deps.log.info({ files: swept, directory: this.staging.directory }, 'download.staging_swept');
     const listing = await listDownloadPackages(this.deps.workingFolder, context.folders.download, context.channelId);
@@ -85,7 +91,11 @@ class DownloadRun {
     }
     this.metrics.gapAgeSeconds.set(0);
     this.metrics.packagesWaiting.set(0);
-    await this.walk(context, listing, highest + 1, signal);
+    try {
+      await this.walk(context, listing, highest + 1, signal);
+    } finally {
+      await context.background.drain();
+    }
     return this.tally.report();
   }
 
@@ -112,23 +122,33 @@ class DownloadRun {
 
   private async walk(run: TurnContext, listing: DownloadListing, from: number, signal: AbortSignal): Promise<void> {
     const journal = this.deps.channelDatabase.downloads;
-    for (let sequence = from; !signal.aborted; sequence += 1) {
-      const file = listing.get(sequence);
-      const session = await journal.findBySequence(sequence);
-      if (session?.status === 'Canceled' && (file === undefined || (await this.checksums.of(file)) === session.checksum)) {
-        if (file !== undefined && (await this.report.settle(run.folders, file, session))) this.tally.recordSettled();
-        continue;
+    // The next package is staged and verified while this one is applied; discarded if unused.
+    let ahead: { readonly sequence: number; readonly prepared: Promise<PreparedPackage> } | undefined;
+    try {
+      for (let sequence = from; !signal.aborted; sequence += 1) {
+        const file = listing.get(sequence);
+        const session = await journal.findBySequence(sequence);
+        if (session?.status === 'Canceled' && (file === undefined || (await this.checksums.of(file)) === session.checksum)) {
+          if (file !== undefined && (await this.report.settle(run.folders, file, session))) this.tally.recordSettled();
+          continue;
+        }
+        if (file === undefined) {
+          await this.waitOnGap(run, listing, sequence, session);
+          return;
+        }
+        const known = session?.status === 'Canceled' ? null : session;
+        if (known !== null && !(await this.mayTry(run, listing, file, known))) return;
+        if (ahead !== undefined && ahead.sequence !== sequence) await this.turn.discard(await ahead.prepared);
+        const prepared = ahead?.sequence === sequence ? ahead.prepared : this.turn.prepare(run, file);
+        const next = listing.get(sequence + 1);
+        ahead = next === undefined ? undefined : { sequence: sequence + 1, prepared: this.turn.prepare(run, next) };
+        if (!(await this.turn.take(run, file, sequence, session, await prepared))) {
+          this.countWaiting(listing, sequence);
+          return;
+        }
       }
-      if (file === undefined) {
-        await this.waitOnGap(run, listing, sequence, session);
-        return;
-      }
-      const known = session?.status === 'Canceled' ? null : session;
-      if (known !== null && !(await this.mayTry(run, listing, file, known))) return;
-      if (!(await this.turn.take(run, file, sequence, session))) {
-        this.countWaiting(listing, sequence);
-        return;
-      }
+    } finally {
+      if (ahead !== undefined) await this.turn.discard(await ahead.prepared);
     }
   }
 

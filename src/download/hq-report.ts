@@ -15,12 +15,19 @@ import type { FolderEntry, WorkingFolder } from '../workfolder/working-folder.js
 export class HqReport {
   /** The last report written per package, so that a waiting package is not rewritten every run. */
   private readonly written = new Map<string, string>();
+  /** Folders made during this run; forgotten at the next, so that one HQ removed is made again. */
+  private readonly ensured = new Map<string, Promise<void>>();
 
   constructor(
     private readonly folder: WorkingFolder,
     private readonly log: Logger,
     private readonly clock: Clock,
   ) {}
+
+  /** Starts a run: folders are checked again once. */
+  beginRun(): void {
+    this.ensured.clear();
+  }
 
   /** Writes the session's status report, unless this process already wrote the same one. */
   async status(folders: ChannelFolders, session: DownloadSession, message: string | null = session.errorMessage): Promise<void> {
@@ -36,7 +43,7 @@ export class HqReport {
     const key = JSON.stringify(report);
     if (this.written.get(session.fileName) === key) return;
     await this.echo(session, 'status report', async () => {
-      await this.folder.ensureDir(folders.status);
+      await this.ensureDir(folders.status);
       await this.folder.writeAtomic(statusReportPath(folders, session.fileName), statusReportBytes({ ...report, updatedAt: this.clock.now().toISOString() }));
       this.written.set(session.fileName, key);
     }, undefined);
@@ -47,11 +54,21 @@ export class HqReport {
     await this.status(folders, session, session.status === 'Canceled' ? session.cancelReason : null);
     const area = session.status === 'Applied' ? folders.applied : folders.canceled;
     return this.echo(session, `move to ${area}`, async () => {
-      await this.folder.ensureDir(area);
+      await this.ensureDir(area);
       await this.folder.move(file.path, `${area}/${file.name}`);
       this.written.delete(session.fileName);
       return true;
     }, false);
+  }
+
+  private ensureDir(dir: string): Promise<void> {
+    let made = this.ensured.get(dir);
+    if (made === undefined) {
+      made = this.folder.ensureDir(dir);
+      this.ensured.set(dir, made);
+      made.catch(() => this.ensured.delete(dir));
+    }
+    return made;
   }
 
   private async echo<T>(session: DownloadSession, what: string, action: () => Promise<T>, fallback: T): Promise<T> {

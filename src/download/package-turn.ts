@@ -1,3 +1,5 @@
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import type { ChannelDatabase } from '../channel/channel-database.js';
 import type { DownloadSession } from '../channel/download-journal.js';
 import { errorCode, errorMessage } from '../errors.js';
@@ -7,6 +9,7 @@ import type { DownloadSettings } from '../profile/profile.js';
 import type { Clock } from '../schedule/clock.js';
 import type { ChannelFolders } from '../workfolder/layout.js';
 import type { FolderEntry, WorkingFolder } from '../workfolder/working-folder.js';
+import type { BackgroundWork } from './background-work.js';
 import type { DownloadMetrics } from './download-metrics.js';
 import { cannotHealByRetrying, nextTryAt } from './failure-policy.js';
 import type { HqReport } from './hq-report.js';
@@ -21,6 +24,8 @@ export interface TurnContext {
   /** The pinned public key's PEM text, when the profile names one. */
   readonly publicKey: string | undefined;
   readonly tally: RunTally;
+  /** Reports to HQ that may overlap the next package. */
+  readonly background: BackgroundWork;
 }
 
 export interface TurnDeps {
@@ -36,64 +41,99 @@ export interface TurnDeps {
 /** The system's name in the journal when it cancels a session itself. */
 const SYSTEM_ACTOR = 'async-client';
 
+/** Most bytes read from a staged copy at once: the reader's own default. */
+const READ_CHUNK_BYTES = 256 * 1024;
+
 /**
- * One package's turn: stage the file locally, verify it completely, record it, then apply
- * its rows and the Applied record in one transaction, and finally tell HQ. Any failure is
- * recorded on the session (ApplyFailed with backoff, or Suspended), logged once as
- * `download.failed`, counted, and reported to HQ. Returns whether the package was applied.
+ * The staged copy as the reader's byte source, read in chunks no larger than the file: a
+ * stream allocates its whole chunk size per read, which for a backlog of small packages
+ * would be mostly garbage.
+ */
+function stagedSource(staged: StagedFile): () => Readable {
+  return () => createReadStream(staged.path, { highWaterMark: Math.max(1, Math.min(staged.size, READ_CHUNK_BYTES)) });
+}
+
+/** A package staged and verified ahead of its turn; nothing is journaled yet. */
+export type PreparedPackage =
+  | { readonly outcome: 'unreadable'; readonly error: unknown }
+  | { readonly outcome: 'refused'; readonly staged: StagedFile; readonly error: unknown }
+  | { readonly outcome: 'verified'; readonly staged: StagedFile; readonly opened: OpenedPackage };
+
+/**
+ * One package's turn, in two steps. `prepare` stages the file locally and verifies it
+ * completely, touching neither the journal nor the channel tables, so that the next package
+ * can be prepared while this one is applied. `take` records the package, then applies its
+ * rows and the Applied record in one transaction, and tells HQ. Any failure is recorded on the
+ * session (ApplyFailed with backoff, or Suspended), logged once as `download.failed`, counted,
+ * and reported to HQ.
  */
 export class PackageTurn {
   constructor(private readonly deps: TurnDeps) {}
 
-  async take(run: TurnContext, file: FolderEntry, sequence: number, known: DownloadSession | null): Promise<boolean> {
-    const { staging, workingFolder } = this.deps;
+  /** Never rejects: a failure is part of the result, for `take` to journal. */
+  async prepare(run: TurnContext, file: FolderEntry): Promise<PreparedPackage> {
     let staged: StagedFile;
     try {
-      staged = await staging.stage(workingFolder, file);
+      staged = await this.deps.staging.stage(this.deps.workingFolder, file);
     } catch (error) {
-      await this.unreadable(run, file, sequence, known, error);
-      return false;
+      return { outcome: 'unreadable', error };
     }
     try {
-      return await this.applyStaged(run, file, sequence, known, staged);
-    } finally {
-      await staging.discard(staged);
+      return { outcome: 'verified', staged, opened: await openPackage(stagedSource(staged), this.readerOptions(run, file)) };
+    } catch (error) {
+      return { outcome: 'refused', staged, error };
     }
   }
 
-  private async applyStaged(run: TurnContext, file: FolderEntry, sequence: number, known: DownloadSession | null, staged: StagedFile): Promise<boolean> {
+  async discard(prepared: PreparedPackage): Promise<void> {
+    if (prepared.outcome !== 'unreadable') await this.deps.staging.discard(prepared.staged);
+  }
+
+  /**
+   * Journals and applies a prepared package, then discards its staged copy. Returns whether it
+   * was applied; the report of an applied one may still be in flight (`run.background`).
+   */
+  async take(run: TurnContext, file: FolderEntry, sequence: number, known: DownloadSession | null, prepared: PreparedPackage): Promise<boolean> {
+    if (prepared.outcome === 'unreadable') {
+      await this.unreadable(run, file, sequence, known, prepared.error);
+      return false;
+    }
+    try {
+      return await this.applyPrepared(run, file, sequence, known, prepared);
+    } finally {
+      await this.discard(prepared);
+    }
+  }
+
+  private async applyPrepared(run: TurnContext, file: FolderEntry, sequence: number, known: DownloadSession | null, prepared: Exclude<PreparedPackage, { outcome: 'unreadable' }>): Promise<boolean> {
     const { channelDatabase, log, clock } = this.deps;
     const journal = channelDatabase.downloads;
-    if (known !== null && known.status !== 'Canceled' && known.checksum !== staged.checksum) {
-      // docs/working-folder.md lets HQ correct a package not yet applied by replacing the file whole.
-      await journal.cancel(known.id, SYSTEM_ACTOR, `replaced by HQ with a file of checksum ${staged.checksum}`);
-      log.warn({ sequence, file: file.name, sessionId: known.id, oldChecksum: known.checksum, checksum: staged.checksum }, 'download.replaced');
-    }
+    const { checksum, size } = prepared.staged;
     const started = clock.now();
-    let opened: OpenedPackage | undefined;
-    let refusal: unknown;
-    try {
-      opened = await openPackage(staged.path, this.readerOptions(run, file));
-    } catch (error) {
-      refusal = error;
+    if (known !== null && known.status !== 'Canceled' && known.checksum !== checksum) {
+      // docs/working-folder.md lets HQ correct a package not yet applied by replacing the file whole.
+      await journal.cancel(known.id, SYSTEM_ACTOR, `replaced by HQ with a file of checksum ${checksum}`);
+      log.warn({ sequence, file: file.name, sessionId: known.id, oldChecksum: known.checksum, checksum }, 'download.replaced');
     }
-    const session = await journal.record({ sequence, jobId: opened?.manifest.job.id ?? '', fileName: file.name, size: staged.size, checksum: staged.checksum });
-    if (opened === undefined) return this.fail(run, session, refusal);
+    const opened = prepared.outcome === 'verified' ? prepared.opened : undefined;
+    const session = await journal.record({ sequence, jobId: opened?.manifest.job.id ?? '', fileName: file.name, size, checksum });
+    if (prepared.outcome === 'refused') return this.fail(run, session, prepared.error);
+    const { manifest } = prepared.opened;
     const downloaded = await journal.markDownloaded(session.id);
     let rowsAffected: Readonly<Record<string, number>>;
     try {
-      rowsAffected = await channelDatabase.applyPackage(opened.manifest, opened.batches(), { sessionId: downloaded.id, allowCreateTables: run.settings.allowCreateTables });
+      rowsAffected = await channelDatabase.applyPackage(manifest, prepared.opened.batches(), { sessionId: downloaded.id, allowCreateTables: run.settings.allowCreateTables });
     } catch (error) {
       return this.fail(run, downloaded, error);
     }
     const rows = Object.values(rowsAffected).reduce((sum, count) => sum + count, 0);
-    log.info({ sequence, file: file.name, sessionId: downloaded.id, kind: opened.manifest.kind, job: opened.manifest.job.id, rowsAffected, rows, durationMs: clock.now().getTime() - started.getTime() }, 'download.applied');
+    log.info({ sequence, file: file.name, sessionId: downloaded.id, kind: manifest.kind, job: manifest.job.id, rowsAffected, rows, durationMs: clock.now().getTime() - started.getTime() }, 'download.applied');
     this.deps.metrics.packagesApplied.inc();
     this.deps.metrics.rowsApplied.inc(rows);
     this.deps.metrics.lastSuccessTimestamp.set(clock.now().getTime() / 1000);
     run.tally.recordApplied(sequence, rows);
     const applied = await journal.find(downloaded.id);
-    if (applied !== null) await this.deps.report.settle(run.folders, file, applied);
+    if (applied !== null) await run.background.add(this.deps.report.settle(run.folders, file, applied));
     return true;
   }
 

@@ -1,0 +1,280 @@
+/**
+ * The download cycle against baselines measured in the same run (issue 4):
+ * 1. a 1,000,000-row incremental package applied to a 1,000,000-row table through the whole
+ *    path (stage, verify, apply, journal, report), against the same rows upserted from memory
+ *    with one prepared better-sqlite3 statement in one transaction;
+ * 2. a backlog of 10,000 small packages in one cycle: packages/s, and the time per package of
+ *    the first and the last thousand (listing must not make it grow);
+ * 3. the longest wait of a concurrent writer process (a POS till) during the large apply.
+ * Every measured phase runs in its own process (bench/support/phases.ts) for a clean peak RSS.
+ */
+import { copyFileSync, createWriteStream, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import Database from 'better-sqlite3';
+import { Registry } from 'prom-client';
+import { openSqliteChannelDatabase } from '../src/channel/sqlite-channel-database.js';
+import { toSqlite } from '../src/channel/sqlite-values.js';
+import { createDownloadCycle } from '../src/download/download-cycle.js';
+import { createLogger } from '../src/observe/logger.js';
+import { createPackageWriter, Decimal, packageFileName, type PackageRow, type TableSpec } from '../src/package/index.js';
+import type { Profile } from '../src/profile/profile.js';
+import { systemClock } from '../src/schedule/clock.js';
+import { channelFolders } from '../src/workfolder/layout.js';
+import { LocalWorkingFolder } from '../src/workfolder/local.js';
+import { formatCount, markdownTable, measurePhase, phaseArgument, runPhase, type PhaseResult } from './support/phases.js';
+
+const ROWS = Number(process.env.BENCH_DOWNLOAD_ROWS ?? 1_000_000);
+const BACKLOG = Number(process.env.BENCH_DOWNLOAD_BACKLOG ?? 10_000);
+const BACKLOG_ROWS = 10;
+const DIR_ENV = 'BENCH_DOWNLOAD_DIR';
+const CHANNEL = 'bench';
+const FOLDERS = channelFolders(CHANNEL);
+
+const COLUMNS: TableSpec['columns'] = [
+  { name: 'id', type: 'integer', nullable: false },
+  { name: 'name', type: 'string', nullable: false },
+  { name: 'category', type: 'string', nullable: false },
+  { name: 'price', type: 'decimal', nullable: false },
+  { name: 'stock', type: 'integer', nullable: false },
+  { name: 'active', type: 'boolean', nullable: false },
+  { name: 'updated_at', type: 'timestamp', nullable: false },
+];
+const CREATE_PRODUCT = 'CREATE TABLE product (id INTEGER PRIMARY KEY, name TEXT NOT NULL, category TEXT NOT NULL, price TEXT NOT NULL, stock INTEGER NOT NULL, active INTEGER NOT NULL, updated_at TEXT NOT NULL)';
+const UPSERT = `INSERT INTO product (id, name, category, price, stock, active, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (id) DO UPDATE SET name = excluded.name, category = excluded.category, price = excluded.price,
+  stock = excluded.stock, active = excluded.active, updated_at = excluded.updated_at`;
+const CATEGORIES = ['Beverages', 'Bakery', 'Dairy', 'Produce', 'Frozen', 'Household', 'Snacks', 'Personal care'];
+
+/** Version `v` of product `id`: the table holds v0 of ids 1..ROWS; the package brings v1 of ids ROWS/2+1..ROWS*3/2. */
+function productValues(id: number, v: number): PackageRow & { op: 'upsert' } {
+  const cents = 99 + ((id * 7919 + v) % 250_000);
+  return {
+    op: 'upsert',
+    values: [
+      id,
+      `Product ${id} v${v}`,
+      CATEGORIES[id % CATEGORIES.length] as string,
+      new Decimal(`${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`),
+      (id * 31 + v) % 5000,
+      id % 17 !== 0,
+      new Date(1_767_225_600_000 + id * 60_000 + v),
+    ],
+  };
+}
+
+function* packageRows(): Generator<PackageRow & { op: 'upsert' }> {
+  for (let id = ROWS / 2 + 1; id <= (ROWS * 3) / 2; id += 1) yield productValues(id, 1);
+}
+
+function paths() {
+  const dir = process.env[DIR_ENV] as string;
+  return {
+    dir,
+    seedDatabase: join(dir, 'seed.sqlite'),
+    database: join(dir, 'channel.sqlite'),
+    largeFolder: join(dir, 'large-folder'),
+    backlogFolder: join(dir, 'backlog-folder'),
+    state: join(dir, 'state'),
+  };
+}
+
+function profileFor(folder: string): Profile {
+  const { database, state } = paths();
+  return {
+    sourcePath: join(state, 'profile.yaml'),
+    profile: { name: 'bench', downloadIntervalMinutes: 1, uploadIntervalMinutes: 1 },
+    schedule: {},
+    channel: { id: CHANNEL, database },
+    workingFolder: { adapter: 'local', path: folder },
+    stateDirectory: state,
+    log: { level: 'info' },
+    daemon: { shutdownGraceSeconds: 30, startJitterSeconds: 0 },
+    download: { tryLimit: 3, retryBackoffSeconds: 60, gapReportMinutes: 60, allowCreateTables: false },
+    upload: { maxRowsPerPackage: 1000, tables: [] },
+  };
+}
+
+async function writePackage(folder: string, sequence: number, rows: Iterable<PackageRow>, upsertCount: number): Promise<void> {
+  const manifest = {
+    direction: 'download' as const, channelId: CHANNEL, sequence, job: { id: 'N-1000', name: 'Products' }, dataGroup: 'default',
+    kind: 'incremental' as const, createdAt: '2026-01-01T00:00:00.000Z', producer: 'bench/download.bench.ts',
+    tables: [{ name: 'product', columns: COLUMNS, primaryKey: ['id'], upsertCount, deleteCount: 0 }],
+  };
+  const writer = createPackageWriter(manifest, createWriteStream(join(folder, FOLDERS.download, packageFileName(manifest))));
+  await writer.writeRows('product', rows);
+  await writer.end();
+}
+
+/** A fresh copy of the 1,000,000-row table for each phase that changes it. */
+function freshDatabase(): void {
+  const { seedDatabase, database } = paths();
+  rmSync(database, { force: true });
+  rmSync(`${database}-wal`, { force: true });
+  rmSync(`${database}-shm`, { force: true });
+  copyFileSync(seedDatabase, database);
+}
+
+/** One download cycle over `folder`; returns the wall time of each `download.applied` line as it was logged. */
+async function runCycle(folder: string): Promise<{ appliedAt: number[]; rows: number }> {
+  const { database, state } = paths();
+  const profile = profileFor(folder);
+  const channelDatabase = await openSqliteChannelDatabase(database, { channelId: CHANNEL, minFreeBytes: 0 });
+  await channelDatabase.migrate();
+  const appliedAt: number[] = [];
+  const log = createLogger('info', {
+    write(line: string) {
+      if (line.includes('"download.applied"')) appliedAt.push(performance.now());
+    },
+  });
+  const cycle = createDownloadCycle({
+    channelDatabase, workingFolder: new LocalWorkingFolder(folder), profile: () => profile, log,
+    registry: new Registry(), clock: systemClock, stagingDirectory: join(state, 'staging'),
+  });
+  try {
+    const report = await cycle.run(new AbortController().signal);
+    if (report.outcome !== 'done') throw new Error(`the cycle did not apply everything: ${report.summary}`);
+    return { appliedAt, rows: Number(report.fields?.rows) };
+  } finally {
+    await channelDatabase.close();
+  }
+}
+
+/** A POS till in another process: one sale per transaction; on `stop` it reports its longest wait for the database. */
+const POS_TILL = `
+const db = new (require('better-sqlite3'))(process.argv[1], { timeout: 60000 });
+db.exec('CREATE TABLE IF NOT EXISTS pos_sale (id INTEGER PRIMARY KEY, amount TEXT NOT NULL)');
+const insert = db.prepare('INSERT INTO pos_sale (amount) VALUES (?)');
+let written = 0, longestWaitMs = 0, stopping = false;
+require('readline').createInterface({ input: process.stdin }).on('line', () => { stopping = true; });
+const sell = () => {
+  if (stopping) { console.log(JSON.stringify({ written, longestWaitMs })); db.close(); process.exit(0); }
+  const start = process.hrtime.bigint();
+  insert.run(String(written + 1) + '.99');
+  longestWaitMs = Math.max(longestWaitMs, Number(process.hrtime.bigint() - start) / 1e6);
+  written += 1;
+  if (written === 1) console.log('selling');
+  setTimeout(sell, 5);
+};
+sell();
+`;
+
+/** Puts an applied package back into the download area, as it was before the cycle ran. */
+function restoreFolder(folder: string): void {
+  const name = packageFileName({ channelId: CHANNEL, direction: 'download', sequence: 1 });
+  renameSync(join(folder, FOLDERS.applied, name), join(folder, FOLDERS.download, name));
+  rmSync(join(folder, FOLDERS.status), { recursive: true, force: true });
+}
+
+interface Phase {
+  /** Runs before the clock starts: a fresh copy of the database, for instance. */
+  readonly setup?: () => void;
+  readonly work: () => Promise<Record<string, number | string>>;
+}
+
+const phases: Record<string, Phase> = {
+  prepare: { work: async () => {
+    const { seedDatabase, largeFolder, backlogFolder } = paths();
+    const seed = new Database(seedDatabase);
+    seed.pragma('journal_mode = WAL');
+    seed.exec(CREATE_PRODUCT);
+    const insert = seed.prepare(UPSERT);
+    seed.transaction(() => {
+      for (let id = 1; id <= ROWS; id += 1) insert.run(productValues(id, 0).values.map(toSqlite));
+    })();
+    seed.pragma('wal_checkpoint(TRUNCATE)');
+    seed.close();
+    mkdirSync(join(largeFolder, FOLDERS.download), { recursive: true });
+    await writePackage(largeFolder, 1, packageRows(), ROWS);
+    mkdirSync(join(backlogFolder, FOLDERS.download), { recursive: true });
+    for (let sequence = 1; sequence <= BACKLOG; sequence += 1) {
+      const first = (sequence - 1) * BACKLOG_ROWS + 1;
+      const rows = Array.from({ length: BACKLOG_ROWS }, (_, i) => productValues(first + i, sequence));
+      await writePackage(backlogFolder, sequence, rows, BACKLOG_ROWS);
+    }
+    return {};
+  } },
+
+  'baseline-upsert': { setup: freshDatabase, work: async () => {
+    const db = new Database(paths().database);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    const upsert = db.prepare(UPSERT);
+    let rows = 0;
+    db.transaction(() => {
+      for (const row of packageRows()) rows += upsert.run(row.values.map(toSqlite)).changes;
+    })();
+    db.close();
+    return { rows };
+  } },
+
+  'cycle-large': { setup: freshDatabase, work: async () => {
+    const { rows } = await runCycle(paths().largeFolder);
+    restoreFolder(paths().largeFolder);
+    return { rows };
+  } },
+
+  'cycle-large-with-writer': { setup: freshDatabase, work: async () => {
+    const till = spawn(process.execPath, ['-e', POS_TILL, paths().database], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const lines = createInterface({ input: till.stdout })[Symbol.asyncIterator]();
+    await lines.next();
+    const { rows } = await runCycle(paths().largeFolder);
+    till.stdin.write('stop\n');
+    const report = JSON.parse(String((await lines.next()).value)) as { written: number; longestWaitMs: number };
+    await once(till, 'exit');
+    restoreFolder(paths().largeFolder);
+    return { rows, writerSales: report.written, writerLongestWaitMs: report.longestWaitMs };
+  } },
+
+  'cycle-backlog': { setup: freshDatabase, work: async () => {
+    const { appliedAt } = await runCycle(paths().backlogFolder);
+    const perPackageMs = (from: number, to: number): number => ((appliedAt[to - 1] as number) - (appliedAt[from - 1] as number)) / (to - from);
+    const thousand = Math.min(1000, Math.floor(BACKLOG / 2));
+    return { packages: appliedAt.length, firstThousandMs: perPackageMs(1, thousand + 1), lastThousandMs: perPackageMs(BACKLOG - thousand, BACKLOG) };
+  } },
+};
+
+async function runParent(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-download-'));
+  try {
+    const env = { [DIR_ENV]: dir };
+    const results = new Map<string, PhaseResult>();
+    for (const phase of Object.keys(phases)) {
+      process.stderr.write(`phase ${phase}...\n`);
+      results.set(phase, runPhase(import.meta.url, phase, env));
+    }
+    const result = (phase: string): PhaseResult => results.get(phase) as PhaseResult;
+    const rate = (phase: string): number => ROWS / result(phase).seconds;
+    const rss = (phase: string): string => `${result(phase).peakRssMb.toFixed(0)} MB`;
+    const backlog = result('cycle-backlog');
+    const writer = result('cycle-large-with-writer');
+    console.log(`download: ${formatCount(ROWS)}-row incremental package onto a ${formatCount(ROWS)}-row table; ${formatCount(BACKLOG)} packages of ${BACKLOG_ROWS} rows (node ${process.version}, ${tmpdir()})\n`);
+    console.log(
+      markdownTable(
+        ['measure', 'result', 'baseline', 'ratio', 'peak RSS', 'target'],
+        [
+          ['large apply: rows/s (stage, verify, apply, journal, report)', formatCount(rate('cycle-large')), `${formatCount(rate('baseline-upsert'))} (prepared upsert from memory, one transaction)`, `${(rate('cycle-large') / rate('baseline-upsert')).toFixed(2)}x`, rss('cycle-large'), '≥ 0.5x, < 150 MB'],
+          ['backlog: packages/s', formatCount(BACKLOG / backlog.seconds), '', '', rss('cycle-backlog'), '≥ 300'],
+          ['backlog: ms per package, first / last thousand', `${Number(backlog.firstThousandMs).toFixed(2)} / ${Number(backlog.lastThousandMs).toFixed(2)}`, '', `${(Number(backlog.lastThousandMs) / Number(backlog.firstThousandMs)).toFixed(2)}x`, '', 'not growing'],
+          ['concurrent writer: longest wait during the large apply', `${Number(writer.writerLongestWaitMs).toFixed(0)} ms`, '', '', rss('cycle-large-with-writer'), 'reported'],
+        ],
+      ),
+    );
+    console.log(`\nbaseline peak RSS ${rss('baseline-upsert')}; the POS till made ${writer.writerSales} sales during the apply, which took ${writer.seconds.toFixed(1)} s with it (${result('cycle-large').seconds.toFixed(1)} s without)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const phase = phaseArgument();
+if (phase === undefined) {
+  await runParent();
+} else {
+  const selected = phases[phase];
+  if (selected === undefined) throw new Error(`unknown phase ${phase}`);
+  selected.setup?.();
+  await measurePhase(phase, selected.work);
+}

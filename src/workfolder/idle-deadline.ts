@@ -1,15 +1,16 @@
 /**
- * Aborts a request when it has made no progress for `seconds`: before the answer
- * arrives, or between two chunks of a body. A large transfer that keeps moving is never
- * cut, a stalled one always is.
+ * Aborts a request when the server has made no progress for `seconds`: before its answer
+ * arrives, or between two chunks of a body. Time spent on our side (a slow consumer of a
+ * download, a slow producer of an upload) is not counted: `stop()` while we work,
+ * `start()` when we wait on the server again. A large transfer that keeps moving is never
+ * cut; a stalled one always is.
  */
 export class IdleDeadline {
   private readonly controller = new AbortController();
-  private readonly timer: NodeJS.Timeout;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(readonly seconds: number) {
-    this.timer = setTimeout(() => this.controller.abort(), seconds * 1000);
-    this.timer.unref();
+    this.start();
   }
 
   get signal(): AbortSignal {
@@ -20,12 +21,17 @@ export class IdleDeadline {
     return this.controller.signal.aborted;
   }
 
-  /** Progress was made: the idle time starts again. */
-  touch(): void {
-    this.timer.refresh();
+  /** We wait on the server from now: the idle time starts again. */
+  start(): void {
+    this.stop();
+    if (this.expired) return;
+    this.timer = setTimeout(() => this.controller.abort(), this.seconds * 1000);
+    this.timer.unref();
   }
 
-  clear(): void {
+  /** The server is not what we wait on (or the request is over). */
+  stop(): void {
     clearTimeout(this.timer);
+    this.timer = undefined;
   }
 }

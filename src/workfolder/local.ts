@@ -1,9 +1,9 @@
 import { type FileHandle, mkdir, open, readdir, realpath, rename, stat, statfs, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { AsyncClientError, errorCode } from '../errors.js';
+import { AsyncClientError } from '../errors.js';
 import { localFolderError, systemErrorCode, unreachableRoot } from './local-errors.js';
-import { folderPath, isHiddenName, isTemporaryName, joinFolderPath, probePath, temporarySibling, type FolderPath } from './paths.js';
+import { byName, folderPath, isHiddenName, isTemporaryName, joinFolderPath, probePath, temporarySibling, type FolderPath } from './paths.js';
 import { relayWithFolderErrors } from './streams.js';
 import { FolderErrorCode, type FolderEntry, type FolderHealth, type WorkingFolder } from './working-folder.js';
 
@@ -31,7 +31,7 @@ export class LocalWorkingFolder implements WorkingFolder {
       throw this.error(error, 'list', segments);
     }
     const entries = await Promise.all(names.map((name) => this.entry([...segments, name], path.join(absolute, name))));
-    return entries.filter((entry) => entry !== undefined).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return entries.filter((entry) => entry !== undefined).sort(byName);
   }
 
   async stat(file: string): Promise<FolderEntry | undefined> {
@@ -99,7 +99,7 @@ export class LocalWorkingFolder implements WorkingFolder {
       try {
         await mkdir(level);
       } catch (error) {
-        const isFolder = systemErrorCode(error) === 'EEXIST' && (await stat(level)).isDirectory();
+        const isFolder = systemErrorCode(error) === 'EEXIST' && (await stat(level).then((stats) => stats.isDirectory(), () => false));
         if (!isFolder) throw this.error(error, 'create folder', segments);
       }
     }

@@ -69,6 +69,11 @@ export function isTemporaryName(name: string): boolean {
   return TEMPORARY_NAME.test(name);
 }
 
+/** Orders entries by name, by code unit, so that package sequence order holds on every adapter. */
+export function byName(a: { readonly name: string }, b: { readonly name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
 export function isHiddenName(name: string): boolean {
   return name.startsWith('.');
 }

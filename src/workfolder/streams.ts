@@ -1,28 +1,53 @@
 import { Readable } from 'node:stream';
 import type { AsyncClientError } from '../errors.js';
 
+/** Moments of a relay, so that an adapter can time only the waits on its storage. */
+export interface RelayHooks {
+  /** About to wait for the next chunk from the source. */
+  readonly onWait?: () => void;
+  /** A chunk arrived (or the source ended); the consumer has it now. */
+  readonly onChunk?: () => void;
+  /** The relay is over, however it ended. */
+  readonly onEnd?: () => void;
+}
+
 /**
  * Relays `source` chunk by chunk (no buffering), turning whatever error it raises into a
  * folder error, so that a consumer of `openRead` sees the same codes mid-stream as at
- * open. `onChunk` runs for every chunk and `onEnd` once the relay ends in any way (the
- * WebDAV adapter keeps its idle timer with them). Destroying the relay destroys the source.
+ * open. Destroying the relay destroys the source.
  */
 export function relayWithFolderErrors(
   source: AsyncIterable<Uint8Array | string>,
   toFolderError: (error: unknown) => AsyncClientError,
-  hooks: { readonly onChunk?: () => void; readonly onEnd?: () => void } = {},
+  hooks: RelayHooks = {},
 ): Readable {
-  async function* relay(): AsyncGenerator<Uint8Array | string> {
-    try {
-      for await (const chunk of source) {
-        hooks.onChunk?.();
-        yield chunk;
+  return Readable.from(timedChunks(source, hooks, toFolderError), { objectMode: false });
+}
+
+/** The chunks of `source`, with `hooks` called around each wait; errors go through `mapError`. */
+export async function* timedChunks<Chunk>(
+  source: AsyncIterable<Chunk>,
+  hooks: RelayHooks,
+  mapError: (error: unknown) => unknown = (error) => error,
+): AsyncGenerator<Chunk> {
+  const iterator = source[Symbol.asyncIterator]();
+  let finished = false;
+  try {
+    for (;;) {
+      hooks.onWait?.();
+      const next = await iterator.next();
+      hooks.onChunk?.();
+      if (next.done === true) {
+        finished = true;
+        return;
       }
-    } catch (error) {
-      throw toFolderError(error);
-    } finally {
-      hooks.onEnd?.();
+      yield next.value;
     }
+  } catch (error) {
+    finished = true;
+    throw mapError(error);
+  } finally {
+    hooks.onEnd?.();
+    if (!finished) await iterator.return?.();
   }
-  return Readable.from(relay(), { objectMode: false });
 }

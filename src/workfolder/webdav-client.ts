@@ -76,7 +76,7 @@ export class DavClient {
       });
       return { status: response.status, body };
     } finally {
-      deadline.clear();
+      deadline.stop();
     }
   }
 

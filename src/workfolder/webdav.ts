@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { AsyncClientError, errorMessage } from '../errors.js';
-import { folderPath, isHiddenName, isTemporaryName, joinFolderPath, parentOf, probePath, temporarySibling, type FolderPath } from './paths.js';
-import { relayWithFolderErrors } from './streams.js';
+import { byName, folderPath, isHiddenName, isTemporaryName, joinFolderPath, parentOf, probePath, temporarySibling, type FolderPath } from './paths.js';
+import { relayWithFolderErrors, timedChunks } from './streams.js';
 import { DavClient, type WebDavConnection } from './webdav-client.js';
 import { webDavCreateRefused, webDavStatusError, type WebDavOperation } from './webdav-errors.js';
 import type { DavResource } from './webdav-multistatus.js';
@@ -30,7 +30,7 @@ export class WebDavWorkingFolder implements WorkingFolder {
     }
     return this.filesIn(segments, resources)
       .filter((entry) => !isHiddenName(entry.name))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      .sort(byName);
   }
 
   async stat(file: string): Promise<FolderEntry | undefined> {
@@ -44,17 +44,18 @@ export class WebDavWorkingFolder implements WorkingFolder {
     const operation = this.dav.operation('read', segments);
     const deadline = this.dav.deadline();
     const response = await this.dav.send({ method: 'GET', target: this.dav.urlFor(segments, 'file'), operation }, deadline).catch((error: unknown) => {
-      deadline.clear();
+      deadline.stop();
       throw error;
     });
     if (response.status !== 200 || response.body === null) {
-      deadline.clear();
+      deadline.stop();
       await response.arrayBuffer().catch(() => undefined);
       throw webDavStatusError(response.status, operation);
     }
     return relayWithFolderErrors(response.body, (error) => this.dav.transportError(error, operation, deadline), {
-      onChunk: () => deadline.touch(),
-      onEnd: () => deadline.clear(),
+      onWait: () => deadline.start(),
+      onChunk: () => deadline.stop(),
+      onEnd: () => deadline.stop(),
     });
   }
 
@@ -136,24 +137,21 @@ export class WebDavWorkingFolder implements WorkingFolder {
   private async put(segments: FolderPath, content: Readable | Uint8Array, operation: WebDavOperation): Promise<void> {
     const deadline = this.dav.deadline();
     let sourceError: unknown;
-    async function* progress(source: Readable): AsyncGenerator<Uint8Array> {
-      try {
-        for await (const chunk of source as AsyncIterable<Uint8Array>) {
-          deadline.touch();
-          yield chunk;
-        }
-      } catch (error) {
+    // Time spent waiting on our own source is not the server being idle.
+    const timedSource = (source: Readable): AsyncGenerator<Uint8Array> =>
+      timedChunks(source as AsyncIterable<Uint8Array>, { onWait: () => deadline.stop(), onChunk: () => deadline.start() }, (error) => {
         sourceError = error;
-        throw error;
-      }
-    }
+        return error;
+      });
     const body =
       content instanceof Uint8Array
         ? Buffer.from(content.buffer, content.byteOffset, content.byteLength)
-        : Readable.from(progress(content), { objectMode: false });
+        : Readable.from(timedSource(content), { objectMode: false });
     try {
       const response = await this.dav.send({ method: 'PUT', target: this.dav.urlFor(segments, 'file'), operation, body }, deadline);
-      await response.arrayBuffer();
+      await response.arrayBuffer().catch((error: unknown) => {
+        throw this.dav.transportError(error, operation, deadline);
+      });
       if ([200, 201, 204].includes(response.status)) return;
       if ([404, 409].includes(response.status) && (await this.isCollection(parentOf(segments), operation.action))) {
         throw webDavCreateRefused(response.status, operation);
@@ -163,7 +161,7 @@ export class WebDavWorkingFolder implements WorkingFolder {
       if (sourceError === undefined) throw error;
       throw asFolderError(sourceError, operation);
     } finally {
-      deadline.clear();
+      deadline.stop();
     }
   }
 

@@ -2,6 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
+import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { WebDavWorkingFolder } from '../../src/workfolder/webdav.js';
 import { startWebDavServer, stopWebDavServer, webDavTestFolder, type WebDavServer, type WebDavTestFolder } from '../support/webdav-server.js';
@@ -61,6 +63,23 @@ describe('against the shared rclone server', () => {
     const folder = open(`${shared.url}no-such-folder/`, { username: shared.username, password: shared.password });
     expect(await codeOfCheck(folder)).toBe('E_FOLDER_UNREACHABLE');
     await expect(folder.list('CH01/download')).rejects.toMatchObject({ code: 'E_FOLDER_UNREACHABLE' });
+  });
+
+  test('a slow consumer or a slow producer is not mistaken for a stalled server', async () => {
+    const folder = open(shared.url, { username: shared.username, password: shared.password }, 1);
+    async function* slowProducer(): AsyncGenerator<Buffer> {
+      yield Buffer.alloc(64 * 1024, 1);
+      await sleep(1500);
+      yield Buffer.alloc(64 * 1024, 2);
+    }
+
+    await folder.writeAtomic('slow.bin', Readable.from(slowProducer(), { objectMode: false }));
+    let received = 0;
+    for await (const chunk of await folder.openRead('slow.bin')) {
+      if (received === 0) await sleep(1500);
+      received += (chunk as Buffer).length;
+    }
+    expect(received).toBe(128 * 1024);
   });
 
   test('rclone reports no quota, so check() gives no free-space figure', async () => {

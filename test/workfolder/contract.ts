@@ -80,6 +80,28 @@ export function describeWorkingFolderContract(driver: string, open: () => Promis
       await expect(folder.openRead('missing.txt')).rejects.toMatchObject({ code: 'E_FOLDER_NOT_FOUND' });
     });
 
+    test('a file removed while it is being read is read whole or fails with a folder error, never cut short silently', async () => {
+      const content = Buffer.concat(Array.from({ length: 32 }, (_, index) => patternedChunk(index, 64 * 1024)));
+      await folder.writeAtomic('pkg.bin', content);
+      const chunks: Buffer[] = [];
+      const outcome = await (async () => {
+        for await (const chunk of await folder.openRead('pkg.bin')) {
+          if (chunks.length === 0) await folder.remove('pkg.bin');
+          chunks.push(chunk as Buffer);
+        }
+        return 'ended';
+      })().catch((error: unknown) => error);
+
+      if (outcome === 'ended') expect(Buffer.concat(chunks).equals(content)).toBe(true);
+      else expect(outcome).toMatchObject({ code: expect.stringMatching(/^E_FOLDER_/) });
+      expect(await folder.stat('pkg.bin')).toBeUndefined();
+    });
+
+    test('stat of a folder is undefined: stat describes files', async () => {
+      await folder.ensureDir('sub');
+      expect(await folder.stat('sub')).toBeUndefined();
+    });
+
     test('writeAtomic writes bytes or a stream, replaces an existing file, and leaves no temporary name', async () => {
       await folder.writeAtomic('f.txt', Buffer.from('first'));
       await folder.writeAtomic('f.txt', Readable.from([Buffer.from('sec'), Buffer.from('ond')]));

@@ -170,8 +170,10 @@ describe('when the server is gone or misbehaves', () => {
 
   test('HTTP 507 Insufficient Storage on upload is E_FOLDER_FULL, and the temporary upload is deleted', async () => {
     const methods: string[] = [];
+    const lengths: Array<string | undefined> = [];
     const url = await scripted((request, response) => {
       methods.push(request.method ?? '');
+      if (request.method === 'PUT') lengths.push(request.headers['content-length']);
       request.resume();
       request.on('end', () => {
         response.writeHead(request.method === 'PUT' ? 507 : 204);
@@ -181,5 +183,6 @@ describe('when the server is gone or misbehaves', () => {
 
     await expect(open(url).writeAtomic('upload.bin', Buffer.alloc(1000))).rejects.toMatchObject({ code: 'E_FOLDER_FULL' });
     expect(methods).toEqual(['PUT', 'DELETE']);
+    expect(lengths).toEqual(['1000']);
   });
 });

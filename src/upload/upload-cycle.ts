@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { ChannelDatabase } from '../channel/channel-database.js';
-import type { UploadSession } from '../channel/upload-journal.js';
+import { NO_WATERMARK, type UploadSession } from '../channel/upload-journal.js';
 import { errorCode, errorMessage } from '../errors.js';
 import type { Logger } from '../observe/logger.js';
 import type { Profile } from '../profile/profile.js';
@@ -141,6 +141,7 @@ class UploadRun {
   }
 }
 
+/** Each table's counter range as an interval, `(41200, 41800]`; `(start, 161]` for a table's first upload. */
 function rangeFields(session: UploadSession): Record<string, string> {
-  return Object.fromEntries(session.ranges.map((r) => [r.table, `${r.fromExclusive}..${r.toInclusive}`]));
+  return Object.fromEntries(session.ranges.map((r) => [r.table, `(${r.fromExclusive === NO_WATERMARK ? 'start' : r.fromExclusive}, ${r.toInclusive}]`]));
 }

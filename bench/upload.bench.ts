@@ -6,7 +6,8 @@
  * read with better-sqlite3 `iterate()` and written as gzip'd JSON arrays to one file, with no
  * journal and no checksum. A POS till (examples/pos/pos-simulator.mjs) sells throughout both
  * phases; its longest wait for the database is reported. Each phase runs in its own process
- * on a fresh copy of the same database (bench/support/phases.ts) for a clean peak RSS.
+ * on a fresh copy of the same database (bench/support/phases.ts) for a clean peak RSS; the
+ * median of BENCH_REPEAT (3) interleaved runs is kept.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -26,10 +27,11 @@ import { systemClock } from '../src/schedule/clock.js';
 import { createUploadCycle } from '../src/upload/upload-cycle.js';
 import { channelFolders } from '../src/workfolder/layout.js';
 import { LocalWorkingFolder } from '../src/workfolder/local.js';
-import { formatCount, markdownTable, measurePhase, phaseArgument, runPhase, type PhaseResult } from './support/phases.js';
+import { formatCount, markdownTable, measurePhase, phaseArgument, runPhasesMedian, type PhaseResult } from './support/phases.js';
 
 const ROWS = Number(process.env.BENCH_UPLOAD_ROWS ?? 1_000_000);
 const MAX_ROWS_PER_PACKAGE = Number(process.env.BENCH_UPLOAD_PACKAGE_ROWS ?? 50_000);
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 const POS_SALES_PER_SECOND = 20;
 const DIR_ENV = 'BENCH_UPLOAD_DIR';
 const CHANNEL = 'bench';
@@ -169,14 +171,15 @@ async function runParent(): Promise<void> {
   try {
     prepareTemplate(join(dir, 'template.sqlite'));
     const env = { [DIR_ENV]: dir };
-    const baseline = runPhase(import.meta.url, 'baseline', env);
-    const cycle = runPhase(import.meta.url, 'cycle', env);
+    const results = runPhasesMedian(import.meta.url, ['baseline', 'cycle'], REPEAT, env);
+    const baseline = results.get('baseline') as PhaseResult;
+    const cycle = results.get('cycle') as PhaseResult;
     const rate = (r: PhaseResult): number => Number(r.rows) / r.seconds;
     const line = (label: string, r: PhaseResult): string[] => [
       label, formatCount(Number(r.rows)), formatCount(rate(r)), `${(rate(r) / rate(baseline)).toFixed(2)}x`, `${r.peakRssMb.toFixed(0)} MB`,
       `${(Number(r.fileBytes) / 2 ** 20).toFixed(1)} MB`, `${Number(r.posLongestWaitMs).toFixed(1)} ms`,
     ];
-    console.log(`upload: ${formatCount(ROWS)} new rows of a 12-column sale_line table, packages of ${formatCount(MAX_ROWS_PER_PACKAGE)} rows; a POS till sells ${POS_SALES_PER_SECOND}/s throughout (node ${process.version}; each phase in its own process)\n`);
+    console.log(`upload: ${formatCount(ROWS)} new rows of a 12-column sale_line table, packages of ${formatCount(MAX_ROWS_PER_PACKAGE)} rows; a POS till sells ${POS_SALES_PER_SECOND}/s throughout (node ${process.version}; median of ${REPEAT} runs per phase, interleaved, each in its own process on a fresh copy of the database)\n`);
     console.log(markdownTable(
       ['operation', 'rows', 'rows/s', 'ratio', 'peak RSS', 'output', 'POS longest wait'],
       [line('baseline: iterate() + gzip JSON arrays, one file, no journal, no checksum', baseline), line(`upload cycle (${cycle.packages} packages)`, cycle)],

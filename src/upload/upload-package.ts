@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { BuiltPackage, CounterRange, UploadSession, UploadSnapshot, UploadStore, UploadTableConfig } from '../channel/upload-journal.js';
+import type { BuiltPackage, CounterRange, UploadSession, UploadStore, UploadTableConfig } from '../channel/upload-journal.js';
 import { AsyncClientError } from '../errors.js';
-import { createPackageWriter, packageFileName, type PackageManifestInput, type PackageRow, type TableSpec } from '../package/index.js';
+import { createPackageWriter, packageFileName, type PackageManifestInput, type TableSpec } from '../package/index.js';
 
 /** Names the system in every upload manifest; no version, so that a rebuild after an upgrade stays byte-identical. */
 const PRODUCER = 'async-client';
@@ -43,7 +43,9 @@ export async function writeUploadPackage(
     const writer = createPackageWriter(manifestFor(session, specs), hasher);
     try {
       for (const [i, spec] of specs.entries()) {
-        await writer.writeRows(spec.name, rowsOf(snapshot, spec, configs[i] as UploadTableConfig, session.ranges[i] as CounterRange));
+        for await (const batch of snapshot.rows(spec, configs[i] as UploadTableConfig, session.ranges[i] as CounterRange)) {
+          await writer.writeRows(spec.name, batch.rows);
+        }
       }
       await writer.end();
     } catch (error) {
@@ -70,10 +72,6 @@ function manifestFor(session: UploadSession, tables: readonly TableSpec[]): Pack
     producer: PRODUCER,
     tables,
   };
-}
-
-async function* rowsOf(snapshot: UploadSnapshot, spec: TableSpec, config: UploadTableConfig, range: CounterRange): AsyncIterable<PackageRow> {
-  for await (const batch of snapshot.rows(spec, config, range)) yield* batch.rows;
 }
 
 /** A recorded range is read with the table's configuration; its counter column is not recorded, so the table must still be configured. */

@@ -219,14 +219,19 @@ const phases: Record<string, Phase> = {
 
   'cycle-large-with-writer': { setup: freshDatabase, work: async () => {
     const till = spawn(process.execPath, ['-e', POS_TILL, paths().database], { stdio: ['pipe', 'pipe', 'inherit'] });
-    const lines = createInterface({ input: till.stdout })[Symbol.asyncIterator]();
-    await lines.next();
-    const { rows } = await runCycle(paths().largeFolder);
-    till.stdin.write('stop\n');
-    const report = JSON.parse(String((await lines.next()).value)) as { written: number; longestWaitMs: number };
-    await once(till, 'exit');
-    restoreFolder(paths().largeFolder);
-    return { rows, writerSales: report.written, writerLongestWaitMs: report.longestWaitMs };
+    const exited = once(till, 'exit');
+    try {
+      const lines = createInterface({ input: till.stdout })[Symbol.asyncIterator]();
+      await lines.next();
+      const { rows } = await runCycle(paths().largeFolder);
+      till.stdin.write('stop\n');
+      const report = JSON.parse(String((await lines.next()).value)) as { written: number; longestWaitMs: number };
+      restoreFolder(paths().largeFolder);
+      return { rows, writerSales: report.written, writerLongestWaitMs: report.longestWaitMs };
+    } finally {
+      if (till.exitCode === null && till.signalCode === null) till.kill();
+      await exited;
+    }
   } },
 
   'cycle-backlog': { setup: freshDatabase, work: async () => {

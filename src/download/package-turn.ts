@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { ChannelDatabase } from '../channel/channel-database.js';
 import type { DownloadSession } from '../channel/download-journal.js';
+import { canDownloadStatusBecome } from '../channel/session-status.js';
 import { errorCode, errorMessage } from '../errors.js';
 import type { Logger } from '../observe/logger.js';
 import { openPackage, type OpenedPackage, type PackageReaderOptions } from '../package/index.js';
@@ -150,11 +151,12 @@ export class PackageTurn {
   /**
    * The file could not be read whole (HQ removed or replaced it mid-read, the folder went
    * away). Without a complete copy there is no checksum to journal a new package under, so a
-   * package seen for the first time is only logged, counted and reported; one already in the
-   * journal takes the failure on its session. The next run reads it again.
+   * package seen for the first time (or the replacement of a Suspended one) is only logged and
+   * counted, and the run reports the failure; a session still being tried takes the failure.
+   * The next run reads the file again.
    */
   private async unreadable(run: TurnContext, file: FolderEntry, sequence: number, known: DownloadSession | null, error: unknown): Promise<void> {
-    if (known !== null && known.status !== 'Canceled') {
+    if (known !== null && canDownloadStatusBecome(known.status, 'ApplyFailed')) {
       await this.fail(run, known, error);
       return;
     }

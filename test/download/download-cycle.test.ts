@@ -32,6 +32,7 @@ describe('download cycle: the happy path', () => {
     expect(store.events('download.applied').map((line) => line.sequence)).toEqual([1, 2, 3]);
     expect(await store.metric('async_client_download_packages_applied_total')).toBe(3);
     expect(await store.metric('async_client_download_rows_applied_total')).toBe(9);
+    expect(await store.metric('async_client_download_last_success_timestamp_seconds')).toBe(store.clock.now().getTime() / 1000);
     expect(await store.staged()).toEqual([]);
   });
 

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 import { ExitCode, type CliCommand, type CliIo } from './command.js';
+import { downloadCommand } from './commands/download.js';
 import { packageCommand } from './commands/package.js';
 import { runCommand } from './commands/run.js';
+import { sessionsCommand } from './commands/sessions.js';
 import { validateCommand } from './commands/validate.js';
 import { packageVersion } from './version.js';
 
-const COMMANDS: readonly CliCommand[] = [runCommand, validateCommand, packageCommand];
+const COMMANDS: readonly CliCommand[] = [runCommand, validateCommand, downloadCommand, sessionsCommand, packageCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

@@ -1,4 +1,6 @@
 import type { ChannelDatabase } from '../channel/channel-database.js';
+import { createDownloadCycle } from '../download/download-cycle.js';
+import { downloadStagingDirectory } from '../download/staging.js';
 import type { Logger } from '../observe/logger.js';
 import type { Registry } from 'prom-client';
 import type { Profile } from '../profile/profile.js';
@@ -19,7 +21,8 @@ export interface CycleDeps {
 
 /** The store's two cycles. */
 export function createCycles(deps: CycleDeps): readonly Cycle[] {
-  return [idleCycle('download', deps.log), idleCycle('upload', deps.log)];
+  const stagingDirectory = downloadStagingDirectory(deps.profile().stateDirectory);
+  return [createDownloadCycle({ ...deps, stagingDirectory }), idleCycle('upload', deps.log)];
 }
 
 function idleCycle(direction: Cycle['direction'], log: Logger): Cycle {

@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { ChannelDatabase } from '../channel/channel-database.js';
-import { NO_WATERMARK, type UploadSession } from '../channel/upload-journal.js';
+import { NO_WATERMARK, type CounterRange, type UploadSession } from '../channel/upload-journal.js';
 import { errorCode, errorMessage } from '../errors.js';
 import type { Logger } from '../observe/logger.js';
 import type { Profile } from '../profile/profile.js';
@@ -67,7 +67,8 @@ class UploadRun {
     }
     const problems = await checkUploadTables(this.deps.channelDatabase, this.profile.upload);
     const heldTables = HeldTables.in(this.profile.stateDirectory);
-    const held = new Map([...problems, ...await heldTables.read()].map((p) => [p.table, p]));
+    const configured = (table: string): boolean => this.publisher.tables.some((t) => t.table === table);
+    const held = new Map([...problems, ...(await heldTables.read()).filter((h) => configured(h.table))].map((p) => [p.table, p]));
     let usable = this.publisher.tables.filter((t) => !held.has(t.table));
     let failed: UploadSession | null = null;
     while (!signal.aborted && usable.length > 0) {
@@ -80,7 +81,9 @@ class UploadRun {
         usable = usable.filter((t) => !held.has(t.table));
       }
       if (plan.ranges.length === 0) break;
-      const attempt = await this.attempt(await uploads.recordIntent(plan.ranges));
+      const intent = await this.recordIntent(plan.ranges);
+      if (intent === null) break;
+      const attempt = await this.attempt(intent);
       if (!attempt.ok) {
         failed = attempt.session;
         break;
@@ -93,6 +96,21 @@ class UploadRun {
     return this.report(failed, [...held.values()]);
   }
 
+  /**
+   * Null when another uploader (`upload --once` beside the daemon) recorded or completed a
+   * package since this run planned: its plan is stale, and the other one publishes.
+   */
+  private async recordIntent(ranges: readonly CounterRange[]): Promise<UploadSession | null> {
+    try {
+      return await this.deps.channelDatabase.uploads.recordIntent(ranges);
+    } catch (error) {
+      const code = errorCode(error);
+      if (code !== 'E_UPLOAD_INTENT_PENDING' && code !== 'E_UPLOAD_WATERMARK_MOVED') throw error;
+      this.deps.log.info({ code, message: errorMessage(error) }, 'upload.concurrent');
+      return null;
+    }
+  }
+
   private async attempt(session: UploadSession): Promise<Attempt> {
     try {
       const done = await publishUploadSession(this.publisher, session);
@@ -103,6 +121,11 @@ class UploadRun {
       this.deps.log.info({ sequence: done.sequence, file: done.fileName, rows: done.rows, bytes: done.size, ranges: rangeFields(done) }, 'upload.published');
       return { ok: true, session: done };
     } catch (error) {
+      const now = await this.deps.channelDatabase.uploads.find(session.id);
+      if (now?.status === 'Uploaded') {
+        this.deps.log.info({ sequence: session.sequence }, 'upload.published_elsewhere');
+        return { ok: true, session: now };
+      }
       const failure = { code: errorCode(error), message: errorMessage(error) };
       const nextTryAt = nextUploadTry(this.deps.clock.now(), session.tries + 1);
       const failed = await this.deps.channelDatabase.uploads.markFailed(session.id, failure, nextTryAt);

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { BuiltPackage, UploadSession, UploadStore, UploadTableConfig } from '../channel/upload-journal.js';
@@ -73,7 +73,9 @@ async function stage(deps: UploadPublisherDeps, session: UploadSession): Promise
   if (session.checksum !== null && session.size !== null && (await sha256Of(file)) === session.checksum) {
     return { file, built: { fileName, size: session.size, checksum: session.checksum } };
   }
-  const building = `${file}.building`;
+  // One name per build: an `upload --once` beside the daemon never writes into the daemon's file.
+  const building = `${file}.building-${process.pid}-${randomBytes(4).toString('hex')}`;
+  await removeAbandoned(deps.stagingDirectory, fileName);
   let built: BuiltPackage;
   try {
     built = await writeUploadPackage(deps.uploads, session, deps.tables, building);
@@ -107,4 +109,22 @@ async function sha256Of(file: string): Promise<string | undefined> {
     return undefined;
   }
   return hash.digest('hex');
+}
+
+/** Removes what killed processes left while building `fileName`; a live process's file stays. */
+async function removeAbandoned(directory: string, fileName: string): Promise<void> {
+  const prefix = `${fileName}.building-`;
+  for (const name of await readdir(directory)) {
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    if (name.startsWith(prefix) && Number.isInteger(pid) && pid !== process.pid && !isRunning(pid)) await rm(join(directory, name), { force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

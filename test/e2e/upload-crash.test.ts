@@ -114,6 +114,8 @@ describe(`upload under SIGKILL (${mode === 'daemon' ? 'async-client run' : 'repe
     const uploaded = await rig.channelDatabase.uploads.list({ limit: 1_000_000 });
     expect(uploaded.every((s) => s.status === 'Uploaded')).toBe(true);
     expect(uploaded.map((s) => s.checksum).sort()).toEqual([...hqSeen.values()].sort());
+    // What the killed builds left behind was cleared when their packages were built again.
+    expect(await readdir(path.join(rig.profile().stateDirectory, 'upload-staging'))).toEqual([]);
   }, 300_000);
 });
 

@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PosProcess } from './pos-process.js';
 import { keyCounts, sequences, UploadRig } from './upload-rig.js';
@@ -41,4 +44,38 @@ describe('upload cycle with a POS process selling the whole time', () => {
     const stored = rig.pos().prepare('SELECT (SELECT COUNT(*) FROM sale) AS sales, (SELECT COUNT(*) FROM sale_line) AS lines').get();
     expect(stored).toEqual({ sales: tally.sales, lines: tally.lines });
   });
+
+  test('two uploaders at once (upload --once beside the daemon) publish every row once and never two packages for one sequence', async () => {
+    rig.maxRowsPerPackage = 60;
+    pos = await PosProcess.start(rig.databaseFile, 300);
+    const second = await rig.secondUploader();
+    const first = rig.cycle();
+    try {
+      const runs: Promise<unknown>[] = [];
+      for (let round = 0; round < 15; round++) {
+        runs.push(first.run(never), second.cycle.run(never));
+        await Promise.all(runs.splice(0));
+        await sleep(30);
+      }
+      const tally = await pos.stop();
+      await first.run(never);
+      const packages = await rig.published();
+      expect(sequences(packages)).toEqual(packages.map((_, i) => i + 1));
+      const sales = keyCounts(packages, 'sale');
+      expect(sales.size).toBe(tally.sales);
+      expect([...sales.values(), ...keyCounts(packages, 'sale_line', 2).values()].every((n) => n === 1)).toBe(true);
+      const sessions = await rig.channelDatabase.uploads.list({ limit: 10_000 });
+      expect(sessions.every((s) => s.status === 'Uploaded')).toBe(true);
+      expect(sessions.map((s) => s.checksum).sort()).toEqual((await Promise.all(packages.map((p) => fileChecksum(rig, p.fileName)))).sort());
+      expect(await readdir(path.join(rig.profile().stateDirectory, 'upload-staging'))).toEqual([]);
+      expect(rig.events('upload.concurrent').length).toBeGreaterThan(0); // they did meet
+      expect(rig.events('upload.failed')).toEqual([]);
+    } finally {
+      await second.close();
+    }
+  });
 });
+
+async function fileChecksum(rig: UploadRig, fileName: string): Promise<string> {
+  return createHash('sha256').update(await readFile(path.join(rig.uploadArea, fileName))).digest('hex');
+}

@@ -98,4 +98,20 @@ describe('upload cycle', () => {
     expect(rig.events('upload.resuming')).toEqual([expect.objectContaining({ sequence: 1, status: 'Started' })]);
     expect(keyCounts(packages, 'sale').size).toBe(7);
   });
+
+  test('two uploaders finishing the same unfinished package both end well, with one package for the sequence', async () => {
+    rig.sell(5);
+    const uploads = rig.channelDatabase.uploads;
+    await uploads.recordIntent((await uploads.snapshot((s) => s.plan(uploadTableConfigs(rig.profile().upload), 1000))).ranges);
+    const second = await rig.secondUploader();
+    try {
+      const reports = await Promise.all([rig.cycle().run(never), second.cycle.run(never)]);
+      expect(reports.map((r) => r.outcome)).not.toContain('failed');
+    } finally {
+      await second.close();
+    }
+    expect(rig.events('upload.published_elsewhere')).toHaveLength(1);
+    expect((await rig.published()).map((p) => p.manifest.sequence)).toEqual([1]);
+    expect(await uploads.findBySequence(1)).toMatchObject({ status: 'Uploaded', tries: 0 });
+  });
 });

@@ -147,16 +147,15 @@ export class UploadRig {
   }
 
   /** A cycle over this store; `folder` replaces the local folder (a fault-injecting wrapper, a read-only mount). */
-  cycle(folder: WorkingFolder = new LocalWorkingFolder(this.folderRoot)): Cycle {
+  cycle(folder: WorkingFolder = new LocalWorkingFolder(this.folderRoot), channelDatabase = this.channelDatabase, registry = this.registry): Cycle {
     const logger = createLogger('debug', { write: (line: string) => void this.logLines.push(JSON.parse(line) as Record<string, unknown>) });
-    return createUploadCycle({
-      channelDatabase: this.channelDatabase,
-      workingFolder: folder,
-      profile: () => this.profile(),
-      log: logger,
-      registry: this.registry,
-      clock: this.clock,
-    });
+    return createUploadCycle({ channelDatabase, workingFolder: folder, profile: () => this.profile(), log: logger, registry, clock: this.clock });
+  }
+
+  /** A second uploader on the same store with a connection of its own, as `upload --once` beside the daemon. */
+  async secondUploader(): Promise<{ readonly cycle: Cycle; close(): Promise<void> }> {
+    const db = await UploadRig.openDatabase(this.root);
+    return { cycle: this.cycle(new LocalWorkingFolder(this.folderRoot), db, new Registry()), close: () => db.close() };
   }
 
   events(name: string): Record<string, unknown>[] {

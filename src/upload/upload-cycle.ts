@@ -23,7 +23,10 @@ export interface UploadCycleDeps {
   readonly clock: Clock;
 }
 
-type Attempt = { readonly ok: true; readonly session: UploadSession } | { readonly ok: false; readonly session: UploadSession };
+interface Attempt {
+  readonly ok: boolean;
+  readonly session: UploadSession;
+}
 
 /**
  * The upload cycle. One run first publishes any unfinished session again (same sequence, same
@@ -42,6 +45,7 @@ class UploadRun {
   private readonly profile: Profile;
   private readonly publisher: UploadPublisherDeps;
   private readonly published: UploadSession[] = [];
+  private readonly held: HeldTables;
 
   constructor(private readonly deps: UploadCycleDeps, private readonly metrics: UploadMetrics) {
     this.profile = deps.profile();
@@ -51,49 +55,66 @@ class UploadRun {
       stagingDirectory: uploadStagingDirectory(this.profile.stateDirectory),
       tables: uploadTableConfigs(this.profile.upload),
     };
+    this.held = HeldTables.in(this.profile.stateDirectory);
   }
 
   async run(signal: AbortSignal): Promise<CycleReport> {
-    const uploads = this.deps.channelDatabase.uploads;
-    const pending = await uploads.pendingIntent();
-    if (pending !== null) {
-      if (pending.status === 'UploadFailed' && pending.nextTryAt !== null && pending.nextTryAt > this.deps.clock.now()) {
-        const summary = `upload sequence ${pending.sequence} failed (${pending.errorCode}) and waits for its next try at ${pending.nextTryAt.toISOString()}`;
-        return { outcome: 'idle', summary, fields: { waiting: 'retry', sequence: pending.sequence, nextTryAt: pending.nextTryAt.toISOString() } };
-      }
-      this.deps.log.info({ sequence: pending.sequence, status: pending.status, tries: pending.tries }, 'upload.resuming');
-      const attempt = await this.attempt(pending);
-      if (!attempt.ok) return this.report(attempt.session, []);
+    const blocked = await this.finishPending();
+    if (blocked !== null) return blocked;
+    const held = await this.heldTables();
+    const failed = await this.publishNew(signal, held);
+    this.reportHeld([...held.values()]);
+    return this.report(failed, [...held.values()]);
+  }
+
+  /** Publishes the unfinished session, if any; returns the run's report when it cannot go on. */
+  private async finishPending(): Promise<CycleReport | null> {
+    const pending = await this.deps.channelDatabase.uploads.pendingIntent();
+    if (pending === null) return null;
+    if (pending.status === 'UploadFailed' && pending.nextTryAt !== null && pending.nextTryAt > this.deps.clock.now()) {
+      const summary = `upload sequence ${pending.sequence} failed (${pending.errorCode}) and waits for its next try at ${pending.nextTryAt.toISOString()}`;
+      return { outcome: 'idle', summary, fields: { waiting: 'retry', sequence: pending.sequence, nextTryAt: pending.nextTryAt.toISOString() } };
     }
+    this.deps.log.info({ sequence: pending.sequence, status: pending.status, tries: pending.tries }, 'upload.resuming');
+    const attempt = await this.attempt(pending);
+    return attempt.ok ? null : this.report(attempt.session, []);
+  }
+
+  /** Configured tables that cannot be uploaded now: failing the table check, or held since their counter went backwards. */
+  private async heldTables(): Promise<Map<string, UploadTableProblem>> {
     const problems = await checkUploadTables(this.deps.channelDatabase, this.profile.upload);
-    const heldTables = HeldTables.in(this.profile.stateDirectory);
     const configured = (table: string): boolean => this.publisher.tables.some((t) => t.table === table);
-    const held = new Map([...problems, ...(await heldTables.read()).filter((h) => configured(h.table))].map((p) => [p.table, p]));
-    let usable = this.publisher.tables.filter((t) => !held.has(t.table));
-    let failed: UploadSession | null = null;
-    while (!signal.aborted && usable.length > 0) {
-      const plan = await uploads.snapshot((snapshot) => snapshot.plan(usable, this.profile.upload.maxRowsPerPackage));
+    const stillHeld = (await this.held.read()).filter((h) => configured(h.table));
+    return new Map([...problems, ...stillHeld].map((p) => [p.table, p]));
+  }
+
+  /**
+   * Plans, records and publishes packages while there is a full package's backlog and the
+   * signal allows; a table found going backwards joins `held`. Returns the session that failed.
+   */
+  private async publishNew(signal: AbortSignal, held: Map<string, UploadTableProblem>): Promise<UploadSession | null> {
+    const uploads = this.deps.channelDatabase.uploads;
+    const maxRows = this.profile.upload.maxRowsPerPackage;
+    while (!signal.aborted) {
+      const usable = this.publisher.tables.filter((t) => !held.has(t.table));
+      if (usable.length === 0) return null;
+      const plan = await uploads.snapshot((snapshot) => snapshot.plan(usable, maxRows));
       if (plan.paused.length > 0) {
         const since = this.deps.clock.now().toISOString();
         const paused = plan.paused.map(({ table, error }) => ({ table, code: error.code, message: error.message, since }));
-        await heldTables.hold(paused);
+        await this.held.hold(paused);
         for (const p of paused) held.set(p.table, p);
-        usable = usable.filter((t) => !held.has(t.table));
       }
-      if (plan.ranges.length === 0) break;
+      if (plan.ranges.length === 0) return null;
       const intent = await this.recordIntent(plan.ranges);
-      if (intent === null) break;
+      if (intent === null) return null;
       const attempt = await this.attempt(intent);
-      if (!attempt.ok) {
-        failed = attempt.session;
-        break;
-      }
+      if (!attempt.ok) return attempt.session;
       // A package below the limit took everything there was when it was planned: caught up.
       // What the POS wrote since waits for the next run rather than trickling out in tiny packages.
-      if (plan.rows < this.profile.upload.maxRowsPerPackage) break;
+      if (plan.rows < maxRows) return null;
     }
-    this.reportHeld([...held.values()]);
-    return this.report(failed, [...held.values()]);
+    return null;
   }
 
   /**

@@ -51,6 +51,22 @@ describe('upload cycle: a sick working folder', () => {
     expect([...keyCounts(packages, 'sale_line').entries()]).toEqual([1, 2, 3, 4, 5, 6, 7].map((id) => [String(id), 1]));
   });
 
+  test('a package that was Available is published with the bytes recorded then, even if its rows changed since', async () => {
+    const folder = new FaultyWorkingFolder(new LocalWorkingFolder(rig.folderRoot));
+    const cycle = rig.cycle(folder);
+    rig.sell(3);
+    folder.failNext('writeAtomic', FolderErrorCode.unreachable);
+    await cycle.run(never);
+    const failed = await rig.channelDatabase.uploads.findBySequence(1);
+    expect(failed).toMatchObject({ status: 'UploadFailed', checksum: expect.stringMatching(/^[0-9a-f]{64}$/), availableAt: expect.any(Date) });
+    rig.pos().exec("UPDATE sale_line SET description = 'changed after the build' WHERE sale_id = 2");
+    rig.clock.advanceSeconds(UPLOAD_RETRY_FIRST_SECONDS);
+    expect(await cycle.run(never)).toMatchObject({ outcome: 'done' });
+    const [pkg] = await rig.published();
+    expect(pkg?.rows.get('sale_line')?.map((r) => r[4])).toEqual(['item', 'item', 'item']);
+    expect(await rig.channelDatabase.uploads.findBySequence(1)).toMatchObject({ status: 'Uploaded', checksum: failed?.checksum });
+  });
+
   (canMount ? test : test.skip)('a real read-only mount: UploadFailed E_FOLDER_READ_ONLY, then everything once it is writable again', async () => {
     const mount = `${rig.root}/mnt`;
     await mkdir(mount);

@@ -13,6 +13,7 @@ import { drawStartOffsetMs } from '../schedule/cron-plan.js';
 import type { Cycle } from '../schedule/cycle.js';
 import { CycleScheduler, type CycleResult } from '../schedule/cycle-scheduler.js';
 import { createCycles } from './cycles.js';
+import { Housekeeping } from './housekeeping.js';
 import { restartOnlyChanges, withRestartOnlyFieldsOf } from './live-profile.js';
 import { ProfileWatcher } from './profile-watcher.js';
 import { openStoreResources, type StoreResources } from './store-resources.js';
@@ -42,6 +43,9 @@ export class Daemon {
   private readonly results = new Map<Direction, CycleResult>();
   private readonly notifier: SystemdNotifier;
   private readonly scheduler: CycleScheduler;
+  /** This store's offset for every timer (see `planCronJob`). */
+  private readonly offsetMs: number;
+  private housekeeping: Housekeeping | undefined;
   private cycles: readonly Cycle[] = [];
   private resources: StoreResources | undefined;
   private watcher: ProfileWatcher | undefined;
@@ -59,11 +63,12 @@ export class Daemon {
       pid: process.pid,
       onError: (error) => log.warn({ code: error.code, ...error.details }, 'systemd.notify_failed'),
     });
+    this.offsetMs = drawStartOffsetMs(profile.daemon.startJitterSeconds, options.random);
     this.scheduler = new CycleScheduler({
       log,
       metrics: this.metrics,
       clock: options.clock,
-      offsetMs: drawStartOffsetMs(profile.daemon.startJitterSeconds, options.random),
+      offsetMs: this.offsetMs,
       onResult: (result) => this.recordResult(result),
     });
   }
@@ -133,14 +138,9 @@ export class Daemon {
     const { profile } = this;
     this.resources = await openStoreResources(profile);
     const { channelDatabase, workingFolder, folderFreeBytes } = this.resources;
-    this.cycles = createCycles({
-      channelDatabase,
-      workingFolder,
-      profile: () => this.profile,
-      log,
-      registry: this.metrics.registry,
-      clock,
-    });
+    const deps = { channelDatabase, workingFolder, profile: () => this.profile, log, registry: this.metrics.registry, clock };
+    this.cycles = createCycles(deps);
+    this.housekeeping = new Housekeeping({ ...deps, offsetMs: this.offsetMs });
     this.watcher = await ProfileWatcher.start(profile.sourcePath, {
       onChange: () => void this.reload('file'),
       onError: (error) => log.warn({ code: errorCode(error), message: errorMessage(error) }, 'profile.watch_failed'),
@@ -170,6 +170,7 @@ export class Daemon {
 
   private async close(): Promise<void> {
     this.state = 'stopped';
+    this.housekeeping?.stop();
     this.notifier.stopWatchdog();
     await this.watcher?.close();
     await this.healthServer?.close();

@@ -1,0 +1,71 @@
+import { Cron } from 'croner';
+import { Counter, type Registry } from 'prom-client';
+import { errorCode, errorMessage } from '../errors.js';
+import type { Logger } from '../observe/logger.js';
+import type { Profile } from '../profile/profile.js';
+import type { Clock } from '../schedule/clock.js';
+import { planCronJob } from '../schedule/cron-plan.js';
+import { channelFolders } from '../workfolder/layout.js';
+import type { WorkingFolder } from '../workfolder/working-folder.js';
+
+/** A temporary file this old was left by a write that will never finish (a crash, a broken upload). */
+const ABANDONED_AFTER_MS = 60 * 60 * 1000;
+
+export interface HousekeepingDeps {
+  readonly workingFolder: WorkingFolder;
+  readonly profile: () => Profile;
+  readonly log: Logger;
+  readonly registry: Registry;
+  readonly clock: Clock;
+  /** This store's offset (see `planCronJob`), so that a fleet does not sweep at once. */
+  readonly offsetMs: number;
+}
+
+/**
+ * The daemon's hourly chores: removes the temporary files our own writers left in the
+ * channel's areas of the working folder (status reports, upload packages). HQ's own
+ * temporary files are left alone. Runs never overlap (croner's `protect`; the job is
+ * never replaced) and a failure is logged, never thrown.
+ */
+export class Housekeeping {
+  private readonly swept: Counter<'folder'>;
+  private readonly job: Cron;
+
+  constructor(private readonly deps: HousekeepingDeps) {
+    this.swept = new Counter({
+      name: 'async_client_housekeeping_swept_total',
+      help: 'Abandoned temporary files removed from the working folder, by folder.',
+      labelNames: ['folder'] as const,
+      registers: [deps.registry],
+    });
+    const plan = planCronJob({ kind: 'interval', minutes: 60 }, deps.clock.now(), deps.offsetMs);
+    this.job = new Cron(plan.pattern, { ...plan.options, protect: true }, async () => {
+      await this.run();
+    });
+  }
+
+  /** Sweeps once; resolves with the number of files removed. */
+  async run(): Promise<number> {
+    const { workingFolder, profile, log, clock } = this.deps;
+    const folders = channelFolders(profile().channel.id);
+    const olderThan = new Date(clock.now().getTime() - ABANDONED_AFTER_MS);
+    let total = 0;
+    for (const folder of [folders.status, folders.upload]) {
+      try {
+        const removed = await workingFolder.sweepTemporaries(folder, olderThan);
+        if (removed > 0) {
+          this.swept.inc({ folder }, removed);
+          log.info({ folder, removed }, 'housekeeping.swept');
+        }
+        total += removed;
+      } catch (error) {
+        log.warn({ folder, code: errorCode(error), message: errorMessage(error) }, 'housekeeping.failed');
+      }
+    }
+    return total;
+  }
+
+  stop(): void {
+    this.job.stop();
+  }
+}

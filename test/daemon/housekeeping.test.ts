@@ -1,0 +1,59 @@
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { Housekeeping } from '../../src/daemon/housekeeping.js';
+import { createLogger } from '../../src/observe/logger.js';
+import { DaemonMetrics } from '../../src/observe/metrics.js';
+import { systemClock } from '../../src/schedule/clock.js';
+import { LocalWorkingFolder } from '../../src/workfolder/local.js';
+import { SAMPLE_PROFILE } from '../profile/profile-files.js';
+
+describe('Housekeeping', () => {
+  let root: string;
+  let housekeeping: Housekeeping | undefined;
+
+  beforeEach(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), 'async-client-housekeeping-'));
+  });
+
+  afterEach(async () => {
+    housekeeping?.stop();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('removes our own abandoned temporary files and leaves fresh ones, HQ files and packages alone', async () => {
+    const upload = path.join(root, 'store-0042', 'upload');
+    const status = path.join(root, 'store-0042', 'download', 'status');
+    await mkdir(upload, { recursive: true });
+    await mkdir(status, { recursive: true });
+    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    const files = {
+      abandonedUpload: path.join(upload, '.store-0042_upload_000000000007.acpkg.tmp-0123456789ab'),
+      abandonedStatus: path.join(status, '.store-0042_download_000000000003.acpkg.json.tmp-ba9876543210'),
+      freshUpload: path.join(upload, '.store-0042_upload_000000000008.acpkg.tmp-aaaaaaaaaaaa'),
+      hqHidden: path.join(upload, '.hq-lock'),
+      published: path.join(upload, 'store-0042_upload_000000000006.acpkg'),
+    };
+    for (const file of Object.values(files)) await writeFile(file, 'x');
+    for (const file of [files.abandonedUpload, files.abandonedStatus, files.hqHidden, files.published]) await utimes(file, twoHoursAgo, twoHoursAgo);
+
+    const metrics = new DaemonMetrics();
+    const lines: string[] = [];
+    const log = createLogger('info', new Writable({ write: (chunk: Buffer, _encoding, done) => done(undefined, lines.push(chunk.toString())) }));
+    housekeeping = new Housekeeping({
+      workingFolder: new LocalWorkingFolder(root),
+      profile: () => SAMPLE_PROFILE,
+      log,
+      registry: metrics.registry,
+      clock: systemClock,
+      offsetMs: 0,
+    });
+
+    expect(await housekeeping.run()).toBe(2);
+    expect((await readdir(upload)).sort()).toEqual(['.hq-lock', '.store-0042_upload_000000000008.acpkg.tmp-aaaaaaaaaaaa', 'store-0042_upload_000000000006.acpkg']);
+    expect(await readdir(status)).toEqual([]);
+    expect(lines.map((line) => JSON.parse(line).event)).toEqual(['housekeeping.swept', 'housekeeping.swept']);
+    expect(await metrics.registry.getSingleMetricAsString('async_client_housekeeping_swept_total')).toContain('async_client_housekeeping_swept_total{folder="store-0042/upload"} 1');
+  });
+});

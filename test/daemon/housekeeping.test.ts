@@ -40,7 +40,15 @@ describe('Housekeeping', () => {
 
     const metrics = new DaemonMetrics();
     const lines: string[] = [];
-    const log = createLogger('info', new Writable({ write: (chunk: Buffer, _encoding, done) => done(undefined, lines.push(chunk.toString())) }));
+    const log = createLogger(
+      'info',
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(chunk.toString());
+          done();
+        },
+      }),
+    );
     housekeeping = new Housekeeping({
       workingFolder: new LocalWorkingFolder(root),
       profile: () => SAMPLE_PROFILE,

@@ -8,7 +8,7 @@ import type { Clock } from '../schedule/clock.js';
 import type { Cycle, CycleReport } from '../schedule/cycle.js';
 import type { WorkingFolder } from '../workfolder/working-folder.js';
 import { UploadMetrics } from './upload-metrics.js';
-import { publishUploadSession, uploadStagingDirectory, type UploadPublisherDeps } from './upload-publisher.js';
+import { clearUploadStaging, publishUploadSession, uploadStagingDirectory, type UploadPublisherDeps } from './upload-publisher.js';
 import { HeldTables } from './held-tables.js';
 import { nextUploadTry } from './retry-backoff.js';
 import { checkUploadTables, uploadTableConfigs, type UploadTableProblem } from './upload-tables.js';
@@ -70,6 +70,7 @@ class UploadRun {
   /** Publishes the unfinished session, if any; returns the run's report when it cannot go on. */
   private async finishPending(): Promise<CycleReport | null> {
     const pending = await this.deps.channelDatabase.uploads.pendingIntent();
+    await clearUploadStaging(this.publisher.stagingDirectory, pending);
     if (pending === null) return null;
     if (pending.status === 'UploadFailed' && pending.nextTryAt !== null && pending.nextTryAt > this.deps.clock.now()) {
       const summary = `upload sequence ${pending.sequence} failed (${pending.errorCode}) and waits for its next try at ${pending.nextTryAt.toISOString()}`;

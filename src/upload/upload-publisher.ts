@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { BuiltPackage, UploadSession, UploadStore, UploadTableConfig } from '../channel/upload-journal.js';
 import { AsyncClientError } from '../errors.js';
+import { parsePackageFileName } from '../package/index.js';
 import { channelFolders } from '../workfolder/layout.js';
 import type { WorkingFolder } from '../workfolder/working-folder.js';
 import { uploadFileName, writeUploadPackage } from './upload-package.js';
@@ -56,7 +57,7 @@ export async function resendUploadSession(deps: UploadPublisherDeps, session: Up
   if (session.status !== 'Uploaded') {
     throw new AsyncClientError('E_UPLOAD_NOT_UPLOADED', `upload sequence ${session.sequence} is ${session.status}, not Uploaded: the upload cycle publishes it by itself; run \`async-client upload --once\``, { sequence: session.sequence });
   }
-  const staged = await stage(deps, session);
+  const staged = await stage({ ...deps, stagingDirectory: join(deps.stagingDirectory, 'resend') }, session);
   try {
     await publish(deps, session, staged.file);
   } finally {
@@ -74,8 +75,8 @@ async function stage(deps: UploadPublisherDeps, session: UploadSession): Promise
     return { file, built: { fileName, size: session.size, checksum: session.checksum } };
   }
   // One name per build: an `upload --once` beside the daemon never writes into the daemon's file.
-  const building = `${file}.building-${process.pid}-${randomBytes(4).toString('hex')}`;
-  await removeAbandoned(deps.stagingDirectory, fileName);
+  const building = `${file}${BUILDING}${process.pid}-${randomBytes(4).toString('hex')}`;
+  await removeLeftovers(deps.stagingDirectory, fileName);
   let built: BuiltPackage;
   try {
     built = await writeUploadPackage(deps.uploads, session, deps.tables, building);
@@ -111,12 +112,28 @@ async function sha256Of(file: string): Promise<string | undefined> {
   return hash.digest('hex');
 }
 
-/** Removes what killed processes left while building `fileName`; a live process's file stays. */
-async function removeAbandoned(directory: string, fileName: string): Promise<void> {
-  const prefix = `${fileName}.building-`;
-  for (const name of await readdir(directory)) {
-    const pid = Number(name.slice(prefix.length).split('-')[0]);
-    if (name.startsWith(prefix) && Number.isInteger(pid) && pid !== process.pid && !isRunning(pid)) await rm(join(directory, name), { force: true });
+/** Clears what crashed runs left in the staging folder, keeping the pending session's package. */
+export async function clearUploadStaging(stagingDirectory: string, pending: UploadSession | null): Promise<void> {
+  await removeLeftovers(stagingDirectory, pending === null ? null : uploadFileName(pending));
+}
+
+const BUILDING = '.building-';
+
+/**
+ * Removes what killed processes left in the staging folder: half-built packages (a live
+ * process's stay), and packages other than `keep`, which are Uploaded (only one session is
+ * pending at a time) but whose process died before removing them.
+ */
+async function removeLeftovers(directory: string, keep: string | null): Promise<void> {
+  const names = await readdir(directory).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  });
+  for (const name of names) {
+    const at = name.indexOf(BUILDING);
+    const builder = at < 0 ? undefined : Number(name.slice(at + BUILDING.length).split('-')[0]);
+    const abandoned = builder !== undefined && builder !== process.pid && !isRunning(builder);
+    if (abandoned || (name !== keep && parsePackageFileName(name) !== undefined)) await rm(join(directory, name), { force: true });
   }
 }
 

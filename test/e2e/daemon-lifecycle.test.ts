@@ -94,7 +94,7 @@ describe('the daemon as a spawned process', () => {
   });
 
   it('serves /healthz and /metrics on the port the profile asks for', async () => {
-    await store.writeProfile({ health: true });
+    await store.writeProfile({ healthPort: 0 });
     daemon = CliProcess.start(['run', '--profile', store.profilePath]);
     const ready = await daemon.waitFor('daemon.ready');
     const { host, port } = ready.health as { host: string; port: number };

@@ -27,9 +27,9 @@ export class TempStore {
     return path.join(this.stateDirectory, 'channel.sqlite');
   }
 
-  /** Writes the profile: a store on seconds-level schedules, `extra` YAML sections appended. */
-  async writeProfile(options: { download?: string; upload?: string; health?: boolean; extra?: string } = {}): Promise<string> {
-    const { download = '*/1 * * * * *', upload = '0 0 0 1 1 *', health = false, extra = '' } = options;
+  /** Writes the profile: a store on seconds-level schedules, /healthz on `healthPort` if given, `extra` YAML sections appended. */
+  async writeProfile(options: { download?: string; upload?: string; healthPort?: number; extra?: string } = {}): Promise<string> {
+    const { download = '*/1 * * * * *', upload = '0 0 0 1 1 *', healthPort, extra = '' } = options;
     const text = `profile:
   name: Test store
   downloadIntervalMinutes: 15
@@ -46,7 +46,7 @@ stateDirectory: state
 daemon:
   startJitterSeconds: 0
   shutdownGraceSeconds: 20
-${health ? '  health:\n    port: 0\n' : ''}${extra}`;
+${healthPort === undefined ? '' : `  health:\n    port: ${healthPort}\n`}${extra}`;
     await writeFile(this.profilePath, text);
     return this.profilePath;
   }

@@ -2,6 +2,7 @@ import type { ChannelDatabase } from '../../channel/channel-database.js';
 import { openSqliteChannelDatabase } from '../../channel/sqlite-channel-database.js';
 import { errorCode, errorMessage } from '../../errors.js';
 import { loadProfile } from '../../profile/load.js';
+import type { Profile } from '../../profile/profile.js';
 import { profilePath } from '../args.js';
 import { ExitCode, type CliIo } from '../command.js';
 
@@ -15,11 +16,12 @@ export async function withJournal(
   io: CliIo,
   profileOption: string | undefined,
   mode: 'read' | 'write',
-  work: (db: ChannelDatabase) => Promise<number>,
+  work: (db: ChannelDatabase, profile: Profile) => Promise<number>,
 ): Promise<number> {
   let db: ChannelDatabase;
+  let profile: Profile;
   try {
-    const profile = await loadProfile(profilePath(profileOption, io), { cwd: io.cwd });
+    profile = await loadProfile(profilePath(profileOption, io), { cwd: io.cwd });
     db = await openSqliteChannelDatabase(profile.channel.database, { channelId: profile.channel.id, readonly: mode === 'read' });
     if (mode === 'write') await db.migrate();
   } catch (error) {
@@ -27,7 +29,7 @@ export async function withJournal(
     return ExitCode.failure;
   }
   try {
-    return await work(db);
+    return await work(db, profile);
   } catch (error) {
     io.stderr.write(`${errorMessage(error)} (${errorCode(error)})\n`);
     return ExitCode.failure;

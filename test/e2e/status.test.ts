@@ -1,0 +1,71 @@
+import { spawnSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { Backlog, preparePosDatabase } from './download-backlog.js';
+import { CLI_PATH, CliProcess } from '../support/daemon-process.js';
+import { TempStore } from '../support/temp-store.js';
+
+/** A TCP port nothing listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function status(profile: string): { code: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [CLI_PATH, 'status', '--profile', profile], { encoding: 'utf8', timeout: 30000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('async-client status', () => {
+  let store: TempStore;
+  let daemon: CliProcess | undefined;
+
+  beforeEach(async () => {
+    store = await TempStore.create();
+  });
+
+  afterEach(async () => {
+    await daemon?.kill();
+    await store.remove();
+  });
+
+  it('shows what the running daemon applied, and exit 0 when all is well', async () => {
+    const port = await freePort();
+    await store.writeProfile({ healthPort: port });
+    await mkdir(store.stateDirectory);
+    preparePosDatabase(store.databasePath);
+    const downloadArea = path.join(store.workingFolder, 'store-0042', 'download');
+    await mkdir(downloadArea, { recursive: true });
+    await new Backlog(3, 20).publish(downloadArea, 1);
+
+    daemon = CliProcess.start(['run', '--profile', store.profilePath]);
+    await daemon.waitFor('download.applied');
+    const result = status(store.profilePath);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('store-0042 (Test store)');
+    expect(result.stdout).toContain('download: applied through sequence 1');
+    expect(result.stdout).toMatch(/daemon: {3}ready; /);
+    expect(result.stdout).not.toContain('attention');
+  });
+
+  it('lists a Suspended package and a daemon that does not answer, with exit 1', async () => {
+    const port = await freePort();
+    await store.writeProfile({ healthPort: port });
+    const downloadArea = path.join(store.workingFolder, 'store-0042', 'download');
+    await mkdir(downloadArea, { recursive: true });
+    await writeFile(path.join(downloadArea, 'store-0042_download_000000000001.acpkg'), 'not a package');
+    const once = spawnSync(process.execPath, [CLI_PATH, 'download', '--once', '--profile', store.profilePath], { encoding: 'utf8' });
+    expect(once.status).toBe(1);
+
+    const result = status(store.profilePath);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('seq 1 Suspended (tries 1)');
+    expect(result.stdout).toMatch(/attention: download sequence 1 is Suspended: .+/);
+    expect(result.stdout).toContain(`attention: daemon not answering at http://127.0.0.1:${port}/healthz`);
+  });
+});

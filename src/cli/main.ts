@@ -5,10 +5,11 @@ import { packageCommand } from './commands/package.js';
 import { runCommand } from './commands/run.js';
 import { sessionsCommand } from './commands/sessions.js';
 import { statusCommand } from './commands/status.js';
+import { uploadCommand } from './commands/upload.js';
 import { validateCommand } from './commands/validate.js';
 import { packageVersion } from './version.js';
 
-const COMMANDS: readonly CliCommand[] = [runCommand, validateCommand, statusCommand, downloadCommand, sessionsCommand, packageCommand];
+const COMMANDS: readonly CliCommand[] = [runCommand, validateCommand, statusCommand, downloadCommand, uploadCommand, sessionsCommand, packageCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

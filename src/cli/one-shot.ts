@@ -1,11 +1,10 @@
 import { Registry } from 'prom-client';
-import type { CycleDeps } from '../daemon/cycles.js';
 import { openStoreResources } from '../daemon/store-resources.js';
 import { errorCode, errorMessage } from '../errors.js';
 import { createLogger } from '../observe/logger.js';
 import { loadProfile } from '../profile/load.js';
 import { systemClock } from '../schedule/clock.js';
-import type { Cycle, CycleReport } from '../schedule/cycle.js';
+import type { Cycle, CycleDeps, CycleReport } from '../schedule/cycle.js';
 import { PROFILE_OPTION, PROFILE_OPTION_HELP, parseCommandArgs, profilePath, usageError } from './args.js';
 import { ExitCode, type CliCommand, type CliIo } from './command.js';
 

@@ -1,14 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import type { Registry } from 'prom-client';
-import type { ChannelDatabase } from '../channel/channel-database.js';
 import type { DownloadSession } from '../channel/download-journal.js';
 import { AsyncClientError } from '../errors.js';
-import type { Logger } from '../observe/logger.js';
-import type { Profile } from '../profile/profile.js';
-import type { Clock } from '../schedule/clock.js';
-import type { Cycle, CycleReport } from '../schedule/cycle.js';
+import type { Cycle, CycleDeps, CycleReport } from '../schedule/cycle.js';
 import { channelFolders } from '../workfolder/layout.js';
-import type { FolderEntry, WorkingFolder } from '../workfolder/working-folder.js';
+import type { FolderEntry } from '../workfolder/working-folder.js';
 import { listDownloadPackages, sequencesAfter, type DownloadListing } from './download-listing.js';
 import { BackgroundWork } from './background-work.js';
 import { DownloadMetrics } from './download-metrics.js';
@@ -21,15 +16,7 @@ import { StagingArea } from './staging.js';
 /** Status reports and moves to `applied/` that may overlap the next packages' applies. */
 const REPORTS_IN_FLIGHT = 8;
 
-export interface DownloadCycleDeps {
-  readonly channelDatabase: ChannelDatabase;
-  readonly workingFolder: WorkingFolder;
-  /** The current profile: a hot reload changes the download settings between runs. */
-  readonly profile: () => Profile;
-  readonly log: Logger;
-  /** The cycle registers its metrics here, once. */
-  readonly registry: Registry;
-  readonly clock: Clock;
+export interface DownloadCycleDeps extends CycleDeps {
   /** Local folder for staged copies: `<stateDirectory>/staging` (downloadStagingDirectory). */
   readonly stagingDirectory: string;
 }

@@ -1,4 +1,22 @@
+import type { Registry } from 'prom-client';
+import type { ChannelDatabase } from '../channel/channel-database.js';
+import type { Logger } from '../observe/logger.js';
 import type { Direction } from '../package/types.js';
+import type { Profile } from '../profile/profile.js';
+import type { WorkingFolder } from '../workfolder/working-folder.js';
+import type { Clock } from './clock.js';
+
+/** What the daemon hands each cycle: the two ports, the live profile, and the observers. */
+export interface CycleDeps {
+  readonly channelDatabase: ChannelDatabase;
+  readonly workingFolder: WorkingFolder;
+  /** The profile in force: a reload changes it between runs. */
+  readonly profile: () => Profile;
+  readonly log: Logger;
+  /** The cycle registers its metrics here, once. */
+  readonly registry: Registry;
+  readonly clock: Clock;
+}
 
 /** What one run of a cycle did: for the `cycle.finished` log line, the metrics and systemd's STATUS=. */
 export interface CycleReport {

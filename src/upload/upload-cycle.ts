@@ -1,27 +1,15 @@
-import type { Registry } from 'prom-client';
-import type { ChannelDatabase } from '../channel/channel-database.js';
 import { NO_WATERMARK, type CounterRange, type UploadSession } from '../channel/upload-journal.js';
 import { errorCode, errorMessage } from '../errors.js';
-import type { Logger } from '../observe/logger.js';
 import type { Profile } from '../profile/profile.js';
-import type { Clock } from '../schedule/clock.js';
-import type { Cycle, CycleReport } from '../schedule/cycle.js';
-import type { WorkingFolder } from '../workfolder/working-folder.js';
+import type { Cycle, CycleDeps, CycleReport } from '../schedule/cycle.js';
 import { UploadMetrics } from './upload-metrics.js';
 import { clearUploadStaging, publishUploadSession, uploadStagingDirectory, type UploadPublisherDeps } from './upload-publisher.js';
 import { HeldTables } from './held-tables.js';
 import { nextUploadTry } from './retry-backoff.js';
 import { checkUploadTables, uploadTableConfigs, type UploadTableProblem } from './upload-tables.js';
 
-export interface UploadCycleDeps {
-  readonly channelDatabase: ChannelDatabase;
-  readonly workingFolder: WorkingFolder;
-  /** The profile in force: a reload may change the tables between runs. */
-  readonly profile: () => Profile;
-  readonly log: Logger;
-  readonly registry: Registry;
-  readonly clock: Clock;
-}
+/** The upload cycle needs nothing beyond what every cycle gets; a reload may change its tables between runs. */
+export type UploadCycleDeps = CycleDeps;
 
 interface Attempt {
   readonly ok: boolean;

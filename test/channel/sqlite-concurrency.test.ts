@@ -1,7 +1,7 @@
 import type { ChannelDatabase } from '../../src/channel/channel-database.js';
 import { openSqliteChannelDatabase } from '../../src/channel/sqlite-channel-database.js';
 import { Decimal, type RowBatch } from '../../src/package/types.js';
-import { manifest, seen, stream, table, upserts } from './fixtures.js';
+import { manifest, seen, table, upserts } from './fixtures.js';
 import { HOLD_WRITE_LOCK, POS_WRITER, SqliteProcess } from './sqlite-processes.js';
 import { openSqliteSubject } from './sqlite-subject.js';
 import type { ChannelDatabaseSubject } from './subject.js';

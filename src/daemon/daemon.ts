@@ -15,6 +15,7 @@ import { CycleScheduler, type CycleResult } from '../schedule/cycle-scheduler.js
 import { createCycles } from './cycles.js';
 import { Housekeeping } from './housekeeping.js';
 import { restartOnlyChanges, withRestartOnlyFieldsOf } from './live-profile.js';
+import { checkUploadTables } from '../upload/upload-tables.js';
 import { ProfileWatcher } from './profile-watcher.js';
 import { openStoreResources, type StoreResources } from './store-resources.js';
 import { SystemdNotifier } from './systemd-notify.js';
@@ -138,6 +139,10 @@ export class Daemon {
     const { profile } = this;
     this.resources = await openStoreResources(profile);
     const { channelDatabase, workingFolder, folderFreeBytes } = this.resources;
+    // An upload table that cannot be uploaded holds back only itself: said plainly now, not found when uploads time out.
+    for (const problem of await checkUploadTables(channelDatabase, profile.upload)) {
+      log.warn({ table: problem.table, code: problem.code, message: problem.message }, 'preflight.upload_table');
+    }
     const deps = { channelDatabase, workingFolder, profile: () => this.profile, log, registry: this.metrics.registry, clock };
     this.cycles = createCycles(deps);
     this.housekeeping = new Housekeeping({ ...deps, offsetMs: this.offsetMs });

@@ -84,6 +84,15 @@ describe('the daemon as a spawned process', () => {
     expect(daemon.named('profile.reloaded')).toEqual([]);
   });
 
+  it('says at start-up which upload table cannot be uploaded, and runs on', async () => {
+    await store.writeProfile({ extra: 'upload:\n  tables:\n    - name: sale_line\n      counterColumn: replication_counter\n' });
+    daemon = CliProcess.start(['run', '--profile', store.profilePath]);
+    const problem = await daemon.waitFor('preflight.upload_table');
+    expect(problem).toMatchObject({ table: 'sale_line', code: 'E_UPLOAD_TABLE_MISSING', message: expect.stringContaining('sale_line') });
+    await daemon.waitFor('daemon.ready');
+    await daemon.waitFor('cycle.finished', (line) => line.direction === 'download');
+  });
+
   it('re-reads the profile on SIGHUP', async () => {
     await store.writeProfile();
     daemon = CliProcess.start(['run', '--profile', store.profilePath]);

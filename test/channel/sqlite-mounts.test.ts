@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ChannelDatabase } from '../../src/channel/channel-database.js';
 import { openSqliteChannelDatabase } from '../../src/channel/sqlite-channel-database.js';
 import type { RowBatch } from '../../src/package/types.js';
-import { canMount, mountTmpfs, remountReadOnly, unmount } from '../workfolder/mounts.js';
+import { canMount, mountTmpfs, remountReadOnly, unmount } from '../support/mounts.js';
 import { manifest, seen, table, upserts } from './fixtures.js';
 
 const NOTE = table('note', [['id', 'integer', false], ['text', 'string']], ['id']);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ChannelDatabase } from '../../src/channel/channel-database.js';
 import type { DownloadJournal } from '../../src/channel/download-journal.js';
 import { HOLD_WRITE_LOCK, POS_WRITER, SqliteProcess } from '../channel/sqlite-processes.js';
-import { canMount, mountTmpfs, unmount } from '../workfolder/mounts.js';
+import { canMount, mountTmpfs, unmount } from '../support/mounts.js';
 import { DownloadStore, type Product } from './download-store.js';
 
 const products = (from: number, count: number, nameBytes = 12): Product[] =>

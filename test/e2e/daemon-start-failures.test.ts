@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { canMount, mountTmpfs, remountReadOnly, unmount } from '../workfolder/mounts.js';
+import { canMount, mountTmpfs, remountReadOnly, unmount } from '../support/mounts.js';
 import { CliProcess } from '../support/daemon-process.js';
 import { TempStore } from '../support/temp-store.js';
 

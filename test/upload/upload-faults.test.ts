@@ -6,7 +6,7 @@ import { LocalWorkingFolder } from '../../src/workfolder/local.js';
 import { UPLOAD_RETRY_FIRST_SECONDS } from '../../src/upload/retry-backoff.js';
 import { setUploadWatermark } from '../../src/upload/set-watermark.js';
 import { FaultyWorkingFolder } from '../support/faulty-working-folder.js';
-import { canMount, mountTmpfs, remountReadOnly, unmount } from '../workfolder/mounts.js';
+import { canMount, mountTmpfs, remountReadOnly, unmount } from '../support/mounts.js';
 import { keyCounts, sequences, UploadRig } from './upload-rig.js';
 
 const run = promisify(execFile);

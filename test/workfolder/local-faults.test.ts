@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LocalWorkingFolder } from '../../src/workfolder/local.js';
 import { failingStream, patternedStream, readAll } from './byte-streams.js';
-import { canMount, mountTmpfs, remountReadOnly, unmount } from './mounts.js';
+import { canMount, mountTmpfs, remountReadOnly, unmount } from '../support/mounts.js';
 
 let base: string;
 

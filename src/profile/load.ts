@@ -5,8 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { types } from 'node:util';
 import { Value } from '@sinclair/typebox/value';
+import { errorCode, errorMessage } from '../errors.js';
 import type { Profile } from './profile.js';
 import { ProfileError } from './profile-error.js';
 import { resolveProfile, type DefaultedDocument } from './resolve.js';
@@ -41,14 +41,14 @@ async function readProfileText(file: string, sourcePath: string): Promise<string
   try {
     return await readFile(sourcePath, 'utf8');
   } catch (error) {
-    const code = systemErrorCode(error);
+    const code = errorCode(error);
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       throw new ProfileError('E_PROFILE_NOT_FOUND', `${file}: no such profile file; pass the path of an existing profile (--profile PATH or ASYNC_CLIENT_PROFILE)`, [], file, { cause: error });
     }
     if (code === 'EISDIR') {
       throw new ProfileError('E_PROFILE_NOT_A_FILE', `${file}: is a folder, not a profile file; pass the path of the YAML file itself`, [], file, { cause: error });
     }
-    throw new ProfileError('E_PROFILE_UNREADABLE', `${file}: cannot read the profile file (${types.isNativeError(error) ? error.message : String(error)}); let the daemon's user read it`, [], file, { cause: error });
+    throw new ProfileError('E_PROFILE_UNREADABLE', `${file}: cannot read the profile file (${errorMessage(error)}); let the daemon's user read it`, [], file, { cause: error });
   }
 }
 
@@ -60,18 +60,10 @@ async function readPassword(source: ProfileSource, document: DefaultedDocument, 
   try {
     password = (await readFile(path.resolve(path.dirname(sourcePath), settings.passwordFile), 'utf8')).replace(/\r?\n$/, '');
   } catch (error) {
-    throw ProfileError.fromIssues('E_PROFILE_INVALID', source.file, [source.issue(problem(`${JSON.stringify(settings.passwordFile)} (${systemErrorCode(error)})`))]);
+    throw ProfileError.fromIssues('E_PROFILE_INVALID', source.file, [source.issue(problem(`${JSON.stringify(settings.passwordFile)} (${errorCode(error)})`))]);
   }
   if (password === '') throw ProfileError.fromIssues('E_PROFILE_INVALID', source.file, [source.issue(problem(`${JSON.stringify(settings.passwordFile)}, which is empty`))]);
   return password;
-}
-
-/**
- * ENOENT, EACCES, ... `errorCode()` from ../errors.js relies on `instanceof Error`, which is
- * false for Node's fs errors seen from another realm (jest's vm modules); isNativeError is not.
- */
-function systemErrorCode(error: unknown): string | undefined {
-  return types.isNativeError(error) ? (error as NodeJS.ErrnoException).code : undefined;
 }
 
 function throwIfAny(source: ProfileSource, problems: readonly FieldProblem[]): void {

@@ -30,20 +30,10 @@ const SYSTEM_CODES: Readonly<Record<string, { code: FolderErrorCode; advice: str
   ECONNRESET: { code: FolderErrorCode.unreachable, advice: 'the file server dropped the connection' },
 };
 
-/**
- * The `code` of a Node system error (ENOENT, ENOSPC, ...). Unlike `errorCode()`, it does
- * not rely on `instanceof Error`, which fails for errors made in another realm (Node's
- * fs errors seen from inside a vm context, as under jest).
- */
-export function systemErrorCode(error: unknown): string {
-  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') return error.code;
-  return errorCode(error);
-}
-
 /** The one place where the local adapter turns a system error into a folder error. */
 export function localFolderError(error: unknown, operation: LocalOperation): AsyncClientError {
   if (error instanceof AsyncClientError) return error;
-  const systemCode = systemErrorCode(error);
+  const systemCode = errorCode(error);
   const known = SYSTEM_CODES[systemCode];
   const where = operation.path === '' ? `working folder ${operation.root}` : `"${operation.path}" in working folder ${operation.root}`;
   const advice = known?.advice ?? errorMessage(error);
@@ -60,7 +50,7 @@ export function unreachableRoot(root: string, error: unknown): AsyncClientError 
   return new AsyncClientError(
     FolderErrorCode.unreachable,
     `Working folder ${root} cannot be reached: ${errorMessage(error)}. Check that the path exists, is a folder and, for a network share, is mounted.`,
-    { root, systemCode: systemErrorCode(error) },
+    { root, systemCode: errorCode(error) },
     { cause: error },
   );
 }

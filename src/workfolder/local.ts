@@ -1,8 +1,8 @@
 import { type FileHandle, mkdir, open, readdir, realpath, rename, stat, statfs, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { AsyncClientError } from '../errors.js';
-import { localFolderError, systemErrorCode, unreachableRoot } from './local-errors.js';
+import { AsyncClientError, errorCode } from '../errors.js';
+import { localFolderError, unreachableRoot } from './local-errors.js';
 import { byName, folderPath, isHiddenName, isTemporaryName, joinFolderPath, probePath, temporarySibling, type FolderPath } from './paths.js';
 import { relayWithFolderErrors } from './streams.js';
 import { FolderErrorCode, type FolderEntry, type FolderHealth, type WorkingFolder } from './working-folder.js';
@@ -27,7 +27,7 @@ export class LocalWorkingFolder implements WorkingFolder {
       const dirents = await readdir(absolute, { withFileTypes: true });
       names = dirents.filter((dirent) => dirent.isFile() && !isHiddenName(dirent.name)).map((dirent) => dirent.name);
     } catch (error) {
-      if (systemErrorCode(error) === 'ENOENT') return [];
+      if (errorCode(error) === 'ENOENT') return [];
       throw this.error(error, 'list', segments);
     }
     const entries = await Promise.all(names.map((name) => this.entry([...segments, name], path.join(absolute, name))));
@@ -70,7 +70,7 @@ export class LocalWorkingFolder implements WorkingFolder {
     try {
       await rename(sourceAbsolute, targetAbsolute);
     } catch (error) {
-      if (systemErrorCode(error) === 'ENOENT' && (await this.entry(source, sourceAbsolute)) !== undefined) {
+      if (errorCode(error) === 'ENOENT' && (await this.entry(source, sourceAbsolute)) !== undefined) {
         throw new AsyncClientError(
           FolderErrorCode.notFound,
           `Cannot move "${from}" to "${to}" in working folder ${this.root}: the destination folder does not exist; create it first (ensureDir).`,
@@ -86,7 +86,7 @@ export class LocalWorkingFolder implements WorkingFolder {
     try {
       await unlink(await this.resolve(segments, 'remove'));
     } catch (error) {
-      if (systemErrorCode(error) !== 'ENOENT') throw this.error(error, 'remove', segments);
+      if (errorCode(error) !== 'ENOENT') throw this.error(error, 'remove', segments);
     }
   }
 
@@ -99,7 +99,7 @@ export class LocalWorkingFolder implements WorkingFolder {
       try {
         await mkdir(level);
       } catch (error) {
-        const isFolder = systemErrorCode(error) === 'EEXIST' && (await stat(level).then((stats) => stats.isDirectory(), () => false));
+        const isFolder = errorCode(error) === 'EEXIST' && (await stat(level).then((stats) => stats.isDirectory(), () => false));
         if (!isFolder) throw this.error(error, 'create folder', segments);
       }
     }
@@ -109,7 +109,7 @@ export class LocalWorkingFolder implements WorkingFolder {
     const segments = folderPath(dir, 'dir');
     const absolute = await this.resolve(segments, 'sweep');
     const names = await readdir(absolute).catch((error: unknown) => {
-      if (systemErrorCode(error) === 'ENOENT') return [];
+      if (errorCode(error) === 'ENOENT') return [];
       throw this.error(error, 'sweep', segments);
     });
     let removed = 0;
@@ -120,7 +120,7 @@ export class LocalWorkingFolder implements WorkingFolder {
         await unlink(file);
         removed += 1;
       } catch (error) {
-        if (systemErrorCode(error) !== 'ENOENT') throw this.error(error, 'sweep', [...segments, name]);
+        if (errorCode(error) !== 'ENOENT') throw this.error(error, 'sweep', [...segments, name]);
       }
     }
     return removed;
@@ -171,7 +171,7 @@ export class LocalWorkingFolder implements WorkingFolder {
       if (!stats.isFile()) return undefined;
       return { path: joinFolderPath(segments), name: path.basename(absolute), size: stats.size, modifiedAt: stats.mtime };
     } catch (error) {
-      if (systemErrorCode(error) === 'ENOENT') return undefined;
+      if (errorCode(error) === 'ENOENT') return undefined;
       throw this.error(error, 'stat', segments);
     }
   }
@@ -199,7 +199,7 @@ export class LocalWorkingFolder implements WorkingFolder {
       try {
         return await realpath(existing);
       } catch (error) {
-        const code = systemErrorCode(error);
+        const code = errorCode(error);
         if (existing === root || (code !== 'ENOENT' && code !== 'ENOTDIR')) throw this.error(error, action, segments);
       }
     }
@@ -235,7 +235,7 @@ async function syncDirectory(directory: string): Promise<void> {
   try {
     await handle.sync();
   } catch (error) {
-    if (!DIRECTORY_SYNC_UNSUPPORTED.has(systemErrorCode(error))) throw error;
+    if (!DIRECTORY_SYNC_UNSUPPORTED.has(errorCode(error))) throw error;
   } finally {
     await handle.close();
   }

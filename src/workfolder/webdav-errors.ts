@@ -1,5 +1,4 @@
-import { AsyncClientError, errorMessage } from '../errors.js';
-import { systemErrorCode } from './local-errors.js';
+import { AsyncClientError, errorCode, errorMessage } from '../errors.js';
 import { FolderErrorCode } from './working-folder.js';
 
 /** What the WebDAV adapter was doing when a request failed, for the error message. */
@@ -60,11 +59,11 @@ export function webDavCreateRefused(status: number, operation: WebDavOperation):
  */
 export function webDavTransportError(error: unknown, operation: WebDavOperation, timedOut: { seconds: number } | undefined): AsyncClientError {
   if (error instanceof AsyncClientError) return error;
-  const cause = timedOut ? `no answer within ${timedOut.seconds} s` : `${errorMessage(error)} (${systemErrorCode(error)})`;
+  const cause = timedOut ? `no answer within ${timedOut.seconds} s` : `${errorMessage(error)} (${errorCode(error)})`;
   return new AsyncClientError(
     FolderErrorCode.unreachable,
     `Cannot ${operation.action} ${where(operation)}: the WebDAV server cannot be reached: ${cause}. Check the URL, the network and that the server runs.`,
-    { ...operation, systemCode: systemErrorCode(error) },
+    { ...operation, systemCode: errorCode(error) },
     { cause: error },
   );
 }

@@ -16,7 +16,8 @@ function overview(): string {
 Shows and acts on the session journal kept in the channel database: one session per
 download package (Available, Downloaded, Applied, ApplyFailed, Suspended, Canceled) and per
 upload package (Started, Available, Uploaded, UploadFailed). Reads work while the daemon
-runs; the daemon picks up a retry or cancel at its next cycle.
+runs; the daemon picks up a retry or cancel at its next cycle, and resend publishes an
+Uploaded package again at once.
 
 Actions:
 ${ACTIONS.map((action, i) => `  ${(names[i] as string).padEnd(width)}  ${action.summary}`).join('\n')}
@@ -27,7 +28,7 @@ Run 'async-client sessions <action> --help' for an action's options and exit cod
 
 export const sessionsCommand: CliCommand = {
   name: 'sessions',
-  summary: 'List, show, retry or cancel download and upload sessions',
+  summary: 'List and show download and upload sessions; retry or cancel a download, resend an upload',
   get help() {
     return overview();
   },

@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { createPackageWriter, packageFileName, type PackageRow, type TableSpec } from '../../src/package/index.js';
-import { CLI_PATH } from '../support/daemon-process.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 export const CHANNEL = 'store-0042';
 
@@ -41,18 +40,6 @@ export function preparePosDatabase(file: string): void {
   }
 }
 
-/** A deterministic pseudo-random sequence (mulberry32), so that a failing run can be replayed from its seed. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * HQ's backlog and, independently of the daemon, the `item` table it must produce: each
  * package upserts `rowsPerPackage` rows (new and existing ids) and deletes a few existing ones.
@@ -65,7 +52,7 @@ export class Backlog {
   private readonly next: () => number;
 
   constructor(seed: number, private readonly rowsPerPackage: number) {
-    this.next = random(seed);
+    this.next = seededRandom(seed);
   }
 
   /** Builds package `sequence`, updates the expected table, and drops the file into the download area atomically. */
@@ -131,29 +118,4 @@ export function readDatabase(file: string): {
   } finally {
     db.close();
   }
-}
-
-/**
- * How the built CLI runs the download cycle: `run` when the daemon wires the download cycle,
- * else `download --once` (through main.js once it registers the command, or its module).
- */
-export function downloadRunnerMode(): 'daemon' | 'once' {
-  const cycles = readFileSync(path.join(path.dirname(CLI_PATH), '../daemon/cycles.js'), 'utf8');
-  return cycles.includes('createDownloadCycle') ? 'daemon' : 'once';
-}
-
-const ONCE_ENTRY = `
-const { downloadCommand } = await import(process.env.DOWNLOAD_COMMAND_MODULE);
-process.exitCode = await downloadCommand.run(JSON.parse(process.env.DOWNLOAD_ARGS), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });
-`;
-
-/** Spawns `async-client download --once --profile PROFILE` from the build. */
-export function spawnDownloadOnce(profile: string): ChildProcess {
-  const registered = readFileSync(CLI_PATH, 'utf8').includes('downloadCommand');
-  const args = ['--once', '--profile', profile];
-  if (registered) return spawn(process.execPath, [CLI_PATH, 'download', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  return spawn(process.execPath, ['--input-type=module', '-e', ONCE_ENTRY], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, DOWNLOAD_COMMAND_MODULE: path.join(path.dirname(CLI_PATH), 'commands/download.js'), DOWNLOAD_ARGS: JSON.stringify(args) },
-  });
 }

@@ -4,21 +4,13 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliProcess } from '../support/daemon-process.js';
 import { TempStore } from '../support/temp-store.js';
-import { Backlog, CHANNEL, downloadRunnerMode, preparePosDatabase, random, readDatabase, spawnDownloadOnce } from './download-backlog.js';
+import { seededRandom } from '../support/seeded-random.js';
+import { until } from '../support/until.js';
+import { Backlog, CHANNEL, preparePosDatabase, readDatabase } from './download-backlog.js';
 
-const mode = downloadRunnerMode();
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
 
-/** Polls `check` until it holds; never asserts on a time, only gives up after a generous bound. */
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting: ${what}`);
-    await sleep(100);
-  }
-}
-
-describe(`download backlog through the built CLI (${mode === 'daemon' ? 'async-client run' : 'async-client download --once'}; seed ${SEED})`, () => {
+describe(`download backlog through the daemon, async-client run (seed ${SEED})`, () => {
   let store: TempStore;
   let daemon: CliProcess | undefined;
   let downloadArea: string;
@@ -38,23 +30,16 @@ describe(`download backlog through the built CLI (${mode === 'daemon' ? 'async-c
 
   const appliedCount = (): number => readDatabase(store.databasePath).sessions.filter((s) => s.status === 'Applied').length;
 
-  /** Runs the download cycle to the end of the backlog: the daemon until all is applied, or one-shots until one exits 0. */
+  /** Runs the daemon until the whole backlog is applied, then stops it with SIGTERM. */
   async function drain(sequences: number): Promise<void> {
-    if (mode === 'daemon') {
-      daemon = CliProcess.start(['run', '--profile', store.profilePath]);
-      await until(`${sequences} packages applied`, () => appliedCount() === sequences);
-      await until('the last cycle to finish', async () => (await readdir(downloadArea)).every((name) => !name.endsWith('.acpkg')));
-      daemon.signal('SIGTERM');
-      expect(await daemon.exit()).toEqual({ code: 0, signal: null });
-      daemon = undefined;
-      return;
-    }
-    for (;;) {
-      const child = spawnDownloadOnce(store.profilePath);
-      const [code] = (await once(child, 'exit')) as [number | null];
-      if (code === 0 && appliedCount() === sequences) return;
-      if (code !== 0) throw new Error(`download --once exited ${code}`);
-    }
+    daemon = CliProcess.start(['run', '--profile', store.profilePath]);
+    // The killed runs may have applied everything already: a SIGTERM before the daemon takes signals would kill it outright.
+    await daemon.waitFor('daemon.ready');
+    await until(`${sequences} packages applied`, () => appliedCount() === sequences);
+    await until('the last cycle to finish', async () => (await readdir(downloadArea)).every((name) => !name.endsWith('.acpkg')));
+    daemon.signal('SIGTERM');
+    expect(await daemon.exit()).toEqual({ code: 0, signal: null });
+    daemon = undefined;
   }
 
   async function expectExactlyOnce(backlog: Backlog, sequences: number): Promise<void> {
@@ -79,15 +64,15 @@ describe(`download backlog through the built CLI (${mode === 'daemon' ? 'async-c
 
   test('SIGKILL at 15 random points of a 20-package backlog: after restarts every package is applied exactly once', async () => {
     const backlog = new Backlog(SEED, 15_000);
-    const delay = random(SEED + 1);
+    const delay = seededRandom(SEED + 1);
     for (let sequence = 1; sequence <= 10; sequence += 1) await backlog.publish(downloadArea, sequence);
     let killedMidBacklog = 0;
     for (let kill = 1; kill <= 15; kill += 1) {
       if (kill === 8) for (let sequence = 11; sequence <= 20; sequence += 1) await backlog.publish(downloadArea, sequence);
       const before = appliedCount();
-      const child = mode === 'daemon' ? CliProcess.start(['run', '--profile', store.profilePath]).child : spawnDownloadOnce(store.profilePath);
+      const child = CliProcess.start(['run', '--profile', store.profilePath]).child;
       const exited = once(child, 'exit');
-      await Promise.race([sleep(100 + Math.floor(delay() * (mode === 'daemon' ? 1600 : 900))), exited]);
+      await Promise.race([sleep(100 + Math.floor(delay() * 1600)), exited]);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
       const after = appliedCount();

@@ -1,49 +1,24 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLI_PATH } from '../support/daemon-process.js';
+import { seededRandom } from '../support/seeded-random.js';
+import { until } from '../support/until.js';
 import { PosProcess } from '../upload/pos-process.js';
 import { keyCounts, sequences, UploadRig } from '../upload/upload-rig.js';
 
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
 const KILLS = Number(process.env.CRASH_KILLS ?? 40);
 
-/** Deterministic per seed, so that a failing run can be replayed with CRASH_SEED. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
+/** The daemon with the upload cycle on its one-second schedule; stopped by its PID. */
+function spawnDaemon(profile: string): ChildProcess {
+  return spawn(process.execPath, [CLI_PATH, 'run', '--profile', profile], { stdio: 'ignore' });
 }
 
-/** The daemon once the lead wired the upload cycle into it; until then, repeated `upload --once`. */
-function runnerMode(): 'daemon' | 'once' {
-  const cycles = readFileSync(path.join(path.dirname(CLI_PATH), '../daemon/cycles.js'), 'utf8');
-  return cycles.includes('createUploadCycle') ? 'daemon' : 'once';
-}
-
-const ONCE_LOOP = `
-const { uploadCommand } = await import(process.env.UPLOAD_COMMAND_MODULE);
-const io = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
-for (;;) await uploadCommand.run(['--once', '--profile', process.env.UPLOAD_PROFILE], io);
-`;
-
-function spawnUploader(mode: 'daemon' | 'once', profile: string): ChildProcess {
-  if (mode === 'daemon') return spawn(process.execPath, [CLI_PATH, 'run', '--profile', profile], { stdio: 'ignore' });
-  return spawn(process.execPath, ['--input-type=module', '-e', ONCE_LOOP], {
-    stdio: 'ignore',
-    env: { ...process.env, UPLOAD_COMMAND_MODULE: path.join(path.dirname(CLI_PATH), 'commands/upload.js'), UPLOAD_PROFILE: profile },
-  });
-}
-
-const mode = runnerMode();
-
-describe(`upload under SIGKILL (${mode === 'daemon' ? 'async-client run' : 'repeated upload --once'}; seed ${SEED})`, () => {
+describe(`upload under SIGKILL of the daemon, async-client run (seed ${SEED})`, () => {
   let rig: UploadRig;
   let pos: PosProcess | undefined;
   let uploader: ChildProcess | undefined;
@@ -60,7 +35,7 @@ describe(`upload under SIGKILL (${mode === 'daemon' ? 'async-client run' : 'repe
   });
 
   test('killed at random points over many cycles while the POS sells, HQ gets every row exactly once, one package per sequence, no gap', async () => {
-    const next = random(SEED);
+    const next = seededRandom(SEED);
     rig.maxRowsPerPackage = 120;
     const profile = await rig.writeProfileFile('warn');
     const hq = path.join(rig.root, 'hq');
@@ -83,8 +58,8 @@ describe(`upload under SIGKILL (${mode === 'daemon' ? 'async-client run' : 'repe
     pos = await PosProcess.start(rig.databaseFile, 150);
     let interrupted = 0; // kills that left a package between its intent and its watermark commit
     for (let kill = 0; kill < KILLS; kill++) {
-      uploader = spawnUploader(mode, profile);
-      await sleep(mode === 'daemon' ? 300 + next() * 2000 : next() * 600);
+      uploader = spawnDaemon(profile);
+      await sleep(300 + next() * 2000);
       const exited = once(uploader, 'exit');
       uploader.kill('SIGKILL');
       await exited;
@@ -96,9 +71,9 @@ describe(`upload under SIGKILL (${mode === 'daemon' ? 'async-client run' : 'repe
 
     // Recovery: a last, undisturbed run catches up with everything the POS wrote.
     await rig.reopen();
-    uploader = spawnUploader('once', profile);
-    await until(async () => (await rig.channelDatabase.uploads.pendingIntent()) === null
-      && (await rig.channelDatabase.uploads.snapshot((s) => s.plan([{ table: 'sale', counterColumn: 'id' }, { table: 'sale_line', counterColumn: 'replication_counter' }], 1))).rows === 0);
+    uploader = spawnDaemon(profile);
+    await until('the uploads to catch up', async () => (await rig.channelDatabase.uploads.pendingIntent()) === null
+      && (await rig.channelDatabase.uploads.snapshot((s) => s.plan([{ table: 'sale', counterColumn: 'id' }, { table: 'sale_line', counterColumn: 'replication_counter' }], 1))).rows === 0, 120_000);
     uploader.kill('SIGKILL');
     await once(uploader, 'exit');
     await importPackages();
@@ -118,11 +93,3 @@ describe(`upload under SIGKILL (${mode === 'daemon' ? 'async-client run' : 'repe
     expect(await readdir(path.join(rig.profile().stateDirectory, 'upload-staging'))).toEqual([]);
   }, 300_000);
 });
-
-async function until(check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('gave up waiting for the uploads to catch up');
-    await sleep(100);
-  }
-}

@@ -29,8 +29,10 @@ export function parseCommandArgs<O extends OptionsConfig>(command: CliCommand, a
   return parsed;
 }
 
+/** Prints what is wrong with the command line, the command's usage lines and where to read more; returns ExitCode.usage. */
 export function usageError(command: CliCommand, io: CliIo, problem: string): number {
-  io.stderr.write(`async-client ${command.name}: ${problem}\nRun 'async-client ${command.name} --help' for usage.\n`);
+  const usage = command.help.split('\n\n', 1)[0] as string;
+  io.stderr.write(`async-client ${command.name}: ${problem}\n${usage}\nRun 'async-client ${command.name} --help' for details.\n`);
   return ExitCode.usage;
 }
 

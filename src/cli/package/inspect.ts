@@ -1,13 +1,13 @@
-import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { verifyPackage, type VerifiedPackage } from '../../package/index.js';
+import { parseCommandArgs } from '../args.js';
 import { ExitCode, type CliCommand } from '../command.js';
 import { Progress } from './progress.js';
 import { countingSource } from './read-source.js';
-import { HELP_OPTION, usageErrors, singlePositional } from './usage.js';
+import { singlePositional } from './usage.js';
 
 export const inspectCommand: CliCommand = {
-  name: 'inspect',
+  name: 'package inspect',
   summary: 'show a package\'s manifest and counts',
   help: `Usage: async-client package inspect FILE [--json]
 
@@ -19,22 +19,14 @@ Options:
   --json       print one JSON object instead of text
   -h, --help   this text
 
-Exit codes: 0 shown, 1 the file is not a valid package (the reason is printed), 2 usage error.`,
+Exit codes: 0 shown, 1 the file is not a valid package (the reason is printed), 2 usage error.
+`,
   async run(args, io) {
-    const { values, positionals } = usageErrors(() =>
-      parseArgs({
-        args: [...args],
-        allowPositionals: true,
-        strict: true,
-        options: {
-          help: HELP_OPTION, json: { type: 'boolean', default: false }
-        },
-      }),
-    );
-    if (values.help === true) {
-      io.stdout.write(`${inspectCommand.help}\n`);
-      return ExitCode.ok;
-    }
+    const parsed = parseCommandArgs(inspectCommand, args, io, {
+      json: { type: 'boolean', default: false },
+    });
+    if (typeof parsed === 'number') return parsed;
+    const { values, positionals } = parsed;
     const path = resolve(io.cwd, singlePositional(positionals, 'package file'));
     const progress = new Progress(io.stderr, 'reading');
     try {

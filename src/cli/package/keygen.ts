@@ -1,13 +1,13 @@
-import { parseArgs } from 'node:util';
 import { mkdir, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { generateSigningKeyPair } from '../../package/index.js';
+import { parseCommandArgs } from '../args.js';
 import { ExitCode, type CliCommand } from '../command.js';
 import { writeFileAtomically } from './atomic-file.js';
-import { HELP_OPTION, requireOption, usageErrors, UsageError } from './usage.js';
+import { requireOption, UsageError } from './usage.js';
 
 export const keygenCommand: CliCommand = {
-  name: 'keygen',
+  name: 'package keygen',
   summary: 'make an Ed25519 key pair for signing packages',
   help: `Usage: async-client package keygen --out-dir DIR [--name NAME] [--force]
 
@@ -21,25 +21,16 @@ Options:
   --force         replace existing key files
   -h, --help      this text
 
-Exit codes: 0 written, 1 failed, 2 usage error.`,
+Exit codes: 0 written, 1 failed, 2 usage error.
+`,
   async run(args, io) {
-    const { values, positionals } = usageErrors(() =>
-      parseArgs({
-        args: [...args],
-        allowPositionals: true,
-        strict: true,
-        options: {
-          help: HELP_OPTION,
+    const parsed = parseCommandArgs(keygenCommand, args, io, {
       'out-dir': { type: 'string' },
       name: { type: 'string', default: 'package-signing' },
       force: { type: 'boolean', default: false },
-        },
-      }),
-    );
-    if (values.help === true) {
-      io.stdout.write(`${keygenCommand.help}\n`);
-      return ExitCode.ok;
-    }
+    });
+    if (typeof parsed === 'number') return parsed;
+    const { values, positionals } = parsed;
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
     const name = values.name as string;
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new UsageError(`--name ${name} is not a plain file name`);

@@ -1,18 +1,18 @@
-import { parseArgs } from 'node:util';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createPackageWriter, packageFileName, type TableSpec } from '../../package/index.js';
 import { AsyncClientError } from '../../errors.js';
+import { parseCommandArgs } from '../args.js';
 import { ExitCode, type CliCommand } from '../command.js';
 import { packageVersion } from '../version.js';
 import { AtomicFile } from './atomic-file.js';
 import { loadPackSpec, type PackFlags } from './pack-spec.js';
 import { Progress } from './progress.js';
 import { readTableFile } from './table-input.js';
-import { HELP_OPTION, usageErrors, requireOption } from './usage.js';
+import { requireOption } from './usage.js';
 
 export const packCommand: CliCommand = {
-  name: 'pack',
+  name: 'package pack',
   summary: 'build a package from CSV or JSON Lines files',
   help: `Usage: async-client package pack --manifest SPEC.yaml [--table NAME=FILE ...] --out PATH [options]
 
@@ -33,15 +33,10 @@ Options:
   -h, --help           this text
 
 The package is written to a temporary name and renamed when complete. Exit codes: 0 written,
-1 failed (nothing is left at the output path), 2 usage error.`,
+1 failed (nothing is left at the output path), 2 usage error.
+`,
   async run(args, io) {
-    const { values } = usageErrors(() =>
-      parseArgs({
-        args: [...args],
-        allowPositionals: true,
-        strict: true,
-        options: {
-          help: HELP_OPTION,
+    const parsed = parseCommandArgs(packCommand, args, io, {
       manifest: { type: 'string' },
       table: { type: 'string', multiple: true },
       out: { type: 'string' },
@@ -55,13 +50,9 @@ The package is written to a temporary name and renamed when complete. Exit codes
       kind: { type: 'string' },
       producer: { type: 'string' },
       'created-at': { type: 'string' },
-        },
-      }),
-    );
-    if (values.help === true) {
-      io.stdout.write(`${packCommand.help}\n`);
-      return ExitCode.ok;
-    }
+    });
+    if (typeof parsed === 'number') return parsed;
+    const { values } = parsed;
     const out = resolve(io.cwd, requireOption(values.out, '--out'));
     const spec = await loadPackSpec(values as PackFlags, io.cwd, `async-client ${packageVersion()} package pack`);
     const signingKey = values['sign-key'] === undefined ? undefined : await readFile(resolve(io.cwd, values['sign-key']), 'utf8');

@@ -1,17 +1,17 @@
-import { parseArgs } from 'node:util';
 import { mkdir, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { readPackageBatches, type PackageManifest } from '../../package/index.js';
+import { parseCommandArgs } from '../args.js';
 import { ExitCode, type CliCommand } from '../command.js';
 import { AtomicFile, writeFileAtomically } from './atomic-file.js';
 import { Progress } from './progress.js';
 import { countingSource } from './read-source.js';
 import { createTableWriter, type TableWriter } from './table-output.js';
-import { HELP_OPTION, usageErrors, requireOption, singlePositional, UsageError } from './usage.js';
+import { requireOption, singlePositional, UsageError } from './usage.js';
 
 export const unpackCommand: CliCommand = {
-  name: 'unpack',
+  name: 'package unpack',
   summary: 'write a package back out as one file per table',
   help: `Usage: async-client package unpack FILE --out DIR [--format jsonl|csv] [--public-key PEM]
 
@@ -26,25 +26,16 @@ Options:
   --public-key PEM   refuse the package unless signed with HQ's key
   -h, --help         this text
 
-Exit codes: 0 written, 1 failed (nothing written), 2 usage error.`,
+Exit codes: 0 written, 1 failed (nothing written), 2 usage error.
+`,
   async run(args, io) {
-    const { values, positionals } = usageErrors(() =>
-      parseArgs({
-        args: [...args],
-        allowPositionals: true,
-        strict: true,
-        options: {
-          help: HELP_OPTION,
+    const parsed = parseCommandArgs(unpackCommand, args, io, {
       out: { type: 'string' },
       format: { type: 'string', default: 'jsonl' },
       'public-key': { type: 'string' },
-        },
-      }),
-    );
-    if (values.help === true) {
-      io.stdout.write(`${unpackCommand.help}\n`);
-      return ExitCode.ok;
-    }
+    });
+    if (typeof parsed === 'number') return parsed;
+    const { values, positionals } = parsed;
     const path = resolve(io.cwd, singlePositional(positionals, 'package file'));
     const dir = resolve(io.cwd, requireOption(values.out, '--out'));
     const format = values.format;

@@ -1,19 +1,11 @@
-import { AsyncClientError } from '../../errors.js';
+import { errorCode, errorMessage } from '../../errors.js';
 
-/** Bad command-line usage: the command prints its help hint and exits with ExitCode.usage. */
+/**
+ * Bad usage found past the argument parsing (a missing option, a spec file that lists no
+ * tables): thrown from deep in a package tool, printed by the `package` command with
+ * usageError (../args.ts) and answered with ExitCode.usage.
+ */
 export class UsageError extends Error {}
-
-/** Every subcommand's `--help` / `-h` option, for node:util parseArgs. */
-export const HELP_OPTION = { type: 'boolean', short: 'h' } as const;
-
-/** Runs a node:util parseArgs call, turning its errors (unknown option, missing value) into UsageError. */
-export function usageErrors<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
 
 export function requireOption<T>(value: T | undefined, flag: string): T {
   if (value === undefined) throw new UsageError(`${flag} is required`);
@@ -27,7 +19,6 @@ export function singlePositional(positionals: readonly string[], what: string): 
 
 /** An error whose code and message the command prints as is (no stack): ours, or a system error. */
 export function describeFailure(error: unknown): string {
-  if (error instanceof AsyncClientError) return `${error.code}: ${error.message}`;
-  const code = (error as NodeJS.ErrnoException).code;
-  return code === undefined ? String((error as Error).message ?? error) : `${code}: ${(error as Error).message}`;
+  const code = errorCode(error);
+  return code === 'E_UNEXPECTED' ? errorMessage(error) : `${code}: ${errorMessage(error)}`;
 }

@@ -1,14 +1,14 @@
-import { parseArgs } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { verifyPackage, type Direction } from '../../package/index.js';
+import { parseCommandArgs } from '../args.js';
 import { ExitCode, type CliCommand } from '../command.js';
 import { Progress } from './progress.js';
 import { countingSource } from './read-source.js';
-import { describeFailure, HELP_OPTION, singlePositional, usageErrors, UsageError } from './usage.js';
+import { describeFailure, singlePositional, UsageError } from './usage.js';
 
 export const verifyCommand: CliCommand = {
-  name: 'verify',
+  name: 'package verify',
   summary: 'check a package completely; the exit code says the result',
   help: `Usage: async-client package verify FILE [--public-key PEM] [--channel ID] [--direction D] [--check-name]
 
@@ -23,26 +23,17 @@ Options:
   --check-name       the file name must be the one the manifest gives (channel_direction_sequence.acpkg)
   -h, --help         this text
 
-Exit codes: 0 valid, 1 invalid (the reason is printed with its error code), 2 usage error.`,
+Exit codes: 0 valid, 1 invalid (the reason is printed with its error code), 2 usage error.
+`,
   async run(args, io) {
-    const { values, positionals } = usageErrors(() =>
-      parseArgs({
-        args: [...args],
-        allowPositionals: true,
-        strict: true,
-        options: {
-          help: HELP_OPTION,
+    const parsed = parseCommandArgs(verifyCommand, args, io, {
       'public-key': { type: 'string' },
       channel: { type: 'string' },
       direction: { type: 'string' },
       'check-name': { type: 'boolean', default: false },
-        },
-      }),
-    );
-    if (values.help === true) {
-      io.stdout.write(`${verifyCommand.help}\n`);
-      return ExitCode.ok;
-    }
+    });
+    if (typeof parsed === 'number') return parsed;
+    const { values, positionals } = parsed;
     const path = resolve(io.cwd, singlePositional(positionals, 'package file'));
     const direction = values.direction;
     if (direction !== undefined && direction !== 'download' && direction !== 'upload') {

@@ -1,5 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { errorMessage } from '../errors.js';
+import { loadProfile } from '../profile/load.js';
+import type { Profile } from '../profile/profile.js';
 import { ExitCode, type CliCommand, type CliIo } from './command.js';
 
 type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
@@ -46,3 +48,13 @@ export function profilePath(value: string | undefined, io: CliIo): string {
 }
 
 export const PROFILE_OPTION_HELP = `  -p, --profile PATH   The profile file. Default: $ASYNC_CLIENT_PROFILE, else ${DEFAULT_PROFILE_PATH}.`;
+
+/** Loads the profile `--profile` names (see profilePath); a profile that cannot be loaded is printed as is and answered with ExitCode.failure. */
+export async function loadProfileOption(value: string | undefined, io: CliIo): Promise<Profile | number> {
+  try {
+    return await loadProfile(profilePath(value, io), { cwd: io.cwd });
+  } catch (error) {
+    io.stderr.write(`${errorMessage(error)}\n`);
+    return ExitCode.failure;
+  }
+}

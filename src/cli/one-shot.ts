@@ -2,10 +2,9 @@ import { Registry } from 'prom-client';
 import { openStoreResources } from '../daemon/store-resources.js';
 import { errorCode, errorMessage } from '../errors.js';
 import { createLogger } from '../observe/logger.js';
-import { loadProfile } from '../profile/load.js';
 import { systemClock } from '../schedule/clock.js';
 import type { Cycle, CycleDeps, CycleReport } from '../schedule/cycle.js';
-import { PROFILE_OPTION, PROFILE_OPTION_HELP, parseCommandArgs, profilePath, usageError } from './args.js';
+import { loadProfileOption, PROFILE_OPTION, PROFILE_OPTION_HELP, parseCommandArgs, usageError } from './args.js';
 import { ExitCode, type CliCommand, type CliIo } from './command.js';
 
 /** A one-shot cycle that ended blocked on something it cannot resolve itself (`report.fields.waiting`). */
@@ -36,13 +35,8 @@ export async function runCycleOnce(command: CliCommand, args: readonly string[],
   if (parsed.positionals.length > 0) return usageError(command, io, `unexpected argument ${parsed.positionals[0]}`);
   if (parsed.values.once !== true) return usageError(command, io, 'only --once is supported here; `async-client run` runs the cycles on their schedule');
 
-  let profile;
-  try {
-    profile = await loadProfile(profilePath(parsed.values.profile, io), { cwd: io.cwd });
-  } catch (error) {
-    io.stderr.write(`${errorMessage(error)}\n`);
-    return ExitCode.failure;
-  }
+  const profile = await loadProfileOption(parsed.values.profile, io);
+  if (typeof profile === 'number') return profile;
   const log = createLogger(profile.log.level, io.stderr);
   let resources;
   try {
@@ -55,8 +49,7 @@ export async function runCycleOnce(command: CliCommand, args: readonly string[],
   const abort = (): void => stop.abort();
   process.once('SIGINT', abort).once('SIGTERM', abort);
   try {
-    const loaded = profile;
-    const cycle = createCycle({ ...resources, profile: () => loaded, log, registry: new Registry(), clock: systemClock });
+    const cycle = createCycle({ ...resources, profile: () => profile, log, registry: new Registry(), clock: systemClock });
     const report = await cycle.run(stop.signal);
     log.info({ direction: cycle.direction, outcome: report.outcome, summary: report.summary, ...report.fields }, 'cycle.finished');
     io.stdout.write(`${cycle.direction}: ${report.summary}\n`);

@@ -1,9 +1,8 @@
 import { Daemon } from '../../daemon/daemon.js';
 import { errorCode, errorMessage } from '../../errors.js';
 import { createLogger } from '../../observe/logger.js';
-import { loadProfile } from '../../profile/load.js';
 import { systemClock } from '../../schedule/clock.js';
-import { PROFILE_OPTION, PROFILE_OPTION_HELP, parseCommandArgs, profilePath, usageError } from '../args.js';
+import { loadProfileOption, PROFILE_OPTION, PROFILE_OPTION_HELP, parseCommandArgs, usageError } from '../args.js';
 import { ExitCode, type CliCommand } from '../command.js';
 
 export const runCommand: CliCommand = {
@@ -37,13 +36,8 @@ Exit codes:
     if (typeof parsed === 'number') return parsed;
     if (parsed.positionals.length > 0) return usageError(runCommand, io, `unexpected argument ${parsed.positionals[0]}`);
 
-    let profile;
-    try {
-      profile = await loadProfile(profilePath(parsed.values.profile, io), { cwd: io.cwd });
-    } catch (error) {
-      io.stderr.write(`${errorMessage(error)}\n`);
-      return ExitCode.failure;
-    }
+    const profile = await loadProfileOption(parsed.values.profile, io);
+    if (typeof profile === 'number') return profile;
     const log = createLogger(profile.log.level);
     // Signals are taken from the first moment: one that arrives while starting waits for the start.
     let daemon: Daemon | undefined;

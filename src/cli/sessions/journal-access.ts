@@ -1,9 +1,8 @@
 import type { ChannelDatabase } from '../../channel/channel-database.js';
 import { openSqliteChannelDatabase } from '../../channel/sqlite-channel-database.js';
 import { errorCode, errorMessage } from '../../errors.js';
-import { loadProfile } from '../../profile/load.js';
 import type { Profile } from '../../profile/profile.js';
-import { profilePath } from '../args.js';
+import { loadProfileOption } from '../args.js';
 import { ExitCode, type CliIo } from '../command.js';
 
 /**
@@ -18,10 +17,10 @@ export async function withJournal(
   mode: 'read' | 'write',
   work: (db: ChannelDatabase, profile: Profile) => Promise<number>,
 ): Promise<number> {
+  const profile = await loadProfileOption(profileOption, io);
+  if (typeof profile === 'number') return profile;
   let db: ChannelDatabase;
-  let profile: Profile;
   try {
-    profile = await loadProfile(profilePath(profileOption, io), { cwd: io.cwd });
     db = await openSqliteChannelDatabase(profile.channel.database, { channelId: profile.channel.id, readonly: mode === 'read' });
     if (mode === 'write') await db.migrate();
   } catch (error) {

@@ -5,15 +5,13 @@
  *    with one prepared better-sqlite3 statement in one transaction;
  * 2. a backlog of 10,000 small packages in one cycle: packages/s, and the time per package of
  *    the first and the last thousand (listing must not make it grow);
- * 3. the longest wait of a concurrent writer process (a POS till) during the large apply.
+ * 3. the longest wait of a POS till (the example simulator, examples/pos/) selling every 5 ms
+ *    during the large apply.
  * Every measured phase runs in its own process (bench/support/phases.ts) for a clean peak RSS.
  */
-import { copyFileSync, createWriteStream, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { copyFileSync, createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import { Registry } from 'prom-client';
 import { openSqliteChannelDatabase } from '../src/channel/sqlite-channel-database.js';
@@ -25,12 +23,14 @@ import type { Profile } from '../src/profile/profile.js';
 import { systemClock } from '../src/schedule/clock.js';
 import { channelFolders } from '../src/workfolder/layout.js';
 import { LocalWorkingFolder } from '../src/workfolder/local.js';
-import { formatCount, markdownTable, measurePhase, phaseArgument, runPhase, type PhaseResult } from './support/phases.js';
+import { formatCount, markdownTable, runBenchmark, runPhase, scratchDirectory, type BenchPhase, type PhaseResult } from './support/phases.js';
+import { PosProcess } from './support/pos-process.js';
 
 const ROWS = Number(process.env.BENCH_DOWNLOAD_ROWS ?? 1_000_000);
 const BACKLOG = Number(process.env.BENCH_DOWNLOAD_BACKLOG ?? 10_000);
 const BACKLOG_ROWS = 10;
-const DIR_ENV = 'BENCH_DOWNLOAD_DIR';
+/** The till sells every 5 ms, as fast as a busy store's tills together. */
+const POS_SALES_PER_SECOND = 200;
 const CHANNEL = 'bench';
 const FOLDERS = channelFolders(CHANNEL);
 
@@ -71,9 +71,8 @@ function* packageRows(): Generator<PackageRow & { op: 'upsert' }> {
 }
 
 function paths() {
-  const dir = process.env[DIR_ENV] as string;
+  const dir = scratchDirectory();
   return {
-    dir,
     seedDatabase: join(dir, 'seed.sqlite'),
     database: join(dir, 'channel.sqlite'),
     largeFolder: join(dir, 'large-folder'),
@@ -143,25 +142,6 @@ async function runCycle(folder: string): Promise<{ appliedAt: number[]; rows: nu
   }
 }
 
-/** A POS till in another process: one sale per transaction; on `stop` it reports its longest wait for the database. */
-const POS_TILL = `
-const db = new (require('better-sqlite3'))(process.argv[1], { timeout: 60000 });
-db.exec('CREATE TABLE IF NOT EXISTS pos_sale (id INTEGER PRIMARY KEY, amount TEXT NOT NULL)');
-const insert = db.prepare('INSERT INTO pos_sale (amount) VALUES (?)');
-let written = 0, longestWaitMs = 0, stopping = false;
-require('readline').createInterface({ input: process.stdin }).on('line', () => { stopping = true; });
-const sell = () => {
-  if (stopping) { console.log(JSON.stringify({ written, longestWaitMs })); db.close(); process.exit(0); }
-  const start = process.hrtime.bigint();
-  insert.run(String(written + 1) + '.99');
-  longestWaitMs = Math.max(longestWaitMs, Number(process.hrtime.bigint() - start) / 1e6);
-  written += 1;
-  if (written === 1) console.log('selling');
-  setTimeout(sell, 5);
-};
-sell();
-`;
-
 /** Puts an applied package back into the download area, as it was before the cycle ran. */
 function restoreFolder(folder: string): void {
   const name = packageFileName({ channelId: CHANNEL, direction: 'download', sequence: 1 });
@@ -169,13 +149,7 @@ function restoreFolder(folder: string): void {
   rmSync(join(folder, FOLDERS.status), { recursive: true, force: true });
 }
 
-interface Phase {
-  /** Runs before the clock starts: a fresh copy of the database, for instance. */
-  readonly setup?: () => void;
-  readonly work: () => Promise<Record<string, number | string>>;
-}
-
-const phases: Record<string, Phase> = {
+const phases: Record<string, BenchPhase> = {
   prepare: { work: async () => {
     const { seedDatabase, largeFolder, backlogFolder } = paths();
     const seed = new Database(seedDatabase);
@@ -218,20 +192,9 @@ const phases: Record<string, Phase> = {
   } },
 
   'cycle-large-with-writer': { setup: freshDatabase, work: async () => {
-    const till = spawn(process.execPath, ['-e', POS_TILL, paths().database], { stdio: ['pipe', 'pipe', 'inherit'] });
-    const exited = once(till, 'exit');
-    try {
-      const lines = createInterface({ input: till.stdout })[Symbol.asyncIterator]();
-      await lines.next();
-      const { rows } = await runCycle(paths().largeFolder);
-      till.stdin.write('stop\n');
-      const report = JSON.parse(String((await lines.next()).value)) as { written: number; longestWaitMs: number };
-      restoreFolder(paths().largeFolder);
-      return { rows, writerSales: report.written, writerLongestWaitMs: report.longestWaitMs };
-    } finally {
-      if (till.exitCode === null && till.signalCode === null) till.kill();
-      await exited;
-    }
+    const { result: rows, tally } = await PosProcess.during(paths().database, POS_SALES_PER_SECOND, async () => (await runCycle(paths().largeFolder)).rows);
+    restoreFolder(paths().largeFolder);
+    return { rows, writerSales: tally.sales, writerLongestWaitMs: tally.longestWaitMs };
   } },
 
   'cycle-backlog': { setup: freshDatabase, work: async () => {
@@ -243,43 +206,29 @@ const phases: Record<string, Phase> = {
 };
 
 async function runParent(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-download-'));
-  try {
-    const env = { [DIR_ENV]: dir };
-    const results = new Map<string, PhaseResult>();
-    for (const phase of Object.keys(phases)) {
-      process.stderr.write(`phase ${phase}...\n`);
-      results.set(phase, runPhase(import.meta.url, phase, env));
-    }
-    const result = (phase: string): PhaseResult => results.get(phase) as PhaseResult;
-    const rate = (phase: string): number => ROWS / result(phase).seconds;
-    const rss = (phase: string): string => `${result(phase).peakRssMb.toFixed(0)} MB`;
-    const backlog = result('cycle-backlog');
-    const writer = result('cycle-large-with-writer');
-    console.log(`download: ${formatCount(ROWS)}-row incremental package onto a ${formatCount(ROWS)}-row table; ${formatCount(BACKLOG)} packages of ${BACKLOG_ROWS} rows (node ${process.version}, ${tmpdir()})\n`);
-    console.log(
-      markdownTable(
-        ['measure', 'result', 'baseline', 'ratio', 'peak RSS', 'target'],
-        [
-          ['large apply: rows/s (stage, verify, apply, journal, report)', formatCount(rate('cycle-large')), `${formatCount(rate('baseline-upsert'))} (prepared upsert from memory, one transaction)`, `${(rate('cycle-large') / rate('baseline-upsert')).toFixed(2)}x`, rss('cycle-large'), '≥ 0.5x, < 150 MB'],
-          ['backlog: packages/s', formatCount(BACKLOG / backlog.seconds), '', '', rss('cycle-backlog'), '≥ 300'],
-          ['backlog: ms per package, first / last thousand', `${Number(backlog.firstThousandMs).toFixed(2)} / ${Number(backlog.lastThousandMs).toFixed(2)}`, '', `${(Number(backlog.lastThousandMs) / Number(backlog.firstThousandMs)).toFixed(2)}x`, '', 'not growing'],
-          ['concurrent writer: longest wait during the large apply', `${Number(writer.writerLongestWaitMs).toFixed(0)} ms`, '', '', rss('cycle-large-with-writer'), 'reported'],
-        ],
-      ),
-    );
-    console.log(`\nbaseline peak RSS ${rss('baseline-upsert')}; the POS till made ${writer.writerSales} sales during the apply, which took ${writer.seconds.toFixed(1)} s with it (${result('cycle-large').seconds.toFixed(1)} s without)`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  const results = new Map<string, PhaseResult>();
+  for (const phase of Object.keys(phases)) {
+    process.stderr.write(`phase ${phase}...\n`);
+    results.set(phase, runPhase(import.meta.url, phase));
   }
+  const result = (phase: string): PhaseResult => results.get(phase) as PhaseResult;
+  const rate = (phase: string): number => ROWS / result(phase).seconds;
+  const rss = (phase: string): string => `${result(phase).peakRssMb.toFixed(0)} MB`;
+  const backlog = result('cycle-backlog');
+  const writer = result('cycle-large-with-writer');
+  console.log(`download: ${formatCount(ROWS)}-row incremental package onto a ${formatCount(ROWS)}-row table; ${formatCount(BACKLOG)} packages of ${BACKLOG_ROWS} rows (node ${process.version}, ${tmpdir()})\n`);
+  console.log(
+    markdownTable(
+      ['measure', 'result', 'baseline', 'ratio', 'peak RSS', 'target'],
+      [
+        ['large apply: rows/s (stage, verify, apply, journal, report)', formatCount(rate('cycle-large')), `${formatCount(rate('baseline-upsert'))} (prepared upsert from memory, one transaction)`, `${(rate('cycle-large') / rate('baseline-upsert')).toFixed(2)}x`, rss('cycle-large'), '≥ 0.5x, < 150 MB'],
+        ['backlog: packages/s', formatCount(BACKLOG / backlog.seconds), '', '', rss('cycle-backlog'), '≥ 300'],
+        ['backlog: ms per package, first / last thousand', `${Number(backlog.firstThousandMs).toFixed(2)} / ${Number(backlog.lastThousandMs).toFixed(2)}`, '', `${(Number(backlog.lastThousandMs) / Number(backlog.firstThousandMs)).toFixed(2)}x`, '', 'not growing'],
+        ['concurrent writer: longest wait during the large apply', `${Number(writer.writerLongestWaitMs).toFixed(0)} ms`, '', '', rss('cycle-large-with-writer'), 'reported'],
+      ],
+    ),
+  );
+  console.log(`\nbaseline peak RSS ${rss('baseline-upsert')}; the POS till made ${writer.writerSales} sales during the apply, which took ${writer.seconds.toFixed(1)} s with it (${result('cycle-large').seconds.toFixed(1)} s without)`);
 }
 
-const phase = phaseArgument();
-if (phase === undefined) {
-  await runParent();
-} else {
-  const selected = phases[phase];
-  if (selected === undefined) throw new Error(`unknown phase ${phase}`);
-  selected.setup?.();
-  await measurePhase(phase, selected.work);
-}
+await runBenchmark('download', phases, runParent);

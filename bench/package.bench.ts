@@ -3,21 +3,19 @@
  * newline-delimited JSON arrays through node:zlib gzip/gunzip, with no checks at all.
  * Every phase runs in its own process (bench/support/phases.ts) for a clean peak RSS.
  */
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
-import { createGunzip, createGzip } from 'node:zlib';
-import { drainOrClose } from '../src/package/drain.js';
+import { createGunzip } from 'node:zlib';
 import { createPackageWriter, readPackageBatches, Decimal, type PackageManifestInput, type PackageRow, type TableSpec } from '../src/package/index.js';
-import { formatCount, markdownTable, measurePhase, phaseArgument, runPhasesMedian, type PhaseResult } from './support/phases.js';
+import { writeGzipJsonLines } from './support/gzip-json-lines.js';
+import { formatCount, markdownTable, runBenchmark, runPhasesMedian, scratchDirectory, type BenchPhase, type PhaseResult } from './support/phases.js';
 
 const ROWS = Number(process.env.BENCH_PACKAGE_ROWS ?? 1_000_000);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 /** The package writer's gzip level; unset, the writer's default (3). */
 const LEVEL = process.env.BENCH_PACKAGE_LEVEL === undefined ? undefined : Number(process.env.BENCH_PACKAGE_LEVEL);
-const DIR_ENV = 'BENCH_PACKAGE_DIR';
 
 const product: TableSpec = {
   name: 'Product',
@@ -73,26 +71,15 @@ const manifest: PackageManifestInput = {
   tables: [product],
 };
 
-function paths(): { dir: string; baseline: string; package: string } {
-  const dir = process.env[DIR_ENV] as string;
-  return { dir, baseline: join(dir, 'baseline.ndjson.gz'), package: join(dir, 'bench_download_000000000001.acpkg') };
+function paths(): { baseline: string; package: string } {
+  const dir = scratchDirectory();
+  return { baseline: join(dir, 'baseline.ndjson.gz'), package: join(dir, 'bench_download_000000000001.acpkg') };
 }
 
-const phases: Record<string, () => Promise<Record<string, number>>> = {
+const phases: Record<string, BenchPhase> = {
   async 'baseline-write'() {
-    const gzip = createGzip();
-    const done = pipeline(gzip, createWriteStream(paths().baseline));
-    let text = '';
-    for (const row of productRows()) {
-      text += `${JSON.stringify((row as { values: unknown }).values)}\n`;
-      if (text.length >= 128 * 1024) {
-        if (!gzip.write(text)) await drainOrClose(gzip);
-        text = '';
-      }
-    }
-    gzip.end(text);
-    await done;
-    return { rows: ROWS, fileBytes: statSync(paths().baseline).size };
+    const rows = await writeGzipJsonLines(paths().baseline, productRows(), (row) => (row as { values: unknown }).values);
+    return { rows, fileBytes: statSync(paths().baseline).size };
   },
   async 'package-write'() {
     const writer = createPackageWriter(manifest, createWriteStream(paths().package), LEVEL === undefined ? {} : { compressionLevel: LEVEL });
@@ -129,46 +116,33 @@ const phases: Record<string, () => Promise<Record<string, number>>> = {
 };
 
 async function runParent(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-package-'));
-  try {
-    const env = { [DIR_ENV]: dir };
-    const results = new Map([
-      ...runPhasesMedian(import.meta.url, ['baseline-write', 'package-write'], REPEAT, env),
-      ...runPhasesMedian(import.meta.url, ['baseline-read', 'package-read'], REPEAT, env),
-    ]);
-    const rate = (phase: string): number => ROWS / (results.get(phase) as PhaseResult).seconds;
-    const line = (label: string, phase: string, baseline: string): string[] => {
-      const result = results.get(phase) as PhaseResult;
-      return [
-        label,
-        formatCount(rate(phase)),
-        formatCount(rate(baseline)),
-        `${(rate(phase) / rate(baseline)).toFixed(2)}x`,
-        `${result.peakRssMb.toFixed(0)} MB`,
-        `${(Number(result.fileBytes) / 2 ** 20).toFixed(1)} MB`,
-      ];
-    };
-    console.log(`package: ${formatCount(ROWS)} rows of an 8-column product table (node ${process.version}; median of ${REPEAT} runs per phase, each in its own process)\n`);
-    console.log(
-      markdownTable(
-        ['operation', 'rows/s', 'baseline rows/s (gzip NDJSON, no checks)', 'ratio', 'peak RSS', 'file size'],
-        [line('write package', 'package-write', 'baseline-write'), line('read + verify package', 'package-read', 'baseline-read')],
-      ),
-    );
-    const baselineRss = (phase: string): string => `${(results.get(phase) as PhaseResult).peakRssMb.toFixed(0)} MB`;
-    console.log(`\nwrite: package gzip level ${LEVEL ?? 3} with every row checked; baseline: JSON.stringify of the same rows, gzip default level 6.`);
-    console.log('read + verify: one streaming pass with every check (digest, rows, counts, duplicate keys; rows in key order); baseline: gunzip + JSON.parse per line.');
-    console.log(`baseline peak RSS: write ${baselineRss('baseline-write')}, read ${baselineRss('baseline-read')}; baseline file ${(Number(results.get('baseline-read')?.fileBytes) / 2 ** 20).toFixed(1)} MB`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const results = new Map([
+    ...runPhasesMedian(import.meta.url, ['baseline-write', 'package-write'], REPEAT),
+    ...runPhasesMedian(import.meta.url, ['baseline-read', 'package-read'], REPEAT),
+  ]);
+  const rate = (phase: string): number => ROWS / (results.get(phase) as PhaseResult).seconds;
+  const line = (label: string, phase: string, baseline: string): string[] => {
+    const result = results.get(phase) as PhaseResult;
+    return [
+      label,
+      formatCount(rate(phase)),
+      formatCount(rate(baseline)),
+      `${(rate(phase) / rate(baseline)).toFixed(2)}x`,
+      `${result.peakRssMb.toFixed(0)} MB`,
+      `${(Number(result.fileBytes) / 2 ** 20).toFixed(1)} MB`,
+    ];
+  };
+  console.log(`package: ${formatCount(ROWS)} rows of an 8-column product table (node ${process.version}; median of ${REPEAT} runs per phase, each in its own process)\n`);
+  console.log(
+    markdownTable(
+      ['operation', 'rows/s', 'baseline rows/s (gzip NDJSON, no checks)', 'ratio', 'peak RSS', 'file size'],
+      [line('write package', 'package-write', 'baseline-write'), line('read + verify package', 'package-read', 'baseline-read')],
+    ),
+  );
+  const baselineRss = (phase: string): string => `${(results.get(phase) as PhaseResult).peakRssMb.toFixed(0)} MB`;
+  console.log(`\nwrite: package gzip level ${LEVEL ?? 3} with every row checked; baseline: JSON.stringify of the same rows, gzip default level 6.`);
+  console.log('read + verify: one streaming pass with every check (digest, rows, counts, duplicate keys; rows in key order); baseline: gunzip + JSON.parse per line.');
+  console.log(`baseline peak RSS: write ${baselineRss('baseline-write')}, read ${baselineRss('baseline-read')}; baseline file ${(Number(results.get('baseline-read')?.fileBytes) / 2 ** 20).toFixed(1)} MB`);
 }
 
-const phase = phaseArgument();
-if (phase === undefined) {
-  await runParent();
-} else {
-  const work = phases[phase];
-  if (work === undefined) throw new Error(`unknown phase ${phase}`);
-  await measurePhase(phase, work);
-}
+await runBenchmark('package', phases, runParent);

@@ -9,33 +9,26 @@
  * on a fresh copy of the same database (bench/support/phases.ts) for a clean peak RSS; the
  * median of BENCH_REPEAT (3) interleaved runs is kept.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { copyFileSync, createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
-import { createGzip } from 'node:zlib';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Registry } from 'prom-client';
 import { openSqliteChannelDatabase } from '../src/channel/sqlite-channel-database.js';
 import { createLogger } from '../src/observe/logger.js';
-import { drainOrClose } from '../src/package/drain.js';
 import type { Profile } from '../src/profile/profile.js';
 import { systemClock } from '../src/schedule/clock.js';
 import { createUploadCycle } from '../src/upload/upload-cycle.js';
 import { channelFolders } from '../src/workfolder/layout.js';
 import { LocalWorkingFolder } from '../src/workfolder/local.js';
-import { formatCount, markdownTable, measurePhase, phaseArgument, runPhasesMedian, type PhaseResult } from './support/phases.js';
+import { writeGzipJsonLines } from './support/gzip-json-lines.js';
+import { formatCount, markdownTable, runBenchmark, runPhasesMedian, scratchDirectory, type BenchPhase, type PhaseResult } from './support/phases.js';
+import { PosProcess, POS_EXAMPLES } from './support/pos-process.js';
 
 const ROWS = Number(process.env.BENCH_UPLOAD_ROWS ?? 1_000_000);
 const MAX_ROWS_PER_PACKAGE = Number(process.env.BENCH_UPLOAD_PACKAGE_ROWS ?? 50_000);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 const POS_SALES_PER_SECOND = 20;
-const DIR_ENV = 'BENCH_UPLOAD_DIR';
 const CHANNEL = 'bench';
-const EXAMPLES = join(dirname(fileURLToPath(import.meta.url)), '../../examples/pos');
 
 const ITEMS = ['Sparkling water 1.5 l', 'Orange juice 1 l', 'Wholemeal bread', 'Hazelnut spread 400 g', 'Dark chocolate 100 g', 'Free-range eggs x10'];
 
@@ -43,7 +36,7 @@ const ITEMS = ['Sparkling water 1.5 l', 'Orange juice 1 l', 'Wholemeal bread', '
 function prepareTemplate(file: string): void {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
-  db.exec(readFileSync(join(EXAMPLES, 'sales-schema.sql'), 'utf8'));
+  db.exec(readFileSync(join(POS_EXAMPLES, 'sales-schema.sql'), 'utf8'));
   const insert = db.prepare(`INSERT INTO sale_line (sale_id, line_no, item_id, barcode, description, quantity, unit_price, discount,
     amount, vat_rate, sold_at, replication_counter) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const insertSale = db.prepare('INSERT INTO sale (till_id, receipt_no, total, sold_at) VALUES (?, ?, ?, ?)');
@@ -71,31 +64,8 @@ function prepareTemplate(file: string): void {
 }
 
 function paths(phase: string): { template: string; database: string; folder: string; state: string } {
-  const dir = process.env[DIR_ENV] as string;
+  const dir = scratchDirectory();
   return { template: join(dir, 'template.sqlite'), database: join(dir, phase, 'channel.sqlite'), folder: join(dir, phase, 'folder'), state: join(dir, phase, 'state') };
-}
-
-/** A POS till selling into the database while `work` runs; also returns the till's longest wait for the database. */
-async function withPos<T>(database: string, work: () => Promise<T>): Promise<{ result: T; posLongestWaitMs: number }> {
-  const pos = spawn(process.execPath, [join(EXAMPLES, 'pos-simulator.mjs'), database, '--rate', String(POS_SALES_PER_SECOND)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  pos.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  await new Promise<void>((resolve, reject) => {
-    pos.stderr.once('data', () => resolve());
-    pos.once('exit', (code) => reject(new Error(`the POS simulator exited with ${code} before selling`)));
-  });
-  let result: T;
-  try {
-    result = await work();
-  } finally {
-    const exited = once(pos, 'exit');
-    pos.kill('SIGTERM');
-    await exited;
-  }
-  const tally = JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as { longestWaitMs: number };
-  return { result, posLongestWaitMs: tally.longestWaitMs };
 }
 
 function freshCopy(phase: string): ReturnType<typeof paths> {
@@ -120,30 +90,17 @@ function profileFor(p: ReturnType<typeof paths>): Profile {
   };
 }
 
-const phases: Record<string, () => Promise<Record<string, number>>> = {
+const phases: Record<string, BenchPhase> = {
   async baseline() {
     const p = freshCopy('baseline');
     const out = join(p.folder, 'baseline.json.gz');
-    const { result: rows, posLongestWaitMs } = await withPos(p.database, async () => {
+    const { result: rows, tally } = await PosProcess.during(p.database, POS_SALES_PER_SECOND, async () => {
       const db = new Database(p.database, { readonly: true });
-      const gzip = createGzip();
-      const done = pipeline(gzip, createWriteStream(out));
-      let count = 0;
-      let text = '';
-      for (const values of db.prepare('SELECT * FROM sale_line WHERE replication_counter > ? ORDER BY replication_counter').raw(true).iterate(0) as IterableIterator<unknown[]>) {
-        text += `${JSON.stringify(values)}\n`;
-        count += 1;
-        if (text.length >= 128 * 1024) {
-          if (!gzip.write(text)) await drainOrClose(gzip);
-          text = '';
-        }
-      }
-      gzip.end(text);
-      await done;
+      const count = await writeGzipJsonLines(out, db.prepare('SELECT * FROM sale_line WHERE replication_counter > ? ORDER BY replication_counter').raw(true).iterate(0) as IterableIterator<unknown[]>);
       db.close();
       return count;
     });
-    return { rows, fileBytes: statSync(out).size, posLongestWaitMs };
+    return { rows, fileBytes: statSync(out).size, posLongestWaitMs: tally.longestWaitMs };
   },
   async cycle() {
     const p = freshCopy('cycle');
@@ -154,7 +111,7 @@ const phases: Record<string, () => Promise<Record<string, number>>> = {
       channelDatabase, workingFolder: new LocalWorkingFolder(p.folder), profile: () => profile,
       log: createLogger('warn'), registry: new Registry(), clock: systemClock,
     });
-    const { posLongestWaitMs } = await withPos(p.database, async () => {
+    const { tally } = await PosProcess.during(p.database, POS_SALES_PER_SECOND, async () => {
       const report = await cycle.run(new AbortController().signal);
       if (report.outcome !== 'done') throw new Error(`the upload cycle did not publish: ${report.summary}`);
     });
@@ -162,38 +119,25 @@ const phases: Record<string, () => Promise<Record<string, number>>> = {
     await channelDatabase.close();
     const area = join(p.folder, channelFolders(CHANNEL).upload);
     const fileBytes = readdirSync(area).reduce((sum, name) => sum + statSync(join(area, name)).size, 0);
-    return { rows: sessions.reduce((sum, s) => sum + s.rows, 0), packages: sessions.length, fileBytes, posLongestWaitMs };
+    return { rows: sessions.reduce((sum, s) => sum + s.rows, 0), packages: sessions.length, fileBytes, posLongestWaitMs: tally.longestWaitMs };
   },
 };
 
-async function runParent(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-upload-'));
-  try {
-    prepareTemplate(join(dir, 'template.sqlite'));
-    const env = { [DIR_ENV]: dir };
-    const results = runPhasesMedian(import.meta.url, ['baseline', 'cycle'], REPEAT, env);
-    const baseline = results.get('baseline') as PhaseResult;
-    const cycle = results.get('cycle') as PhaseResult;
-    const rate = (r: PhaseResult): number => Number(r.rows) / r.seconds;
-    const line = (label: string, r: PhaseResult): string[] => [
-      label, formatCount(Number(r.rows)), formatCount(rate(r)), `${(rate(r) / rate(baseline)).toFixed(2)}x`, `${r.peakRssMb.toFixed(0)} MB`,
-      `${(Number(r.fileBytes) / 2 ** 20).toFixed(1)} MB`, `${Number(r.posLongestWaitMs).toFixed(1)} ms`,
-    ];
-    console.log(`upload: ${formatCount(ROWS)} new rows of a 12-column sale_line table, packages of ${formatCount(MAX_ROWS_PER_PACKAGE)} rows; a POS till sells ${POS_SALES_PER_SECOND}/s throughout (node ${process.version}; median of ${REPEAT} runs per phase, interleaved, each in its own process on a fresh copy of the database)\n`);
-    console.log(markdownTable(
-      ['operation', 'rows', 'rows/s', 'ratio', 'peak RSS', 'output', 'POS longest wait'],
-      [line('baseline: iterate() + gzip JSON arrays, one file, no journal, no checksum', baseline), line(`upload cycle (${cycle.packages} packages)`, cycle)],
-    ));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+async function runParent(scratch: string): Promise<void> {
+  prepareTemplate(join(scratch, 'template.sqlite'));
+  const results = runPhasesMedian(import.meta.url, ['baseline', 'cycle'], REPEAT);
+  const baseline = results.get('baseline') as PhaseResult;
+  const cycle = results.get('cycle') as PhaseResult;
+  const rate = (r: PhaseResult): number => Number(r.rows) / r.seconds;
+  const line = (label: string, r: PhaseResult): string[] => [
+    label, formatCount(Number(r.rows)), formatCount(rate(r)), `${(rate(r) / rate(baseline)).toFixed(2)}x`, `${r.peakRssMb.toFixed(0)} MB`,
+    `${(Number(r.fileBytes) / 2 ** 20).toFixed(1)} MB`, `${Number(r.posLongestWaitMs).toFixed(1)} ms`,
+  ];
+  console.log(`upload: ${formatCount(ROWS)} new rows of a 12-column sale_line table, packages of ${formatCount(MAX_ROWS_PER_PACKAGE)} rows; a POS till sells ${POS_SALES_PER_SECOND}/s throughout (node ${process.version}; median of ${REPEAT} runs per phase, interleaved, each in its own process on a fresh copy of the database)\n`);
+  console.log(markdownTable(
+    ['operation', 'rows', 'rows/s', 'ratio', 'peak RSS', 'output', 'POS longest wait'],
+    [line('baseline: iterate() + gzip JSON arrays, one file, no journal, no checksum', baseline), line(`upload cycle (${cycle.packages} packages)`, cycle)],
+  ));
 }
 
-const phase = phaseArgument();
-if (phase === undefined) {
-  await runParent();
-} else {
-  const work = phases[phase];
-  if (work === undefined) throw new Error(`unknown phase ${phase}`);
-  await measurePhase(phase, work);
-}
+await runBenchmark('upload', phases, runParent);

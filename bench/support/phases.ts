@@ -1,11 +1,14 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
  * A benchmark runs each phase in a child process of its own so that each phase's peak RSS
- * (`process.resourceUsage().maxRSS`) is that phase's alone. The script calls `phaseArgument()`:
- * in the parent it is undefined and the script calls `runPhase` for each phase; in a child it
- * names the phase to run, which ends with `reportPhase`.
+ * (`process.resourceUsage().maxRSS`) is that phase's alone. The script hands its phases and
+ * its parent's work to `runBenchmark`: in the parent, the parent's work calls `runPhase` (or
+ * `runPhasesMedian`) for each phase; in a child, `runBenchmark` runs and measures the phase.
  */
 export interface PhaseResult {
   readonly phase: string;
@@ -15,19 +18,50 @@ export interface PhaseResult {
   readonly [metric: string]: number | string;
 }
 
-const PHASE_FLAG = '--phase';
+type PhaseWork = () => Promise<Record<string, number | string>>;
 
-/** The phase this process was started to run, or undefined in the parent. */
-export function phaseArgument(argv: readonly string[] = process.argv): string | undefined {
-  const at = argv.indexOf(PHASE_FLAG);
-  return at < 0 ? undefined : argv[at + 1];
+/** A phase's measured work, with what must happen before the clock starts (a fresh copy of a database, say). */
+export type BenchPhase = PhaseWork | { readonly setup?: () => void; readonly work: PhaseWork };
+
+const PHASE_FLAG = '--phase';
+/** The parent's scratch folder, handed to its phases' processes. */
+const SCRATCH_ENV = 'BENCH_SCRATCH_DIR';
+
+/**
+ * A benchmark script's entry point. In the parent (no `--phase`): makes a scratch folder, runs
+ * `parent` with it, and removes it. In a phase's process: runs that phase and reports it.
+ */
+export async function runBenchmark(name: string, phases: Readonly<Record<string, BenchPhase>>, parent: (scratch: string) => Promise<void>): Promise<void> {
+  const at = process.argv.indexOf(PHASE_FLAG);
+  if (at < 0) {
+    const scratch = mkdtempSync(join(tmpdir(), `bench-${name}-`));
+    process.env[SCRATCH_ENV] = scratch;
+    try {
+      await parent(scratch);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+    return;
+  }
+  const phase = process.argv[at + 1] ?? '';
+  const selected = phases[phase];
+  if (selected === undefined) throw new Error(`unknown phase ${phase}`);
+  const { setup, work } = typeof selected === 'function' ? { setup: undefined, work: selected } : selected;
+  setup?.();
+  await measurePhase(phase, work);
+}
+
+/** The parent's scratch folder, in a phase's process. */
+export function scratchDirectory(): string {
+  const scratch = process.env[SCRATCH_ENV];
+  if (scratch === undefined) throw new Error(`${SCRATCH_ENV} is not set: phases run from runBenchmark`);
+  return scratch;
 }
 
 /** Runs `script` (a module URL, usually `import.meta.url`) with `--phase name` and returns what the phase reported. */
-export function runPhase(script: string, phase: string, env: NodeJS.ProcessEnv = {}): PhaseResult {
+export function runPhase(script: string, phase: string): PhaseResult {
   const output = execFileSync(process.execPath, [fileURLToPath(script), PHASE_FLAG, phase], {
     encoding: 'utf8',
-    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 16 * 1024 * 1024,
   });
@@ -39,10 +73,10 @@ export function runPhase(script: string, phase: string, env: NodeJS.ProcessEnv =
  * Runs each phase `repeat` times, interleaved (a, b, a, b, ...) so that a noisy neighbour hurts
  * all phases alike, and keeps per phase the run with the median time.
  */
-export function runPhasesMedian(script: string, phases: readonly string[], repeat: number, env: NodeJS.ProcessEnv = {}): Map<string, PhaseResult> {
+export function runPhasesMedian(script: string, phases: readonly string[], repeat: number): Map<string, PhaseResult> {
   const runs = new Map<string, PhaseResult[]>(phases.map((phase) => [phase, []]));
   for (let round = 0; round < repeat; round++) {
-    for (const phase of phases) runs.get(phase)?.push(runPhase(script, phase, env));
+    for (const phase of phases) runs.get(phase)?.push(runPhase(script, phase));
   }
   return new Map(
     [...runs].map(([phase, results]) => {
@@ -53,7 +87,7 @@ export function runPhasesMedian(script: string, phases: readonly string[], repea
 }
 
 /** Times `work` and prints the phase's result as the last stdout line, for `runPhase` to collect. */
-export async function measurePhase(phase: string, work: () => Promise<Record<string, number | string>>): Promise<void> {
+async function measurePhase(phase: string, work: PhaseWork): Promise<void> {
   const started = performance.now();
   const metrics = await work();
   const seconds = (performance.now() - started) / 1000;

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CLI_PATH } from '../support/daemon-process.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { until } from '../support/until.js';
-import { PosProcess } from '../upload/pos-process.js';
+import { PosProcess } from '../../bench/support/pos-process.js';
 import { keyCounts, sequences, UploadRig } from '../upload/upload-rig.js';
 
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);

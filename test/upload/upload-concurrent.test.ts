@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PosProcess } from './pos-process.js';
+import { PosProcess } from '../../bench/support/pos-process.js';
 import { keyCounts, sequences, UploadRig } from './upload-rig.js';
 
 const never = new AbortController().signal;

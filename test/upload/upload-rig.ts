@@ -5,6 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Registry } from 'prom-client';
 import { stringify } from 'yaml';
+import { POS_EXAMPLES } from '../../bench/support/pos-process.js';
 import type { ChannelDatabase } from '../../src/channel/channel-database.js';
 import { openSqliteChannelDatabase } from '../../src/channel/sqlite-channel-database.js';
 import { createLogger } from '../../src/observe/logger.js';
@@ -19,10 +20,7 @@ import type { WorkingFolder } from '../../src/workfolder/working-folder.js';
 export const CHANNEL = 'store-7';
 
 /** The example POS's sales tables (examples/pos/sales-schema.sql): counters indexed, keys declared. */
-export const SALES_SCHEMA = readFileSync(path.join(process.cwd(), 'examples/pos/sales-schema.sql'), 'utf8');
-
-/** The example POS simulator, run as a real process on the channel database. */
-export const POS_SIMULATOR = path.join(process.cwd(), 'examples/pos/pos-simulator.mjs');
+const SALES_SCHEMA = readFileSync(path.join(POS_EXAMPLES, 'sales-schema.sql'), 'utf8');
 
 export const SALES_TABLES: readonly UploadTable[] = [
   { name: 'sale', counterColumn: 'id' },

@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { FileDigest } from '../package/index.js';
 import type { FolderEntry, WorkingFolder } from '../workfolder/working-folder.js';
 
 /** `<stateDirectory>/staging`: where the download cycle keeps local copies of packages it applies. */
@@ -50,23 +49,15 @@ export class StagingArea {
   async stage(folder: WorkingFolder, entry: FolderEntry): Promise<StagedFile> {
     const final = path.join(this.directory, `${process.pid}-${entry.name}`);
     const partial = `${final}.partial`;
-    const hash = createHash('sha256');
-    let size = 0;
-    const hashing = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        hash.update(chunk);
-        size += chunk.length;
-        callback(null, chunk);
-      },
-    });
+    const digest = new FileDigest();
     try {
-      await pipeline(await folder.openRead(entry.path), hashing, createWriteStream(partial));
+      await pipeline(await folder.openRead(entry.path), digest, createWriteStream(partial));
       await rename(partial, final);
     } catch (error) {
       await unlink(partial).catch(() => undefined);
       throw error;
     }
-    return { path: final, checksum: hash.digest('hex'), size };
+    return { path: final, checksum: digest.checksum(), size: digest.size };
   }
 
   async discard(file: StagedFile): Promise<void> {

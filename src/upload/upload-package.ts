@@ -1,10 +1,8 @@
-import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BuiltPackage, CounterRange, UploadSession, UploadStore, UploadTableConfig } from '../channel/upload-journal.js';
 import { AsyncClientError } from '../errors.js';
-import { createPackageWriter, packageFileName, type PackageManifestInput, type TableSpec } from '../package/index.js';
+import { createPackageWriter, FileDigest, packageFileName, type PackageManifestInput, type TableSpec } from '../package/index.js';
 
 /** Names the system in every upload manifest; no version, so that a rebuild after an upgrade stays byte-identical. */
 const PRODUCER = 'async-client';
@@ -27,20 +25,12 @@ export async function writeUploadPackage(
   file: string,
 ): Promise<BuiltPackage> {
   const configs = session.ranges.map((range) => configFor(session, range, tables));
-  const hash = createHash('sha256');
-  let size = 0;
-  const hasher = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      size += chunk.length;
-      callback(null, chunk);
-    },
-  });
-  const written = pipeline(hasher, createWriteStream(file));
+  const digest = new FileDigest();
+  const written = pipeline(digest, createWriteStream(file));
   await uploads.snapshot(async (snapshot) => {
     const specs: TableSpec[] = [];
     for (const [i, range] of session.ranges.entries()) specs.push(await snapshot.tableSpec(configs[i] as UploadTableConfig, range));
-    const writer = createPackageWriter(manifestFor(session, specs), hasher);
+    const writer = createPackageWriter(manifestFor(session, specs), digest);
     try {
       for (const [i, spec] of specs.entries()) {
         for await (const batch of snapshot.rows(spec, configs[i] as UploadTableConfig, session.ranges[i] as CounterRange)) {
@@ -57,7 +47,7 @@ export async function writeUploadPackage(
     throw error;
   });
   await written;
-  return { fileName: uploadFileName(session), size, checksum: hash.digest('hex') };
+  return { fileName: uploadFileName(session), size: digest.size, checksum: digest.checksum() };
 }
 
 function manifestFor(session: UploadSession, tables: readonly TableSpec[]): PackageManifestInput {

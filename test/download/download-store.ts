@@ -10,11 +10,12 @@ import { createDownloadCycle } from '../../src/download/download-cycle.js';
 import { createLogger } from '../../src/observe/logger.js';
 import { createPackageWriter, packageFileName, type PackageManifestInput, type PackageRow, type PackageWriterOptions, type TableSpec } from '../../src/package/index.js';
 import type { DownloadSettings, Profile } from '../../src/profile/profile.js';
-import type { Clock } from '../../src/schedule/clock.js';
 import type { CycleReport } from '../../src/schedule/cycle.js';
 import { channelFolders, type PackageStatusReport } from '../../src/workfolder/layout.js';
 import { LocalWorkingFolder } from '../../src/workfolder/local.js';
 import type { WorkingFolder } from '../../src/workfolder/working-folder.js';
+import { testStoreProfile } from '../support/store-profile.js';
+import { TestClock } from '../support/test-clock.js';
 
 export const CHANNEL = 'store-7';
 export const FOLDERS = channelFolders(CHANNEL);
@@ -45,17 +46,6 @@ export interface PublishOptions {
   readonly fileName?: string;
   readonly tables?: readonly TableSpec[];
   readonly rows?: ReadonlyMap<string, readonly PackageRow[]>;
-}
-
-/** A mutable clock: tests move time forward instead of sleeping. */
-export class TestClock implements Clock {
-  constructor(private current = new Date()) {}
-  now(): Date {
-    return new Date(this.current);
-  }
-  advanceSeconds(seconds: number): void {
-    this.current = new Date(this.current.getTime() + seconds * 1000);
-  }
 }
 
 /**
@@ -102,18 +92,7 @@ export class DownloadStore {
   }
 
   profile(): Profile {
-    return {
-      sourcePath: path.join(this.root, 'profile.yaml'),
-      profile: { name: 'Test store', downloadIntervalMinutes: 1, uploadIntervalMinutes: 1 },
-      schedule: {},
-      channel: { id: CHANNEL, database: this.databaseFile },
-      workingFolder: { adapter: 'local', path: this.folderRoot },
-      stateDirectory: path.join(this.root, 'state'),
-      log: { level: 'debug' },
-      daemon: { shutdownGraceSeconds: 5, startJitterSeconds: 0 },
-      download: this.settings,
-      upload: { maxRowsPerPackage: 1000, tables: [] },
-    };
+    return testStoreProfile({ name: 'Test store', root: this.root, channelId: CHANNEL, database: this.databaseFile, folder: this.folderRoot, download: this.settings });
   }
 
   /** The profile as a YAML file, for the CLI and the daemon; returns its path. */

@@ -11,11 +11,12 @@ import { openSqliteChannelDatabase } from '../../src/channel/sqlite-channel-data
 import { createLogger } from '../../src/observe/logger.js';
 import { readPackageBatches, type CellValue, type PackageManifest } from '../../src/package/index.js';
 import type { Profile, UploadTable } from '../../src/profile/profile.js';
-import type { Clock } from '../../src/schedule/clock.js';
 import type { Cycle } from '../../src/schedule/cycle.js';
 import { createUploadCycle } from '../../src/upload/upload-cycle.js';
 import { LocalWorkingFolder } from '../../src/workfolder/local.js';
 import type { WorkingFolder } from '../../src/workfolder/working-folder.js';
+import { testStoreProfile } from '../support/store-profile.js';
+import { TestClock } from '../support/test-clock.js';
 
 export const CHANNEL = 'store-7';
 
@@ -35,25 +36,12 @@ export interface PublishedPackage {
   readonly rows: ReadonlyMap<string, readonly (readonly CellValue[])[]>;
 }
 
-/** A test clock that moves only when told. */
-export class TestClock implements Clock {
-  private time = Date.parse('2026-03-02T09:00:00.000Z');
-
-  now(): Date {
-    return new Date(this.time);
-  }
-
-  advanceSeconds(seconds: number): void {
-    this.time += seconds * 1000;
-  }
-}
-
 /**
  * A store for upload tests, in a temp folder: the channel database (a real SQLite file) with a
  * POS connection of its own, a local working folder, a profile, and the cycle's log lines.
  */
 export class UploadRig {
-  readonly clock = new TestClock();
+  readonly clock = new TestClock(new Date('2026-03-02T09:00:00.000Z'));
   readonly logLines: Record<string, unknown>[] = [];
   readonly registry = new Registry();
   tables: readonly UploadTable[] = SALES_TABLES;
@@ -110,18 +98,10 @@ export class UploadRig {
   }
 
   profile(): Profile {
-    return {
-      sourcePath: path.join(this.root, 'profile.yaml'),
-      profile: { name: 'Upload test', downloadIntervalMinutes: 1, uploadIntervalMinutes: 1 },
-      schedule: {},
-      channel: { id: CHANNEL, database: this.databaseFile },
-      workingFolder: { adapter: 'local', path: this.folderRoot },
-      stateDirectory: path.join(this.root, 'state'),
-      log: { level: 'debug' },
-      daemon: { shutdownGraceSeconds: 5, startJitterSeconds: 0 },
-      download: { tryLimit: 3, retryBackoffSeconds: 60, gapReportMinutes: 60, allowCreateTables: false },
+    return testStoreProfile({
+      name: 'Upload test', root: this.root, channelId: CHANNEL, database: this.databaseFile, folder: this.folderRoot,
       upload: { maxRowsPerPackage: this.maxRowsPerPackage, tables: this.tables },
-    };
+    });
   }
 
   /**

@@ -46,10 +46,6 @@ export function isDownloadPending(status: DownloadStatus): boolean {
   return status !== 'Applied' && status !== 'Canceled';
 }
 
-export function isUploadPending(status: UploadStatus): boolean {
-  return status !== 'Uploaded';
-}
-
 /** Throws `E_SESSION_TRANSITION` unless `from` may become `to`. */
 export function assertDownloadTransition(sessionId: number, from: DownloadStatus, to: DownloadStatus): void {
   if (!canDownloadStatusBecome(from, to)) throw transitionError('download', sessionId, from, to, DOWNLOAD_NEXT[from]);

@@ -39,7 +39,7 @@ export function usageError(command: CliCommand, io: CliIo, problem: string): num
 }
 
 /** `--profile PATH`, else `$ASYNC_CLIENT_PROFILE`, else the path the service unit uses. */
-export const DEFAULT_PROFILE_PATH = '/etc/async-client/profile.yaml';
+const DEFAULT_PROFILE_PATH = '/etc/async-client/profile.yaml';
 
 export const PROFILE_OPTION = { profile: { type: 'string', short: 'p' } } as const;
 

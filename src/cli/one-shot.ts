@@ -64,7 +64,7 @@ export async function runCycleOnce(command: CliCommand, args: readonly string[],
   }
 }
 
-export function exitCodeOf(report: CycleReport): number {
+function exitCodeOf(report: CycleReport): number {
   if (report.outcome === 'failed') return ExitCode.failure;
   return report.fields?.waiting === undefined ? ExitCode.ok : WAITING_EXIT_CODE;
 }

@@ -19,7 +19,7 @@ const FOOTER_MAGIC = 'ACPKGEND';
 /** `\n` + 8 hex (trailer length) + space + 8 hex (CRC-32 of trailer) + space + magic + `\n`. */
 export const FOOTER_BYTES = 1 + 8 + 1 + 8 + 1 + FOOTER_MAGIC.length + 1;
 const FOOTER_PATTERN = /^\n([0-9a-f]{8}) ([0-9a-f]{8}) ACPKGEND\n$/;
-export const MAX_TRAILER_BYTES = 4096;
+const MAX_TRAILER_BYTES = 4096;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 /** 64 bytes of Ed25519 signature: 85 characters, one carrying 2 bits, then `==`. */
 const SIGNATURE_BASE64 = /^[A-Za-z0-9+/]{85}[AQgw]==$/;

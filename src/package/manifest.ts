@@ -7,7 +7,7 @@ import { COLUMN_TYPES } from './values.js';
 export const FORMAT_NAME = 'async-client-package';
 /** The version this code writes; it reads every 1.x. */
 export const FORMAT_VERSION = '1.0';
-export const SUPPORTED_MAJOR = 1;
+const SUPPORTED_MAJOR = 1;
 
 /** Table and column names: plain identifiers that every SQL dialect accepts unquoted-safe. */
 export const IDENTIFIER_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -15,7 +15,7 @@ const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 const VERSION = /^(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})$/;
 
 /** Major and minor of a `formatVersion`; throws E_PACKAGE_VERSION for a major this code cannot read. */
-export function checkFormatVersion(version: unknown, where: string): { major: number; minor: number } {
+function checkFormatVersion(version: unknown, where: string): { major: number; minor: number } {
   const match = typeof version === 'string' ? VERSION.exec(version) : null;
   if (match === null) {
     throw packageError('E_PACKAGE_VERSION', `${where}: formatVersion ${JSON.stringify(version)} is not MAJOR.MINOR`, { version });

@@ -16,7 +16,7 @@ export interface ProfileIssue {
 }
 
 /** `profile.yaml:3:28 profile.downloadIntervalMinutes: expected a whole number of minutes from 1 to 1440, found 0` */
-export function renderIssue(issue: ProfileIssue): string {
+function renderIssue(issue: ProfileIssue): string {
   const field = issue.field === '' ? '' : `${issue.field}: `;
   return `${issue.file}:${issue.line}:${issue.column} ${field}expected ${issue.expected}, found ${issue.found}`;
 }

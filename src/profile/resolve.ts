@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { ChannelSettings, LocalWorkingFolderSettings, Profile, WebDavWorkingFolderSettings, WorkingFolderSettings } from './profile.js';
 
 /** The channel database's file name under the state directory when `channel.database` is absent. */
-export const DEFAULT_DATABASE_FILE = 'channel.sqlite';
+const DEFAULT_DATABASE_FILE = 'channel.sqlite';
 
 /**
  * The YAML document once the schema accepted it and filled its defaults: the Profile's shape,

@@ -18,7 +18,7 @@ interface Defaulted<T> extends Annotations {
 }
 
 /** The `errorMessage` of every leaf starts with this; issues keep only what follows. */
-export const EXPECTED_PREFIX = 'expected ';
+const EXPECTED_PREFIX = 'expected ';
 
 function expecting(phrase: string): { errorMessage: string } {
   return { errorMessage: `${EXPECTED_PREFIX}${phrase}` };
@@ -105,8 +105,6 @@ const WebDavWorkingFolderSchema = Type.Object(
   },
   { additionalProperties: false, title: 'WebDAV working folder' },
 );
-
-export const WORKING_FOLDER_ADAPTERS = ['local', 'webdav'] as const;
 
 const WorkingFolderSchema = Type.Union([LocalWorkingFolderSchema, WebDavWorkingFolderSchema], {
   title: 'Working folder',

@@ -22,7 +22,7 @@ function isTimeZone(zone: string): boolean {
 }
 
 /** Why croner refuses a pattern, or undefined when it accepts it and it fires at least once more. */
-export function cronPatternProblem(pattern: string, timezone?: string): string | undefined {
+function cronPatternProblem(pattern: string, timezone?: string): string | undefined {
   try {
     const job = new Cron(pattern, { paused: true, ...(timezone === undefined ? {} : { timezone }) });
     return job.nextRun() === null ? 'a pattern that never fires again' : undefined;

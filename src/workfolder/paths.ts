@@ -42,7 +42,7 @@ export function parentOf(path: FolderPath): FolderPath {
   return path.slice(0, -1);
 }
 
-export function nameOf(path: FolderPath): string {
+function nameOf(path: FolderPath): string {
   const name = path[path.length - 1];
   if (name === undefined) throw pathError('', 'names no file');
   return name;

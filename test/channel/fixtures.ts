@@ -53,7 +53,7 @@ export async function* failingAfter(error: Error, ...batches: readonly RowBatch[
   throw error;
 }
 
-export function checksumOf(text: string): string {
+function checksumOf(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 

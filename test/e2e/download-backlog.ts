@@ -95,7 +95,7 @@ export class Backlog {
   }
 }
 
-export function rowDigest(row: readonly [number, string, number]): string {
+function rowDigest(row: readonly [number, string, number]): string {
   return createHash('sha256').update(JSON.stringify(row)).digest('hex');
 }
 

@@ -71,7 +71,7 @@ export async function writePackage(
   return sink.bytes;
 }
 
-export function sampleManifest(): PackageManifestInput {
+function sampleManifest(): PackageManifestInput {
   return manifestFor([productTable]);
 }
 

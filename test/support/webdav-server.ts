@@ -5,7 +5,7 @@ import { WEBDAV_ENV, type WebDavServer } from './global-setup.js';
 export { startWebDavServer, stopWebDavServer, type WebDavServer } from './global-setup.js';
 
 /** The run's shared server, as jest's globalSetup (global-setup.ts) started it. */
-export function sharedWebDavServer(): Omit<WebDavServer, 'pid'> {
+function sharedWebDavServer(): Omit<WebDavServer, 'pid'> {
   const url = process.env[WEBDAV_ENV.url];
   const root = process.env[WEBDAV_ENV.root];
   if (url === undefined || root === undefined) {

@@ -23,7 +23,7 @@ export const CHANNEL = 'store-7';
 /** The example POS's sales tables (examples/pos/sales-schema.sql): counters indexed, keys declared. */
 const SALES_SCHEMA = readFileSync(path.join(POS_EXAMPLES, 'sales-schema.sql'), 'utf8');
 
-export const SALES_TABLES: readonly UploadTable[] = [
+const SALES_TABLES: readonly UploadTable[] = [
   { name: 'sale', counterColumn: 'id' },
   { name: 'sale_line', counterColumn: 'replication_counter' },
 ];

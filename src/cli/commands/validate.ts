@@ -6,7 +6,7 @@ import { parseCommandArgs, usageError } from '../args.js';
 import { ExitCode, type CliCommand } from '../command.js';
 
 /** `store.yaml: profile "Store 0042", channel store-0042, download every 15 minutes, upload on "*\/5 * * * * *"` */
-export function summarizeProfile(file: string, profile: Profile): string {
+function summarizeProfile(file: string, profile: Profile): string {
   const schedules = CYCLE_DIRECTIONS.map((direction) => `${direction} ${describeCycleSchedule(cycleSchedule(profile, direction))}`);
   return `${file}: profile ${JSON.stringify(profile.profile.name)}, channel ${profile.channel.id}, ${schedules.join(', ')}`;
 }

@@ -12,7 +12,7 @@ export type TableSchema = Omit<TableSpec, 'upsertCount' | 'deleteCount'>;
 
 export type InputFormat = 'csv' | 'jsonl';
 
-export function inputFormatOf(path: string): InputFormat {
+function inputFormatOf(path: string): InputFormat {
   if (/\.csv$/i.test(path)) return 'csv';
   if (/\.(jsonl|ndjson)$/i.test(path)) return 'jsonl';
   throw new AsyncClientError('E_PACK_INPUT', `${path}: unknown input format; name table files *.csv, *.jsonl or *.ndjson`);

@@ -74,8 +74,10 @@ describe(`upload under SIGKILL of the daemon, async-client run (seed ${SEED})`, 
     uploader = spawnDaemon(profile);
     await until('the uploads to catch up', async () => (await rig.channelDatabase.uploads.pendingIntent()) === null
       && (await rig.channelDatabase.uploads.snapshot((s) => s.plan([{ table: 'sale', counterColumn: 'id' }, { table: 'sale_line', counterColumn: 'replication_counter' }], 1))).rows === 0, 120_000);
-    uploader.kill('SIGKILL');
-    await once(uploader, 'exit');
+    // Stopped the way systemd stops it, so that the cycle in flight finishes (and clears its staging file).
+    const stopped = once(uploader, 'exit');
+    uploader.kill('SIGTERM');
+    await stopped;
     await importPackages();
 
     const packages = await rig.published(hq);

@@ -43,7 +43,7 @@ const DEFAULT_PROFILE_PATH = '/etc/async-client/profile.yaml';
 
 export const PROFILE_OPTION = { profile: { type: 'string', short: 'p' } } as const;
 
-export function profilePath(value: string | undefined, io: CliIo): string {
+function profilePath(value: string | undefined, io: CliIo): string {
   return value ?? io.env.ASYNC_CLIENT_PROFILE ?? DEFAULT_PROFILE_PATH;
 }
 

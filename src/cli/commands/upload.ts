@@ -1,9 +1,8 @@
 import { openSqliteChannelDatabase } from '../../channel/sqlite-channel-database.js';
 import { errorCode, errorMessage } from '../../errors.js';
-import { loadProfile } from '../../profile/load.js';
 import { setUploadWatermark } from '../../upload/set-watermark.js';
 import { createUploadCycle } from '../../upload/upload-cycle.js';
-import { PROFILE_OPTION, parseCommandArgs, profilePath, usageError } from '../args.js';
+import { loadProfileOption, PROFILE_OPTION, parseCommandArgs, usageError } from '../args.js';
 import { ExitCode, type CliCommand, type CliIo } from '../command.js';
 import { ONE_SHOT_HELP, runCycleOnce } from '../one-shot.js';
 
@@ -52,11 +51,12 @@ async function setWatermark(args: readonly string[], io: CliIo): Promise<number>
   const match = /^([^=]+)=(-?\d{1,19})$/.exec(parsed.values['set-watermark'] ?? '');
   if (match === null) return usageError(uploadCommand, io, `${SET_WATERMARK} takes TABLE=COUNTER, an integer counter, e.g. sale_line=41200`);
   const [, table = '', counterText = ''] = match;
+  const profile = await loadProfileOption(parsed.values.profile, io);
+  if (typeof profile === 'number') return profile;
+  if (!profile.upload.tables.some((t) => t.name === table)) {
+    return usageError(uploadCommand, io, `${table} is not one of the profile's upload tables (${profile.upload.tables.map((t) => t.name).join(', ') || 'none'})`);
+  }
   try {
-    const profile = await loadProfile(profilePath(parsed.values.profile, io), { cwd: io.cwd });
-    if (!profile.upload.tables.some((t) => t.name === table)) {
-      return usageError(uploadCommand, io, `${table} is not one of the profile's upload tables (${profile.upload.tables.map((t) => t.name).join(', ') || 'none'})`);
-    }
     const db = await openSqliteChannelDatabase(profile.channel.database, { channelId: profile.channel.id });
     try {
       await db.migrate();

@@ -1,10 +1,9 @@
 import { openStoreResources } from '../../daemon/store-resources.js';
 import { errorCode, errorMessage } from '../../errors.js';
-import { loadProfile } from '../../profile/load.js';
 import { resendUploadSession, uploadStagingDirectory } from '../../upload/upload-publisher.js';
 import { uploadTableConfigs } from '../../upload/upload-tables.js';
 import { channelFolders } from '../../workfolder/layout.js';
-import { PROFILE_OPTION, PROFILE_OPTION_HELP, parseCommandArgs, profilePath, usageError } from '../args.js';
+import { loadProfileOption, PROFILE_OPTION, PROFILE_OPTION_HELP, parseCommandArgs, usageError } from '../args.js';
 import { ExitCode, type CliCommand } from '../command.js';
 import { parseSessionId } from './journal-access.js';
 
@@ -36,10 +35,10 @@ package differs (E_UPLOAD_CONTENT_CHANGED), or the database or working folder fa
     const sequence = parseSessionId(sequenceText);
     if (sequence === undefined) return usageError(resendSessionCommand, io, sequenceText === undefined ? 'missing upload sequence SEQ' : `not a sequence number: ${JSON.stringify(sequenceText)}`);
     if (extra.length > 0) return usageError(resendSessionCommand, io, `unexpected argument ${extra[0]}`);
+    const profile = await loadProfileOption(parsed.values.profile, io);
+    if (typeof profile === 'number') return profile;
     let resources;
-    let profile;
     try {
-      profile = await loadProfile(profilePath(parsed.values.profile, io), { cwd: io.cwd });
       resources = await openStoreResources(profile);
     } catch (error) {
       io.stderr.write(`async-client sessions resend: cannot start: ${errorMessage(error)} (${errorCode(error)})\n`);

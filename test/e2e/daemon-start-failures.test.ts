@@ -1,7 +1,8 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { canMount, mountTmpfs, remountReadOnly, unmount } from '../support/mounts.js';
-import { CliProcess } from '../support/daemon-process.js';
+import { CLI_PATH, CliProcess } from '../support/daemon-process.js';
 import { TempStore } from '../support/temp-store.js';
 
 /** Starts `run` and returns its exit code and stderr; the daemon must refuse to start. */
@@ -35,6 +36,16 @@ describe('run refuses to start, with a clear error and exit code 1', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(store.root);
     expect(result.stderr).toMatch(/folder|directory/);
+  });
+
+  (process.getuid?.() === 0 ? it : it.skip)('when the service user may not read the profile (run as nobody: root reads anything)', async () => {
+    await store.writeProfile();
+    await chmod(store.root, 0o755);
+    await chmod(store.profilePath, 0o600);
+    const result = spawnSync(process.execPath, [CLI_PATH, 'run', '--profile', store.profilePath], { encoding: 'utf8', uid: 65534, gid: 65534, timeout: 30000 });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(store.profilePath);
+    expect(result.stderr).toContain('cannot read the profile file (EACCES');
   });
 
   it('when the profile is malformed YAML, naming line and column', async () => {

@@ -1,7 +1,5 @@
-import { mkdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import path from 'node:path';
-import { Backlog, preparePosDatabase, readDatabase } from './download-backlog.js';
+import { Backlog, readDatabase, seedStore } from './download-backlog.js';
 import { CliProcess } from '../support/daemon-process.js';
 import { TempStore } from '../support/temp-store.js';
 
@@ -43,13 +41,7 @@ describe('SIGTERM while a cycle is applying a package', () => {
 
   it('lets the cycle finish the package in hand, starts no other, and exits 0', async () => {
     await store.writeProfile();
-    await mkdir(store.stateDirectory);
-    preparePosDatabase(store.databasePath);
-    const downloadArea = path.join(store.workingFolder, 'store-0042', 'download');
-    await mkdir(downloadArea, { recursive: true });
-    const backlog = new Backlog(7, 150_000);
-    await backlog.publish(downloadArea, 1);
-    await backlog.publish(downloadArea, 2);
+    await seedStore(store, new Backlog(7, 150_000), 2);
 
     daemon = CliProcess.start(['run', '--profile', store.profilePath]);
     const inHand = await downloadedSession(store.databasePath);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { createPackageWriter, packageFileName, type PackageRow, type TableSpec } from '../../src/package/index.js';
 import { seededRandom } from '../support/seeded-random.js';
+import type { TempStore } from '../support/temp-store.js';
 
 export const CHANNEL = 'store-0042';
 
@@ -100,6 +101,19 @@ function rowDigest(row: readonly [number, string, number]): string {
 }
 
 /** The database as it is, read through a connection of its own; no sessions before the daemon made its journal. */
+/**
+ * Readies a temp store the way HQ and the POS would before the daemon starts: the POS's
+ * channel database with the `item` table, and packages 1..`packages` of `backlog` waiting in
+ * the download area.
+ */
+export async function seedStore(store: TempStore, backlog: Backlog, packages: number): Promise<void> {
+  await mkdir(store.stateDirectory, { recursive: true });
+  preparePosDatabase(store.databasePath);
+  const downloadArea = path.join(store.workingFolder, CHANNEL, 'download');
+  await mkdir(downloadArea, { recursive: true });
+  for (let sequence = 1; sequence <= packages; sequence += 1) await backlog.publish(downloadArea, sequence);
+}
+
 export function readDatabase(file: string): {
   rowDigests: string[];
   itemChanges: number;

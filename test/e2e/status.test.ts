@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { Backlog, preparePosDatabase } from './download-backlog.js';
+import { Backlog, seedStore } from './download-backlog.js';
 import { CLI_PATH, CliProcess } from '../support/daemon-process.js';
 import { TempStore } from '../support/temp-store.js';
 
@@ -36,11 +36,7 @@ describe('async-client status', () => {
   it('shows what the running daemon applied, and exit 0 when all is well', async () => {
     const port = await freePort();
     await store.writeProfile({ healthPort: port });
-    await mkdir(store.stateDirectory);
-    preparePosDatabase(store.databasePath);
-    const downloadArea = path.join(store.workingFolder, 'store-0042', 'download');
-    await mkdir(downloadArea, { recursive: true });
-    await new Backlog(3, 20).publish(downloadArea, 1);
+    await seedStore(store, new Backlog(3, 20), 1);
 
     daemon = CliProcess.start(['run', '--profile', store.profilePath]);
     await daemon.waitFor('download.applied');

@@ -62,11 +62,15 @@ Exit codes:
       return ExitCode.failure;
     }
     const signal = await stopSignal;
+    let clean = false;
     try {
-      return (await daemon.stop(signal)) ? ExitCode.ok : ExitCode.failure;
+      clean = await daemon.stop(signal);
     } catch (error) {
       log.error({ code: errorCode(error), message: errorMessage(error) }, 'daemon.stop_failed');
-      return ExitCode.failure;
     }
+    // A cycle still running past the grace period would keep the process alive. Its package
+    // was not committed, and SQLite rolls an uncommitted transaction back when the process ends.
+    if (!clean) process.exit(ExitCode.failure);
+    return ExitCode.ok;
   },
 };

@@ -1,29 +1,21 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { startNotifyListener, type NotifyListener } from '../support/notify-listener.js';
-import { CliProcess } from '../support/daemon-process.js';
-import { TempStore } from '../support/temp-store.js';
+import { useTempStore } from '../support/store-fixture.js';
 
 describe('the daemon as a spawned process', () => {
-  let store: TempStore;
-  let daemon: CliProcess | undefined;
+  const fixture = useTempStore();
   let notify: NotifyListener | undefined;
 
-  beforeEach(async () => {
-    store = await TempStore.create();
-  });
-
   afterEach(async () => {
-    await daemon?.kill();
     await notify?.stop();
-    await store.remove();
-    daemon = undefined;
     notify = undefined;
   });
 
   it('starts, tells systemd READY=1 and its status, runs a cycle on a seconds pattern, and stops cleanly on SIGTERM', async () => {
+    const { store } = fixture;
     notify = await startNotifyListener();
     await store.writeProfile();
-    daemon = CliProcess.start(['run', '--profile', store.profilePath], { NOTIFY_SOCKET: notify.socketPath });
+    const daemon = fixture.start(['run', '--profile', store.profilePath], { NOTIFY_SOCKET: notify.socketPath });
 
     const ready = await daemon.waitFor('daemon.ready');
     expect(ready).toMatchObject({ channel: 'store-0042', schedules: { download: { schedule: 'on "*/1 * * * * *"' } } });
@@ -40,8 +32,9 @@ describe('the daemon as a spawned process', () => {
   });
 
   it('picks up an edit of the profile and reschedules without a restart', async () => {
+    const { store } = fixture;
     await store.writeProfile();
-    daemon = CliProcess.start(['run', '--profile', store.profilePath]);
+    const daemon = fixture.start(['run', '--profile', store.profilePath]);
     await daemon.waitFor('daemon.ready');
 
     await store.writeProfile({ download: '*/2 * * * * *' });
@@ -57,8 +50,9 @@ describe('the daemon as a spawned process', () => {
   });
 
   it('sees a save by rename, the way vim and sed -i save', async () => {
+    const { store } = fixture;
     await store.writeProfile();
-    daemon = CliProcess.start(['run', '--profile', store.profilePath]);
+    const daemon = fixture.start(['run', '--profile', store.profilePath]);
     await daemon.waitFor('daemon.ready');
 
     const replacement = `${store.profilePath}.new`;
@@ -69,8 +63,9 @@ describe('the daemon as a spawned process', () => {
   });
 
   it('logs an invalid edit with file:line:col and keeps running the last good profile', async () => {
+    const { store } = fixture;
     await store.writeProfile();
-    daemon = CliProcess.start(['run', '--profile', store.profilePath]);
+    const daemon = fixture.start(['run', '--profile', store.profilePath]);
     await daemon.waitFor('daemon.ready');
 
     const good = (await readFile(store.profilePath, 'utf8'));
@@ -85,8 +80,9 @@ describe('the daemon as a spawned process', () => {
   });
 
   it('says at start-up which upload table cannot be uploaded, and runs on', async () => {
+    const { store } = fixture;
     await store.writeProfile({ extra: 'upload:\n  tables:\n    - name: sale_line\n      counterColumn: replication_counter\n' });
-    daemon = CliProcess.start(['run', '--profile', store.profilePath]);
+    const daemon = fixture.start(['run', '--profile', store.profilePath]);
     const problem = await daemon.waitFor('preflight.upload_table');
     expect(problem).toMatchObject({ table: 'sale_line', code: 'E_UPLOAD_TABLE_MISSING', message: expect.stringContaining('sale_line') });
     await daemon.waitFor('daemon.ready');
@@ -94,8 +90,9 @@ describe('the daemon as a spawned process', () => {
   });
 
   it('re-reads the profile on SIGHUP', async () => {
+    const { store } = fixture;
     await store.writeProfile();
-    daemon = CliProcess.start(['run', '--profile', store.profilePath]);
+    const daemon = fixture.start(['run', '--profile', store.profilePath]);
     await daemon.waitFor('daemon.ready');
 
     daemon.signal('SIGHUP');
@@ -103,8 +100,9 @@ describe('the daemon as a spawned process', () => {
   });
 
   it('serves /healthz and /metrics on the port the profile asks for', async () => {
+    const { store } = fixture;
     await store.writeProfile({ healthPort: 0 });
-    daemon = CliProcess.start(['run', '--profile', store.profilePath]);
+    const daemon = fixture.start(['run', '--profile', store.profilePath]);
     const ready = await daemon.waitFor('daemon.ready');
     const { host, port } = ready.health as { host: string; port: number };
     await daemon.waitFor('cycle.finished', (line) => line.direction === 'download');

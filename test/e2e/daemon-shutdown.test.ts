@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Backlog, readDatabase, seedStore } from './download-backlog.js';
-import { CliProcess } from '../support/daemon-process.js';
-import { TempStore } from '../support/temp-store.js';
+import { useTempStore } from '../support/store-fixture.js';
 
 /**
  * Waits until the daemon has marked a package Downloaded (staged and verified: its apply
@@ -27,23 +26,14 @@ function journalSessions(databasePath: string): ReturnType<typeof readDatabase>[
 }
 
 describe('SIGTERM while a cycle is applying a package', () => {
-  let store: TempStore;
-  let daemon: CliProcess | undefined;
-
-  beforeEach(async () => {
-    store = await TempStore.create();
-  });
-
-  afterEach(async () => {
-    await daemon?.kill();
-    await store.remove();
-  });
+  const fixture = useTempStore();
 
   it('lets the cycle finish the package in hand, starts no other, and exits 0', async () => {
+    const { store } = fixture;
     await store.writeProfile();
     await seedStore(store, new Backlog(7, 150_000), 2);
 
-    daemon = CliProcess.start(['run', '--profile', store.profilePath]);
+    const daemon = fixture.start(['run', '--profile', store.profilePath]);
     const inHand = await downloadedSession(store.databasePath);
     daemon.signal('SIGTERM');
 

@@ -3,7 +3,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { canMount, mountTmpfs, remountReadOnly, unmount } from '../support/mounts.js';
 import { CLI_PATH, CliProcess } from '../support/daemon-process.js';
-import { TempStore } from '../support/temp-store.js';
+import { useTempStore } from '../support/store-fixture.js';
 
 /** Starts `run` and returns its exit code and stderr; the daemon must refuse to start. */
 async function refusedStart(args: readonly string[]): Promise<{ code: number | null; stderr: string; events: string[] }> {
@@ -13,17 +13,10 @@ async function refusedStart(args: readonly string[]): Promise<{ code: number | n
 }
 
 describe('run refuses to start, with a clear error and exit code 1', () => {
-  let store: TempStore;
-
-  beforeEach(async () => {
-    store = await TempStore.create();
-  });
-
-  afterEach(async () => {
-    await store.remove();
-  });
+  const fixture = useTempStore();
 
   it('when the profile does not exist', async () => {
+    const { store } = fixture;
     const missing = path.join(store.root, 'nope.yaml');
     const result = await refusedStart(['--profile', missing]);
     expect(result.code).toBe(1);
@@ -32,6 +25,7 @@ describe('run refuses to start, with a clear error and exit code 1', () => {
   });
 
   it('when the profile path is a folder', async () => {
+    const { store } = fixture;
     const result = await refusedStart(['--profile', store.root]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(store.root);
@@ -39,6 +33,7 @@ describe('run refuses to start, with a clear error and exit code 1', () => {
   });
 
   (process.getuid?.() === 0 ? it : it.skip)('when the service user may not read the profile (run as nobody: root reads anything)', async () => {
+    const { store } = fixture;
     await store.writeProfile();
     await chmod(store.root, 0o755);
     await chmod(store.profilePath, 0o600);
@@ -49,6 +44,7 @@ describe('run refuses to start, with a clear error and exit code 1', () => {
   });
 
   it('when the profile is malformed YAML, naming line and column', async () => {
+    const { store } = fixture;
     await writeFile(store.profilePath, 'profile:\n  name: [unclosed\n');
     const result = await refusedStart(['--profile', store.profilePath]);
     expect(result.code).toBe(1);
@@ -56,6 +52,7 @@ describe('run refuses to start, with a clear error and exit code 1', () => {
   });
 
   it('when the profile comes from $ASYNC_CLIENT_PROFILE and has an unknown key', async () => {
+    const { store } = fixture;
     await store.writeProfile({ extra: 'colour: blue\n' });
     const cli = CliProcess.start(['run'], { ASYNC_CLIENT_PROFILE: store.profilePath });
     expect((await cli.exit()).code).toBe(1);
@@ -63,6 +60,7 @@ describe('run refuses to start, with a clear error and exit code 1', () => {
   });
 
   it('when the channel database folder does not exist', async () => {
+    const { store } = fixture;
     await store.writeProfile();
     const text = await readFile(store.profilePath, 'utf8');
     await writeFile(store.profilePath, text.replace('  id: store-0042\n', '  id: store-0042\n  database: missing/channel.sqlite\n'));
@@ -74,6 +72,7 @@ describe('run refuses to start, with a clear error and exit code 1', () => {
   });
 
   it('when the working folder is missing', async () => {
+    const { store } = fixture;
     await store.writeProfile();
     const text = await readFile(store.profilePath, 'utf8');
     await writeFile(store.profilePath, text.replace('path: exchange', 'path: gone'));
@@ -84,6 +83,7 @@ describe('run refuses to start, with a clear error and exit code 1', () => {
   });
 
   (canMount ? it : it.skip)('when the working folder is read-only (a read-only mount: chmod does not stop root)', async () => {
+    const { store } = fixture;
     await store.writeProfile();
     await mountTmpfs(store.workingFolder, 1024 * 1024);
     try {
@@ -97,6 +97,7 @@ describe('run refuses to start, with a clear error and exit code 1', () => {
   });
 
   (canMount ? it : it.skip)('when the channel database folder is read-only', async () => {
+    const { store } = fixture;
     await store.writeProfile();
     await mkdir(store.stateDirectory);
     await mountTmpfs(store.stateDirectory, 1024 * 1024);

@@ -2,8 +2,7 @@ import { once } from 'node:events';
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CliProcess } from '../support/daemon-process.js';
-import { TempStore } from '../support/temp-store.js';
+import { useTempStore } from '../support/store-fixture.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { until } from '../support/until.js';
 import { Backlog, CHANNEL, preparePosDatabase, readDatabase } from './download-backlog.js';
@@ -11,38 +10,32 @@ import { Backlog, CHANNEL, preparePosDatabase, readDatabase } from './download-b
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
 
 describe(`download backlog through the daemon, async-client run (seed ${SEED})`, () => {
-  let store: TempStore;
-  let daemon: CliProcess | undefined;
+  const fixture = useTempStore();
   let downloadArea: string;
 
   beforeEach(async () => {
-    store = await TempStore.create();
+    const { store } = fixture;
     await store.writeProfile({ extra: 'download:\n  allowCreateTables: false\n' });
     await mkdir(store.stateDirectory, { recursive: true });
     preparePosDatabase(store.databasePath);
     downloadArea = path.join(store.workingFolder, CHANNEL, 'download');
   });
-  afterEach(async () => {
-    await daemon?.kill();
-    daemon = undefined;
-    await store.remove();
-  });
 
-  const appliedCount = (): number => readDatabase(store.databasePath).sessions.filter((s) => s.status === 'Applied').length;
+  const appliedCount = (): number => readDatabase(fixture.store.databasePath).sessions.filter((s) => s.status === 'Applied').length;
 
   /** Runs the daemon until the whole backlog is applied, then stops it with SIGTERM. */
   async function drain(sequences: number): Promise<void> {
-    daemon = CliProcess.start(['run', '--profile', store.profilePath]);
+    const daemon = fixture.start(['run', '--profile', fixture.store.profilePath]);
     // The killed runs may have applied everything already: a SIGTERM before the daemon takes signals would kill it outright.
     await daemon.waitFor('daemon.ready');
     await until(`${sequences} packages applied`, () => appliedCount() === sequences);
     await until('the last cycle to finish', async () => (await readdir(downloadArea)).every((name) => !name.endsWith('.acpkg')));
     daemon.signal('SIGTERM');
     expect(await daemon.exit()).toEqual({ code: 0, signal: null });
-    daemon = undefined;
   }
 
   async function expectExactlyOnce(backlog: Backlog, sequences: number): Promise<void> {
+    const { store } = fixture;
     const state = readDatabase(store.databasePath);
     expect(state.rowDigests).toEqual(backlog.expectedRowDigests());
     expect(state.itemChanges).toBe(backlog.totalChanges());
@@ -70,7 +63,7 @@ describe(`download backlog through the daemon, async-client run (seed ${SEED})`,
     for (let kill = 1; kill <= 15; kill += 1) {
       if (kill === 8) for (let sequence = 11; sequence <= 20; sequence += 1) await backlog.publish(downloadArea, sequence);
       const before = appliedCount();
-      const child = CliProcess.start(['run', '--profile', store.profilePath]).child;
+      const child = fixture.start(['run', '--profile', fixture.store.profilePath]).child;
       const exited = once(child, 'exit');
       await Promise.race([sleep(100 + Math.floor(delay() * 1600)), exited]);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -3,8 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { Backlog, seedStore } from './download-backlog.js';
-import { CLI_PATH, CliProcess } from '../support/daemon-process.js';
-import { TempStore } from '../support/temp-store.js';
+import { CLI_PATH } from '../support/daemon-process.js';
+import { useTempStore } from '../support/store-fixture.js';
 
 /** A TCP port nothing listens on right now. */
 async function freePort(): Promise<number> {
@@ -21,24 +21,15 @@ function status(profile: string): { code: number | null; stdout: string; stderr:
 }
 
 describe('async-client status', () => {
-  let store: TempStore;
-  let daemon: CliProcess | undefined;
-
-  beforeEach(async () => {
-    store = await TempStore.create();
-  });
-
-  afterEach(async () => {
-    await daemon?.kill();
-    await store.remove();
-  });
+  const fixture = useTempStore();
 
   it('shows what the running daemon applied, and exit 0 when all is well', async () => {
+    const { store } = fixture;
     const port = await freePort();
     await store.writeProfile({ healthPort: port });
     await seedStore(store, new Backlog(3, 20), 1);
 
-    daemon = CliProcess.start(['run', '--profile', store.profilePath]);
+    const daemon = fixture.start(['run', '--profile', store.profilePath]);
     await daemon.waitFor('download.applied');
     const result = status(store.profilePath);
     expect(result.stderr).toBe('');
@@ -50,6 +41,7 @@ describe('async-client status', () => {
   });
 
   it('lists a Suspended package and a daemon that does not answer, with exit 1', async () => {
+    const { store } = fixture;
     const port = await freePort();
     await store.writeProfile({ healthPort: port });
     const downloadArea = path.join(store.workingFolder, 'store-0042', 'download');

@@ -40,7 +40,9 @@ async function startUntil(args: readonly string[], isReady: (line: string) => bo
 
 function baseline(): Promise<Process> {
   const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-  const imports = Object.keys(manifest.dependencies).map((name) => `await import(${JSON.stringify(name)});`).join('');
+  const imports = Object.keys(manifest.dependencies)
+    .map((name) => `await import(${JSON.stringify(name)});`)
+    .join('');
   const script = `${imports} console.log('ready'); setInterval(() => {}, 1 << 30);`;
   return startUntil(['--input-type=module', '-e', script], (line) => line === 'ready');
 }
@@ -97,7 +99,10 @@ try {
   const profile = writeProfile(root);
   const startTimes = { baseline: [] as number[], daemon: [] as number[] };
   for (let round = 0; round < STARTS; round++) {
-    for (const [name, start] of [['baseline', baseline], ['daemon', () => daemon(profile)]] as const) {
+    for (const [name, start] of [
+      ['baseline', baseline],
+      ['daemon', () => daemon(profile)],
+    ] as const) {
       const started = await start();
       startTimes[name].push(started.readyMs);
       await stop(started.child);
@@ -109,8 +114,20 @@ try {
   const table = markdownTable(
     ['measure', 'daemon', 'baseline (node importing the same modules)', 'ratio', 'target'],
     [
-      ['spawn to READY (median of ' + STARTS + ')', `${startDaemon.toFixed(0)} ms`, `${startBaseline.toFixed(0)} ms`, `${(startDaemon / startBaseline).toFixed(2)}x`, '< 2x'],
-      [`RSS after ${IDLE_SECONDS} s idle`, `${idleDaemon.rssMb.toFixed(1)} MB`, `${idleBaseline.rssMb.toFixed(1)} MB`, `${(idleDaemon.rssMb / idleBaseline.rssMb).toFixed(2)}x`, '< 80 MB'],
+      [
+        `spawn to READY (median of ${STARTS})`,
+        `${startDaemon.toFixed(0)} ms`,
+        `${startBaseline.toFixed(0)} ms`,
+        `${(startDaemon / startBaseline).toFixed(2)}x`,
+        '< 2x',
+      ],
+      [
+        `RSS after ${IDLE_SECONDS} s idle`,
+        `${idleDaemon.rssMb.toFixed(1)} MB`,
+        `${idleBaseline.rssMb.toFixed(1)} MB`,
+        `${(idleDaemon.rssMb / idleBaseline.rssMb).toFixed(2)}x`,
+        '< 80 MB',
+      ],
       ['CPU while idle', `${idleDaemon.cpuPerMinute.toFixed(3)} s/min`, `${idleBaseline.cpuPerMinute.toFixed(3)} s/min`, '', '< 0.5 s/min'],
     ],
   );

@@ -23,7 +23,15 @@ import type { Profile } from '../src/profile/profile.js';
 import { systemClock } from '../src/schedule/clock.js';
 import { channelFolders } from '../src/workfolder/layout.js';
 import { LocalWorkingFolder } from '../src/workfolder/local.js';
-import { formatCount, markdownTable, runBenchmark, runPhase, scratchDirectory, type BenchPhase, type PhaseResult } from './support/phases.js';
+import {
+  formatCount,
+  markdownTable,
+  runBenchmark,
+  runPhase,
+  scratchDirectory,
+  type BenchPhase,
+  type PhaseResult,
+} from './support/phases.js';
 import { PosProcess } from './support/pos-process.js';
 
 const ROWS = Number(process.env.BENCH_DOWNLOAD_ROWS ?? 1_000_000);
@@ -43,7 +51,8 @@ const COLUMNS: TableSpec['columns'] = [
   { name: 'active', type: 'boolean', nullable: false },
   { name: 'updated_at', type: 'timestamp', nullable: false },
 ];
-const CREATE_PRODUCT = 'CREATE TABLE product (id INTEGER PRIMARY KEY, name TEXT NOT NULL, category TEXT NOT NULL, price TEXT NOT NULL, stock INTEGER NOT NULL, active INTEGER NOT NULL, updated_at TEXT NOT NULL)';
+const CREATE_PRODUCT =
+  'CREATE TABLE product (id INTEGER PRIMARY KEY, name TEXT NOT NULL, category TEXT NOT NULL, price TEXT NOT NULL, stock INTEGER NOT NULL, active INTEGER NOT NULL, updated_at TEXT NOT NULL)';
 const UPSERT = `INSERT INTO product (id, name, category, price, stock, active, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (id) DO UPDATE SET name = excluded.name, category = excluded.category, price = excluded.price,
   stock = excluded.stock, active = excluded.active, updated_at = excluded.updated_at`;
@@ -99,8 +108,14 @@ function profileFor(folder: string): Profile {
 
 async function writePackage(folder: string, sequence: number, rows: Iterable<PackageRow>, upsertCount: number): Promise<void> {
   const manifest = {
-    direction: 'download' as const, channelId: CHANNEL, sequence, job: { id: 'N-1000', name: 'Products' }, dataGroup: 'default',
-    kind: 'incremental' as const, createdAt: '2026-01-01T00:00:00.000Z', producer: 'bench/download.bench.ts',
+    direction: 'download' as const,
+    channelId: CHANNEL,
+    sequence,
+    job: { id: 'N-1000', name: 'Products' },
+    dataGroup: 'default',
+    kind: 'incremental' as const,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    producer: 'bench/download.bench.ts',
     tables: [{ name: 'product', columns: COLUMNS, primaryKey: ['id'], upsertCount, deleteCount: 0 }],
   };
   const writer = createPackageWriter(manifest, createWriteStream(join(folder, FOLDERS.download, packageFileName(manifest))));
@@ -130,8 +145,13 @@ async function runCycle(folder: string): Promise<{ appliedAt: number[]; rows: nu
     },
   });
   const cycle = createDownloadCycle({
-    channelDatabase, workingFolder: new LocalWorkingFolder(folder), profile: () => profile, log,
-    registry: new Registry(), clock: systemClock, stagingDirectory: join(state, 'staging'),
+    channelDatabase,
+    workingFolder: new LocalWorkingFolder(folder),
+    profile: () => profile,
+    log,
+    registry: new Registry(),
+    clock: systemClock,
+    stagingDirectory: join(state, 'staging'),
   });
   try {
     const report = await cycle.run(new AbortController().signal);
@@ -150,59 +170,82 @@ function restoreFolder(folder: string): void {
 }
 
 const phases: Record<string, BenchPhase> = {
-  prepare: { work: async () => {
-    const { seedDatabase, largeFolder, backlogFolder } = paths();
-    const seed = new Database(seedDatabase);
-    seed.pragma('journal_mode = WAL');
-    seed.exec(CREATE_PRODUCT);
-    const insert = seed.prepare(UPSERT);
-    seed.transaction(() => {
-      for (let id = 1; id <= ROWS; id += 1) insert.run(productValues(id, 0).values.map(toSqlite));
-    })();
-    seed.pragma('wal_checkpoint(TRUNCATE)');
-    seed.close();
-    mkdirSync(join(largeFolder, FOLDERS.download), { recursive: true });
-    await writePackage(largeFolder, 1, packageRows(), ROWS);
-    mkdirSync(join(backlogFolder, FOLDERS.download), { recursive: true });
-    for (let sequence = 1; sequence <= BACKLOG; sequence += 1) {
-      const first = (sequence - 1) * BACKLOG_ROWS + 1;
-      const rows = Array.from({ length: BACKLOG_ROWS }, (_, i) => productValues(first + i, sequence));
-      await writePackage(backlogFolder, sequence, rows, BACKLOG_ROWS);
-    }
-    return {};
-  } },
+  prepare: {
+    work: async () => {
+      const { seedDatabase, largeFolder, backlogFolder } = paths();
+      const seed = new Database(seedDatabase);
+      seed.pragma('journal_mode = WAL');
+      seed.exec(CREATE_PRODUCT);
+      const insert = seed.prepare(UPSERT);
+      seed.transaction(() => {
+        for (let id = 1; id <= ROWS; id += 1) insert.run(productValues(id, 0).values.map(toSqlite));
+      })();
+      seed.pragma('wal_checkpoint(TRUNCATE)');
+      seed.close();
+      mkdirSync(join(largeFolder, FOLDERS.download), { recursive: true });
+      await writePackage(largeFolder, 1, packageRows(), ROWS);
+      mkdirSync(join(backlogFolder, FOLDERS.download), { recursive: true });
+      for (let sequence = 1; sequence <= BACKLOG; sequence += 1) {
+        const first = (sequence - 1) * BACKLOG_ROWS + 1;
+        const rows = Array.from({ length: BACKLOG_ROWS }, (_, i) => productValues(first + i, sequence));
+        await writePackage(backlogFolder, sequence, rows, BACKLOG_ROWS);
+      }
+      return {};
+    },
+  },
 
-  'baseline-upsert': { setup: freshDatabase, work: async () => {
-    const db = new Database(paths().database);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    const upsert = db.prepare(UPSERT);
-    let rows = 0;
-    db.transaction(() => {
-      for (const row of packageRows()) rows += upsert.run(row.values.map(toSqlite)).changes;
-    })();
-    db.close();
-    return { rows };
-  } },
+  'baseline-upsert': {
+    setup: freshDatabase,
+    work: async () => {
+      const db = new Database(paths().database);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      const upsert = db.prepare(UPSERT);
+      let rows = 0;
+      db.transaction(() => {
+        for (const row of packageRows()) rows += upsert.run(row.values.map(toSqlite)).changes;
+      })();
+      db.close();
+      return { rows };
+    },
+  },
 
-  'cycle-large': { setup: freshDatabase, work: async () => {
-    const { rows } = await runCycle(paths().largeFolder);
-    restoreFolder(paths().largeFolder);
-    return { rows };
-  } },
+  'cycle-large': {
+    setup: freshDatabase,
+    work: async () => {
+      const { rows } = await runCycle(paths().largeFolder);
+      restoreFolder(paths().largeFolder);
+      return { rows };
+    },
+  },
 
-  'cycle-large-with-writer': { setup: freshDatabase, work: async () => {
-    const { result: rows, tally } = await PosProcess.during(paths().database, POS_SALES_PER_SECOND, async () => (await runCycle(paths().largeFolder)).rows);
-    restoreFolder(paths().largeFolder);
-    return { rows, writerSales: tally.sales, writerLongestWaitMs: tally.longestWaitMs };
-  } },
+  'cycle-large-with-writer': {
+    setup: freshDatabase,
+    work: async () => {
+      const { result: rows, tally } = await PosProcess.during(
+        paths().database,
+        POS_SALES_PER_SECOND,
+        async () => (await runCycle(paths().largeFolder)).rows,
+      );
+      restoreFolder(paths().largeFolder);
+      return { rows, writerSales: tally.sales, writerLongestWaitMs: tally.longestWaitMs };
+    },
+  },
 
-  'cycle-backlog': { setup: freshDatabase, work: async () => {
-    const { appliedAt } = await runCycle(paths().backlogFolder);
-    const perPackageMs = (from: number, to: number): number => ((appliedAt[to - 1] as number) - (appliedAt[from - 1] as number)) / (to - from);
-    const thousand = Math.min(1000, Math.floor(BACKLOG / 2));
-    return { packages: appliedAt.length, firstThousandMs: perPackageMs(1, thousand + 1), lastThousandMs: perPackageMs(BACKLOG - thousand, BACKLOG) };
-  } },
+  'cycle-backlog': {
+    setup: freshDatabase,
+    work: async () => {
+      const { appliedAt } = await runCycle(paths().backlogFolder);
+      const perPackageMs = (from: number, to: number): number =>
+        ((appliedAt[to - 1] as number) - (appliedAt[from - 1] as number)) / (to - from);
+      const thousand = Math.min(1000, Math.floor(BACKLOG / 2));
+      return {
+        packages: appliedAt.length,
+        firstThousandMs: perPackageMs(1, thousand + 1),
+        lastThousandMs: perPackageMs(BACKLOG - thousand, BACKLOG),
+      };
+    },
+  },
 };
 
 async function runParent(): Promise<void> {
@@ -216,19 +259,44 @@ async function runParent(): Promise<void> {
   const rss = (phase: string): string => `${result(phase).peakRssMb.toFixed(0)} MB`;
   const backlog = result('cycle-backlog');
   const writer = result('cycle-large-with-writer');
-  console.log(`download: ${formatCount(ROWS)}-row incremental package onto a ${formatCount(ROWS)}-row table; ${formatCount(BACKLOG)} packages of ${BACKLOG_ROWS} rows (node ${process.version}, ${tmpdir()})\n`);
+  console.log(
+    `download: ${formatCount(ROWS)}-row incremental package onto a ${formatCount(ROWS)}-row table; ${formatCount(BACKLOG)} packages of ${BACKLOG_ROWS} rows (node ${process.version}, ${tmpdir()})\n`,
+  );
   console.log(
     markdownTable(
       ['measure', 'result', 'baseline', 'ratio', 'peak RSS', 'target'],
       [
-        ['large apply: rows/s (stage, verify, apply, journal, report)', formatCount(rate('cycle-large')), `${formatCount(rate('baseline-upsert'))} (prepared upsert from memory, one transaction)`, `${(rate('cycle-large') / rate('baseline-upsert')).toFixed(2)}x`, rss('cycle-large'), '≥ 0.5x, < 150 MB'],
+        [
+          'large apply: rows/s (stage, verify, apply, journal, report)',
+          formatCount(rate('cycle-large')),
+          `${formatCount(rate('baseline-upsert'))} (prepared upsert from memory, one transaction)`,
+          `${(rate('cycle-large') / rate('baseline-upsert')).toFixed(2)}x`,
+          rss('cycle-large'),
+          '≥ 0.5x, < 150 MB',
+        ],
         ['backlog: packages/s', formatCount(BACKLOG / backlog.seconds), '', '', rss('cycle-backlog'), '≥ 300'],
-        ['backlog: ms per package, first / last thousand', `${Number(backlog.firstThousandMs).toFixed(2)} / ${Number(backlog.lastThousandMs).toFixed(2)}`, '', `${(Number(backlog.lastThousandMs) / Number(backlog.firstThousandMs)).toFixed(2)}x`, '', 'not growing'],
-        ['concurrent writer: longest wait during the large apply', `${Number(writer.writerLongestWaitMs).toFixed(0)} ms`, '', '', rss('cycle-large-with-writer'), 'reported'],
+        [
+          'backlog: ms per package, first / last thousand',
+          `${Number(backlog.firstThousandMs).toFixed(2)} / ${Number(backlog.lastThousandMs).toFixed(2)}`,
+          '',
+          `${(Number(backlog.lastThousandMs) / Number(backlog.firstThousandMs)).toFixed(2)}x`,
+          '',
+          'not growing',
+        ],
+        [
+          'concurrent writer: longest wait during the large apply',
+          `${Number(writer.writerLongestWaitMs).toFixed(0)} ms`,
+          '',
+          '',
+          rss('cycle-large-with-writer'),
+          'reported',
+        ],
       ],
     ),
   );
-  console.log(`\nbaseline peak RSS ${rss('baseline-upsert')}; the POS till made ${writer.writerSales} sales during the apply, which took ${writer.seconds.toFixed(1)} s with it (${result('cycle-large').seconds.toFixed(1)} s without)`);
+  console.log(
+    `\nbaseline peak RSS ${rss('baseline-upsert')}; the POS till made ${writer.writerSales} sales during the apply, which took ${writer.seconds.toFixed(1)} s with it (${result('cycle-large').seconds.toFixed(1)} s without)`,
+  );
 }
 
 await runBenchmark('download', phases, runParent);

@@ -8,9 +8,24 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
-import { createPackageWriter, readPackageBatches, Decimal, type PackageManifestInput, type PackageRow, type TableSpec } from '../src/package/index.js';
+import {
+  createPackageWriter,
+  readPackageBatches,
+  Decimal,
+  type PackageManifestInput,
+  type PackageRow,
+  type TableSpec,
+} from '../src/package/index.js';
 import { writeGzipJsonLines } from './support/gzip-json-lines.js';
-import { formatCount, markdownTable, runBenchmark, runPhasesMedian, scratchDirectory, type BenchPhase, type PhaseResult } from './support/phases.js';
+import {
+  formatCount,
+  markdownTable,
+  runBenchmark,
+  runPhasesMedian,
+  scratchDirectory,
+  type BenchPhase,
+  type PhaseResult,
+} from './support/phases.js';
 
 const ROWS = Number(process.env.BENCH_PACKAGE_ROWS ?? 1_000_000);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
@@ -82,7 +97,11 @@ const phases: Record<string, BenchPhase> = {
     return { rows, fileBytes: statSync(paths().baseline).size };
   },
   async 'package-write'() {
-    const writer = createPackageWriter(manifest, createWriteStream(paths().package), LEVEL === undefined ? {} : { compressionLevel: LEVEL });
+    const writer = createPackageWriter(
+      manifest,
+      createWriteStream(paths().package),
+      LEVEL === undefined ? {} : { compressionLevel: LEVEL },
+    );
     await writer.writeRows('Product', productRows());
     const written = await writer.end();
     return { rows: ROWS, fileBytes: written.fileBytes };
@@ -132,7 +151,9 @@ async function runParent(): Promise<void> {
       `${(Number(result.fileBytes) / 2 ** 20).toFixed(1)} MB`,
     ];
   };
-  console.log(`package: ${formatCount(ROWS)} rows of an 8-column product table (node ${process.version}; median of ${REPEAT} runs per phase, each in its own process)\n`);
+  console.log(
+    `package: ${formatCount(ROWS)} rows of an 8-column product table (node ${process.version}; median of ${REPEAT} runs per phase, each in its own process)\n`,
+  );
   console.log(
     markdownTable(
       ['operation', 'rows/s', 'baseline rows/s (gzip NDJSON, no checks)', 'ratio', 'peak RSS', 'file size'],
@@ -140,9 +161,15 @@ async function runParent(): Promise<void> {
     ),
   );
   const baselineRss = (phase: string): string => `${(results.get(phase) as PhaseResult).peakRssMb.toFixed(0)} MB`;
-  console.log(`\nwrite: package gzip level ${LEVEL ?? 3} with every row checked; baseline: JSON.stringify of the same rows, gzip default level 6.`);
-  console.log('read + verify: one streaming pass with every check (digest, rows, counts, duplicate keys; rows in key order); baseline: gunzip + JSON.parse per line.');
-  console.log(`baseline peak RSS: write ${baselineRss('baseline-write')}, read ${baselineRss('baseline-read')}; baseline file ${(Number(results.get('baseline-read')?.fileBytes) / 2 ** 20).toFixed(1)} MB`);
+  console.log(
+    `\nwrite: package gzip level ${LEVEL ?? 3} with every row checked; baseline: JSON.stringify of the same rows, gzip default level 6.`,
+  );
+  console.log(
+    'read + verify: one streaming pass with every check (digest, rows, counts, duplicate keys; rows in key order); baseline: gunzip + JSON.parse per line.',
+  );
+  console.log(
+    `baseline peak RSS: write ${baselineRss('baseline-write')}, read ${baselineRss('baseline-read')}; baseline file ${(Number(results.get('baseline-read')?.fileBytes) / 2 ** 20).toFixed(1)} MB`,
+  );
 }
 
 await runBenchmark('package', phases, runParent);

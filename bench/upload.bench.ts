@@ -21,7 +21,15 @@ import { createUploadCycle } from '../src/upload/upload-cycle.js';
 import { channelFolders } from '../src/workfolder/layout.js';
 import { LocalWorkingFolder } from '../src/workfolder/local.js';
 import { writeGzipJsonLines } from './support/gzip-json-lines.js';
-import { formatCount, markdownTable, runBenchmark, runPhasesMedian, scratchDirectory, type BenchPhase, type PhaseResult } from './support/phases.js';
+import {
+  formatCount,
+  markdownTable,
+  runBenchmark,
+  runPhasesMedian,
+  scratchDirectory,
+  type BenchPhase,
+  type PhaseResult,
+} from './support/phases.js';
 import { PosProcess, POS_EXAMPLES } from './support/pos-process.js';
 
 const ROWS = Number(process.env.BENCH_UPLOAD_ROWS ?? 1_000_000);
@@ -30,7 +38,14 @@ const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 const POS_SALES_PER_SECOND = 20;
 const CHANNEL = 'bench';
 
-const ITEMS = ['Sparkling water 1.5 l', 'Orange juice 1 l', 'Wholemeal bread', 'Hazelnut spread 400 g', 'Dark chocolate 100 g', 'Free-range eggs x10'];
+const ITEMS = [
+  'Sparkling water 1.5 l',
+  'Orange juice 1 l',
+  'Wholemeal bread',
+  'Hazelnut spread 400 g',
+  'Dark chocolate 100 g',
+  'Free-range eggs x10',
+];
 
 /** The template database: ROWS sale lines, 2 to 5 per sale (with their sales, so that the till goes on after them), counters 1..ROWS. */
 function prepareTemplate(file: string): void {
@@ -47,9 +62,20 @@ function prepareTemplate(file: string): void {
       const cents = 49 + ((counter * 7919) % 5_000);
       const quantity = 1 + (counter % 3);
       const price = (cents / 100).toFixed(2);
-      insert.run(sale, line, `I-${String(counter % 9973).padStart(5, '0')}`, counter % 10 === 0 ? null : String(4_000_000_000_000 + (counter % 9973)),
-        ITEMS[counter % ITEMS.length], quantity, price, counter % 7 === 0 ? '0.50' : '0.00', ((cents * quantity) / 100).toFixed(2),
-        counter % 4 === 0 ? '19.00' : '7.00', new Date(1_772_442_000_000 + sale * 45_000).toISOString(), counter);
+      insert.run(
+        sale,
+        line,
+        `I-${String(counter % 9973).padStart(5, '0')}`,
+        counter % 10 === 0 ? null : String(4_000_000_000_000 + (counter % 9973)),
+        ITEMS[counter % ITEMS.length],
+        quantity,
+        price,
+        counter % 7 === 0 ? '0.50' : '0.00',
+        ((cents * quantity) / 100).toFixed(2),
+        counter % 4 === 0 ? '19.00' : '7.00',
+        new Date(1_772_442_000_000 + sale * 45_000).toISOString(),
+        counter,
+      );
       if (line >= 2 + (sale % 4) || counter === ROWS) {
         insertSale.run('T01', sale, '0.00', new Date(1_772_442_000_000 + sale * 45_000).toISOString());
         sale += 1;
@@ -65,7 +91,12 @@ function prepareTemplate(file: string): void {
 
 function paths(phase: string): { template: string; database: string; folder: string; state: string } {
   const dir = scratchDirectory();
-  return { template: join(dir, 'template.sqlite'), database: join(dir, phase, 'channel.sqlite'), folder: join(dir, phase, 'folder'), state: join(dir, phase, 'state') };
+  return {
+    template: join(dir, 'template.sqlite'),
+    database: join(dir, phase, 'channel.sqlite'),
+    folder: join(dir, phase, 'folder'),
+    state: join(dir, phase, 'state'),
+  };
 }
 
 function freshCopy(phase: string): ReturnType<typeof paths> {
@@ -96,7 +127,13 @@ const phases: Record<string, BenchPhase> = {
     const out = join(p.folder, 'baseline.json.gz');
     const { result: rows, tally } = await PosProcess.during(p.database, POS_SALES_PER_SECOND, async () => {
       const db = new Database(p.database, { readonly: true });
-      const count = await writeGzipJsonLines(out, db.prepare('SELECT * FROM sale_line WHERE replication_counter > ? ORDER BY replication_counter').raw(true).iterate(0) as IterableIterator<unknown[]>);
+      const count = await writeGzipJsonLines(
+        out,
+        db
+          .prepare('SELECT * FROM sale_line WHERE replication_counter > ? ORDER BY replication_counter')
+          .raw(true)
+          .iterate(0) as IterableIterator<unknown[]>,
+      );
       db.close();
       return count;
     });
@@ -108,8 +145,12 @@ const phases: Record<string, BenchPhase> = {
     await channelDatabase.migrate();
     const profile = profileFor(p);
     const cycle = createUploadCycle({
-      channelDatabase, workingFolder: new LocalWorkingFolder(p.folder), profile: () => profile,
-      log: createLogger('warn'), registry: new Registry(), clock: systemClock,
+      channelDatabase,
+      workingFolder: new LocalWorkingFolder(p.folder),
+      profile: () => profile,
+      log: createLogger('warn'),
+      registry: new Registry(),
+      clock: systemClock,
     });
     const { tally } = await PosProcess.during(p.database, POS_SALES_PER_SECOND, async () => {
       const report = await cycle.run(new AbortController().signal);
@@ -119,7 +160,12 @@ const phases: Record<string, BenchPhase> = {
     await channelDatabase.close();
     const area = join(p.folder, channelFolders(CHANNEL).upload);
     const fileBytes = readdirSync(area).reduce((sum, name) => sum + statSync(join(area, name)).size, 0);
-    return { rows: sessions.reduce((sum, s) => sum + s.rows, 0), packages: sessions.length, fileBytes, posLongestWaitMs: tally.longestWaitMs };
+    return {
+      rows: sessions.reduce((sum, s) => sum + s.rows, 0),
+      packages: sessions.length,
+      fileBytes,
+      posLongestWaitMs: tally.longestWaitMs,
+    };
   },
 };
 
@@ -130,14 +176,26 @@ async function runParent(scratch: string): Promise<void> {
   const cycle = results.get('cycle') as PhaseResult;
   const rate = (r: PhaseResult): number => Number(r.rows) / r.seconds;
   const line = (label: string, r: PhaseResult): string[] => [
-    label, formatCount(Number(r.rows)), formatCount(rate(r)), `${(rate(r) / rate(baseline)).toFixed(2)}x`, `${r.peakRssMb.toFixed(0)} MB`,
-    `${(Number(r.fileBytes) / 2 ** 20).toFixed(1)} MB`, `${Number(r.posLongestWaitMs).toFixed(1)} ms`,
+    label,
+    formatCount(Number(r.rows)),
+    formatCount(rate(r)),
+    `${(rate(r) / rate(baseline)).toFixed(2)}x`,
+    `${r.peakRssMb.toFixed(0)} MB`,
+    `${(Number(r.fileBytes) / 2 ** 20).toFixed(1)} MB`,
+    `${Number(r.posLongestWaitMs).toFixed(1)} ms`,
   ];
-  console.log(`upload: ${formatCount(ROWS)} new rows of a 12-column sale_line table, packages of ${formatCount(MAX_ROWS_PER_PACKAGE)} rows; a POS till sells ${POS_SALES_PER_SECOND}/s throughout (node ${process.version}; median of ${REPEAT} runs per phase, interleaved, each in its own process on a fresh copy of the database)\n`);
-  console.log(markdownTable(
-    ['operation', 'rows', 'rows/s', 'ratio', 'peak RSS', 'output', 'POS longest wait'],
-    [line('baseline: iterate() + gzip JSON arrays, one file, no journal, no checksum', baseline), line(`upload cycle (${cycle.packages} packages)`, cycle)],
-  ));
+  console.log(
+    `upload: ${formatCount(ROWS)} new rows of a 12-column sale_line table, packages of ${formatCount(MAX_ROWS_PER_PACKAGE)} rows; a POS till sells ${POS_SALES_PER_SECOND}/s throughout (node ${process.version}; median of ${REPEAT} runs per phase, interleaved, each in its own process on a fresh copy of the database)\n`,
+  );
+  console.log(
+    markdownTable(
+      ['operation', 'rows', 'rows/s', 'ratio', 'peak RSS', 'output', 'POS longest wait'],
+      [
+        line('baseline: iterate() + gzip JSON arrays, one file, no journal, no checksum', baseline),
+        line(`upload cycle (${cycle.packages} packages)`, cycle),
+      ],
+    ),
+  );
 }
 
 await runBenchmark('upload', phases, runParent);

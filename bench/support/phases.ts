@@ -31,7 +31,11 @@ const SCRATCH_ENV = 'BENCH_SCRATCH_DIR';
  * A benchmark script's entry point. In the parent (no `--phase`): makes a scratch folder, runs
  * `parent` with it, and removes it. In a phase's process: runs that phase and reports it.
  */
-export async function runBenchmark(name: string, phases: Readonly<Record<string, BenchPhase>>, parent: (scratch: string) => Promise<void>): Promise<void> {
+export async function runBenchmark(
+  name: string,
+  phases: Readonly<Record<string, BenchPhase>>,
+  parent: (scratch: string) => Promise<void>,
+): Promise<void> {
   const at = process.argv.indexOf(PHASE_FLAG);
   if (at < 0) {
     const scratch = mkdtempSync(join(tmpdir(), `bench-${name}-`));

@@ -6,9 +6,7 @@ export type DownloadStatus = 'Available' | 'Downloaded' | 'Applied' | 'ApplyFail
 /** Upload session statuses, named as in CDX. */
 export type UploadStatus = 'Started' | 'Available' | 'Uploaded' | 'UploadFailed';
 
-export const DOWNLOAD_STATUSES: readonly DownloadStatus[] = [
-  'Available', 'Downloaded', 'Applied', 'ApplyFailed', 'Suspended', 'Canceled',
-];
+export const DOWNLOAD_STATUSES: readonly DownloadStatus[] = ['Available', 'Downloaded', 'Applied', 'ApplyFailed', 'Suspended', 'Canceled'];
 export const UPLOAD_STATUSES: readonly UploadStatus[] = ['Started', 'Available', 'Uploaded', 'UploadFailed'];
 
 /**
@@ -63,9 +61,10 @@ function transitionError(
   allowed: readonly string[],
 ): AsyncClientError {
   const next = allowed.length === 0 ? `${from} is final` : `from ${from} it can only become ${allowed.join(', ')}`;
-  return new AsyncClientError(
-    'E_SESSION_TRANSITION',
-    `${direction} session ${sessionId} is ${from} and cannot become ${to}: ${next}`,
-    { direction, sessionId, from, to },
-  );
+  return new AsyncClientError('E_SESSION_TRANSITION', `${direction} session ${sessionId} is ${from} and cannot become ${to}: ${next}`, {
+    direction,
+    sessionId,
+    from,
+    to,
+  });
 }

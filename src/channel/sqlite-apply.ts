@@ -19,16 +19,25 @@ class TableWriter {
   /** Package rows applied so far, to name the one that fails. */
   seen = 0;
 
-  constructor(conn: SqliteConnection, readonly spec: TableSpec, kind: PackageManifest['kind'], dbName: string) {
+  constructor(
+    conn: SqliteConnection,
+    readonly spec: TableSpec,
+    kind: PackageManifest['kind'],
+    dbName: string,
+  ) {
     const table = quoteName(dbName);
     const columns = spec.columns.map((c) => quoteName(c.name));
     const insert = `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
-    const updates = spec.columns.filter((c) => !spec.primaryKey.includes(c.name)).map((c) => `${quoteName(c.name)} = excluded.${quoteName(c.name)}`);
+    const updates = spec.columns
+      .filter((c) => !spec.primaryKey.includes(c.name))
+      .map((c) => `${quoteName(c.name)} = excluded.${quoteName(c.name)}`);
     const onConflict = ` ON CONFLICT (${spec.primaryKey.map(quoteName).join(', ')}) DO ${updates.length === 0 ? 'NOTHING' : `UPDATE SET ${updates.join(', ')}`}`;
     // A full package starts from an empty table: a plain insert, where a duplicate key is an error.
     this.write = conn.statement(kind === 'full' ? insert : insert + onConflict);
-    this.remove = spec.primaryKey.length === 0 ? null
-      : conn.statement(`DELETE FROM ${table} WHERE ${spec.primaryKey.map((k) => `${quoteName(k)} = ?`).join(' AND ')}`);
+    this.remove =
+      spec.primaryKey.length === 0
+        ? null
+        : conn.statement(`DELETE FROM ${table} WHERE ${spec.primaryKey.map((k) => `${quoteName(k)} = ?`).join(' AND ')}`);
   }
 
   apply(row: PackageRow): void {
@@ -73,7 +82,11 @@ export async function applyPackage(
     for await (const batch of batches) {
       const writer = writers.get(batch.table.name);
       if (writer === undefined) {
-        throw new AsyncClientError('E_PACKAGE_TABLE_UNLISTED', `package ${manifest.sequence} has rows for table ${batch.table.name}, which its manifest does not list`, { table: batch.table.name });
+        throw new AsyncClientError(
+          'E_PACKAGE_TABLE_UNLISTED',
+          `package ${manifest.sequence} has rows for table ${batch.table.name}, which its manifest does not list`,
+          { table: batch.table.name },
+        );
       }
       for (const row of batch.rows) applyRow(conn, writer, row);
     }
@@ -94,7 +107,8 @@ function applyRow(conn: SqliteConnection, writer: TableWriter, row: PackageRow):
   } catch (error) {
     const table = writer.spec.name;
     const where = `${row.op} of row ${writer.seen} of table ${table}`;
-    if (error instanceof AsyncClientError) throw new AsyncClientError(error.code, `${where}: ${error.message}`, { ...error.details, table, row: writer.seen });
+    if (error instanceof AsyncClientError)
+      throw new AsyncClientError(error.code, `${where}: ${error.message}`, { ...error.details, table, row: writer.seen });
     throw translateSqliteError(error, conn.location, where, { table, row: writer.seen });
   }
 }

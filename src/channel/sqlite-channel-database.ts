@@ -40,7 +40,11 @@ export async function openSqliteChannelDatabase(file: string, options: SqliteCha
   const folder = path.dirname(location);
   const folderStat = await stat(folder).catch(() => null);
   if (folderStat === null || !folderStat.isDirectory()) {
-    throw new AsyncClientError('E_DATABASE_FOLDER_MISSING', `the channel database's folder ${folder} does not exist: create it or fix the database path in the profile`, { location, folder });
+    throw new AsyncClientError(
+      'E_DATABASE_FOLDER_MISSING',
+      `the channel database's folder ${folder} does not exist: create it or fix the database path in the profile`,
+      { location, folder },
+    );
   }
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   const readonly = options.readonly ?? false;
@@ -68,7 +72,12 @@ async function assertFolderWritable(location: string): Promise<void> {
     await writeFile(probe, '');
     await unlink(probe);
   } catch (error) {
-    throw new AsyncClientError('E_DATABASE_READONLY', `the channel database's folder ${folder} is not writable (${errorMessage(error)}): SQLite writes its -wal and -shm files there; fix permissions or the mount`, { location, folder }, { cause: error });
+    throw new AsyncClientError(
+      'E_DATABASE_READONLY',
+      `the channel database's folder ${folder} is not writable (${errorMessage(error)}): SQLite writes its -wal and -shm files there; fix permissions or the mount`,
+      { location, folder },
+      { cause: error },
+    );
   }
 }
 
@@ -94,7 +103,11 @@ class SqliteChannelDatabase implements ChannelDatabase {
 
   async check(): Promise<void> {
     if (this.conn.db.readonly) {
-      throw new AsyncClientError('E_DATABASE_READONLY', `the channel database ${this.location} is open read-only; the daemon needs to write to it`, { location: this.location });
+      throw new AsyncClientError(
+        'E_DATABASE_READONLY',
+        `the channel database ${this.location} is open read-only; the daemon needs to write to it`,
+        { location: this.location },
+      );
     }
     await assertFolderWritable(this.location);
     await this.conn.exclusive('checking that the channel database is writable', () => {
@@ -106,7 +119,11 @@ class SqliteChannelDatabase implements ChannelDatabase {
     const free = bavail * bsize;
     const needed = this.options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES;
     if (free < needed) {
-      throw new AsyncClientError('E_DATABASE_DISK_LOW', `only ${free} bytes are free on the disk of ${this.location}, below the ${needed} required; free space before packages fail with E_DATABASE_FULL`, { location: this.location, free, needed });
+      throw new AsyncClientError(
+        'E_DATABASE_DISK_LOW',
+        `only ${free} bytes are free on the disk of ${this.location}, below the ${needed} required; free space before packages fail with E_DATABASE_FULL`,
+        { location: this.location, free, needed },
+      );
     }
   }
 
@@ -127,7 +144,9 @@ class SqliteChannelDatabase implements ChannelDatabase {
   }
 
   applyPackage(manifest: PackageManifest, batches: AsyncIterable<RowBatch>, options: ApplyOptions): Promise<AppliedCounts> {
-    return this.conn.exclusive(`applying package ${manifest.sequence}`, () => applyPackage(this.conn, this.downloads, manifest, batches, options));
+    return this.conn.exclusive(`applying package ${manifest.sequence}`, () =>
+      applyPackage(this.conn, this.downloads, manifest, batches, options),
+    );
   }
 
   async close(): Promise<void> {

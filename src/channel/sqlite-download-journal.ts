@@ -6,11 +6,28 @@ import type { SqliteConnection } from './sqlite-connection.js';
 const TABLE = 'async_client_download_session';
 
 interface Row {
-  id: number; channel_id: string; sequence: number; job_id: string; file_name: string; size: number; checksum: string;
-  status: DownloadStatus; tries: number; rows_affected: string; error_code: string | null; error_message: string | null;
-  next_try_at: string | null; available_at: string; downloaded_at: string | null; applied_at: string | null;
-  failed_at: string | null; suspended_at: string | null; canceled_at: string | null; canceled_by: string | null;
-  cancel_reason: string | null; updated_at: string;
+  id: number;
+  channel_id: string;
+  sequence: number;
+  job_id: string;
+  file_name: string;
+  size: number;
+  checksum: string;
+  status: DownloadStatus;
+  tries: number;
+  rows_affected: string;
+  error_code: string | null;
+  error_message: string | null;
+  next_try_at: string | null;
+  available_at: string;
+  downloaded_at: string | null;
+  applied_at: string | null;
+  failed_at: string | null;
+  suspended_at: string | null;
+  canceled_at: string | null;
+  canceled_by: string | null;
+  cancel_reason: string | null;
+  updated_at: string;
 }
 
 /** Column values a status change writes besides `status` and `updated_at`. */
@@ -20,13 +37,28 @@ const date = (text: string | null): Date | null => (text === null ? null : new D
 
 function toSession(row: Row): DownloadSession {
   return {
-    id: row.id, channelId: row.channel_id, sequence: row.sequence, jobId: row.job_id, fileName: row.file_name,
-    size: row.size, checksum: row.checksum, status: row.status, tries: row.tries,
+    id: row.id,
+    channelId: row.channel_id,
+    sequence: row.sequence,
+    jobId: row.job_id,
+    fileName: row.file_name,
+    size: row.size,
+    checksum: row.checksum,
+    status: row.status,
+    tries: row.tries,
     rowsAffected: JSON.parse(row.rows_affected) as Record<string, number>,
-    errorCode: row.error_code, errorMessage: row.error_message, nextTryAt: date(row.next_try_at),
-    availableAt: new Date(row.available_at), downloadedAt: date(row.downloaded_at), appliedAt: date(row.applied_at),
-    failedAt: date(row.failed_at), suspendedAt: date(row.suspended_at), canceledAt: date(row.canceled_at),
-    canceledBy: row.canceled_by, cancelReason: row.cancel_reason, updatedAt: new Date(row.updated_at),
+    errorCode: row.error_code,
+    errorMessage: row.error_message,
+    nextTryAt: date(row.next_try_at),
+    availableAt: new Date(row.available_at),
+    downloadedAt: date(row.downloaded_at),
+    appliedAt: date(row.applied_at),
+    failedAt: date(row.failed_at),
+    suspendedAt: date(row.suspended_at),
+    canceledAt: date(row.canceled_at),
+    canceledBy: row.canceled_by,
+    cancelReason: row.cancel_reason,
+    updatedAt: new Date(row.updated_at),
   };
 }
 
@@ -36,17 +68,20 @@ export class SqliteDownloadJournal implements DownloadJournal {
 
   record(pkg: SeenPackage): Promise<DownloadSession> {
     return this.conn.write(`recording download package ${pkg.sequence}`, () => {
-      const sessions = this.conn.statement(`SELECT * FROM ${TABLE} WHERE channel_id = ? AND sequence = ? ORDER BY id DESC`)
+      const sessions = this.conn
+        .statement(`SELECT * FROM ${TABLE} WHERE channel_id = ? AND sequence = ? ORDER BY id DESC`)
         .all(this.conn.channelId, pkg.sequence) as Row[];
       const same = sessions.find((s) => s.checksum === pkg.checksum);
       if (same !== undefined) return toSession(same);
       const blocking = sessions.find((s) => s.status !== 'Canceled');
       if (blocking !== undefined) throw sequenceConflict(toSession(blocking), pkg);
       const now = this.conn.now().toISOString();
-      const { lastInsertRowid } = this.conn.statement(
-        `INSERT INTO ${TABLE} (channel_id, sequence, job_id, file_name, size, checksum, status, available_at, updated_at)
+      const { lastInsertRowid } = this.conn
+        .statement(
+          `INSERT INTO ${TABLE} (channel_id, sequence, job_id, file_name, size, checksum, status, available_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, 'Available', ?, ?)`,
-      ).run(this.conn.channelId, pkg.sequence, pkg.jobId, pkg.fileName, pkg.size, pkg.checksum, now, now);
+        )
+        .run(this.conn.channelId, pkg.sequence, pkg.jobId, pkg.fileName, pkg.size, pkg.checksum, now, now);
       return this.mustFind(Number(lastInsertRowid));
     });
   }
@@ -57,15 +92,20 @@ export class SqliteDownloadJournal implements DownloadJournal {
 
   markApplyFailed(id: number, failure: SessionFailure, nextTryAt: Date | null): Promise<DownloadSession> {
     return this.change(id, 'ApplyFailed', (now, session) => ({
-      tries: session.tries + 1, error_code: failure.code, error_message: failure.message,
-      next_try_at: nextTryAt?.toISOString() ?? null, failed_at: now,
+      tries: session.tries + 1,
+      error_code: failure.code,
+      error_message: failure.message,
+      next_try_at: nextTryAt?.toISOString() ?? null,
+      failed_at: now,
     }));
   }
 
   markSuspended(id: number, failure?: SessionFailure): Promise<DownloadSession> {
     return this.change(id, 'Suspended', (now, session) => ({
-      error_code: failure?.code ?? session.errorCode, error_message: failure?.message ?? session.errorMessage,
-      next_try_at: null, suspended_at: now,
+      error_code: failure?.code ?? session.errorCode,
+      error_message: failure?.message ?? session.errorMessage,
+      next_try_at: null,
+      suspended_at: now,
     }));
   }
 
@@ -83,7 +123,8 @@ export class SqliteDownloadJournal implements DownloadJournal {
 
   findBySequence(sequence: number): Promise<DownloadSession | null> {
     return this.conn.exclusive(`reading download sequence ${sequence}`, () => {
-      const row = this.conn.statement(`SELECT * FROM ${TABLE} WHERE channel_id = ? AND sequence = ? ORDER BY id DESC LIMIT 1`)
+      const row = this.conn
+        .statement(`SELECT * FROM ${TABLE} WHERE channel_id = ? AND sequence = ? ORDER BY id DESC LIMIT 1`)
         .get(this.conn.channelId, sequence) as Row | undefined;
       return row === undefined ? null : toSession(row);
     });
@@ -91,16 +132,17 @@ export class SqliteDownloadJournal implements DownloadJournal {
 
   list(filter: SessionListFilter<DownloadStatus> = {}): Promise<DownloadSession[]> {
     return this.conn.exclusive('listing download sessions', () => {
-      const rows = this.conn.statement(
-        `SELECT * FROM ${TABLE} WHERE channel_id = ? AND (? IS NULL OR status = ?) ORDER BY sequence DESC, id DESC LIMIT ?`,
-      ).all(this.conn.channelId, filter.status ?? null, filter.status ?? null, filter.limit ?? 50) as Row[];
+      const rows = this.conn
+        .statement(`SELECT * FROM ${TABLE} WHERE channel_id = ? AND (? IS NULL OR status = ?) ORDER BY sequence DESC, id DESC LIMIT ?`)
+        .all(this.conn.channelId, filter.status ?? null, filter.status ?? null, filter.limit ?? 50) as Row[];
       return rows.map(toSession);
     });
   }
 
   highestApplied(): Promise<number> {
     return this.conn.exclusive('reading the highest applied sequence', () => {
-      const row = this.conn.statement(`SELECT MAX(sequence) AS sequence FROM ${TABLE} WHERE channel_id = ? AND status = 'Applied'`)
+      const row = this.conn
+        .statement(`SELECT MAX(sequence) AS sequence FROM ${TABLE} WHERE channel_id = ? AND status = 'Applied'`)
         .get(this.conn.channelId) as { sequence: number | null };
       return row.sequence ?? 0;
     });
@@ -108,9 +150,9 @@ export class SqliteDownloadJournal implements DownloadJournal {
 
   pending(): Promise<DownloadSession[]> {
     return this.conn.exclusive('listing pending download sessions', () => {
-      const rows = this.conn.statement(
-        `SELECT * FROM ${TABLE} WHERE channel_id = ? AND status NOT IN ('Applied', 'Canceled') ORDER BY sequence, id`,
-      ).all(this.conn.channelId) as Row[];
+      const rows = this.conn
+        .statement(`SELECT * FROM ${TABLE} WHERE channel_id = ? AND status NOT IN ('Applied', 'Canceled') ORDER BY sequence, id`)
+        .all(this.conn.channelId) as Row[];
       return rows.map(toSession);
     });
   }
@@ -123,42 +165,43 @@ export class SqliteDownloadJournal implements DownloadJournal {
   /** Inside the apply's transaction, after the rows: the Applied record that commits with them. */
   markAppliedNow(id: number, rowsAffected: Readonly<Record<string, number>>): void {
     this.changeNow(id, 'Applied', (now) => ({
-      applied_at: now, rows_affected: JSON.stringify(rowsAffected), error_code: null, error_message: null, next_try_at: null,
+      applied_at: now,
+      rows_affected: JSON.stringify(rowsAffected),
+      error_code: null,
+      error_message: null,
+      next_try_at: null,
     }));
   }
 
-  private change(
-    id: number,
-    to: DownloadStatus,
-    changes: (now: string, session: DownloadSession) => Changes,
-  ): Promise<DownloadSession> {
+  private change(id: number, to: DownloadStatus, changes: (now: string, session: DownloadSession) => Changes): Promise<DownloadSession> {
     return this.conn.write(`marking download session ${id} ${to}`, () => this.changeNow(id, to, changes));
   }
 
-  private changeNow(
-    id: number,
-    to: DownloadStatus,
-    changes: (now: string, session: DownloadSession) => Changes,
-  ): DownloadSession {
+  private changeNow(id: number, to: DownloadStatus, changes: (now: string, session: DownloadSession) => Changes): DownloadSession {
     const session = this.mustFind(id);
     assertDownloadTransition(id, session.status, to);
     const now = this.conn.now().toISOString();
     const values = { ...changes(now, session), status: to, updated_at: now };
     const columns = Object.keys(values);
-    this.conn.statement(`UPDATE ${TABLE} SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`)
-      .run(...Object.values(values), id);
+    this.conn.statement(`UPDATE ${TABLE} SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`).run(...Object.values(values), id);
     return this.mustFind(id);
   }
 
   private findNow(id: number): DownloadSession | null {
-    const row = this.conn.statement(`SELECT * FROM ${TABLE} WHERE id = ? AND channel_id = ?`).get(id, this.conn.channelId) as Row | undefined;
+    const row = this.conn.statement(`SELECT * FROM ${TABLE} WHERE id = ? AND channel_id = ?`).get(id, this.conn.channelId) as
+      | Row
+      | undefined;
     return row === undefined ? null : toSession(row);
   }
 
   private mustFind(id: number): DownloadSession {
     const session = this.findNow(id);
     if (session === null) {
-      throw new AsyncClientError('E_SESSION_NOT_FOUND', `no download session ${id} for channel ${this.conn.channelId}: list them with \`async-client sessions list\``, { sessionId: id });
+      throw new AsyncClientError(
+        'E_SESSION_NOT_FOUND',
+        `no download session ${id} for channel ${this.conn.channelId}: list them with \`async-client sessions list\``,
+        { sessionId: id },
+      );
     }
     return session;
   }
@@ -171,6 +214,12 @@ function sequenceConflict(existing: DownloadSession, pkg: SeenPackage): AsyncCli
   return new AsyncClientError(
     'E_SEQUENCE_CONFLICT',
     `package ${pkg.fileName} has sequence ${pkg.sequence} with checksum ${pkg.checksum}, but sequence ${pkg.sequence} with checksum ${existing.checksum} ${what}`,
-    { sequence: pkg.sequence, checksum: pkg.checksum, existingChecksum: existing.checksum, existingSessionId: existing.id, existingStatus: existing.status },
+    {
+      sequence: pkg.sequence,
+      checksum: pkg.checksum,
+      existingChecksum: existing.checksum,
+      existingSessionId: existing.id,
+      existingStatus: existing.status,
+    },
   );
 }

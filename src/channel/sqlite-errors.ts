@@ -7,7 +7,11 @@ const TRANSLATIONS: readonly { readonly prefix: string; readonly code: string; r
   { prefix: 'SQLITE_FULL', code: 'E_DATABASE_FULL', hint: 'the disk holding the database is full; free space' },
   { prefix: 'SQLITE_READONLY', code: 'E_DATABASE_READONLY', hint: 'the database is read-only; check the file, its folder and the mount' },
   { prefix: 'SQLITE_CONSTRAINT', code: 'E_DATABASE_CONSTRAINT', hint: 'a row breaks a constraint of the database' },
-  { prefix: 'SQLITE_CANTOPEN', code: 'E_DATABASE_OPEN', hint: 'the database or its -wal/-shm files cannot be opened; check the path and that its folder is writable' },
+  {
+    prefix: 'SQLITE_CANTOPEN',
+    code: 'E_DATABASE_OPEN',
+    hint: 'the database or its -wal/-shm files cannot be opened; check the path and that its folder is writable',
+  },
 ];
 
 /**

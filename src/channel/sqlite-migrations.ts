@@ -90,19 +90,22 @@ export function readSchemaVersion(db: Database): number | null {
  * newer build is refused: an older build must not guess at tables it does not know.
  */
 export function migrate(db: Database, location: string): number {
-  return db.transaction(() => {
-    const current = readSchemaVersion(db) ?? 0;
-    if (current > JOURNAL_SCHEMA_VERSION) {
-      throw new AsyncClientError(
-        'E_DATABASE_SCHEMA_NEWER',
-        `the journal in ${location} has schema version ${current}, newer than the ${JOURNAL_SCHEMA_VERSION} this build knows: run the newer async-client, or restore a matching backup`,
-        { location, found: current, known: JOURNAL_SCHEMA_VERSION },
-      );
-    }
-    db.exec('CREATE TABLE IF NOT EXISTS async_client_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
-    for (const migration of MIGRATIONS.slice(current)) db.exec(migration);
-    db.prepare("INSERT INTO async_client_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-      .run(String(JOURNAL_SCHEMA_VERSION));
-    return JOURNAL_SCHEMA_VERSION;
-  }).immediate();
+  return db
+    .transaction(() => {
+      const current = readSchemaVersion(db) ?? 0;
+      if (current > JOURNAL_SCHEMA_VERSION) {
+        throw new AsyncClientError(
+          'E_DATABASE_SCHEMA_NEWER',
+          `the journal in ${location} has schema version ${current}, newer than the ${JOURNAL_SCHEMA_VERSION} this build knows: run the newer async-client, or restore a matching backup`,
+          { location, found: current, known: JOURNAL_SCHEMA_VERSION },
+        );
+      }
+      db.exec('CREATE TABLE IF NOT EXISTS async_client_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+      for (const migration of MIGRATIONS.slice(current)) db.exec(migration);
+      db.prepare(
+        "INSERT INTO async_client_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      ).run(String(JOURNAL_SCHEMA_VERSION));
+      return JOURNAL_SCHEMA_VERSION;
+    })
+    .immediate();
 }

@@ -26,17 +26,34 @@ export interface SqliteTable {
   readonly hasRowid: boolean;
 }
 
-interface TableInfoRow { name: string; type: string; notnull: number; dflt_value: string | null; pk: number }
-interface IndexListRow { name: string; unique: number; partial: number }
-interface IndexInfoRow { seqno: number; name: string | null }
+interface TableInfoRow {
+  name: string;
+  type: string;
+  notnull: number;
+  dflt_value: string | null;
+  pk: number;
+}
+interface IndexListRow {
+  name: string;
+  unique: number;
+  partial: number;
+}
+interface IndexInfoRow {
+  seqno: number;
+  name: string | null;
+}
 
 export function readTable(db: Database, name: string): SqliteTable | null {
-  const listed = db.prepare("SELECT name, wr FROM pragma_table_list WHERE type = 'table' AND name = ? COLLATE NOCASE")
-    .get(name) as { name: string; wr: number } | undefined;
+  const listed = db.prepare("SELECT name, wr FROM pragma_table_list WHERE type = 'table' AND name = ? COLLATE NOCASE").get(name) as
+    | { name: string; wr: number }
+    | undefined;
   if (listed === undefined) return null;
   const info = db.prepare('SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info(?)').all(listed.name) as TableInfoRow[];
   const columns = info.map((c) => ({ name: c.name, declaredType: c.type, notNull: c.notnull === 1, hasDefault: c.dflt_value !== null }));
-  const primaryKey = info.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
+  const primaryKey = info
+    .filter((c) => c.pk > 0)
+    .sort((a, b) => a.pk - b.pk)
+    .map((c) => c.name);
   const uniqueKeys: string[][] = primaryKey.length > 0 ? [primaryKey] : [];
   const indexLeaders: string[] = [];
   const indexes = db.prepare('SELECT name, "unique", partial FROM pragma_index_list(?)').all(listed.name) as IndexListRow[];
@@ -73,6 +90,10 @@ export function isRowidName(name: string): boolean {
 
 /** A column declared exactly `INTEGER PRIMARY KEY` is the rowid under another name. */
 export function isRowidAlias(table: SqliteTable, column: SqliteColumn): boolean {
-  return table.hasRowid && table.primaryKey.length === 1 && sameName(table.primaryKey[0] ?? '', column.name)
-    && column.declaredType.toUpperCase() === 'INTEGER';
+  return (
+    table.hasRowid &&
+    table.primaryKey.length === 1 &&
+    sameName(table.primaryKey[0] ?? '', column.name) &&
+    column.declaredType.toUpperCase() === 'INTEGER'
+  );
 }

@@ -16,33 +16,57 @@ export function checkTable(db: Database, spec: TableSpec, kind: PackageKind): st
   for (const column of spec.columns) {
     const existing = findColumn(table, column.name);
     if (existing === undefined) {
-      throw schemaError('E_SCHEMA_COLUMN_MISSING', spec, column.name, `has no column ${column.name} (${column.type}); add it, or ask HQ to leave it out`);
+      throw schemaError(
+        'E_SCHEMA_COLUMN_MISSING',
+        spec,
+        column.name,
+        `has no column ${column.name} (${column.type}); add it, or ask HQ to leave it out`,
+      );
     }
     if (!isCompatible(column.type, existing.declaredType)) {
-      throw schemaError('E_SCHEMA_COLUMN_TYPE', spec, column.name, `declares column ${column.name} as ${existing.declaredType || 'untyped'}, which cannot hold the package's ${column.type} values unchanged`);
+      throw schemaError(
+        'E_SCHEMA_COLUMN_TYPE',
+        spec,
+        column.name,
+        `declares column ${column.name} as ${existing.declaredType || 'untyped'}, which cannot hold the package's ${column.type} values unchanged`,
+      );
     }
   }
-  const required = spec.upsertCount === 0 ? undefined : table.columns.find((c) => isRequired(table, c.name) && !spec.columns.some((s) => s.name.toLowerCase() === c.name.toLowerCase()));
+  const required =
+    spec.upsertCount === 0
+      ? undefined
+      : table.columns.find((c) => isRequired(table, c.name) && !spec.columns.some((s) => s.name.toLowerCase() === c.name.toLowerCase()));
   if (required !== undefined) {
-    throw schemaError('E_SCHEMA_COLUMN_REQUIRED', spec, required.name, `requires column ${required.name} (NOT NULL, no default), which the package does not carry`);
+    throw schemaError(
+      'E_SCHEMA_COLUMN_REQUIRED',
+      spec,
+      required.name,
+      `requires column ${required.name} (NOT NULL, no default), which the package does not carry`,
+    );
   }
   if (kind === 'incremental' && !hasUniqueKey(table, spec.primaryKey)) {
-    throw schemaError('E_SCHEMA_KEY_MISMATCH', spec, spec.primaryKey.join(', '), `has no primary key or unique index on (${spec.primaryKey.join(', ')}), the package's key: upserts need one`);
+    throw schemaError(
+      'E_SCHEMA_KEY_MISMATCH',
+      spec,
+      spec.primaryKey.join(', '),
+      `has no primary key or unique index on (${spec.primaryKey.join(', ')}), the package's key: upserts need one`,
+    );
   }
   return table.name;
 }
 
 function isRequired(table: SqliteTable, name: string): boolean {
   const column = findColumn(table, name);
-  return column !== undefined && column.notNull && !column.hasDefault && !isRowidAlias(table, column);
+  return column?.notNull === true && !column.hasDefault && !isRowidAlias(table, column);
 }
 
 /** A missing table may be created only for a full package, and only when the profile allows it. */
 export function assertMayCreate(spec: TableSpec, kind: PackageKind, allowed: boolean): void {
   if (allowed && kind === 'full') return;
-  const why = kind === 'full'
-    ? 'create it, or allow the daemon to create missing tables in the profile'
-    : 'create it; only a full package may create a missing table, and only when the profile allows it';
+  const why =
+    kind === 'full'
+      ? 'create it, or allow the daemon to create missing tables in the profile'
+      : 'create it; only a full package may create a missing table, and only when the profile allows it';
   throw schemaError('E_SCHEMA_TABLE_MISSING', spec, null, `does not exist: ${why}`);
 }
 

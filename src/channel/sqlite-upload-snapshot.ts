@@ -15,7 +15,10 @@ const DEFAULT_BATCH_SIZE = 1000;
 export class SqliteUploadSnapshot implements UploadSnapshot {
   private open = true;
 
-  constructor(private readonly db: Database, private readonly channelId: string) {}
+  constructor(
+    private readonly db: Database,
+    private readonly channelId: string,
+  ) {}
 
   /** Called when the read transaction ends: any later use is a bug of the caller. */
   end(): void {
@@ -25,8 +28,12 @@ export class SqliteUploadSnapshot implements UploadSnapshot {
   async plan(tables: readonly UploadTableConfig[], maxRows: number): Promise<UploadPlan> {
     this.assertOpen();
     const watermarks = new Map(
-      (this.db.prepare('SELECT table_name, counter FROM async_client_watermark WHERE channel_id = ?').safeIntegers(true)
-        .all(this.channelId) as { table_name: string; counter: bigint }[]).map((w) => [w.table_name, w.counter]),
+      (
+        this.db
+          .prepare('SELECT table_name, counter FROM async_client_watermark WHERE channel_id = ?')
+          .safeIntegers(true)
+          .all(this.channelId) as { table_name: string; counter: bigint }[]
+      ).map((w) => [w.table_name, w.counter]),
     );
     const ranges: CounterRange[] = [];
     const paused: { table: string; error: AsyncClientError }[] = [];
@@ -40,8 +47,9 @@ export class SqliteUploadSnapshot implements UploadSnapshot {
       }
       if (budget <= 0) continue;
       const counter = quoteName(config.counterColumn);
-      const end = this.scalar(`${rangeSql(config, counter, '')} ORDER BY ${counter} LIMIT 1 OFFSET ?`, watermark, budget - 1)
-        ?? this.scalar(rangeSql(config, `MAX(${counter})`, ''), watermark);
+      const end =
+        this.scalar(`${rangeSql(config, counter, '')} ORDER BY ${counter} LIMIT 1 OFFSET ?`, watermark, budget - 1) ??
+        this.scalar(rangeSql(config, `MAX(${counter})`, ''), watermark);
       if (end === null) continue;
       const rows = Number(this.scalar(rangeSql(config, 'COUNT(*)', '<= ?'), watermark, end));
       ranges.push({ table: config.table, fromExclusive: watermark, toInclusive: end, rows });
@@ -60,8 +68,10 @@ export class SqliteUploadSnapshot implements UploadSnapshot {
   async *rows(spec: TableSpec, config: UploadTableConfig, range: CounterRange, batchSize = DEFAULT_BATCH_SIZE): AsyncIterable<RowBatch> {
     this.assertOpen();
     const columns = spec.columns.map((c) => quoteName(c.name)).join(', ');
-    const statement = this.db.prepare(`${rangeSql(config, columns, '<= ?')} ORDER BY ${quoteName(config.counterColumn)}`)
-      .safeIntegers(true).raw(true);
+    const statement = this.db
+      .prepare(`${rangeSql(config, columns, '<= ?')} ORDER BY ${quoteName(config.counterColumn)}`)
+      .safeIntegers(true)
+      .raw(true);
     const wheres = spec.columns.map((c) => `upload table ${spec.name} column ${c.name}`);
     const counterAt = spec.columns.findIndex((c) => sameName(c.name, config.counterColumn));
     let batch: RowBatch['rows'][number][] = [];
@@ -88,12 +98,20 @@ export class SqliteUploadSnapshot implements UploadSnapshot {
   }
 
   private scalar(sql: string, ...params: (bigint | number)[]): bigint | null {
-    const row = this.db.prepare(sql).safeIntegers(true).raw(true).get(...params) as [bigint | null] | undefined;
+    const row = this.db
+      .prepare(sql)
+      .safeIntegers(true)
+      .raw(true)
+      .get(...params) as [bigint | null] | undefined;
     return row?.[0] ?? null;
   }
 
   private assertOpen(): void {
-    if (!this.open) throw new AsyncClientError('E_SNAPSHOT_ENDED', 'an upload snapshot was used after it ended: read the rows inside the snapshot callback');
+    if (!this.open)
+      throw new AsyncClientError(
+        'E_SNAPSHOT_ENDED',
+        'an upload snapshot was used after it ended: read the rows inside the snapshot callback',
+      );
   }
 }
 
@@ -108,5 +126,8 @@ function counterBackwards(config: UploadTableConfig, watermark: bigint, highest:
 /** Names the row of a value that cannot travel by its counter, so that an operator can find it. */
 function atCounter(error: unknown, config: UploadTableConfig, counter: SqliteValue): unknown {
   if (!(error instanceof AsyncClientError)) return error;
-  return new AsyncClientError(error.code, `${error.message} (the row with ${config.counterColumn} ${String(counter)})`, { ...error.details, counter: String(counter) });
+  return new AsyncClientError(error.code, `${error.message} (the row with ${config.counterColumn} ${String(counter)})`, {
+    ...error.details,
+    counter: String(counter),
+  });
 }

@@ -8,8 +8,14 @@ import { SqliteUploadSnapshot } from './sqlite-upload-snapshot.js';
 import { describeUploadTable } from './sqlite-upload-table.js';
 import { Serial } from './serial.js';
 import {
-  NO_WATERMARK, type BuiltPackage, type CounterRange, type UploadSession, type UploadStore, type UploadTableConfig,
-  type UploadSnapshot, type UploadTableDescription,
+  NO_WATERMARK,
+  type BuiltPackage,
+  type CounterRange,
+  type UploadSession,
+  type UploadStore,
+  type UploadTableConfig,
+  type UploadSnapshot,
+  type UploadTableDescription,
 } from './upload-journal.js';
 
 const SESSION = 'async_client_upload_session';
@@ -17,10 +23,23 @@ const RANGE = 'async_client_upload_range';
 const WATERMARK = 'async_client_watermark';
 
 interface Row {
-  id: number; channel_id: string; sequence: number; status: UploadStatus; rows: number; file_name: string | null;
-  size: number | null; checksum: string | null; tries: number; error_code: string | null; error_message: string | null;
-  next_try_at: string | null; started_at: string; available_at: string | null; uploaded_at: string | null;
-  failed_at: string | null; updated_at: string;
+  id: number;
+  channel_id: string;
+  sequence: number;
+  status: UploadStatus;
+  rows: number;
+  file_name: string | null;
+  size: number | null;
+  checksum: string | null;
+  tries: number;
+  error_code: string | null;
+  error_message: string | null;
+  next_try_at: string | null;
+  started_at: string;
+  available_at: string | null;
+  uploaded_at: string | null;
+  failed_at: string | null;
+  updated_at: string;
 }
 
 const date = (text: string | null): Date | null => (text === null ? null : new Date(text));
@@ -31,7 +50,10 @@ export class SqliteUploadStore implements UploadStore {
   private readonly readerSerial = new Serial();
 
   /** `openReader` opens the second, read-only connection, on first use. */
-  constructor(private readonly conn: SqliteConnection, private readonly openReader: () => Database.Database) {}
+  constructor(
+    private readonly conn: SqliteConnection,
+    private readonly openReader: () => Database.Database,
+  ) {}
 
   describeTable(config: UploadTableConfig): Promise<UploadTableDescription> {
     return this.conn.exclusive(`checking upload table ${config.table}`, () => describeUploadTable(this.conn.db, config));
@@ -57,10 +79,18 @@ export class SqliteUploadStore implements UploadStore {
   }
 
   watermarks(): Promise<ReadonlyMap<string, bigint>> {
-    return this.conn.exclusive('reading upload watermarks', () => new Map(
-      (this.conn.statement(`SELECT table_name, counter FROM ${WATERMARK} WHERE channel_id = ?`).safeIntegers(true)
-        .all(this.conn.channelId) as { table_name: string; counter: bigint }[]).map((w) => [w.table_name, w.counter]),
-    ));
+    return this.conn.exclusive(
+      'reading upload watermarks',
+      () =>
+        new Map(
+          (
+            this.conn
+              .statement(`SELECT table_name, counter FROM ${WATERMARK} WHERE channel_id = ?`)
+              .safeIntegers(true)
+              .all(this.conn.channelId) as { table_name: string; counter: bigint }[]
+          ).map((w) => [w.table_name, w.counter]),
+        ),
+    );
   }
 
   setWatermark(table: string, counter: bigint): Promise<void> {
@@ -71,19 +101,31 @@ export class SqliteUploadStore implements UploadStore {
     return this.conn.write('recording an upload intent', () => {
       const pending = this.pendingNow();
       if (pending !== null) {
-        throw new AsyncClientError('E_UPLOAD_INTENT_PENDING', `upload session ${pending.id} (sequence ${pending.sequence}) is still ${pending.status}: publish it before planning the next package`, { sessionId: pending.id });
+        throw new AsyncClientError(
+          'E_UPLOAD_INTENT_PENDING',
+          `upload session ${pending.id} (sequence ${pending.sequence}) is still ${pending.status}: publish it before planning the next package`,
+          { sessionId: pending.id },
+        );
       }
-      if (ranges.length === 0) throw new AsyncClientError('E_UPLOAD_EMPTY', 'an upload intent needs at least one counter range: no new rows means no package');
+      if (ranges.length === 0)
+        throw new AsyncClientError('E_UPLOAD_EMPTY', 'an upload intent needs at least one counter range: no new rows means no package');
       for (const range of ranges) this.assertWatermark(range);
-      const { next } = this.conn.statement(`SELECT COALESCE(MAX(sequence), 0) + 1 AS next FROM ${SESSION} WHERE channel_id = ?`)
+      const { next } = this.conn
+        .statement(`SELECT COALESCE(MAX(sequence), 0) + 1 AS next FROM ${SESSION} WHERE channel_id = ?`)
         .get(this.conn.channelId) as { next: number };
       const now = this.conn.now().toISOString();
       const rows = ranges.reduce((sum, r) => sum + r.rows, 0);
-      const id = Number(this.conn.statement(
-        `INSERT INTO ${SESSION} (channel_id, sequence, status, rows, started_at, updated_at) VALUES (?, ?, 'Started', ?, ?, ?)`,
-      ).run(this.conn.channelId, next, rows, now, now).lastInsertRowid);
-      const insertRange = this.conn.statement(`INSERT INTO ${RANGE} (session_id, position, table_name, from_exclusive, to_inclusive, rows) VALUES (?, ?, ?, ?, ?, ?)`);
-      ranges.forEach((r, position) => insertRange.run(id, position, r.table, r.fromExclusive, r.toInclusive, r.rows));
+      const id = Number(
+        this.conn
+          .statement(
+            `INSERT INTO ${SESSION} (channel_id, sequence, status, rows, started_at, updated_at) VALUES (?, ?, 'Started', ?, ?, ?)`,
+          )
+          .run(this.conn.channelId, next, rows, now, now).lastInsertRowid,
+      );
+      const insertRange = this.conn.statement(
+        `INSERT INTO ${RANGE} (session_id, position, table_name, from_exclusive, to_inclusive, rows) VALUES (?, ?, ?, ?, ?, ?)`,
+      );
+      for (const [position, r] of ranges.entries()) insertRange.run(id, position, r.table, r.fromExclusive, r.toInclusive, r.rows);
       return this.mustFind(id);
     });
   }
@@ -98,8 +140,11 @@ export class SqliteUploadStore implements UploadStore {
 
   markFailed(id: number, failure: SessionFailure, nextTryAt: Date | null): Promise<UploadSession> {
     return this.change(id, 'UploadFailed', (now, session) => ({
-      tries: session.tries + 1, error_code: failure.code, error_message: failure.message,
-      next_try_at: nextTryAt?.toISOString() ?? null, failed_at: now,
+      tries: session.tries + 1,
+      error_code: failure.code,
+      error_message: failure.message,
+      next_try_at: nextTryAt?.toISOString() ?? null,
+      failed_at: now,
     }));
   }
 
@@ -109,7 +154,15 @@ export class SqliteUploadStore implements UploadStore {
         this.assertWatermark(range);
         this.setWatermarkNow(range.table, range.toInclusive);
       }
-      return { file_name: pkg.fileName, size: pkg.size, checksum: pkg.checksum, uploaded_at: now, error_code: null, error_message: null, next_try_at: null };
+      return {
+        file_name: pkg.fileName,
+        size: pkg.size,
+        checksum: pkg.checksum,
+        uploaded_at: now,
+        error_code: null,
+        error_message: null,
+        next_try_at: null,
+      };
     });
   }
 
@@ -122,9 +175,13 @@ export class SqliteUploadStore implements UploadStore {
   }
 
   list(filter: SessionListFilter<UploadStatus> = {}): Promise<UploadSession[]> {
-    return this.conn.exclusive('listing upload sessions', () => (this.conn.statement(
-      `SELECT * FROM ${SESSION} WHERE channel_id = ? AND (? IS NULL OR status = ?) ORDER BY sequence DESC LIMIT ?`,
-    ).all(this.conn.channelId, filter.status ?? null, filter.status ?? null, filter.limit ?? 50) as Row[]).map((r) => this.toSession(r)));
+    return this.conn.exclusive('listing upload sessions', () =>
+      (
+        this.conn
+          .statement(`SELECT * FROM ${SESSION} WHERE channel_id = ? AND (? IS NULL OR status = ?) ORDER BY sequence DESC LIMIT ?`)
+          .all(this.conn.channelId, filter.status ?? null, filter.status ?? null, filter.limit ?? 50) as Row[]
+      ).map((r) => this.toSession(r)),
+    );
   }
 
   /** Waits for a snapshot in flight, then closes the read connection. */
@@ -135,13 +192,22 @@ export class SqliteUploadStore implements UploadStore {
     });
   }
 
-  private change(id: number, to: UploadStatus, changes: (now: string, session: UploadSession) => Record<string, string | number | null>): Promise<UploadSession> {
+  private change(
+    id: number,
+    to: UploadStatus,
+    changes: (now: string, session: UploadSession) => Record<string, string | number | null>,
+  ): Promise<UploadSession> {
     return this.conn.write(`marking upload session ${id} ${to}`, () => {
       const session = this.mustFind(id);
       assertUploadTransition(id, session.status, to);
       const now = this.conn.now().toISOString();
       const values = { ...changes(now, session), status: to, updated_at: now };
-      this.conn.statement(`UPDATE ${SESSION} SET ${Object.keys(values).map((c) => `${c} = ?`).join(', ')} WHERE id = ?`)
+      this.conn
+        .statement(
+          `UPDATE ${SESSION} SET ${Object.keys(values)
+            .map((c) => `${c} = ?`)
+            .join(', ')} WHERE id = ?`,
+        )
         .run(...Object.values(values), id);
       return this.mustFind(id);
     });
@@ -149,48 +215,79 @@ export class SqliteUploadStore implements UploadStore {
 
   /** A range starts where the table's watermark stands, or someone else moved it. */
   private assertWatermark(range: CounterRange): void {
-    const row = this.conn.statement(`SELECT counter FROM ${WATERMARK} WHERE channel_id = ? AND table_name = ?`).safeIntegers(true)
+    const row = this.conn
+      .statement(`SELECT counter FROM ${WATERMARK} WHERE channel_id = ? AND table_name = ?`)
+      .safeIntegers(true)
       .get(this.conn.channelId, range.table) as { counter: bigint } | undefined;
     const current = row?.counter ?? NO_WATERMARK;
     if (current !== range.fromExclusive) {
-      throw new AsyncClientError('E_UPLOAD_WATERMARK_MOVED', `upload table ${range.table}: the watermark is ${current}, not ${range.fromExclusive} where this package's range starts; plan the upload again`, { table: range.table, watermark: String(current), fromExclusive: String(range.fromExclusive) });
+      throw new AsyncClientError(
+        'E_UPLOAD_WATERMARK_MOVED',
+        `upload table ${range.table}: the watermark is ${current}, not ${range.fromExclusive} where this package's range starts; plan the upload again`,
+        { table: range.table, watermark: String(current), fromExclusive: String(range.fromExclusive) },
+      );
     }
   }
 
   private setWatermarkNow(table: string, counter: bigint): void {
-    this.conn.statement(`INSERT INTO ${WATERMARK} (channel_id, table_name, counter, updated_at) VALUES (?, ?, ?, ?)
+    this.conn
+      .statement(`INSERT INTO ${WATERMARK} (channel_id, table_name, counter, updated_at) VALUES (?, ?, ?, ?)
       ON CONFLICT (channel_id, table_name) DO UPDATE SET counter = excluded.counter, updated_at = excluded.updated_at`)
       .run(this.conn.channelId, table, counter, this.conn.now().toISOString());
   }
 
   private pendingNow(): UploadSession | null {
-    const row = this.conn.statement(`SELECT * FROM ${SESSION} WHERE channel_id = ? AND status <> 'Uploaded' ORDER BY sequence LIMIT 1`)
+    const row = this.conn
+      .statement(`SELECT * FROM ${SESSION} WHERE channel_id = ? AND status <> 'Uploaded' ORDER BY sequence LIMIT 1`)
       .get(this.conn.channelId) as Row | undefined;
     return row === undefined ? null : this.toSession(row);
   }
 
   private findNow(column: 'id' | 'sequence', value: number): UploadSession | null {
-    const row = this.conn.statement(`SELECT * FROM ${SESSION} WHERE channel_id = ? AND ${column} = ?`).get(this.conn.channelId, value) as Row | undefined;
+    const row = this.conn.statement(`SELECT * FROM ${SESSION} WHERE channel_id = ? AND ${column} = ?`).get(this.conn.channelId, value) as
+      | Row
+      | undefined;
     return row === undefined ? null : this.toSession(row);
   }
 
   private mustFind(id: number): UploadSession {
     const session = this.findNow('id', id);
     if (session === null) {
-      throw new AsyncClientError('E_SESSION_NOT_FOUND', `no upload session ${id} for channel ${this.conn.channelId}: list them with \`async-client sessions list --direction upload\``, { sessionId: id });
+      throw new AsyncClientError(
+        'E_SESSION_NOT_FOUND',
+        `no upload session ${id} for channel ${this.conn.channelId}: list them with \`async-client sessions list --direction upload\``,
+        { sessionId: id },
+      );
     }
     return session;
   }
 
   private toSession(row: Row): UploadSession {
-    const ranges = (this.conn.statement(`SELECT table_name, from_exclusive, to_inclusive, rows FROM ${RANGE} WHERE session_id = ? ORDER BY position`)
-      .safeIntegers(true).all(row.id) as { table_name: string; from_exclusive: bigint; to_inclusive: bigint; rows: bigint }[])
-      .map((r) => ({ table: r.table_name, fromExclusive: r.from_exclusive, toInclusive: r.to_inclusive, rows: Number(r.rows) }));
+    const ranges = (
+      this.conn
+        .statement(`SELECT table_name, from_exclusive, to_inclusive, rows FROM ${RANGE} WHERE session_id = ? ORDER BY position`)
+        .safeIntegers(true)
+        .all(row.id) as { table_name: string; from_exclusive: bigint; to_inclusive: bigint; rows: bigint }[]
+    ).map((r) => ({ table: r.table_name, fromExclusive: r.from_exclusive, toInclusive: r.to_inclusive, rows: Number(r.rows) }));
     return {
-      id: row.id, channelId: row.channel_id, sequence: row.sequence, status: row.status, ranges, rows: row.rows,
-      fileName: row.file_name, size: row.size, checksum: row.checksum, tries: row.tries, errorCode: row.error_code,
-      errorMessage: row.error_message, nextTryAt: date(row.next_try_at), startedAt: new Date(row.started_at),
-      availableAt: date(row.available_at), uploadedAt: date(row.uploaded_at), failedAt: date(row.failed_at), updatedAt: new Date(row.updated_at),
+      id: row.id,
+      channelId: row.channel_id,
+      sequence: row.sequence,
+      status: row.status,
+      ranges,
+      rows: row.rows,
+      fileName: row.file_name,
+      size: row.size,
+      checksum: row.checksum,
+      tries: row.tries,
+      errorCode: row.error_code,
+      errorMessage: row.error_message,
+      nextTryAt: date(row.next_try_at),
+      startedAt: new Date(row.started_at),
+      availableAt: date(row.available_at),
+      uploadedAt: date(row.uploaded_at),
+      failedAt: date(row.failed_at),
+      updatedAt: new Date(row.updated_at),
     };
   }
 }

@@ -13,23 +13,43 @@ export function describeUploadTable(db: Database, config: UploadTableConfig): Up
   const where = `upload table ${config.table} (counter ${config.counterColumn})`;
   const table = readTable(db, config.table);
   if (table === null) {
-    throw new AsyncClientError('E_UPLOAD_TABLE_MISSING', `${where}: the table does not exist in the channel database; fix the profile's upload tables or create it`, { ...config });
+    throw new AsyncClientError(
+      'E_UPLOAD_TABLE_MISSING',
+      `${where}: the table does not exist in the channel database; fix the profile's upload tables or create it`,
+      { ...config },
+    );
   }
   const counter = findColumn(table, config.counterColumn);
   if (counter === undefined && !(isRowidName(config.counterColumn) && table.hasRowid)) {
-    throw new AsyncClientError('E_UPLOAD_COUNTER_MISSING', `${where}: table ${table.name} has no column ${config.counterColumn}; name an existing integer column (or rowid) in the profile`, { ...config });
+    throw new AsyncClientError(
+      'E_UPLOAD_COUNTER_MISSING',
+      `${where}: table ${table.name} has no column ${config.counterColumn}; name an existing integer column (or rowid) in the profile`,
+      { ...config },
+    );
   }
   if (counter !== undefined && affinityOf(counter.declaredType) !== 'INTEGER') {
-    throw new AsyncClientError('E_UPLOAD_COUNTER_TYPE', `${where}: the counter is declared ${counter.declaredType || 'untyped'}, not an integer; a replication counter must be an INTEGER column`, { ...config, declaredType: counter.declaredType });
+    throw new AsyncClientError(
+      'E_UPLOAD_COUNTER_TYPE',
+      `${where}: the counter is declared ${counter.declaredType || 'untyped'}, not an integer; a replication counter must be an INTEGER column`,
+      { ...config, declaredType: counter.declaredType },
+    );
   }
   const indexed = counter === undefined || isRowidAlias(table, counter) || table.indexLeaders.some((c) => sameName(c, counter.name));
   if (!indexed) {
-    throw new AsyncClientError('E_UPLOAD_COUNTER_NOT_INDEXED', `${where}: no index starts with ${counter?.name}, so every upload would scan the whole table; run CREATE INDEX ${quoteName(`${table.name}_${config.counterColumn}`)} ON ${quoteName(table.name)} (${quoteName(config.counterColumn)})`, { ...config });
+    throw new AsyncClientError(
+      'E_UPLOAD_COUNTER_NOT_INDEXED',
+      `${where}: no index starts with ${counter?.name}, so every upload would scan the whole table; run CREATE INDEX ${quoteName(`${table.name}_${config.counterColumn}`)} ON ${quoteName(table.name)} (${quoteName(config.counterColumn)})`,
+      { ...config },
+    );
   }
   return {
     table: table.name,
     counterColumn: counter?.name ?? config.counterColumn,
-    columns: table.columns.map((c) => ({ name: c.name, type: columnTypeOf(c.declaredType), nullable: !c.notNull && !isRowidAlias(table, c) })),
+    columns: table.columns.map((c) => ({
+      name: c.name,
+      type: columnTypeOf(c.declaredType),
+      nullable: !c.notNull && !isRowidAlias(table, c),
+    })),
     primaryKey: table.primaryKey,
   };
 }

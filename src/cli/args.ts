@@ -17,7 +17,12 @@ export type ParsedCommandArgs<O extends OptionsConfig> = ReturnType<
  * parsed values, or the exit code when the command is already answered: its help printed
  * (0) or a usage error printed (2).
  */
-export function parseCommandArgs<O extends OptionsConfig>(command: CliCommand, args: readonly string[], io: CliIo, options: O): ParsedCommandArgs<O> | number {
+export function parseCommandArgs<O extends OptionsConfig>(
+  command: CliCommand,
+  args: readonly string[],
+  io: CliIo,
+  options: O,
+): ParsedCommandArgs<O> | number {
   let parsed: ParsedCommandArgs<O>;
   try {
     parsed = parseArgs({ args: [...args], options: { ...options, ...HELP_OPTION }, allowPositionals: true, strict: true });

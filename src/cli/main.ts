@@ -9,7 +9,15 @@ import { uploadCommand } from './commands/upload.js';
 import { validateCommand } from './commands/validate.js';
 import { packageVersion } from './version.js';
 
-const COMMANDS: readonly CliCommand[] = [runCommand, validateCommand, statusCommand, downloadCommand, uploadCommand, sessionsCommand, packageCommand];
+const COMMANDS: readonly CliCommand[] = [
+  runCommand,
+  validateCommand,
+  statusCommand,
+  downloadCommand,
+  uploadCommand,
+  sessionsCommand,
+  packageCommand,
+];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

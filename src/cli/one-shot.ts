@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { openStoreResources } from '../daemon/store-resources.js';
+import { openStoreResources, type StoreResources } from '../daemon/store-resources.js';
 import { errorCode, errorMessage } from '../errors.js';
 import { createLogger } from '../observe/logger.js';
 import { systemClock } from '../schedule/clock.js';
@@ -29,16 +29,22 @@ SIGINT or SIGTERM stops the cycle between two packages.`;
  * (a session failed, or the run could not start or finish), 2 usage, 3 waiting
  * (`report.fields.waiting`: a gap, a Suspended package, a retry not yet due).
  */
-export async function runCycleOnce(command: CliCommand, args: readonly string[], io: CliIo, createCycle: (deps: CycleDeps) => Cycle): Promise<number> {
+export async function runCycleOnce(
+  command: CliCommand,
+  args: readonly string[],
+  io: CliIo,
+  createCycle: (deps: CycleDeps) => Cycle,
+): Promise<number> {
   const parsed = parseCommandArgs(command, args, io, ONE_SHOT_OPTIONS);
   if (typeof parsed === 'number') return parsed;
   if (parsed.positionals.length > 0) return usageError(command, io, `unexpected argument ${parsed.positionals[0]}`);
-  if (parsed.values.once !== true) return usageError(command, io, 'only --once is supported here; `async-client run` runs the cycles on their schedule');
+  if (parsed.values.once !== true)
+    return usageError(command, io, 'only --once is supported here; `async-client run` runs the cycles on their schedule');
 
   const profile = await loadProfileOption(parsed.values.profile, io);
   if (typeof profile === 'number') return profile;
   const log = createLogger(profile.log.level, io.stderr);
-  let resources;
+  let resources: StoreResources;
   try {
     resources = await openStoreResources(profile);
   } catch (error) {

@@ -151,7 +151,12 @@ export class Daemon {
       onError: (error) => log.warn({ code: errorCode(error), message: errorMessage(error) }, 'profile.watch_failed'),
     });
     if (profile.daemon.health !== undefined) {
-      this.healthServer = await HealthServer.listen({ ...profile.daemon.health, registry: this.metrics.registry, health: () => this.health(), log });
+      this.healthServer = await HealthServer.listen({
+        ...profile.daemon.health,
+        registry: this.metrics.registry,
+        health: () => this.health(),
+        log,
+      });
     }
     for (const cycle of this.cycles) this.scheduler.set(cycle, cycleSchedule(profile, cycle.direction));
     this.state = 'ready';

@@ -14,7 +14,9 @@ function isRestartOnly(field: string): boolean {
 
 /** The changed fields that take effect only after a restart. */
 export function restartOnlyChanges(running: Profile, next: Profile): string[] {
-  return describeProfileChange(running, next).fields.map((change) => change.field).filter(isRestartOnly);
+  return describeProfileChange(running, next)
+    .fields.map((change) => change.field)
+    .filter(isRestartOnly);
 }
 
 /** `next` with the restart-only sections of the running profile. */

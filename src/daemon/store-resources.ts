@@ -40,6 +40,8 @@ export async function openStoreResources(profile: Profile): Promise<StoreResourc
     };
   } catch (error) {
     await Promise.allSettled([workingFolder.close(), channelDatabase.close()]);
-    throw error instanceof AsyncClientError ? error : new AsyncClientError('E_PREFLIGHT', `start-up checks failed: ${String(error)}`, {}, { cause: error });
+    throw error instanceof AsyncClientError
+      ? error
+      : new AsyncClientError('E_PREFLIGHT', `start-up checks failed: ${String(error)}`, {}, { cause: error });
   }
 }

@@ -168,7 +168,17 @@ class DownloadRun {
   private block(listing: DownloadListing, session: DownloadSession, wait: Parameters<RunTally['waitFor']>[0]): void {
     const waiting = this.countWaiting(listing, session.sequence);
     this.tally.waitFor(wait);
-    this.deps.log.warn({ sequence: session.sequence, sessionId: session.id, status: session.status, reason: wait.reason, waitingPackages: waiting, message: wait.message }, 'download.waiting');
+    this.deps.log.warn(
+      {
+        sequence: session.sequence,
+        sessionId: session.id,
+        status: session.status,
+        reason: wait.reason,
+        waitingPackages: waiting,
+        message: wait.message,
+      },
+      'download.waiting',
+    );
   }
 
   /**
@@ -182,15 +192,26 @@ class DownloadRun {
     const times = later.map((s) => (listing.get(s) as FolderEntry).modifiedAt.getTime());
     const since = new Date(times.length > 0 ? Math.min(...times) : (session as DownloadSession).availableAt.getTime());
     const ageSeconds = Math.max(0, (this.deps.clock.now().getTime() - since.getTime()) / 1000);
-    const what = session === null
-      ? `sequence ${missing} has not arrived`
-      : `the file of sequence ${missing} (session ${session.id}, ${session.status}) is no longer in the download area`;
+    const what =
+      session === null
+        ? `sequence ${missing} has not arrived`
+        : `the file of sequence ${missing} (session ${session.id}, ${session.status}) is no longer in the download area`;
     const message = `waiting: ${what}; ${later.length === 1 ? '1 later package waits' : `${later.length} later packages wait`} behind it`;
     this.tally.waitFor({ reason: 'gap', sequence: missing, message });
     this.metrics.gapAgeSeconds.set(ageSeconds);
     this.metrics.packagesWaiting.set(later.length);
     const reportable = ageSeconds >= run.settings.gapReportMinutes * 60;
-    this.deps.log[reportable ? 'warn' : 'debug']({ missingSequence: missing, since: since.toISOString(), ageMinutes: Math.floor(ageSeconds / 60), waitingPackages: later.length, firstWaiting: later[0] ?? null, message }, reportable ? 'download.gap' : 'download.gap_pending');
+    this.deps.log[reportable ? 'warn' : 'debug'](
+      {
+        missingSequence: missing,
+        since: since.toISOString(),
+        ageMinutes: Math.floor(ageSeconds / 60),
+        waitingPackages: later.length,
+        firstWaiting: later[0] ?? null,
+        message,
+      },
+      reportable ? 'download.gap' : 'download.gap_pending',
+    );
   }
 
   private countWaiting(listing: DownloadListing, blocking: number): number {
@@ -205,14 +226,20 @@ async function readPublicKey(file: string | undefined): Promise<string | undefin
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    throw new AsyncClientError('E_PUBLIC_KEY', `cannot read HQ's public key ${file} named by download.publicKey: ${(error as Error).message}; fix the path or the file's permissions`, { file }, { cause: error });
+    throw new AsyncClientError(
+      'E_PUBLIC_KEY',
+      `cannot read HQ's public key ${file} named by download.publicKey: ${(error as Error).message}; fix the path or the file's permissions`,
+      { file },
+      { cause: error },
+    );
   }
 }
 
 function staleSequence(file: FolderEntry, sequence: number, checksum: string, session: DownloadSession | null): AsyncClientError {
-  const seen = session === null
-    ? `sequence ${sequence} was never seen here, yet a later sequence is already applied`
-    : `sequence ${sequence} is already ${session.status} with checksum ${session.checksum} (session ${session.id})`;
+  const seen =
+    session === null
+      ? `sequence ${sequence} was never seen here, yet a later sequence is already applied`
+      : `sequence ${sequence} is already ${session.status} with checksum ${session.checksum} (session ${session.id})`;
   return new AsyncClientError(
     'E_SEQUENCE_CONFLICT',
     `package ${file.name} (checksum ${checksum}) is refused and never applied: ${seen}; HQ must not reuse a sequence: ask HQ which package is right, and remove this file`,

@@ -42,23 +42,36 @@ export class HqReport {
     };
     const key = JSON.stringify(report);
     if (this.written.get(session.fileName) === key) return;
-    await this.echo(session, 'status report', async () => {
-      await this.ensureDir(folders.status);
-      await this.folder.writeAtomic(statusReportPath(folders, session.fileName), statusReportBytes({ ...report, updatedAt: this.clock.now().toISOString() }));
-      this.written.set(session.fileName, key);
-    }, undefined);
+    await this.echo(
+      session,
+      'status report',
+      async () => {
+        await this.ensureDir(folders.status);
+        await this.folder.writeAtomic(
+          statusReportPath(folders, session.fileName),
+          statusReportBytes({ ...report, updatedAt: this.clock.now().toISOString() }),
+        );
+        this.written.set(session.fileName, key);
+      },
+      undefined,
+    );
   }
 
   /** Reports an Applied or Canceled session and moves its file out of `download/`; true when moved. */
   async settle(folders: ChannelFolders, file: FolderEntry, session: DownloadSession): Promise<boolean> {
     await this.status(folders, session, session.status === 'Canceled' ? session.cancelReason : null);
     const area = session.status === 'Applied' ? folders.applied : folders.canceled;
-    return this.echo(session, `move to ${area}`, async () => {
-      await this.ensureDir(area);
-      await this.folder.move(file.path, `${area}/${file.name}`);
-      this.written.delete(session.fileName);
-      return true;
-    }, false);
+    return this.echo(
+      session,
+      `move to ${area}`,
+      async () => {
+        await this.ensureDir(area);
+        await this.folder.move(file.path, `${area}/${file.name}`);
+        this.written.delete(session.fileName);
+        return true;
+      },
+      false,
+    );
   }
 
   private ensureDir(dir: string): Promise<void> {
@@ -75,7 +88,10 @@ export class HqReport {
     try {
       return await action();
     } catch (error) {
-      this.log.warn({ sequence: session.sequence, file: session.fileName, code: errorCode(error), message: errorMessage(error), what }, 'download.report_failed');
+      this.log.warn(
+        { sequence: session.sequence, file: session.fileName, code: errorCode(error), message: errorMessage(error), what },
+        'download.report_failed',
+      );
       return fallback;
     }
   }

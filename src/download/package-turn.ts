@@ -94,7 +94,13 @@ export class PackageTurn {
    * Journals and applies a prepared package, then discards its staged copy. Returns whether it
    * was applied; the report of an applied one may still be in flight (`run.background`).
    */
-  async take(run: TurnContext, file: FolderEntry, sequence: number, known: DownloadSession | null, prepared: PreparedPackage): Promise<boolean> {
+  async take(
+    run: TurnContext,
+    file: FolderEntry,
+    sequence: number,
+    known: DownloadSession | null,
+    prepared: PreparedPackage,
+  ): Promise<boolean> {
     if (prepared.outcome === 'unreadable') {
       await this.unreadable(run, file, sequence, known, prepared.error);
       return false;
@@ -106,7 +112,13 @@ export class PackageTurn {
     }
   }
 
-  private async applyPrepared(run: TurnContext, file: FolderEntry, sequence: number, known: DownloadSession | null, prepared: Exclude<PreparedPackage, { outcome: 'unreadable' }>): Promise<boolean> {
+  private async applyPrepared(
+    run: TurnContext,
+    file: FolderEntry,
+    sequence: number,
+    known: DownloadSession | null,
+    prepared: Exclude<PreparedPackage, { outcome: 'unreadable' }>,
+  ): Promise<boolean> {
     const { channelDatabase, log, clock } = this.deps;
     const journal = channelDatabase.downloads;
     const { checksum, size } = prepared.staged;
@@ -123,12 +135,27 @@ export class PackageTurn {
     const downloaded = await journal.markDownloaded(session.id);
     let rowsAffected: Readonly<Record<string, number>>;
     try {
-      rowsAffected = await channelDatabase.applyPackage(manifest, prepared.opened.batches(), { sessionId: downloaded.id, allowCreateTables: run.settings.allowCreateTables });
+      rowsAffected = await channelDatabase.applyPackage(manifest, prepared.opened.batches(), {
+        sessionId: downloaded.id,
+        allowCreateTables: run.settings.allowCreateTables,
+      });
     } catch (error) {
       return this.fail(run, downloaded, error);
     }
     const rows = Object.values(rowsAffected).reduce((sum, count) => sum + count, 0);
-    log.info({ sequence, file: file.name, sessionId: downloaded.id, kind: manifest.kind, job: manifest.job.id, rowsAffected, rows, durationMs: clock.now().getTime() - started.getTime() }, 'download.applied');
+    log.info(
+      {
+        sequence,
+        file: file.name,
+        sessionId: downloaded.id,
+        kind: manifest.kind,
+        job: manifest.job.id,
+        rowsAffected,
+        rows,
+        durationMs: clock.now().getTime() - started.getTime(),
+      },
+      'download.applied',
+    );
     this.deps.metrics.packagesApplied.inc();
     this.deps.metrics.rowsApplied.inc(rows);
     this.deps.metrics.lastSuccessTimestamp.set(clock.now().getTime() / 1000);
@@ -155,7 +182,13 @@ export class PackageTurn {
    * counted, and the run reports the failure; a session still being tried takes the failure.
    * The next run reads the file again.
    */
-  private async unreadable(run: TurnContext, file: FolderEntry, sequence: number, known: DownloadSession | null, error: unknown): Promise<void> {
+  private async unreadable(
+    run: TurnContext,
+    file: FolderEntry,
+    sequence: number,
+    known: DownloadSession | null,
+    error: unknown,
+  ): Promise<void> {
     if (known !== null && canDownloadStatusBecome(known.status, 'ApplyFailed')) {
       await this.fail(run, known, error);
       return;
@@ -179,7 +212,16 @@ export class PackageTurn {
       metrics.packagesSuspended.inc();
     }
     log.error(
-      { code: failure.code, sequence: session.sequence, file: session.fileName, tries: result.tries, sessionId: session.id, status: result.status, nextTryAt: result.nextTryAt?.toISOString() ?? null, message: failure.message },
+      {
+        code: failure.code,
+        sequence: session.sequence,
+        file: session.fileName,
+        tries: result.tries,
+        sessionId: session.id,
+        status: result.status,
+        nextTryAt: result.nextTryAt?.toISOString() ?? null,
+        message: failure.message,
+      },
       'download.failed',
     );
     metrics.packagesFailed.inc({ code: failure.code });

@@ -100,13 +100,20 @@ export class ContentParser {
     const manifest = validateManifest(parsed, this.where);
     const { expectedChannelId, expectedDirection, expectedFileName } = this.expectations;
     if (expectedChannelId !== undefined && manifest.channelId !== expectedChannelId) {
-      throw packageError('E_PACKAGE_CHANNEL', `${this.where}: the package is for channel ${manifest.channelId}, not ${expectedChannelId}`, { channelId: manifest.channelId });
+      throw packageError('E_PACKAGE_CHANNEL', `${this.where}: the package is for channel ${manifest.channelId}, not ${expectedChannelId}`, {
+        channelId: manifest.channelId,
+      });
     }
     if (expectedDirection !== undefined && manifest.direction !== expectedDirection) {
-      throw packageError('E_PACKAGE_CHANNEL', `${this.where}: the package is an ${manifest.direction} package, not ${expectedDirection}`, { direction: manifest.direction });
+      throw packageError('E_PACKAGE_CHANNEL', `${this.where}: the package is an ${manifest.direction} package, not ${expectedDirection}`, {
+        direction: manifest.direction,
+      });
     }
     if (expectedFileName !== undefined && packageFileName(manifest) !== expectedFileName) {
-      throw packageError('E_PACKAGE_NAME', `${this.where}: the file is named ${expectedFileName} but its manifest makes it ${packageFileName(manifest)}`);
+      throw packageError(
+        'E_PACKAGE_NAME',
+        `${this.where}: the file is named ${expectedFileName} but its manifest makes it ${packageFileName(manifest)}`,
+      );
     }
     this.manifestValue = manifest;
   }
@@ -123,7 +130,9 @@ export class ContentParser {
       throw this.corrupt(`line ${this.lineNumber} is neither a section, a row nor a delete`);
     }
     if (next === undefined || parsed.table !== next.name) {
-      throw this.corrupt(`line ${this.lineNumber} starts table ${parsed.table} where ${next === undefined ? 'the content should end' : `table ${next.name} should start`}`);
+      throw this.corrupt(
+        `line ${this.lineNumber} starts table ${parsed.table} where ${next === undefined ? 'the content should end' : `table ${next.name} should start`}`,
+      );
     }
     this.closeSection();
     this.tableIndex++;
@@ -149,7 +158,10 @@ export class ContentParser {
     try {
       row = upsert ? codec.decodeUpsert(wire as unknown[]) : codec.decodeDelete(wire);
     } catch (error) {
-      throw packageError('E_PACKAGE_ROW', `${this.where}: line ${this.lineNumber}, table ${table.name}: ${(error as Error).message}`, { table: table.name, line: this.lineNumber });
+      throw packageError('E_PACKAGE_ROW', `${this.where}: line ${this.lineNumber}, table ${table.name}: ${(error as Error).message}`, {
+        table: table.name,
+        line: this.lineNumber,
+      });
     }
     const keyText = codec.keyText(row);
     if (!this.keys.add(keyText, codec.keyOrder(row, keyText))) {

@@ -89,12 +89,16 @@ export class FrameSplitter {
   /** At the end of the file: the last body bytes and the checked trailer, or an integrity error. */
   finish(): { body: Buffer; trailer: Trailer; sha256: string } {
     const where = this.where;
-    if (this.totalBytes === 0) throw packageError('E_PACKAGE_EMPTY', `${where}: the file is empty; the producer may still be writing it or failed`);
+    if (this.totalBytes === 0)
+      throw packageError('E_PACKAGE_EMPTY', `${where}: the file is empty; the producer may still be writing it or failed`);
     const tail = Buffer.concat(this.held, this.heldBytes);
     const footer = FOOTER_PATTERN.exec(tail.subarray(Math.max(0, tail.length - FOOTER_BYTES)).toString('latin1'));
     if (footer === null) {
       if (!GZIP_MAGIC.subarray(0, this.head.length).equals(this.head.subarray(0, GZIP_MAGIC.length))) {
-        throw packageError('E_PACKAGE_NOT_A_PACKAGE', `${where}: not an async-client package: it neither starts with gzip nor ends with the package end marker`);
+        throw packageError(
+          'E_PACKAGE_NOT_A_PACKAGE',
+          `${where}: not an async-client package: it neither starts with gzip nor ends with the package end marker`,
+        );
       }
       throw packageError(
         'E_PACKAGE_TRUNCATED',

@@ -5,7 +5,13 @@ export { packageFileName, parsePackageFileName, PACKAGE_EXTENSION, type PackageF
 export { FileDigest } from './file-digest.js';
 export { FORMAT_VERSION, IDENTIFIER_PATTERN } from './manifest.js';
 export { generateSigningKeyPair, type KeyInput } from './signature.js';
-export { createPackageWriter, type PackageManifestInput, type PackageWriter, type PackageWriterOptions, type WrittenPackage } from './writer.js';
+export {
+  createPackageWriter,
+  type PackageManifestInput,
+  type PackageWriter,
+  type PackageWriterOptions,
+  type WrittenPackage,
+} from './writer.js';
 export {
   openPackage,
   readPackageBatches,

@@ -82,17 +82,21 @@ function readTable(shape: ShapeReader, value: unknown, path: string, kind: Packa
       nullable: shape.boolean(c.nullable, `${at}.nullable`),
     };
     checkIdentifier(column.name, `${where}: table ${name}: column`);
-    if (columns.has(column.name)) throw packageError('E_PACKAGE_MANIFEST', `${where}: table ${name}: column ${column.name} is listed twice`);
+    if (columns.has(column.name))
+      throw packageError('E_PACKAGE_MANIFEST', `${where}: table ${name}: column ${column.name} is listed twice`);
     columns.set(column.name, column);
   }
-  const primaryKey = shape.array(t.primaryKey, `${path}.primaryKey`, 1).map((key, index) => shape.string(key, `${path}.primaryKey[${index}]`));
+  const primaryKey = shape
+    .array(t.primaryKey, `${path}.primaryKey`, 1)
+    .map((key, index) => shape.string(key, `${path}.primaryKey[${index}]`));
   const keyNames = new Set<string>();
   for (const keyName of primaryKey) {
     const column = columns.get(keyName);
     if (column === undefined || keyNames.has(keyName)) {
       throw packageError('E_PACKAGE_MANIFEST', `${where}: table ${name}: primary key column ${keyName} is not a column or is listed twice`);
     }
-    if (column.nullable) throw packageError('E_PACKAGE_MANIFEST', `${where}: table ${name}: primary key column ${keyName} must not be nullable`);
+    if (column.nullable)
+      throw packageError('E_PACKAGE_MANIFEST', `${where}: table ${name}: primary key column ${keyName} must not be nullable`);
     keyNames.add(keyName);
   }
   const upsertCount = shape.integer(t.upsertCount, `${path}.upsertCount`, 0, Number.MAX_SAFE_INTEGER);

@@ -59,7 +59,10 @@ export async function openPackage(source: PackageSource, options: PackageReaderO
         const next = await scan.next();
         if (next.done === true) {
           if (next.value.sha256 !== verified.sha256) {
-            throw packageError('E_PACKAGE_CHECKSUM', `${labelOf(source, options)}: the package changed after it was verified; verify it again`);
+            throw packageError(
+              'E_PACKAGE_CHECKSUM',
+              `${labelOf(source, options)}: the package changed after it was verified; verify it again`,
+            );
           }
           return;
         }
@@ -144,13 +147,24 @@ async function feed(raw: Readable, splitter: FrameSplitter, gunzip: Gunzip, feed
   }
 }
 
-function checkSignature(trailer: Trailer, sha256: string, publicKey: ReturnType<typeof toPublicKey> | undefined, where: string): VerifiedPackage['signature'] {
+function checkSignature(
+  trailer: Trailer,
+  sha256: string,
+  publicKey: ReturnType<typeof toPublicKey> | undefined,
+  where: string,
+): VerifiedPackage['signature'] {
   if (publicKey === undefined) return trailer.signature === undefined ? 'absent' : 'unverified';
   if (trailer.signature === undefined) {
-    throw packageError('E_PACKAGE_SIGNATURE', `${where}: the package is not signed but a public key is pinned; ask HQ to sign it with its key`);
+    throw packageError(
+      'E_PACKAGE_SIGNATURE',
+      `${where}: the package is not signed but a public key is pinned; ask HQ to sign it with its key`,
+    );
   }
   if (!verifyDigestSignature(sha256, trailer.signature, publicKey)) {
-    throw packageError('E_PACKAGE_SIGNATURE', `${where}: the signature does not match the pinned public key: the package was signed with another key or changed`);
+    throw packageError(
+      'E_PACKAGE_SIGNATURE',
+      `${where}: the signature does not match the pinned public key: the package was signed with another key or changed`,
+    );
   }
   return 'verified';
 }

@@ -49,11 +49,7 @@ const FLUSH_CHARS = 128 * 1024;
  * Streams a package into `destination`. Memory stays bounded by the compressor's buffers and
  * one table's key fingerprints (16 bytes per key at most).
  */
-export function createPackageWriter(
-  input: PackageManifestInput,
-  destination: Writable,
-  options: PackageWriterOptions = {},
-): PackageWriter {
+export function createPackageWriter(input: PackageManifestInput, destination: Writable, options: PackageWriterOptions = {}): PackageWriter {
   const manifest = validateManifest({ ...input, formatVersion: FORMAT_VERSION }, 'package manifest');
   const signingKey = options.signingKey === undefined ? undefined : toPrivateKey(options.signingKey);
   const gzip = createGzip({ level: options.compressionLevel ?? 3, chunkSize: 64 * 1024 });
@@ -165,7 +161,10 @@ class SectionTracker {
     const target = this.manifest.tables.findIndex((table) => table.name === tableName);
     if (target < 0) throw packageError('E_PACKAGE_WRITER', `package writer: table ${tableName} is not in the manifest`);
     if (target < this.index) {
-      throw packageError('E_PACKAGE_WRITER', `package writer: table ${tableName} comes before ${this.codec?.table.name} in the manifest; write tables in manifest order`);
+      throw packageError(
+        'E_PACKAGE_WRITER',
+        `package writer: table ${tableName} comes before ${this.codec?.table.name} in the manifest; write tables in manifest order`,
+      );
     }
     return this.advanceTo(target);
   }
@@ -211,14 +210,25 @@ class SectionTracker {
     try {
       line = codec.encode(row);
     } catch (error) {
-      throw packageError('E_PACKAGE_ROW', `package writer: table ${table.name}, row ${rowNumber}: ${(error as Error).message}`, { table: table.name, row: rowNumber });
+      throw packageError('E_PACKAGE_ROW', `package writer: table ${table.name}, row ${rowNumber}: ${(error as Error).message}`, {
+        table: table.name,
+        row: rowNumber,
+      });
     }
     if (row.op === 'upsert' ? ++this.upserts > table.upsertCount : ++this.deletes > table.deleteCount) {
-      throw packageError('E_PACKAGE_COUNTS', `package writer: table ${table.name} declares ${table.upsertCount} upserts and ${table.deleteCount} deletes; row ${rowNumber} is one ${row.op} too many`, { table: table.name });
+      throw packageError(
+        'E_PACKAGE_COUNTS',
+        `package writer: table ${table.name} declares ${table.upsertCount} upserts and ${table.deleteCount} deletes; row ${rowNumber} is one ${row.op} too many`,
+        { table: table.name },
+      );
     }
     const keyText = codec.keyText(row);
     if (!this.keys.add(keyText, codec.keyOrder(row, keyText))) {
-      throw packageError('E_PACKAGE_DUPLICATE_KEY', `package writer: table ${table.name}, row ${rowNumber}: primary key ${keyText} was already written`, { table: table.name, row: rowNumber });
+      throw packageError(
+        'E_PACKAGE_DUPLICATE_KEY',
+        `package writer: table ${table.name}, row ${rowNumber}: primary key ${keyText} was already written`,
+        { table: table.name, row: rowNumber },
+      );
     }
     return line;
   }

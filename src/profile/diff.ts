@@ -24,7 +24,9 @@ export interface ProfileChange {
 export function describeProfileChange(previous: Profile, next: Profile): ProfileChange {
   return {
     fields: changedFields(previous, next, []),
-    rescheduled: CYCLE_DIRECTIONS.filter((direction) => !sameCycleSchedule(cycleSchedule(previous, direction), cycleSchedule(next, direction))),
+    rescheduled: CYCLE_DIRECTIONS.filter(
+      (direction) => !sameCycleSchedule(cycleSchedule(previous, direction), cycleSchedule(next, direction)),
+    ),
   };
 }
 

@@ -43,26 +43,54 @@ async function readProfileText(file: string, sourcePath: string): Promise<string
   } catch (error) {
     const code = errorCode(error);
     if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new ProfileError('E_PROFILE_NOT_FOUND', `${file}: no such profile file; pass the path of an existing profile (--profile PATH or ASYNC_CLIENT_PROFILE)`, [], file, { cause: error });
+      throw new ProfileError(
+        'E_PROFILE_NOT_FOUND',
+        `${file}: no such profile file; pass the path of an existing profile (--profile PATH or ASYNC_CLIENT_PROFILE)`,
+        [],
+        file,
+        { cause: error },
+      );
     }
     if (code === 'EISDIR') {
-      throw new ProfileError('E_PROFILE_NOT_A_FILE', `${file}: is a folder, not a profile file; pass the path of the YAML file itself`, [], file, { cause: error });
+      throw new ProfileError(
+        'E_PROFILE_NOT_A_FILE',
+        `${file}: is a folder, not a profile file; pass the path of the YAML file itself`,
+        [],
+        file,
+        { cause: error },
+      );
     }
-    throw new ProfileError('E_PROFILE_UNREADABLE', `${file}: cannot read the profile file (${errorMessage(error)}); let the daemon's user read it`, [], file, { cause: error });
+    throw new ProfileError(
+      'E_PROFILE_UNREADABLE',
+      `${file}: cannot read the profile file (${errorMessage(error)}); let the daemon's user read it`,
+      [],
+      file,
+      { cause: error },
+    );
   }
 }
 
 async function readPassword(source: ProfileSource, document: DefaultedDocument, sourcePath: string): Promise<string | undefined> {
   const settings = document.workingFolder;
   if (settings.adapter !== 'webdav' || settings.passwordFile === undefined) return undefined;
-  const problem = (found: string): FieldProblem => ({ path: ['workingFolder', 'passwordFile'], target: 'value', expected: 'a readable file holding the WebDAV password', found });
+  const problem = (found: string): FieldProblem => ({
+    path: ['workingFolder', 'passwordFile'],
+    target: 'value',
+    expected: 'a readable file holding the WebDAV password',
+    found,
+  });
   let password: string;
   try {
     password = (await readFile(path.resolve(path.dirname(sourcePath), settings.passwordFile), 'utf8')).replace(/\r?\n$/, '');
   } catch (error) {
-    throw ProfileError.fromIssues('E_PROFILE_INVALID', source.file, [source.issue(problem(`${JSON.stringify(settings.passwordFile)} (${errorCode(error)})`))]);
+    throw ProfileError.fromIssues('E_PROFILE_INVALID', source.file, [
+      source.issue(problem(`${JSON.stringify(settings.passwordFile)} (${errorCode(error)})`)),
+    ]);
   }
-  if (password === '') throw ProfileError.fromIssues('E_PROFILE_INVALID', source.file, [source.issue(problem(`${JSON.stringify(settings.passwordFile)}, which is empty`))]);
+  if (password === '')
+    throw ProfileError.fromIssues('E_PROFILE_INVALID', source.file, [
+      source.issue(problem(`${JSON.stringify(settings.passwordFile)}, which is empty`)),
+    ]);
   return password;
 }
 

@@ -1,6 +1,11 @@
 import { AsyncClientError } from '../errors.js';
 
-export type ProfileErrorCode = 'E_PROFILE_NOT_FOUND' | 'E_PROFILE_NOT_A_FILE' | 'E_PROFILE_UNREADABLE' | 'E_PROFILE_YAML' | 'E_PROFILE_INVALID';
+export type ProfileErrorCode =
+  | 'E_PROFILE_NOT_FOUND'
+  | 'E_PROFILE_NOT_A_FILE'
+  | 'E_PROFILE_UNREADABLE'
+  | 'E_PROFILE_YAML'
+  | 'E_PROFILE_INVALID';
 
 /** One thing wrong in a profile file, located at the node an editor should jump to. */
 export interface ProfileIssue {

@@ -3,7 +3,13 @@
  * every path absolute, resolved against the profile file's folder.
  */
 import path from 'node:path';
-import type { ChannelSettings, LocalWorkingFolderSettings, Profile, WebDavWorkingFolderSettings, WorkingFolderSettings } from './profile.js';
+import type {
+  ChannelSettings,
+  LocalWorkingFolderSettings,
+  Profile,
+  WebDavWorkingFolderSettings,
+  WorkingFolderSettings,
+} from './profile.js';
 
 /** The channel database's file name under the state directory when `channel.database` is absent. */
 const DEFAULT_DATABASE_FILE = 'channel.sqlite';
@@ -33,7 +39,11 @@ export function resolveProfile(document: DefaultedDocument, sourcePath: string, 
   };
 }
 
-function workingFolder(settings: DefaultedDocument['workingFolder'], absolute: (file: string) => string, password: string | undefined): WorkingFolderSettings {
+function workingFolder(
+  settings: DefaultedDocument['workingFolder'],
+  absolute: (file: string) => string,
+  password: string | undefined,
+): WorkingFolderSettings {
   if (settings.adapter === 'local') return { adapter: 'local', path: absolute(settings.path) };
   const { passwordFile: _readByTheLoader, ...webdav } = settings;
   return password === undefined ? webdav : { ...webdav, password };

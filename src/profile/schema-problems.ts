@@ -37,8 +37,10 @@ function problemOf(error: ValueError, root: unknown): FieldProblem[] {
     case ValueErrorType.ObjectRequiredProperty:
       return [{ path, target: 'value', expected: expectationOf(error.schema), found: 'nothing (the field is missing)' }];
     case ValueErrorType.ObjectAdditionalProperties: {
-      const known = Object.keys(error.schema['properties'] ?? {}).join(', ');
-      return [{ path, target: 'key', expected: `one of the fields ${known}`, found: `an unknown field "${String(path[path.length - 1])}"` }];
+      const known = Object.keys(error.schema.properties ?? {}).join(', ');
+      return [
+        { path, target: 'key', expected: `one of the fields ${known}`, found: `an unknown field "${String(path[path.length - 1])}"` },
+      ];
     }
     case ValueErrorType.Union:
       return unionProblems(error, path, root);
@@ -52,14 +54,14 @@ function problemOf(error: ValueError, root: unknown): FieldProblem[] {
  * problems of the variant that field names, rather than "matches none of them".
  */
 function unionProblems(error: ValueError, path: FieldPath, root: unknown): FieldProblem[] {
-  const variants: readonly TSchema[] = error.schema['anyOf'];
+  const variants: readonly TSchema[] = error.schema.anyOf;
   const discriminator = discriminatorOf(variants);
   const value = error.value;
   if (discriminator === undefined || typeof value !== 'object' || value === null || Array.isArray(value)) {
     return [{ path, target: 'value', expected: expectationOf(error.schema), found: describeFound(value) }];
   }
   const chosen: unknown = (value as Record<string, unknown>)[discriminator];
-  const variantErrors = error.errors[variants.findIndex((variant) => propertySchema(variant, discriminator)?.['const'] === chosen)];
+  const variantErrors = error.errors[variants.findIndex((variant) => propertySchema(variant, discriminator)?.const === chosen)];
   if (variantErrors !== undefined) return problemsOf(variantErrors, root);
   const discriminatorSchema = propertySchema(variants[0], discriminator);
   return [
@@ -73,14 +75,14 @@ function unionProblems(error: ValueError, path: FieldPath, root: unknown): Field
 }
 
 function propertySchema(schema: TSchema | undefined, key: string): TSchema | undefined {
-  const properties: Record<string, TSchema> | undefined = schema?.['properties'];
+  const properties: Record<string, TSchema> | undefined = schema?.properties;
   return properties?.[key];
 }
 
 /** The property that is a literal in every variant, such as `adapter`. */
 function discriminatorOf(variants: readonly TSchema[]): string | undefined {
-  const candidates = Object.keys(variants[0]?.['properties'] ?? {});
-  return candidates.find((key) => variants.every((variant) => propertySchema(variant, key)?.['const'] !== undefined));
+  const candidates = Object.keys(variants[0]?.properties ?? {});
+  return candidates.find((key) => variants.every((variant) => propertySchema(variant, key)?.const !== undefined));
 }
 
 /** TypeBox's JSON pointer as keys and list indexes, walking `root` to tell which is which. */

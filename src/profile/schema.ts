@@ -38,7 +38,9 @@ function section<T extends Parameters<typeof Type.Object>[0]>(properties: T, ann
 
 /** A section whose fields all have defaults: it may be left out. */
 function defaultedSection<T extends Parameters<typeof Type.Object>[0]>(properties: T, annotations: Annotations) {
-  return Type.Optional(Type.Object(properties, { additionalProperties: false, default: {}, ...expecting('a map of fields'), ...annotations }));
+  return Type.Optional(
+    Type.Object(properties, { additionalProperties: false, default: {}, ...expecting('a map of fields'), ...annotations }),
+  );
 }
 
 const CRON_PHRASE = 'a croner pattern such as "0 */15 8-22 * * *" (seconds, minutes, hours, day of month, month, day of week)';
@@ -51,8 +53,14 @@ const IDENTIFIER_PHRASE = "a plain SQL identifier (letters, digits and '_', not 
 
 const AsyncServerProfileSchema = section(
   {
-    name: text('text of 1 to 100 characters', { maxLength: 100, title: 'Profile name', description: 'Name of the Async Server profile, shown in logs and status.' }),
-    description: Type.Optional(text('text of 1 to 1000 characters', { maxLength: 1000, title: 'Description', description: 'Free text about this profile.' })),
+    name: text('text of 1 to 100 characters', {
+      maxLength: 100,
+      title: 'Profile name',
+      description: 'Name of the Async Server profile, shown in logs and status.',
+    }),
+    description: Type.Optional(
+      text('text of 1 to 1000 characters', { maxLength: 1000, title: 'Description', description: 'Free text about this profile.' }),
+    ),
     downloadIntervalMinutes: wholeNumber(1, 1440, 'minutes', {
       title: 'Download interval (minutes)',
       description: 'Minutes between download cycles, unless schedule.download overrides it.',
@@ -67,11 +75,29 @@ const AsyncServerProfileSchema = section(
 
 const ScheduleSchema = defaultedSection(
   {
-    download: Type.Optional(text(CRON_PHRASE, { title: 'Download pattern', description: 'Croner pattern (seconds allowed) that replaces profile.downloadIntervalMinutes.' })),
-    upload: Type.Optional(text(CRON_PHRASE, { title: 'Upload pattern', description: 'Croner pattern (seconds allowed) that replaces profile.uploadIntervalMinutes.' })),
-    timezone: Type.Optional(text(TIMEZONE_EXPECTATION, { title: 'Time zone', description: "IANA time zone the patterns are read in; the machine's zone when absent." })),
+    download: Type.Optional(
+      text(CRON_PHRASE, {
+        title: 'Download pattern',
+        description: 'Croner pattern (seconds allowed) that replaces profile.downloadIntervalMinutes.',
+      }),
+    ),
+    upload: Type.Optional(
+      text(CRON_PHRASE, {
+        title: 'Upload pattern',
+        description: 'Croner pattern (seconds allowed) that replaces profile.uploadIntervalMinutes.',
+      }),
+    ),
+    timezone: Type.Optional(
+      text(TIMEZONE_EXPECTATION, {
+        title: 'Time zone',
+        description: "IANA time zone the patterns are read in; the machine's zone when absent.",
+      }),
+    ),
   },
-  { title: 'Schedule overrides', description: 'Optional cron patterns that override the intervals, e.g. "every 15 minutes during opening hours".' },
+  {
+    title: 'Schedule overrides',
+    description: 'Optional cron patterns that override the intervals, e.g. "every 15 minutes during opening hours".',
+  },
 );
 
 const ChannelSchema = section(
@@ -81,27 +107,55 @@ const ChannelSchema = section(
       title: 'Channel id',
       description: "This store's channel id, as HQ knows it; it appears in package file names.",
     }),
-    database: Type.Optional(text('a file path', { title: 'Channel database', description: 'Path of the SQLite channel database; default <stateDirectory>/channel.sqlite. Relative paths resolve against this file\'s folder.' })),
+    database: Type.Optional(
+      text('a file path', {
+        title: 'Channel database',
+        description:
+          "Path of the SQLite channel database; default <stateDirectory>/channel.sqlite. Relative paths resolve against this file's folder.",
+      }),
+    ),
   },
   { title: 'Channel', description: 'The store channel this daemon keeps in step with HQ.' },
 );
 
 const LocalWorkingFolderSchema = Type.Object(
   {
-    adapter: Type.Literal('local', { ...expecting('"local" or "webdav"'), title: 'Adapter', description: 'A local or network-mounted folder.' }),
-    path: text('a folder path', { title: 'Folder', description: "Path of the working folder; relative paths resolve against this file's folder." }),
+    adapter: Type.Literal('local', {
+      ...expecting('"local" or "webdav"'),
+      title: 'Adapter',
+      description: 'A local or network-mounted folder.',
+    }),
+    path: text('a folder path', {
+      title: 'Folder',
+      description: "Path of the working folder; relative paths resolve against this file's folder.",
+    }),
   },
   { additionalProperties: false, title: 'Local working folder' },
 );
 
 const WebDavWorkingFolderSchema = Type.Object(
   {
-    adapter: Type.Literal('webdav', { ...expecting('"local" or "webdav"'), title: 'Adapter', description: 'A folder on a WebDAV server, reached over HTTP(S).' }),
-    url: text('an http:// or https:// URL', { pattern: '^https?://', title: 'URL', description: 'URL of the working folder on the WebDAV server.' }),
+    adapter: Type.Literal('webdav', {
+      ...expecting('"local" or "webdav"'),
+      title: 'Adapter',
+      description: 'A folder on a WebDAV server, reached over HTTP(S).',
+    }),
+    url: text('an http:// or https:// URL', {
+      pattern: '^https?://',
+      title: 'URL',
+      description: 'URL of the working folder on the WebDAV server.',
+    }),
     username: Type.Optional(text('text', { title: 'User name', description: 'User name for HTTP basic authentication.' })),
     password: Type.Optional(text('text', { title: 'Password', description: 'Secret; redacted in logs. Prefer passwordFile.' })),
-    passwordFile: Type.Optional(text('a file path', { title: 'Password file', description: "File holding the password (trailing newline ignored); relative paths resolve against this file's folder." })),
-    timeoutSeconds: Type.Optional(wholeNumber(1, 600, 'seconds', { default: 30, title: 'Timeout (seconds)', description: 'Time limit of one HTTP request.' })),
+    passwordFile: Type.Optional(
+      text('a file path', {
+        title: 'Password file',
+        description: "File holding the password (trailing newline ignored); relative paths resolve against this file's folder.",
+      }),
+    ),
+    timeoutSeconds: Type.Optional(
+      wholeNumber(1, 600, 'seconds', { default: 30, title: 'Timeout (seconds)', description: 'Time limit of one HTTP request.' }),
+    ),
   },
   { additionalProperties: false, title: 'WebDAV working folder' },
 );
@@ -127,7 +181,9 @@ const LogSchema = defaultedSection(
 const HealthSchema = Type.Optional(
   Type.Object(
     {
-      host: Type.Optional(text('a host name or IP address', { default: '127.0.0.1', title: 'Host', description: 'Address the health endpoint listens on.' })),
+      host: Type.Optional(
+        text('a host name or IP address', { default: '127.0.0.1', title: 'Host', description: 'Address the health endpoint listens on.' }),
+      ),
       port: Type.Optional(
         Type.Integer({
           title: 'Port',
@@ -139,14 +195,31 @@ const HealthSchema = Type.Optional(
         }),
       ),
     },
-    { additionalProperties: false, ...expecting('a map of fields'), title: 'Health endpoint', description: 'Serves /healthz and /metrics when present.' },
+    {
+      additionalProperties: false,
+      ...expecting('a map of fields'),
+      title: 'Health endpoint',
+      description: 'Serves /healthz and /metrics when present.',
+    },
   ),
 );
 
 const DaemonSchema = defaultedSection(
   {
-    shutdownGraceSeconds: Type.Optional(wholeNumber(1, 3600, 'seconds', { default: 30, title: 'Shutdown grace (seconds)', description: 'How long a stop waits for a cycle in flight.' })),
-    startJitterSeconds: Type.Optional(wholeNumber(0, 3600, 'seconds', { default: 30, title: 'Start jitter (seconds)', description: 'Largest random offset of the first cycles, so that a fleet does not hit HQ at the same second.' })),
+    shutdownGraceSeconds: Type.Optional(
+      wholeNumber(1, 3600, 'seconds', {
+        default: 30,
+        title: 'Shutdown grace (seconds)',
+        description: 'How long a stop waits for a cycle in flight.',
+      }),
+    ),
+    startJitterSeconds: Type.Optional(
+      wholeNumber(0, 3600, 'seconds', {
+        default: 30,
+        title: 'Start jitter (seconds)',
+        description: 'Largest random offset of the first cycles, so that a fleet does not hit HQ at the same second.',
+      }),
+    ),
     health: HealthSchema,
   },
   { title: 'Daemon', description: 'Lifecycle and health endpoint.' },
@@ -154,11 +227,38 @@ const DaemonSchema = defaultedSection(
 
 const DownloadSchema = defaultedSection(
   {
-    tryLimit: Type.Optional(wholeNumber(1, 100, 'tries', { default: 3, title: 'Try limit', description: 'Tries before a failing package is Suspended.' })),
-    retryBackoffSeconds: Type.Optional(wholeNumber(1, 86400, 'seconds', { default: 60, title: 'Retry backoff (seconds)', description: 'Delay before the first retry; doubles per try.' })),
-    gapReportMinutes: Type.Optional(wholeNumber(1, 10080, 'minutes', { default: 60, title: 'Gap report (minutes)', description: 'A sequence gap older than this is reported.' })),
-    allowCreateTables: Type.Optional(Type.Boolean({ default: false, title: 'Allow creating tables', description: 'Whether a full package may create a table the channel database lacks.', ...expecting('true or false') })),
-    publicKey: Type.Optional(text('a file path', { title: "HQ's public key", description: "PEM file of HQ's Ed25519 public key; when set, unsigned packages are refused. Relative paths resolve against this file's folder." })),
+    tryLimit: Type.Optional(
+      wholeNumber(1, 100, 'tries', { default: 3, title: 'Try limit', description: 'Tries before a failing package is Suspended.' }),
+    ),
+    retryBackoffSeconds: Type.Optional(
+      wholeNumber(1, 86400, 'seconds', {
+        default: 60,
+        title: 'Retry backoff (seconds)',
+        description: 'Delay before the first retry; doubles per try.',
+      }),
+    ),
+    gapReportMinutes: Type.Optional(
+      wholeNumber(1, 10080, 'minutes', {
+        default: 60,
+        title: 'Gap report (minutes)',
+        description: 'A sequence gap older than this is reported.',
+      }),
+    ),
+    allowCreateTables: Type.Optional(
+      Type.Boolean({
+        default: false,
+        title: 'Allow creating tables',
+        description: 'Whether a full package may create a table the channel database lacks.',
+        ...expecting('true or false'),
+      }),
+    ),
+    publicKey: Type.Optional(
+      text('a file path', {
+        title: "HQ's public key",
+        description:
+          "PEM file of HQ's Ed25519 public key; when set, unsigned packages are refused. Relative paths resolve against this file's folder.",
+      }),
+    ),
   },
   { title: 'Download', description: 'Options of the download cycle.' },
 );
@@ -166,16 +266,38 @@ const DownloadSchema = defaultedSection(
 const UploadTableSchema = Type.Object(
   {
     name: text(IDENTIFIER_PHRASE, { pattern: IDENTIFIER, title: 'Table', description: 'Name of a table in the channel database.' }),
-    counterColumn: text(IDENTIFIER_PHRASE, { pattern: IDENTIFIER, title: 'Counter column', description: 'Integer column that only grows (`rowid` allowed); the watermark is kept on it.' }),
-    filter: Type.Optional(text('an SQL boolean expression', { title: 'Filter', description: 'SQL boolean expression limiting the uploaded rows, e.g. "store_id = 42".' })),
+    counterColumn: text(IDENTIFIER_PHRASE, {
+      pattern: IDENTIFIER,
+      title: 'Counter column',
+      description: 'Integer column that only grows (`rowid` allowed); the watermark is kept on it.',
+    }),
+    filter: Type.Optional(
+      text('an SQL boolean expression', {
+        title: 'Filter',
+        description: 'SQL boolean expression limiting the uploaded rows, e.g. "store_id = 42".',
+      }),
+    ),
   },
   { additionalProperties: false, ...expecting('a map of fields'), title: 'Upload table' },
 );
 
 const UploadSchema = defaultedSection(
   {
-    maxRowsPerPackage: Type.Optional(wholeNumber(1, 10_000_000, 'rows', { default: 50_000, title: 'Rows per package', description: 'Largest number of rows in one upload package.' })),
-    tables: Type.Optional(Type.Array(UploadTableSchema, { default: [], title: 'Tables', description: 'Tables whose new rows are uploaded.', ...expecting('a list of tables') })),
+    maxRowsPerPackage: Type.Optional(
+      wholeNumber(1, 10_000_000, 'rows', {
+        default: 50_000,
+        title: 'Rows per package',
+        description: 'Largest number of rows in one upload package.',
+      }),
+    ),
+    tables: Type.Optional(
+      Type.Array(UploadTableSchema, {
+        default: [],
+        title: 'Tables',
+        description: 'Tables whose new rows are uploaded.',
+        ...expecting('a list of tables'),
+      }),
+    ),
   },
   { title: 'Upload', description: 'Options of the upload cycle.' },
 );
@@ -187,7 +309,11 @@ export const ProfileSchema = Type.Object(
     channel: ChannelSchema,
     workingFolder: WorkingFolderSchema,
     stateDirectory: Type.Optional(
-      text('a folder path', { default: '/var/lib/async-client', title: 'State directory', description: "Folder of the daemon's own state; relative paths resolve against this file's folder." }),
+      text('a folder path', {
+        default: '/var/lib/async-client',
+        title: 'State directory',
+        description: "Folder of the daemon's own state; relative paths resolve against this file's folder.",
+      }),
     ),
     log: LogSchema,
     daemon: DaemonSchema,
@@ -204,7 +330,7 @@ export const ProfileSchema = Type.Object(
 
 /** What the phrase after "expected" is for a schema node, or a generic one by type. */
 export function expectationOf(schema: TSchema): string {
-  const message: unknown = schema['errorMessage'];
+  const message: unknown = schema.errorMessage;
   if (typeof message === 'string' && message.startsWith(EXPECTED_PREFIX)) return message.slice(EXPECTED_PREFIX.length);
   return 'a valid value';
 }

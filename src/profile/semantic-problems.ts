@@ -36,14 +36,24 @@ function scheduleProblems({ schedule }: DefaultedDocument): FieldProblem[] {
   const zone = schedule.timezone;
   const zoneIsValid = zone === undefined || isTimeZone(zone);
   if (!zoneIsValid) {
-    problems.push({ path: ['schedule', 'timezone'], target: 'value', expected: TIMEZONE_EXPECTATION, found: `${describeFound(zone)}, which is not a known time zone` });
+    problems.push({
+      path: ['schedule', 'timezone'],
+      target: 'value',
+      expected: TIMEZONE_EXPECTATION,
+      found: `${describeFound(zone)}, which is not a known time zone`,
+    });
   }
   for (const direction of ['download', 'upload'] as const) {
     const pattern = schedule[direction];
     if (pattern === undefined) continue;
     const reason = cronPatternProblem(pattern, zoneIsValid ? zone : undefined);
     if (reason !== undefined) {
-      problems.push({ path: ['schedule', direction], target: 'value', expected: CRON_EXPECTATION, found: `${describeFound(pattern)} (${reason})` });
+      problems.push({
+        path: ['schedule', direction],
+        target: 'value',
+        expected: CRON_EXPECTATION,
+        found: `${describeFound(pattern)} (${reason})`,
+      });
     }
   }
   return problems;
@@ -58,7 +68,14 @@ function uploadTableProblems({ upload }: DefaultedDocument): FieldProblem[] {
   const tables = upload.tables;
   return tables.flatMap((table, index) =>
     tables.findIndex((other) => other.name === table.name) < index
-      ? [{ path: ['upload', 'tables', index, 'name'], target: 'value' as const, expected: 'each table listed once', found: `${describeFound(table.name)} a second time` }]
+      ? [
+          {
+            path: ['upload', 'tables', index, 'name'],
+            target: 'value' as const,
+            expected: 'each table listed once',
+            found: `${describeFound(table.name)} a second time`,
+          },
+        ]
       : [],
   );
 }

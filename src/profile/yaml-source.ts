@@ -30,7 +30,11 @@ export class ProfileSource {
     const document = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
     const partial = new ProfileSource(file, undefined, document, lines);
     if (document.errors.length > 0) {
-      throw ProfileError.fromIssues('E_PROFILE_YAML', file, document.errors.map((error) => partial.yamlIssue(error)));
+      throw ProfileError.fromIssues(
+        'E_PROFILE_YAML',
+        file,
+        document.errors.map((error) => partial.yamlIssue(error)),
+      );
     }
     let value: unknown;
     try {

@@ -36,7 +36,11 @@ export class HeldTables {
     try {
       return JSON.parse(text) as HeldTable[];
     } catch (error) {
-      throw new AsyncClientError('E_UPLOAD_HELD_FILE', `${this.file} is not the JSON list of held upload tables it should be (${String(error)}); restore it, or delete it after checking each table's watermark`, { file: this.file });
+      throw new AsyncClientError(
+        'E_UPLOAD_HELD_FILE',
+        `${this.file} is not the JSON list of held upload tables it should be (${String(error)}); restore it, or delete it after checking each table's watermark`,
+        { file: this.file },
+      );
     }
   }
 

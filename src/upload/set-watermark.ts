@@ -7,7 +7,12 @@ import { HeldTables } from './held-tables.js';
  * with the rows whose counter is above `counter`, and the table is no longer held. Refused
  * while an unfinished upload carries rows of that table: it must be published first.
  */
-export async function setUploadWatermark(uploads: UploadStore, stateDirectory: string, table: string, counter: bigint): Promise<{ readonly wasHeld: boolean }> {
+export async function setUploadWatermark(
+  uploads: UploadStore,
+  stateDirectory: string,
+  table: string,
+  counter: bigint,
+): Promise<{ readonly wasHeld: boolean }> {
   const pending = await uploads.pendingIntent();
   if (pending?.ranges.some((r) => r.table === table) === true) {
     throw new AsyncClientError(

@@ -35,7 +35,10 @@ class UploadRun {
   private readonly published: UploadSession[] = [];
   private readonly held: HeldTables;
 
-  constructor(private readonly deps: UploadCycleDeps, private readonly metrics: UploadMetrics) {
+  constructor(
+    private readonly deps: UploadCycleDeps,
+    private readonly metrics: UploadMetrics,
+  ) {
     this.profile = deps.profile();
     this.publisher = {
       uploads: deps.channelDatabase.uploads,
@@ -62,7 +65,11 @@ class UploadRun {
     if (pending === null) return null;
     if (pending.status === 'UploadFailed' && pending.nextTryAt !== null && pending.nextTryAt > this.deps.clock.now()) {
       const summary = `upload sequence ${pending.sequence} failed (${pending.errorCode}) and waits for its next try at ${pending.nextTryAt.toISOString()}`;
-      return { outcome: 'idle', summary, fields: { waiting: 'retry', sequence: pending.sequence, nextTryAt: pending.nextTryAt.toISOString() } };
+      return {
+        outcome: 'idle',
+        summary,
+        fields: { waiting: 'retry', sequence: pending.sequence, nextTryAt: pending.nextTryAt.toISOString() },
+      };
     }
     this.deps.log.info({ sequence: pending.sequence, status: pending.status, tries: pending.tries }, 'upload.resuming');
     const attempt = await this.attempt(pending);
@@ -128,7 +135,10 @@ class UploadRun {
       this.metrics.packages.inc();
       this.metrics.bytes.inc(done.size ?? 0);
       for (const range of done.ranges) this.metrics.rows.inc({ table: range.table }, range.rows);
-      this.deps.log.info({ sequence: done.sequence, file: done.fileName, rows: done.rows, bytes: done.size, ranges: rangeFields(done) }, 'upload.published');
+      this.deps.log.info(
+        { sequence: done.sequence, file: done.fileName, rows: done.rows, bytes: done.size, ranges: rangeFields(done) },
+        'upload.published',
+      );
       return { ok: true, session: done };
     } catch (error) {
       const now = await this.deps.channelDatabase.uploads.find(session.id);
@@ -140,7 +150,16 @@ class UploadRun {
       const nextTryAt = nextUploadTry(this.deps.clock.now(), session.tries + 1);
       const failed = await this.deps.channelDatabase.uploads.markFailed(session.id, failure, nextTryAt);
       this.metrics.failures.inc({ code: failure.code });
-      this.deps.log.error({ sequence: session.sequence, code: failure.code, message: failure.message, tries: failed.tries, nextTryAt: nextTryAt.toISOString() }, 'upload.failed');
+      this.deps.log.error(
+        {
+          sequence: session.sequence,
+          code: failure.code,
+          message: failure.message,
+          tries: failed.tries,
+          nextTryAt: nextTryAt.toISOString(),
+        },
+        'upload.failed',
+      );
       return { ok: false, session: failed };
     }
   }
@@ -163,7 +182,8 @@ class UploadRun {
       const sequences = first === last ? `seq ${first.sequence}` : `seq ${first.sequence}-${last.sequence}`;
       parts.push(`published ${this.published.length} package${this.published.length === 1 ? '' : 's'} (${sequences}, ${rows} rows)`);
     }
-    if (failed !== null) parts.push(`upload sequence ${failed.sequence} failed (${failed.errorCode}), next try at ${failed.nextTryAt?.toISOString()}`);
+    if (failed !== null)
+      parts.push(`upload sequence ${failed.sequence} failed (${failed.errorCode}), next try at ${failed.nextTryAt?.toISOString()}`);
     if (held.length > 0) parts.push(`held back: ${held.map((p) => `${p.table} (${p.code})`).join(', ')}`);
     const fields = { published: this.published.map((s) => s.sequence), failed: failed?.sequence ?? null, held: held.map((p) => p.table) };
     if (failed !== null || held.length > 0) return { outcome: 'failed', summary: parts.join('; '), fields };
@@ -176,5 +196,7 @@ class UploadRun {
 
 /** Each table's counter range as an interval, `(41200, 41800]`; `(start, 161]` for a table's first upload. */
 function rangeFields(session: UploadSession): Record<string, string> {
-  return Object.fromEntries(session.ranges.map((r) => [r.table, `(${r.fromExclusive === NO_WATERMARK ? 'start' : r.fromExclusive}, ${r.toInclusive}]`]));
+  return Object.fromEntries(
+    session.ranges.map((r) => [r.table, `(${r.fromExclusive === NO_WATERMARK ? 'start' : r.fromExclusive}, ${r.toInclusive}]`]),
+  );
 }

@@ -12,9 +12,18 @@ export class UploadMetrics {
   constructor(registry: Registry) {
     const registers = [registry];
     this.packages = new Counter({ name: 'async_client_upload_packages_total', help: 'Upload packages published (Uploaded).', registers });
-    this.rows = new Counter({ name: 'async_client_upload_rows_total', help: 'Rows published, by table.', labelNames: ['table'] as const, registers });
+    this.rows = new Counter({
+      name: 'async_client_upload_rows_total',
+      help: 'Rows published, by table.',
+      labelNames: ['table'] as const,
+      registers,
+    });
     this.bytes = new Counter({ name: 'async_client_upload_bytes_total', help: 'Bytes of upload packages published.', registers });
-    this.idleRuns = new Counter({ name: 'async_client_upload_idle_runs_total', help: 'Upload runs that found no new rows and published nothing.', registers });
+    this.idleRuns = new Counter({
+      name: 'async_client_upload_idle_runs_total',
+      help: 'Upload runs that found no new rows and published nothing.',
+      registers,
+    });
     this.failures = new Counter({
       name: 'async_client_upload_failures_total',
       help: 'Upload failures by error code: failed sessions (UploadFailed) and tables held back.',

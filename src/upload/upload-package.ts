@@ -27,25 +27,27 @@ export async function writeUploadPackage(
   const configs = session.ranges.map((range) => configFor(session, range, tables));
   const digest = new FileDigest();
   const written = pipeline(digest, createWriteStream(file));
-  await uploads.snapshot(async (snapshot) => {
-    const specs: TableSpec[] = [];
-    for (const [i, range] of session.ranges.entries()) specs.push(await snapshot.tableSpec(configs[i] as UploadTableConfig, range));
-    const writer = createPackageWriter(manifestFor(session, specs), digest);
-    try {
-      for (const [i, spec] of specs.entries()) {
-        for await (const batch of snapshot.rows(spec, configs[i] as UploadTableConfig, session.ranges[i] as CounterRange)) {
-          await writer.writeRows(spec.name, batch.rows);
+  await uploads
+    .snapshot(async (snapshot) => {
+      const specs: TableSpec[] = [];
+      for (const [i, range] of session.ranges.entries()) specs.push(await snapshot.tableSpec(configs[i] as UploadTableConfig, range));
+      const writer = createPackageWriter(manifestFor(session, specs), digest);
+      try {
+        for (const [i, spec] of specs.entries()) {
+          for await (const batch of snapshot.rows(spec, configs[i] as UploadTableConfig, session.ranges[i] as CounterRange)) {
+            await writer.writeRows(spec.name, batch.rows);
+          }
         }
+        await writer.end();
+      } catch (error) {
+        writer.abort(error as Error);
+        throw error;
       }
-      await writer.end();
-    } catch (error) {
-      writer.abort(error as Error);
+    })
+    .catch(async (error: unknown) => {
+      await written.catch(() => undefined);
       throw error;
-    }
-  }).catch(async (error: unknown) => {
-    await written.catch(() => undefined);
-    throw error;
-  });
+    });
   await written;
   return { fileName: uploadFileName(session), size: digest.size, checksum: digest.checksum() };
 }

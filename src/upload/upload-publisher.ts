@@ -55,7 +55,11 @@ export async function publishUploadSession(deps: UploadPublisherDeps, session: U
  */
 export async function resendUploadSession(deps: UploadPublisherDeps, session: UploadSession): Promise<BuiltPackage> {
   if (session.status !== 'Uploaded') {
-    throw new AsyncClientError('E_UPLOAD_NOT_UPLOADED', `upload sequence ${session.sequence} is ${session.status}, not Uploaded: the upload cycle publishes it by itself; run \`async-client upload --once\``, { sequence: session.sequence });
+    throw new AsyncClientError(
+      'E_UPLOAD_NOT_UPLOADED',
+      `upload sequence ${session.sequence} is ${session.status}, not Uploaded: the upload cycle publishes it by itself; run \`async-client upload --once\``,
+      { sequence: session.sequence },
+    );
   }
   const staged = await stage({ ...deps, stagingDirectory: join(deps.stagingDirectory, 'resend') }, session);
   try {

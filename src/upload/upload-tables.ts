@@ -12,9 +12,11 @@ export interface UploadTableProblem {
 }
 
 export function uploadTableConfigs(settings: UploadSettings): UploadTableConfig[] {
-  return settings.tables.map((t) => (t.filter === undefined
-    ? { table: t.name, counterColumn: t.counterColumn }
-    : { table: t.name, counterColumn: t.counterColumn, filter: t.filter }));
+  return settings.tables.map((t) =>
+    t.filter === undefined
+      ? { table: t.name, counterColumn: t.counterColumn }
+      : { table: t.name, counterColumn: t.counterColumn, filter: t.filter },
+  );
 }
 
 /**

@@ -3,7 +3,16 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { AsyncClientError, errorCode } from '../errors.js';
 import { localFolderError, unreachableRoot } from './local-errors.js';
-import { byName, folderPath, isHiddenName, isTemporaryName, joinFolderPath, probePath, temporarySibling, type FolderPath } from './paths.js';
+import {
+  byName,
+  folderPath,
+  isHiddenName,
+  isTemporaryName,
+  joinFolderPath,
+  probePath,
+  temporarySibling,
+  type FolderPath,
+} from './paths.js';
 import { relayWithFolderErrors } from './streams.js';
 import { FolderErrorCode, type FolderEntry, type FolderHealth, type WorkingFolder } from './working-folder.js';
 
@@ -45,7 +54,10 @@ export class LocalWorkingFolder implements WorkingFolder {
     const handle = await open(absolute, 'r').catch((error: unknown) => {
       throw this.error(error, 'read', segments);
     });
-    const isFile = await handle.stat().then((stats) => stats.isFile(), () => false);
+    const isFile = await handle.stat().then(
+      (stats) => stats.isFile(),
+      () => false,
+    );
     if (!isFile) {
       await handle.close();
       throw new AsyncClientError(FolderErrorCode.path, `Cannot read "${file}" in working folder ${this.root}: it is not a file.`, {
@@ -99,7 +111,12 @@ export class LocalWorkingFolder implements WorkingFolder {
       try {
         await mkdir(level);
       } catch (error) {
-        const isFolder = errorCode(error) === 'EEXIST' && (await stat(level).then((stats) => stats.isDirectory(), () => false));
+        const isFolder =
+          errorCode(error) === 'EEXIST' &&
+          (await stat(level).then(
+            (stats) => stats.isDirectory(),
+            () => false,
+          ));
         if (!isFolder) throw this.error(error, 'create folder', segments);
       }
     }

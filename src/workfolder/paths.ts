@@ -6,6 +6,7 @@ import { FolderErrorCode } from './working-folder.js';
 export type FolderPath = readonly string[];
 
 const MAX_SEGMENT_BYTES = 255;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this refuses
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 /**
@@ -27,7 +28,8 @@ export function folderPath(path: string, kind: 'file' | 'dir'): FolderPath {
   for (const segment of segments) {
     if (segment === '') throw pathError(path, 'has an empty segment');
     if (segment === '..' || segment === '.') throw pathError(path, `has a "${segment}" segment`);
-    if (segment.startsWith('.')) throw pathError(path, `has the hidden name "${segment}"; names starting with "." are reserved for temporary files`);
+    if (segment.startsWith('.'))
+      throw pathError(path, `has the hidden name "${segment}"; names starting with "." are reserved for temporary files`);
     if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES) throw pathError(path, `has a segment longer than ${MAX_SEGMENT_BYTES} bytes`);
   }
   return segments;

@@ -119,10 +119,19 @@ function parseBaseUrl(text: string): URL {
     url = new URL(text.endsWith('/') ? text : `${text}/`);
   } catch (error) {
     // The text is not echoed: it may hold a password.
-    throw new AsyncClientError(FolderErrorCode.unreachable, 'workingFolder.url is not a valid URL; write it as https://host/path/.', {}, { cause: error });
+    throw new AsyncClientError(
+      FolderErrorCode.unreachable,
+      'workingFolder.url is not a valid URL; write it as https://host/path/.',
+      {},
+      { cause: error },
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new AsyncClientError(FolderErrorCode.unreachable, `The WebDAV URL must start with http:// or https://, not ${url.protocol}//.`, {});
+    throw new AsyncClientError(
+      FolderErrorCode.unreachable,
+      `The WebDAV URL must start with http:// or https://, not ${url.protocol}//.`,
+      {},
+    );
   }
   return url;
 }

@@ -18,7 +18,10 @@ const STATUSES: Readonly<Record<number, { code: FolderErrorCode; advice: string 
   302: REDIRECT,
   307: REDIRECT,
   308: REDIRECT,
-  401: { code: FolderErrorCode.unauthorized, advice: 'the server refused the username or password; check workingFolder.username and password' },
+  401: {
+    code: FolderErrorCode.unauthorized,
+    advice: 'the server refused the username or password; check workingFolder.username and password',
+  },
   403: { code: FolderErrorCode.readOnly, advice: 'the server forbids it; check the account has write access to the share' },
   405: { code: FolderErrorCode.readOnly, advice: 'the server does not allow it here; the share may be read-only' },
   404: { code: FolderErrorCode.notFound, advice: 'the file or its folder does not exist' },
@@ -57,7 +60,11 @@ export function webDavCreateRefused(status: number, operation: WebDavOperation):
  * A request that got no HTTP answer: refused connection, unknown host, reset, or no
  * byte for `timeoutSeconds` (`timedOut`). All of them mean the server cannot be reached.
  */
-export function webDavTransportError(error: unknown, operation: WebDavOperation, timedOut: { seconds: number } | undefined): AsyncClientError {
+export function webDavTransportError(
+  error: unknown,
+  operation: WebDavOperation,
+  timedOut: { seconds: number } | undefined,
+): AsyncClientError {
   if (error instanceof AsyncClientError) return error;
   const cause = timedOut ? `no answer within ${timedOut.seconds} s` : `${errorMessage(error)} (${errorCode(error)})`;
   return new AsyncClientError(

@@ -1,6 +1,16 @@
 import { Readable } from 'node:stream';
 import { AsyncClientError, errorMessage } from '../errors.js';
-import { byName, folderPath, isHiddenName, isTemporaryName, joinFolderPath, parentOf, probePath, temporarySibling, type FolderPath } from './paths.js';
+import {
+  byName,
+  folderPath,
+  isHiddenName,
+  isTemporaryName,
+  joinFolderPath,
+  parentOf,
+  probePath,
+  temporarySibling,
+  type FolderPath,
+} from './paths.js';
 import { relayWithFolderErrors, timedChunks } from './streams.js';
 import { DavClient, type WebDavConnection } from './webdav-client.js';
 import { webDavCreateRefused, webDavStatusError, type WebDavOperation } from './webdav-errors.js';
@@ -43,10 +53,12 @@ export class WebDavWorkingFolder implements WorkingFolder {
     const segments = folderPath(file, 'file');
     const operation = this.dav.operation('read', segments);
     const deadline = this.dav.deadline();
-    const response = await this.dav.send({ method: 'GET', target: this.dav.urlFor(segments, 'file'), operation }, deadline).catch((error: unknown) => {
-      deadline.stop();
-      throw error;
-    });
+    const response = await this.dav
+      .send({ method: 'GET', target: this.dav.urlFor(segments, 'file'), operation }, deadline)
+      .catch((error: unknown) => {
+        deadline.stop();
+        throw error;
+      });
     if (response.status !== 200 || response.body === null) {
       deadline.stop();
       await response.arrayBuffer().catch(() => undefined);
@@ -117,7 +129,10 @@ export class WebDavWorkingFolder implements WorkingFolder {
 
   /** The files directly inside the folder `segments` among a Depth 1 PROPFIND's resources, hidden ones too. */
   private filesIn(segments: FolderPath, resources: readonly DavResource[]): FolderEntry[] {
-    const depth = this.dav.urlFor(segments, 'collection').pathname.split('/').filter((segment) => segment !== '').length;
+    const depth = this.dav
+      .urlFor(segments, 'collection')
+      .pathname.split('/')
+      .filter((segment) => segment !== '').length;
     return resources
       .filter((resource) => resource.segments.length === depth + 1 && !resource.isCollection)
       .map((resource) => toEntry([...segments, resource.segments[depth] ?? ''], resource));

@@ -7,7 +7,12 @@ import type { CellValue, ColumnType, PackageKind, PackageManifest, RowBatch, Tab
 
 export type ColumnDef = readonly [name: string, type: ColumnType, nullable?: boolean];
 
-export function table(name: string, columns: readonly ColumnDef[], primaryKey: readonly string[], counts = { upserts: 0, deletes: 0 }): TableSpec {
+export function table(
+  name: string,
+  columns: readonly ColumnDef[],
+  primaryKey: readonly string[],
+  counts = { upserts: 0, deletes: 0 },
+): TableSpec {
   return {
     name,
     columns: columns.map(([column, type, nullable]) => ({ name: column, type, nullable: nullable ?? true })),

@@ -15,7 +15,10 @@ export function describeJournalContract(open: SubjectFactory): void {
   });
 
   const apply = async (sessionId: number, sequence: number): Promise<void> => {
-    await subject.db.applyPackage(manifest(sequence, 'full', [ITEM]), stream(upserts(ITEM, [[sequence]])), { sessionId, allowCreateTables: true });
+    await subject.db.applyPackage(manifest(sequence, 'full', [ITEM]), stream(upserts(ITEM, [[sequence]])), {
+      sessionId,
+      allowCreateTables: true,
+    });
   };
 
   test('a package seen again is the same session; what the cycle saw is recorded', async () => {
@@ -33,14 +36,18 @@ export function describeJournalContract(open: SubjectFactory): void {
     const original = await seen(subject.db, 1);
     await apply(original.id, 1);
     await expect(seen(subject.db, 1, 'a different file')).rejects.toMatchObject({
-      code: 'E_SEQUENCE_CONFLICT', message: expect.stringMatching(/sequence 1 .*already Applied/),
+      code: 'E_SEQUENCE_CONFLICT',
+      message: expect.stringMatching(/sequence 1 .*already Applied/),
       details: expect.objectContaining({ existingSessionId: original.id }),
     });
   });
 
   test('a pending sequence with another checksum is refused until the pending one is canceled', async () => {
     const original = await seen(subject.db, 1);
-    await expect(seen(subject.db, 1, 'a corrected file')).rejects.toMatchObject({ code: 'E_SEQUENCE_CONFLICT', message: expect.stringContaining('cancel') });
+    await expect(seen(subject.db, 1, 'a corrected file')).rejects.toMatchObject({
+      code: 'E_SEQUENCE_CONFLICT',
+      message: expect.stringContaining('cancel'),
+    });
     await subject.db.downloads.cancel(original.id, 'ops@store', 'HQ sent a corrected file');
     const replacement = await seen(subject.db, 1, 'a corrected file');
     expect(replacement.id).not.toBe(original.id);
@@ -53,7 +60,9 @@ export function describeJournalContract(open: SubjectFactory): void {
     const failed = await subject.db.downloads.markApplyFailed(session.id, { code: 'E_DATABASE_BUSY', message: 'locked' }, nextTryAt);
     expect(failed).toMatchObject({ status: 'ApplyFailed', tries: 1, errorCode: 'E_DATABASE_BUSY', errorMessage: 'locked', nextTryAt });
     expect(failed.failedAt).toBeInstanceOf(Date);
-    expect(await subject.db.downloads.markApplyFailed(session.id, { code: 'E_DATABASE_BUSY', message: 'locked again' }, null)).toMatchObject({ tries: 2, nextTryAt: null });
+    expect(
+      await subject.db.downloads.markApplyFailed(session.id, { code: 'E_DATABASE_BUSY', message: 'locked again' }, null),
+    ).toMatchObject({ tries: 2, nextTryAt: null });
     const suspended = await subject.db.downloads.markSuspended(session.id);
     expect(suspended).toMatchObject({ status: 'Suspended', tries: 2, errorMessage: 'locked again' });
     expect(suspended.suspendedAt).toBeInstanceOf(Date);
@@ -67,7 +76,8 @@ export function describeJournalContract(open: SubjectFactory): void {
     const appliedSession = await seen(subject.db, 1);
     await apply(appliedSession.id, 1);
     await expect(subject.db.downloads.cancel(appliedSession.id, 'ops', 'oops')).rejects.toMatchObject({
-      code: 'E_SESSION_TRANSITION', message: expect.stringContaining('Applied is final'),
+      code: 'E_SESSION_TRANSITION',
+      message: expect.stringContaining('Applied is final'),
     });
     const other = await seen(subject.db, 2);
     const canceled = await subject.db.downloads.cancel(other.id, 'ops@store-1', 'bad prices from HQ');

@@ -1,6 +1,13 @@
 import {
-  assertDownloadTransition, assertUploadTransition, canDownloadStatusBecome, canUploadStatusBecome, DOWNLOAD_STATUSES,
-  isDownloadPending, UPLOAD_STATUSES, type DownloadStatus, type UploadStatus,
+  assertDownloadTransition,
+  assertUploadTransition,
+  canDownloadStatusBecome,
+  canUploadStatusBecome,
+  DOWNLOAD_STATUSES,
+  isDownloadPending,
+  UPLOAD_STATUSES,
+  type DownloadStatus,
+  type UploadStatus,
 } from '../../src/channel/session-status.js';
 
 const downloadSources = (to: DownloadStatus): DownloadStatus[] => DOWNLOAD_STATUSES.filter((from) => canDownloadStatusBecome(from, to));
@@ -31,10 +38,12 @@ describe('download status transitions', () => {
   });
 
   test('a forbidden change throws E_SESSION_TRANSITION saying what is allowed', () => {
-    expect(() => assertDownloadTransition(7, 'Suspended', 'Applied')).toThrow(expect.objectContaining({
-      code: 'E_SESSION_TRANSITION',
-      message: 'download session 7 is Suspended and cannot become Applied: from Suspended it can only become Available, Canceled',
-    }));
+    expect(() => assertDownloadTransition(7, 'Suspended', 'Applied')).toThrow(
+      expect.objectContaining({
+        code: 'E_SESSION_TRANSITION',
+        message: 'download session 7 is Suspended and cannot become Applied: from Suspended it can only become Available, Canceled',
+      }),
+    );
     expect(() => assertDownloadTransition(7, 'Downloaded', 'Applied')).not.toThrow();
   });
 });
@@ -50,8 +59,11 @@ describe('upload status transitions', () => {
   });
 
   test('a forbidden change throws E_SESSION_TRANSITION', () => {
-    expect(() => assertUploadTransition(3, 'Uploaded', 'UploadFailed')).toThrow(expect.objectContaining({
-      code: 'E_SESSION_TRANSITION', message: 'upload session 3 is Uploaded and cannot become UploadFailed: Uploaded is final',
-    }));
+    expect(() => assertUploadTransition(3, 'Uploaded', 'UploadFailed')).toThrow(
+      expect.objectContaining({
+        code: 'E_SESSION_TRANSITION',
+        message: 'upload session 3 is Uploaded and cannot become UploadFailed: Uploaded is final',
+      }),
+    );
   });
 });

@@ -6,12 +6,23 @@ import { HOLD_WRITE_LOCK, POS_WRITER, SqliteProcess } from './sqlite-processes.j
 import { openSqliteSubject } from './sqlite-subject.js';
 import type { ChannelDatabaseSubject } from './subject.js';
 
-const PRODUCT = table('product', [['id', 'integer', false], ['name', 'string'], ['price', 'decimal']], ['id']);
+const PRODUCT = table(
+  'product',
+  [
+    ['id', 'integer', false],
+    ['name', 'string'],
+    ['price', 'decimal'],
+  ],
+  ['id'],
+);
 
 async function* products(count: number, batchSize = 1000): AsyncIterable<RowBatch> {
   for (let start = 0; start < count; start += batchSize) {
     const size = Math.min(batchSize, count - start);
-    yield upserts(PRODUCT, Array.from({ length: size }, (_, i) => [start + i + 1, `product ${start + i + 1}`, new Decimal(`${i}.95`)]));
+    yield upserts(
+      PRODUCT,
+      Array.from({ length: size }, (_, i) => [start + i + 1, `product ${start + i + 1}`, new Decimal(`${i}.95`)]),
+    );
   }
 }
 
@@ -35,8 +46,10 @@ describe('SQLite channel database shared with other processes', () => {
       other = SqliteProcess.start(HOLD_WRITE_LOCK, subject.file);
       expect(await other.nextLine()).toBe('locked');
       const pkg = manifest(1, 'full', [PRODUCT]);
-      await expect(db.applyPackage(pkg, products(10), { sessionId: session.id, allowCreateTables: true }))
-        .rejects.toMatchObject({ code: 'E_DATABASE_BUSY', message: expect.stringContaining(subject.file) });
+      await expect(db.applyPackage(pkg, products(10), { sessionId: session.id, allowCreateTables: true })).rejects.toMatchObject({
+        code: 'E_DATABASE_BUSY',
+        message: expect.stringContaining(subject.file),
+      });
       expect(await subject.query("SELECT name FROM sqlite_schema WHERE name = 'product'")).toEqual([]);
       expect((await db.downloads.find(session.id))?.status).toBe('Available');
       other.send('release');
@@ -53,7 +66,10 @@ describe('SQLite channel database shared with other processes', () => {
     other = SqliteProcess.start(POS_WRITER, subject.file);
     expect(await other.nextLine()).toBe('writing');
     const rows = 200_000;
-    const counts = await subject.db.applyPackage(manifest(1, 'full', [PRODUCT]), products(rows), { sessionId: session.id, allowCreateTables: true });
+    const counts = await subject.db.applyPackage(manifest(1, 'full', [PRODUCT]), products(rows), {
+      sessionId: session.id,
+      allowCreateTables: true,
+    });
     other.send('stop');
     const report = JSON.parse(await other.nextLine()) as { written: number; longestWaitMs: number };
     expect(await other.exit()).toBe(0);
@@ -74,9 +90,11 @@ describe('SQLite channel database shared with other processes', () => {
       seenByPos = await subject.query('SELECT name FROM product');
       yield upserts(PRODUCT, [[2, 'coffee', null]]);
     }
-    await subject.db.applyPackage(manifest(1, 'incremental', [PRODUCT]), readingMidway(), { sessionId: session.id, allowCreateTables: false });
+    await subject.db.applyPackage(manifest(1, 'incremental', [PRODUCT]), readingMidway(), {
+      sessionId: session.id,
+      allowCreateTables: false,
+    });
     expect(seenByPos).toEqual([{ name: 'tea' }]);
     expect(await subject.query('SELECT name FROM product ORDER BY id')).toEqual([{ name: 'green tea' }, { name: 'coffee' }]);
   });
 });
-

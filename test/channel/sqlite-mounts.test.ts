@@ -7,11 +7,21 @@ import type { RowBatch } from '../../src/package/types.js';
 import { canMount, mountTmpfs, remountReadOnly, unmount } from '../support/mounts.js';
 import { manifest, seen, table, upserts } from './fixtures.js';
 
-const NOTE = table('note', [['id', 'integer', false], ['text', 'string']], ['id']);
+const NOTE = table(
+  'note',
+  [
+    ['id', 'integer', false],
+    ['text', 'string'],
+  ],
+  ['id'],
+);
 
 async function* notes(count: number, bytesEach: number): AsyncIterable<RowBatch> {
   for (let start = 0; start < count; start += 500) {
-    yield upserts(NOTE, Array.from({ length: Math.min(500, count - start) }, (_, i) => [start + i, 'x'.repeat(bytesEach)]));
+    yield upserts(
+      NOTE,
+      Array.from({ length: Math.min(500, count - start) }, (_, i) => [start + i, 'x'.repeat(bytesEach)]),
+    );
   }
 }
 
@@ -41,23 +51,29 @@ async function* notes(count: number, bytesEach: number): AsyncIterable<RowBatch>
   test('a full disk during apply gives E_DATABASE_FULL, a clean rollback, and a journal that still takes the failure', async () => {
     const open = db as ChannelDatabase;
     const session = await seen(open, 1);
-    await expect(open.applyPackage(manifest(1, 'full', [NOTE]), notes(20_000, 200), { sessionId: session.id, allowCreateTables: true }))
-      .rejects.toMatchObject({ code: 'E_DATABASE_FULL', message: expect.stringContaining(file) });
+    await expect(
+      open.applyPackage(manifest(1, 'full', [NOTE]), notes(20_000, 200), { sessionId: session.id, allowCreateTables: true }),
+    ).rejects.toMatchObject({ code: 'E_DATABASE_FULL', message: expect.stringContaining(file) });
     const failed = await open.downloads.markApplyFailed(session.id, { code: 'E_DATABASE_FULL', message: 'disk full' }, null);
     expect(failed).toMatchObject({ status: 'ApplyFailed', tries: 1 });
     await open.close();
     db = await openSqliteChannelDatabase(file, { channelId: 'store-1', minFreeBytes: 0 });
     expect(await db.downloads.find(session.id)).toMatchObject({ status: 'ApplyFailed', appliedAt: null });
-    await expect(db.uploads.describeTable({ table: 'note', counterColumn: 'id' })).rejects.toMatchObject({ code: 'E_UPLOAD_TABLE_MISSING' });
-    await expect(db.applyPackage(manifest(1, 'full', [NOTE]), notes(10, 10), { sessionId: session.id, allowCreateTables: true }))
-      .resolves.toEqual({ note: 10 });
+    await expect(db.uploads.describeTable({ table: 'note', counterColumn: 'id' })).rejects.toMatchObject({
+      code: 'E_UPLOAD_TABLE_MISSING',
+    });
+    await expect(
+      db.applyPackage(manifest(1, 'full', [NOTE]), notes(10, 10), { sessionId: session.id, allowCreateTables: true }),
+    ).resolves.toEqual({ note: 10 });
   });
 
   test('a read-only mount is refused at open with E_DATABASE_READONLY naming the folder', async () => {
     await db?.close();
     db = undefined;
     await remountReadOnly(folder);
-    await expect(openSqliteChannelDatabase(file, { channelId: 'store-1' }))
-      .rejects.toMatchObject({ code: 'E_DATABASE_READONLY', message: expect.stringContaining(folder) });
+    await expect(openSqliteChannelDatabase(file, { channelId: 'store-1' })).rejects.toMatchObject({
+      code: 'E_DATABASE_READONLY',
+      message: expect.stringContaining(folder),
+    });
   });
 });

@@ -7,7 +7,9 @@ import { openSqliteChannelDatabase, type SqliteChannelDatabaseOptions } from '..
 import type { ChannelDatabaseSubject, SqlParam } from './subject.js';
 
 /** A migrated SQLite channel database in a fresh temp folder, with a POS connection of its own. */
-export async function openSqliteSubject(options: Partial<SqliteChannelDatabaseOptions> = {}): Promise<ChannelDatabaseSubject & { readonly file: string }> {
+export async function openSqliteSubject(
+  options: Partial<SqliteChannelDatabaseOptions> = {},
+): Promise<ChannelDatabaseSubject & { readonly file: string }> {
   const folder = await mkdtemp(path.join(os.tmpdir(), 'async-client-channel-'));
   const file = path.join(folder, 'channel.db');
   const open = async (): Promise<ChannelDatabase> => {

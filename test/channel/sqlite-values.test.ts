@@ -17,8 +17,14 @@ describe('SQLite column types', () => {
   });
 
   test.each([
-    ['VARCHAR(40)', 'string'], ['BIGINT', 'integer'], ['DECIMAL(10,2)', 'decimal'], ['REAL', 'decimal'],
-    ['DATETIME', 'timestamp'], ['BOOLEAN', 'boolean'], ['BLOB', 'binary'], ['', 'binary'],
+    ['VARCHAR(40)', 'string'],
+    ['BIGINT', 'integer'],
+    ['DECIMAL(10,2)', 'decimal'],
+    ['REAL', 'decimal'],
+    ['DATETIME', 'timestamp'],
+    ['BOOLEAN', 'boolean'],
+    ['BLOB', 'binary'],
+    ['', 'binary'],
   ])('a POS column declared %j travels as %s', (declared, type) => {
     expect(columnTypeOf(declared)).toBe(type);
   });
@@ -38,9 +44,12 @@ describe('values a POS wrote', () => {
   });
 
   test('a value the package format cannot carry is named with where it was found', () => {
-    expect(() => fromSqlite(1764255845n, 'timestamp', 'upload table sale column sold_at')).toThrow(expect.objectContaining({
-      code: 'E_VALUE_UNREPRESENTABLE', message: expect.stringContaining('upload table sale column sold_at'),
-    }));
+    expect(() => fromSqlite(1764255845n, 'timestamp', 'upload table sale column sold_at')).toThrow(
+      expect.objectContaining({
+        code: 'E_VALUE_UNREPRESENTABLE',
+        message: expect.stringContaining('upload table sale column sold_at'),
+      }),
+    );
     expect(() => fromSqlite(1e21, 'decimal', 'x')).toThrow(expect.objectContaining({ code: 'E_VALUE_UNREPRESENTABLE' }));
     expect(() => fromSqlite(2n, 'boolean', 'x')).toThrow(expect.objectContaining({ code: 'E_VALUE_UNREPRESENTABLE' }));
   });

@@ -22,7 +22,10 @@ describe('SQLite channel database', () => {
 
   test('runs in WAL mode with synchronous FULL and describes itself', async () => {
     expect(subject.db.describe()).toEqual({
-      engine: 'sqlite', location: subject.file, readonly: false, schemaVersion: JOURNAL_SCHEMA_VERSION,
+      engine: 'sqlite',
+      location: subject.file,
+      readonly: false,
+      schemaVersion: JOURNAL_SCHEMA_VERSION,
       settings: { journalMode: 'wal', synchronous: 2, busyTimeoutMs: 5000, sqliteVersion: expect.stringMatching(/^3\./) },
     });
     expect(await subject.query('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
@@ -30,19 +33,33 @@ describe('SQLite channel database', () => {
   });
 
   test('a journal write that fails after the rows takes the rows back with it', async () => {
-    const product = table('product', [['id', 'integer'], ['price', 'decimal']], ['id']);
+    const product = table(
+      'product',
+      [
+        ['id', 'integer'],
+        ['price', 'decimal'],
+      ],
+      ['id'],
+    );
     const session = await seen(subject.db, 1);
     await subject.pos(`CREATE TRIGGER refuse_applied BEFORE UPDATE ON async_client_download_session
       WHEN NEW.status = 'Applied' BEGIN SELECT RAISE(ABORT, 'journal write injected to fail'); END`);
-    await expect(subject.db.applyPackage(manifest(1, 'full', [product]), stream(upserts(product, [[1, new Decimal('1.00')]])),
-      { sessionId: session.id, allowCreateTables: true })).rejects.toMatchObject({ code: 'E_DATABASE_CONSTRAINT', message: expect.stringContaining('journal write injected') });
+    await expect(
+      subject.db.applyPackage(manifest(1, 'full', [product]), stream(upserts(product, [[1, new Decimal('1.00')]])), {
+        sessionId: session.id,
+        allowCreateTables: true,
+      }),
+    ).rejects.toMatchObject({ code: 'E_DATABASE_CONSTRAINT', message: expect.stringContaining('journal write injected') });
     expect(await subject.query("SELECT name FROM sqlite_schema WHERE name = 'product'")).toEqual([]);
     expect((await subject.db.downloads.find(session.id))?.status).toBe('Available');
   });
 
   test('a journal written by a newer build is refused, not guessed at', async () => {
     await subject.pos("UPDATE async_client_meta SET value = '99' WHERE key = 'schema_version'");
-    await expect(subject.reopen()).rejects.toMatchObject({ code: 'E_DATABASE_SCHEMA_NEWER', message: expect.stringContaining('schema version 99') });
+    await expect(subject.reopen()).rejects.toMatchObject({
+      code: 'E_DATABASE_SCHEMA_NEWER',
+      message: expect.stringContaining('schema version 99'),
+    });
   });
 
   test('a database opened read-only fails the preflight, and writes say read-only', async () => {
@@ -77,12 +94,15 @@ describe('opening a SQLite channel database', () => {
 
   test('in a folder that does not exist says which folder', async () => {
     const missing = path.join(folder, 'no-such-folder');
-    await expect(openSqliteChannelDatabase(path.join(missing, 'channel.db'), { channelId: 'store-1' }))
-      .rejects.toMatchObject({ code: 'E_DATABASE_FOLDER_MISSING', message: expect.stringContaining(missing) });
+    await expect(openSqliteChannelDatabase(path.join(missing, 'channel.db'), { channelId: 'store-1' })).rejects.toMatchObject({
+      code: 'E_DATABASE_FOLDER_MISSING',
+      message: expect.stringContaining(missing),
+    });
   });
 
   test('read-only, of a file that does not exist, says so', async () => {
-    await expect(openSqliteChannelDatabase(path.join(folder, 'channel.db'), { channelId: 'store-1', readonly: true }))
-      .rejects.toMatchObject({ code: 'E_DATABASE_OPEN' });
+    await expect(
+      openSqliteChannelDatabase(path.join(folder, 'channel.db'), { channelId: 'store-1', readonly: true }),
+    ).rejects.toMatchObject({ code: 'E_DATABASE_OPEN' });
   });
 });

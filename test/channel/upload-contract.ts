@@ -14,7 +14,9 @@ export function describeUploadContract(open: SubjectFactory): void {
     subject = await open();
     await subject.pos('CREATE TABLE sale (id INTEGER PRIMARY KEY, amount TEXT NOT NULL, counter INTEGER NOT NULL)');
     await subject.pos('CREATE INDEX sale_counter ON sale (counter)');
-    await subject.pos('CREATE TABLE sale_line (sale_id INTEGER NOT NULL, line INTEGER NOT NULL, item TEXT, counter INTEGER NOT NULL, PRIMARY KEY (sale_id, line))');
+    await subject.pos(
+      'CREATE TABLE sale_line (sale_id INTEGER NOT NULL, line INTEGER NOT NULL, item TEXT, counter INTEGER NOT NULL, PRIMARY KEY (sale_id, line))',
+    );
     await subject.pos('CREATE INDEX sale_line_counter ON sale_line (counter)');
   });
   afterEach(async () => {
@@ -26,7 +28,13 @@ export function describeUploadContract(open: SubjectFactory): void {
   };
   const lines = async (...counters: bigint[]): Promise<void> => {
     for (const [line, counter] of counters.entries()) {
-      await subject.pos('INSERT INTO sale_line (sale_id, line, item, counter) VALUES (?, ?, ?, ?)', counter, line, `item ${counter}`, counter);
+      await subject.pos(
+        'INSERT INTO sale_line (sale_id, line, item, counter) VALUES (?, ?, ?, ?)',
+        counter,
+        line,
+        `item ${counter}`,
+        counter,
+      );
     }
   };
   const readCounters = async (snapshot: UploadSnapshot, config: UploadTableConfig, range: CounterRange): Promise<CellValue[]> => {
@@ -50,17 +58,28 @@ export function describeUploadContract(open: SubjectFactory): void {
     ];
     test.each(cases)('%s', async (_, config, code) => {
       await expect(subject.db.uploads.describeTable(config)).rejects.toMatchObject({
-        code, message: expect.stringContaining(`upload table ${config.table} (counter ${config.counterColumn})`),
+        code,
+        message: expect.stringContaining(`upload table ${config.table} (counter ${config.counterColumn})`),
       });
     });
 
     test('an indexed counter, an INTEGER PRIMARY KEY and rowid pass; columns come with their package types', async () => {
       expect(await subject.db.uploads.describeTable(SALE)).toEqual({
-        table: 'sale', counterColumn: 'counter', primaryKey: ['id'],
-        columns: [{ name: 'id', type: 'integer', nullable: false }, { name: 'amount', type: 'string', nullable: false }, { name: 'counter', type: 'integer', nullable: false }],
+        table: 'sale',
+        counterColumn: 'counter',
+        primaryKey: ['id'],
+        columns: [
+          { name: 'id', type: 'integer', nullable: false },
+          { name: 'amount', type: 'string', nullable: false },
+          { name: 'counter', type: 'integer', nullable: false },
+        ],
       });
-      await expect(subject.db.uploads.describeTable({ table: 'sale', counterColumn: 'id' })).resolves.toMatchObject({ counterColumn: 'id' });
-      await expect(subject.db.uploads.describeTable({ table: 'sale_line', counterColumn: 'rowid' })).resolves.toMatchObject({ primaryKey: ['sale_id', 'line'] });
+      await expect(subject.db.uploads.describeTable({ table: 'sale', counterColumn: 'id' })).resolves.toMatchObject({
+        counterColumn: 'id',
+      });
+      await expect(subject.db.uploads.describeTable({ table: 'sale_line', counterColumn: 'rowid' })).resolves.toMatchObject({
+        primaryKey: ['sale_id', 'line'],
+      });
     });
   });
 
@@ -124,7 +143,12 @@ export function describeUploadContract(open: SubjectFactory): void {
     await subject.db.uploads.setWatermark('sale', 100n);
     const planned = await plan([SALE, LINE], 10);
     expect(planned.ranges.map((r) => r.table)).toEqual(['sale_line']);
-    expect(planned.paused).toEqual([{ table: 'sale', error: expect.objectContaining({ code: 'E_UPLOAD_COUNTER_BACKWARDS', message: expect.stringMatching(/sale.* 2, below the 100/) }) }]);
+    expect(planned.paused).toEqual([
+      {
+        table: 'sale',
+        error: expect.objectContaining({ code: 'E_UPLOAD_COUNTER_BACKWARDS', message: expect.stringMatching(/sale.* 2, below the 100/) }),
+      },
+    ]);
   });
 
   test('an intent survives a restart and is published again with the same sequence and ranges', async () => {
@@ -133,7 +157,14 @@ export function describeUploadContract(open: SubjectFactory): void {
     await subject.db.uploads.markFailed(intent.id, { code: 'E_FOLDER_UNREACHABLE', message: 'share offline' }, null);
     const reopened = await subject.reopen();
     const pending = await reopened.uploads.pendingIntent();
-    expect(pending).toMatchObject({ id: intent.id, sequence: 1, ranges: intent.ranges, status: 'UploadFailed', tries: 1, errorCode: 'E_FOLDER_UNREACHABLE' });
+    expect(pending).toMatchObject({
+      id: intent.id,
+      sequence: 1,
+      ranges: intent.ranges,
+      status: 'UploadFailed',
+      tries: 1,
+      errorCode: 'E_FOLDER_UNREACHABLE',
+    });
     await reopened.uploads.complete(intent.id, BUILT);
     const next = await reopened.uploads.recordIntent((await reopened.uploads.snapshot((s) => s.plan([SALE], 10))).ranges);
     expect(next).toMatchObject({ sequence: 2, ranges: [{ table: 'sale', fromExclusive: 2n, toInclusive: 3n, rows: 1 }] });
@@ -164,37 +195,43 @@ export function describeUploadContract(open: SubjectFactory): void {
 
   test('over any interleaving of POS inserts and uploads, every row is published exactly once, in counter order', async () => {
     let runs = 0;
-    await fc.assert(fc.asyncProperty(
-      fc.array(fc.record({ inserts: fc.nat(7), ties: fc.boolean(), maxRows: fc.integer({ min: 1, max: 5 }) }), { minLength: 1, maxLength: 12 }),
-      async (steps) => {
-        runs += 1;
-        const table = `sale_${runs}`;
-        const config = { table, counterColumn: 'counter' };
-        await subject.pos(`CREATE TABLE ${table} (id INTEGER PRIMARY KEY, counter INTEGER NOT NULL)`);
-        await subject.pos(`CREATE INDEX ${table}_counter ON ${table} (counter)`);
-        let counter = 0n;
-        const published: CellValue[] = [];
-        const publish = async (maxRows: number): Promise<void> => {
-          const ranges = (await plan([config], maxRows)).ranges;
-          if (ranges.length === 0) return;
-          const intent = await subject.db.uploads.recordIntent(ranges);
-          published.push(...await subject.db.uploads.snapshot((s) => readCounters(s, config, ranges[0] as CounterRange)));
-          await subject.db.uploads.complete(intent.id, BUILT);
-        };
-        for (const step of steps) {
-          for (let i = 0; i < step.inserts; i += 1) {
-            if (!(step.ties && i % 2 === 1)) counter += 1n;
-            await subject.pos(`INSERT INTO ${table} (counter) VALUES (?)`, counter);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ inserts: fc.nat(7), ties: fc.boolean(), maxRows: fc.integer({ min: 1, max: 5 }) }), {
+          minLength: 1,
+          maxLength: 12,
+        }),
+        async (steps) => {
+          runs += 1;
+          const table = `sale_${runs}`;
+          const config = { table, counterColumn: 'counter' };
+          await subject.pos(`CREATE TABLE ${table} (id INTEGER PRIMARY KEY, counter INTEGER NOT NULL)`);
+          await subject.pos(`CREATE INDEX ${table}_counter ON ${table} (counter)`);
+          let counter = 0n;
+          const published: CellValue[] = [];
+          const publish = async (maxRows: number): Promise<void> => {
+            const ranges = (await plan([config], maxRows)).ranges;
+            if (ranges.length === 0) return;
+            const intent = await subject.db.uploads.recordIntent(ranges);
+            published.push(...(await subject.db.uploads.snapshot((s) => readCounters(s, config, ranges[0] as CounterRange))));
+            await subject.db.uploads.complete(intent.id, BUILT);
+          };
+          for (const step of steps) {
+            for (let i = 0; i < step.inserts; i += 1) {
+              if (!(step.ties && i % 2 === 1)) counter += 1n;
+              await subject.pos(`INSERT INTO ${table} (counter) VALUES (?)`, counter);
+            }
+            await publish(step.maxRows);
           }
-          await publish(step.maxRows);
-        }
-        const inserted = (await subject.query(`SELECT counter FROM ${table} ORDER BY counter, id`)).map((r) => r.counter);
-        // Bounded, so a planner that never runs dry fails here instead of spinning.
-        for (let round = 0; round <= inserted.length && published.length < inserted.length; round += 1) await publish(5);
-        await publish(5);
-        expect(published).toEqual(inserted);
-      },
-    ), { numRuns: 25 });
+          const inserted = (await subject.query(`SELECT counter FROM ${table} ORDER BY counter, id`)).map((r) => r.counter);
+          // Bounded, so a planner that never runs dry fails here instead of spinning.
+          for (let round = 0; round <= inserted.length && published.length < inserted.length; round += 1) await publish(5);
+          await publish(5);
+          expect(published).toEqual(inserted);
+        },
+      ),
+      { numRuns: 25 },
+    );
   });
 
   test('a snapshot cannot be used after it ended', async () => {

@@ -21,11 +21,20 @@ describe('async-client download --once', () => {
     await store.publish(2, [[2, 'two', 2]]);
     const run = await runCli(downloadCommand, ['--once', '--profile', profile]);
     expect(run).toMatchObject({ exitCode: ExitCode.ok, stdout: 'download: applied 2 packages (seq 1-2)\n' });
-    const events = run.stderr.trim().split('\n').map((line) => (JSON.parse(line) as { event: string }).event);
+    const events = run.stderr
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { event: string }).event);
     expect(events.filter((event) => event === 'download.applied')).toHaveLength(2);
     expect(events.at(-1)).toBe('cycle.finished');
-    expect(store.products()).toEqual([[1, 'one', 1], [2, 'two', 2]]);
-    expect(await runCli(downloadCommand, ['--once', '--profile', profile])).toMatchObject({ exitCode: ExitCode.ok, stdout: 'download: no download package to apply\n' });
+    expect(store.products()).toEqual([
+      [1, 'one', 1],
+      [2, 'two', 2],
+    ]);
+    expect(await runCli(downloadCommand, ['--once', '--profile', profile])).toMatchObject({
+      exitCode: ExitCode.ok,
+      stdout: 'download: no download package to apply\n',
+    });
   });
 
   test('$ASYNC_CLIENT_PROFILE names the profile when --profile is absent', async () => {
@@ -44,11 +53,17 @@ describe('async-client download --once', () => {
   test('waiting on a gap or a package not yet due exits 3', async () => {
     await store.publish(2, [[2, 'two', 2]]);
     const gap = await runCli(downloadCommand, ['--once', '--profile', profile]);
-    expect(gap).toMatchObject({ exitCode: WAITING_EXIT_CODE, stdout: 'download: waiting: sequence 1 has not arrived; 1 later package waits behind it\n' });
+    expect(gap).toMatchObject({
+      exitCode: WAITING_EXIT_CODE,
+      stdout: 'download: waiting: sequence 1 has not arrived; 1 later package waits behind it\n',
+    });
   });
 
   test('usage: --once is required, unknown options and arguments are refused with exit 2; --help documents the exit codes', async () => {
-    expect(await runCli(downloadCommand, ['--profile', profile])).toMatchObject({ exitCode: ExitCode.usage, stderr: expect.stringContaining('only --once is supported') });
+    expect(await runCli(downloadCommand, ['--profile', profile])).toMatchObject({
+      exitCode: ExitCode.usage,
+      stderr: expect.stringContaining('only --once is supported'),
+    });
     expect((await runCli(downloadCommand, ['--once', '--fast'])).exitCode).toBe(ExitCode.usage);
     expect((await runCli(downloadCommand, ['--once', 'now'])).exitCode).toBe(ExitCode.usage);
     const help = await runCli(downloadCommand, ['--help']);

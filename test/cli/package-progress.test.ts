@@ -19,6 +19,7 @@ describe('progress display', () => {
     progress.setBytes(3 * 2 ** 20);
     progress.addRows(1500);
     progress.done();
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the progress line is terminal escapes
     expect(terminal.text).toMatch(/^\r\x1b\[Kpacking: 0 rows, 3\.0 MB, 0 rows\/s/);
     expect(terminal.text.endsWith('\r\x1b[K')).toBe(true);
   });

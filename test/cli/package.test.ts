@@ -78,7 +78,10 @@ describe('async-client package (through the built binary)', () => {
     const packed = pack('--sign-key', 'keys/hq.private.pem');
     expect(packed).toMatchObject({ code: 0, stderr: '' });
     expect(packed.stdout).toContain(`${expectedName}: 6 rows in 2 tables`);
-    const good = runPackageCli(['verify', expectedName, '--public-key', 'keys/hq.public.pem', '--channel', 'store042', '--check-name'], dir);
+    const good = runPackageCli(
+      ['verify', expectedName, '--public-key', 'keys/hq.public.pem', '--channel', 'store042', '--check-name'],
+      dir,
+    );
     expect(good).toMatchObject({ code: 0, stderr: '' });
     expect(good.stdout).toMatch(/^valid: .*2 tables, 6 rows, sha256 [0-9a-f]{64}, signature verified/);
     const wrongKey = runPackageCli(['verify', expectedName, '--public-key', 'keys/other.public.pem'], dir);
@@ -107,7 +110,10 @@ describe('async-client package (through the built binary)', () => {
     expect(text.stdout).toContain('Product: 3 upserts, 1 deletes; key (id)');
     const json = runPackageCli(['inspect', expectedName, '--json'], dir);
     const parsed = JSON.parse(json.stdout) as { manifest: { tables: Array<{ name: string; upsertCount: number }> }; signature: string };
-    expect(parsed.manifest.tables.map((t) => [t.name, t.upsertCount])).toEqual([['Product', 3], ['Store', 2]]);
+    expect(parsed.manifest.tables.map((t) => [t.name, t.upsertCount])).toEqual([
+      ['Product', 3],
+      ['Store', 2],
+    ]);
     expect(parsed.signature).toBe('absent');
   });
 

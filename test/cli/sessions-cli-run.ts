@@ -16,7 +16,12 @@ export interface CliRun {
 }
 
 /** Runs a command in this process with captured output, as main.ts would. */
-export async function runCli(command: CliCommand, args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd = process.cwd()): Promise<CliRun> {
+export async function runCli(
+  command: CliCommand,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  cwd = process.cwd(),
+): Promise<CliRun> {
   const stdout = new TextSink();
   const stderr = new TextSink();
   const io: CliIo = { stdout, stderr, env, cwd };

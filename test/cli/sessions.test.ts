@@ -13,7 +13,21 @@ beforeEach(async () => {
   await store.publish(1, [[1, 'one', 1]], { kind: 'full' });
   await store.run();
   store.pos('CREATE TABLE category (id INTEGER PRIMARY KEY)');
-  await store.publish(2, [], { tables: [{ name: 'category', columns: [{ name: 'id', type: 'integer', nullable: false }, { name: 'label', type: 'string', nullable: true }], primaryKey: ['id'], upsertCount: 1, deleteCount: 0 }], rows: new Map([['category', [{ op: 'upsert', values: [1, 'Dairy'] }]]]) });
+  await store.publish(2, [], {
+    tables: [
+      {
+        name: 'category',
+        columns: [
+          { name: 'id', type: 'integer', nullable: false },
+          { name: 'label', type: 'string', nullable: true },
+        ],
+        primaryKey: ['id'],
+        upsertCount: 1,
+        deleteCount: 0,
+      },
+    ],
+    rows: new Map([['category', [{ op: 'upsert', values: [1, 'Dairy'] }]]]),
+  });
   await store.publish(3, [[3, 'three', 3]]);
   await store.run();
 });
@@ -43,11 +57,18 @@ describe('async-client sessions', () => {
   });
 
   test('list --status, --direction, --limit and --json', async () => {
-    const suspended = JSON.parse((await sessions('list', '--status', 'Suspended', '--json')).stdout) as { direction: string; sequence: number; status: string }[];
+    const suspended = JSON.parse((await sessions('list', '--status', 'Suspended', '--json')).stdout) as {
+      direction: string;
+      sequence: number;
+      status: string;
+    }[];
     expect(suspended.map((s) => [s.direction, s.sequence, s.status])).toEqual([['download', 2, 'Suspended']]);
     expect((await sessions('list', '--direction', 'upload')).stdout).toBe('no sessions\n');
     expect((await sessions('list', '--limit', '1')).stdout.trimEnd().split('\n')).toHaveLength(2);
-    expect(await sessions('list', '--status', 'Uploaded', '--direction', 'download')).toMatchObject({ exitCode: ExitCode.usage, stderr: expect.stringContaining('no download session can be "Uploaded"') });
+    expect(await sessions('list', '--status', 'Uploaded', '--direction', 'download')).toMatchObject({
+      exitCode: ExitCode.usage,
+      stderr: expect.stringContaining('no download session can be "Uploaded"'),
+    });
     expect((await sessions('list', '--direction', 'sideways')).exitCode).toBe(ExitCode.usage);
     expect((await sessions('list', '--limit', '0')).exitCode).toBe(ExitCode.usage);
   });
@@ -62,7 +83,10 @@ describe('async-client sessions', () => {
     expect(text.stdout).toMatch(/suspendedAt: \d{4}-\d\d-\d\dT/);
     const json = JSON.parse((await sessions('show', String(id), '--json')).stdout) as Record<string, unknown>;
     expect(json).toMatchObject({ direction: 'download', id, sequence: 2, status: 'Suspended', tries: 1 });
-    expect(await sessions('show', '999')).toMatchObject({ exitCode: ExitCode.failure, stderr: expect.stringContaining('no download session 999') });
+    expect(await sessions('show', '999')).toMatchObject({
+      exitCode: ExitCode.failure,
+      stderr: expect.stringContaining('no download session 999'),
+    });
     expect((await sessions('show', 'x1')).exitCode).toBe(ExitCode.usage);
   });
 
@@ -72,22 +96,35 @@ describe('async-client sessions', () => {
     expect(run).toMatchObject({ exitCode: ExitCode.ok, stdout: expect.stringContaining('is Available again') });
     expect(await store.db.downloads.findBySequence(2)).toMatchObject({ status: 'Available', tries: 0 });
     expect(await store.run()).toMatchObject({ outcome: 'done', summary: 'applied 2 packages (seq 2-3)' });
-    expect(await sessions('retry', String(await sessionId(1)))).toMatchObject({ exitCode: ExitCode.failure, stderr: expect.stringContaining('E_SESSION_TRANSITION') });
+    expect(await sessions('retry', String(await sessionId(1)))).toMatchObject({
+      exitCode: ExitCode.failure,
+      stderr: expect.stringContaining('E_SESSION_TRANSITION'),
+    });
   });
 
   test('cancel needs --yes and --reason (exit 2); it records who and why, and later packages proceed', async () => {
     const id = String(await sessionId(2));
-    expect(await sessions('cancel', id, '--reason', 'bad category feed')).toMatchObject({ exitCode: ExitCode.usage, stderr: expect.stringContaining('add --yes') });
+    expect(await sessions('cancel', id, '--reason', 'bad category feed')).toMatchObject({
+      exitCode: ExitCode.usage,
+      stderr: expect.stringContaining('add --yes'),
+    });
     expect((await sessions('cancel', id, '--yes')).exitCode).toBe(ExitCode.usage);
     expect(await store.db.downloads.findBySequence(2)).toMatchObject({ status: 'Suspended' });
 
     const run = await sessions('cancel', id, '--yes', '--reason', 'bad category feed');
     expect(run).toMatchObject({ exitCode: ExitCode.ok, stdout: expect.stringContaining('is Canceled by operator') });
-    expect(await store.db.downloads.findBySequence(2)).toMatchObject({ status: 'Canceled', canceledBy: 'operator', cancelReason: 'bad category feed' });
+    expect(await store.db.downloads.findBySequence(2)).toMatchObject({
+      status: 'Canceled',
+      canceledBy: 'operator',
+      cancelReason: 'bad category feed',
+    });
     expect(await store.run()).toMatchObject({ outcome: 'done', fields: { applied: 1, firstSequence: 3 } });
     expect(await store.namesIn('canceled')).toEqual([store.fileName(2)]);
 
-    const bySudo = await runCli(sessionsCommand, ['cancel', id, '--yes', '--reason', 'again', '--profile', profile], { SUDO_USER: 'alice', USER: 'root' });
+    const bySudo = await runCli(sessionsCommand, ['cancel', id, '--yes', '--reason', 'again', '--profile', profile], {
+      SUDO_USER: 'alice',
+      USER: 'root',
+    });
     expect(bySudo).toMatchObject({ exitCode: ExitCode.failure, stderr: expect.stringContaining('Canceled is final') });
   });
 
@@ -101,7 +138,9 @@ describe('async-client sessions', () => {
       await other.run();
       const otherProfile = await other.writeProfileFile();
       const otherId = String((await other.db.downloads.findBySequence(1))?.id);
-      await runCli(sessionsCommand, ['cancel', otherId, '--yes', '--reason', 'r', '--by', 'night shift', '--profile', otherProfile], { USER: 'root' });
+      await runCli(sessionsCommand, ['cancel', otherId, '--yes', '--reason', 'r', '--by', 'night shift', '--profile', otherProfile], {
+        USER: 'root',
+      });
       expect((await other.db.downloads.findBySequence(1))?.canceledBy).toBe('night shift');
     } finally {
       await other.close();
@@ -109,7 +148,10 @@ describe('async-client sessions', () => {
   });
 
   test('an unknown action or none shows the actions; exit 2', async () => {
-    expect(await runCli(sessionsCommand, ['purge'])).toMatchObject({ exitCode: ExitCode.usage, stderr: expect.stringContaining('unknown action "purge"') });
+    expect(await runCli(sessionsCommand, ['purge'])).toMatchObject({
+      exitCode: ExitCode.usage,
+      stderr: expect.stringContaining('unknown action "purge"'),
+    });
     expect(await runCli(sessionsCommand, [])).toMatchObject({ exitCode: ExitCode.usage, stdout: expect.stringContaining('list') });
   });
 });

@@ -49,12 +49,20 @@ describe('async-client validate', () => {
   test('schedule overrides are summarized in words; PATH is relative to the working folder given', async () => {
     await folder.write('store.yaml', `${MINIMAL_PROFILE}schedule:\n  upload: "*/5 * * * * *"\n  timezone: Europe/Paris\n`);
     const run = await validate(['store.yaml'], folder.root);
-    expect(run.stdout).toBe('store.yaml: profile "Store 0042", channel store-0042, download every 15 minutes, upload on "*/5 * * * * *" (Europe/Paris)\n');
+    expect(run.stdout).toBe(
+      'store.yaml: profile "Store 0042", channel store-0042, download every 15 minutes, upload on "*/5 * * * * *" (Europe/Paris)\n',
+    );
     expect(run.exitCode).toBe(ExitCode.ok);
   });
 
   test('an invalid profile: one line per problem on stderr, exit 1', async () => {
-    await folder.write('store.yaml', MINIMAL_PROFILE.replace('downloadIntervalMinutes: 15', 'downloadIntervalMinutes: 0').replace('id: store-0042', 'id: store-0042\n  colour: blue'));
+    await folder.write(
+      'store.yaml',
+      MINIMAL_PROFILE.replace('downloadIntervalMinutes: 15', 'downloadIntervalMinutes: 0').replace(
+        'id: store-0042',
+        'id: store-0042\n  colour: blue',
+      ),
+    );
     expect(await validate(['store.yaml'], folder.root)).toEqual({
       exitCode: ExitCode.failure,
       stdout: '',
@@ -67,7 +75,9 @@ describe('async-client validate', () => {
   test('a missing file or a folder: exit 1 with what to do', async () => {
     const missing = await validate(['nowhere.yaml'], folder.root);
     expect(missing.exitCode).toBe(ExitCode.failure);
-    expect(missing.stderr).toBe('nowhere.yaml: no such profile file; pass the path of an existing profile (--profile PATH or ASYNC_CLIENT_PROFILE)\n');
+    expect(missing.stderr).toBe(
+      'nowhere.yaml: no such profile file; pass the path of an existing profile (--profile PATH or ASYNC_CLIENT_PROFILE)\n',
+    );
     const directory = await validate(['.'], folder.root);
     expect(directory.exitCode).toBe(ExitCode.failure);
     expect(directory.stderr).toContain('is a folder');

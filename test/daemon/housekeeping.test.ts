@@ -36,7 +36,8 @@ describe('Housekeeping', () => {
       published: path.join(upload, 'store-0042_upload_000000000006.acpkg'),
     };
     for (const file of Object.values(files)) await writeFile(file, 'x');
-    for (const file of [files.abandonedUpload, files.abandonedStatus, files.hqHidden, files.published]) await utimes(file, twoHoursAgo, twoHoursAgo);
+    for (const file of [files.abandonedUpload, files.abandonedStatus, files.hqHidden, files.published])
+      await utimes(file, twoHoursAgo, twoHoursAgo);
 
     const metrics = new DaemonMetrics();
     const lines: string[] = [];
@@ -59,9 +60,15 @@ describe('Housekeeping', () => {
     });
 
     expect(await housekeeping.run()).toBe(2);
-    expect((await readdir(upload)).sort()).toEqual(['.hq-lock', '.store-0042_upload_000000000008.acpkg.tmp-aaaaaaaaaaaa', 'store-0042_upload_000000000006.acpkg']);
+    expect((await readdir(upload)).sort()).toEqual([
+      '.hq-lock',
+      '.store-0042_upload_000000000008.acpkg.tmp-aaaaaaaaaaaa',
+      'store-0042_upload_000000000006.acpkg',
+    ]);
     expect(await readdir(status)).toEqual([]);
     expect(lines.map((line) => JSON.parse(line).event)).toEqual(['housekeeping.swept', 'housekeeping.swept']);
-    expect(await metrics.registry.getSingleMetricAsString('async_client_housekeeping_swept_total')).toContain('async_client_housekeeping_swept_total{folder="store-0042/upload"} 1');
+    expect(await metrics.registry.getSingleMetricAsString('async_client_housekeeping_swept_total')).toContain(
+      'async_client_housekeeping_swept_total{folder="store-0042/upload"} 1',
+    );
   });
 });

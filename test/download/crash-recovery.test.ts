@@ -49,7 +49,13 @@ describe('download cycle: crashes and a sick working folder', () => {
     await writeFile(path.join(store.stagingDirectory, `${pid}-${store.fileName(2)}.partial`), 'half a copy');
     const bytes = await store.readPackage(1);
     const { createHash } = await import('node:crypto');
-    const session = await store.db.downloads.record({ sequence: 1, jobId: 'N-1000', fileName: store.fileName(1), size: bytes.length, checksum: createHash('sha256').update(bytes).digest('hex') });
+    const session = await store.db.downloads.record({
+      sequence: 1,
+      jobId: 'N-1000',
+      fileName: store.fileName(1),
+      size: bytes.length,
+      checksum: createHash('sha256').update(bytes).digest('hex'),
+    });
     await store.db.downloads.markDownloaded(session.id);
 
     expect(await store.run()).toMatchObject({ outcome: 'done', fields: { applied: 1 } });
@@ -62,7 +68,9 @@ describe('download cycle: crashes and a sick working folder', () => {
     await store.publish(1, [[1, 'one', 1]], { kind: 'full' });
     faulty.cutNextRead(100, 'E_FOLDER_NOT_FOUND');
     expect(await store.run()).toMatchObject({ outcome: 'failed', fields: { failed: 1, applied: 0 } });
-    expect(store.events('download.failed')).toEqual([expect.objectContaining({ code: 'E_FOLDER_NOT_FOUND', sequence: 1, file: store.fileName(1), tries: 0 })]);
+    expect(store.events('download.failed')).toEqual([
+      expect.objectContaining({ code: 'E_FOLDER_NOT_FOUND', sequence: 1, file: store.fileName(1), tries: 0 }),
+    ]);
     expect(await store.metric('async_client_download_packages_failed_total', { code: 'E_FOLDER_NOT_FOUND' })).toBe(1);
     expect(await store.db.downloads.list()).toEqual([]);
     expect(store.products()).toEqual([]);
@@ -70,7 +78,7 @@ describe('download cycle: crashes and a sick working folder', () => {
     expect(await store.run()).toMatchObject({ outcome: 'done', fields: { applied: 1 } });
   });
 
-  test('a known package removed while being read: ApplyFailed on its session with the folder\'s reason', async () => {
+  test("a known package removed while being read: ApplyFailed on its session with the folder's reason", async () => {
     store.pos('CREATE TABLE product (id INTEGER PRIMARY KEY, name TEXT NOT NULL)');
     await store.publish(1, [[1, 'one', 1]]);
     await store.run();

@@ -21,7 +21,7 @@ describe('download cycle: database faults roll the package back whole', () => {
     await store.close();
   });
 
-  test('a missing table is named in the session\'s message', async () => {
+  test("a missing table is named in the session's message", async () => {
     await store.publish(1, products(1, 3));
     expect((await store.run()).outcome).toBe('failed');
     const session = await store.db.downloads.findBySequence(1);
@@ -39,20 +39,27 @@ describe('download cycle: database faults roll the package back whole', () => {
     const session = await store.db.downloads.findBySequence(1);
     expect(session).toMatchObject({ status: 'ApplyFailed', tries: 1, errorCode: 'E_DATABASE_CONSTRAINT' });
     expect(session?.errorMessage).toContain('row 600 of table product');
-    expect(store.products()).toEqual([[1, 'before', 5], [2000, 'untouched', 7]]);
+    expect(store.products()).toEqual([
+      [1, 'before', 5],
+      [2000, 'untouched', 7],
+    ]);
     expect(await store.statusReport(1)).toMatchObject({ status: 'ApplyFailed', rowsAffected: {} });
   });
 
   test('another process holding the write lock past the busy timeout: ApplyFailed, nothing applied; applied on a later run', async () => {
     store.pos('CREATE TABLE product (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price INTEGER)');
     await store.publish(1, products(1, 50));
-    store.cycleDatabase = lockedDuringApply(store.db, async () => {
-      other = SqliteProcess.start(HOLD_WRITE_LOCK, store.databaseFile);
-      expect(await other.nextLine()).toBe('locked');
-    }, async () => {
-      other?.send('release');
-      await other?.exit();
-    });
+    store.cycleDatabase = lockedDuringApply(
+      store.db,
+      async () => {
+        other = SqliteProcess.start(HOLD_WRITE_LOCK, store.databaseFile);
+        expect(await other.nextLine()).toBe('locked');
+      },
+      async () => {
+        other?.send('release');
+        await other?.exit();
+      },
+    );
     expect((await store.run()).outcome).toBe('failed');
     const session = await store.db.downloads.findBySequence(1);
     expect(session).toMatchObject({ status: 'ApplyFailed', tries: 1, errorCode: 'E_DATABASE_BUSY' });
@@ -156,4 +163,3 @@ function lockedDuringApply(inner: ChannelDatabase, lock: () => Promise<void>, un
     uploads: inner.uploads,
   };
 }
-

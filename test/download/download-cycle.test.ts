@@ -22,13 +22,29 @@ describe('download cycle: the happy path', () => {
 
     expect(report).toMatchObject({ outcome: 'done', summary: 'applied 3 packages (seq 1-3)', fields: { applied: 3, failed: 0 } });
     expect(store.products()).toEqual([
-      [1, 'product 1', 100], [2, 'product 2 renamed', 250], [3, 'product 3', 102], [4, 'product 4', 103], [6, 'product 6', 100], [7, 'product 7', 101],
+      [1, 'product 1', 100],
+      [2, 'product 2 renamed', 250],
+      [3, 'product 3', 102],
+      [4, 'product 4', 103],
+      [6, 'product 6', 100],
+      [7, 'product 7', 101],
     ]);
     expect(await store.namesIn('download')).toEqual([]);
     expect(await store.namesIn('applied')).toEqual([1, 2, 3].map((s) => store.fileName(s)));
-    expect(await store.statusReport(2)).toMatchObject({ package: store.fileName(2), sequence: 2, status: 'Applied', tries: 0, message: null, rowsAffected: { product: 2 } });
+    expect(await store.statusReport(2)).toMatchObject({
+      package: store.fileName(2),
+      sequence: 2,
+      status: 'Applied',
+      tries: 0,
+      message: null,
+      rowsAffected: { product: 2 },
+    });
     const sessions = await store.db.downloads.list();
-    expect(sessions.map((s) => [s.sequence, s.status, s.jobId])).toEqual([[3, 'Applied', 'N-1000'], [2, 'Applied', 'N-1000'], [1, 'Applied', 'N-1000']]);
+    expect(sessions.map((s) => [s.sequence, s.status, s.jobId])).toEqual([
+      [3, 'Applied', 'N-1000'],
+      [2, 'Applied', 'N-1000'],
+      [1, 'Applied', 'N-1000'],
+    ]);
     expect(store.events('download.applied').map((line) => line.sequence)).toEqual([1, 2, 3]);
     expect(await store.metric('async_client_download_packages_applied_total')).toBe(3);
     expect(await store.metric('async_client_download_rows_applied_total')).toBe(9);

@@ -8,7 +8,14 @@ import type { ChannelDatabase } from '../../src/channel/channel-database.js';
 import { openSqliteChannelDatabase } from '../../src/channel/sqlite-channel-database.js';
 import { createDownloadCycle } from '../../src/download/download-cycle.js';
 import { createLogger } from '../../src/observe/logger.js';
-import { createPackageWriter, packageFileName, type PackageManifestInput, type PackageRow, type PackageWriterOptions, type TableSpec } from '../../src/package/index.js';
+import {
+  createPackageWriter,
+  packageFileName,
+  type PackageManifestInput,
+  type PackageRow,
+  type PackageWriterOptions,
+  type TableSpec,
+} from '../../src/package/index.js';
 import type { DownloadSettings, Profile } from '../../src/profile/profile.js';
 import type { CycleReport } from '../../src/schedule/cycle.js';
 import { channelFolders, type PackageStatusReport } from '../../src/workfolder/layout.js';
@@ -65,7 +72,10 @@ export class DownloadStore {
   cycleDatabase: ChannelDatabase;
   private cycle: ReturnType<typeof createDownloadCycle> | undefined;
 
-  private constructor(readonly root: string, readonly db: ChannelDatabase) {
+  private constructor(
+    readonly root: string,
+    readonly db: ChannelDatabase,
+  ) {
     this.folder = new LocalWorkingFolder(this.folderRoot);
     this.cycleDatabase = db;
   }
@@ -74,7 +84,11 @@ export class DownloadStore {
     const root = await mkdtemp(path.join(os.tmpdir(), 'async-client-download-'));
     await mkdir(path.join(root, 'working-folder', FOLDERS.download), { recursive: true });
     const file = path.join(options.databaseFolder ?? root, 'channel.sqlite');
-    const db = await openSqliteChannelDatabase(file, { channelId: CHANNEL, minFreeBytes: 0, ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }) });
+    const db = await openSqliteChannelDatabase(file, {
+      channelId: CHANNEL,
+      minFreeBytes: 0,
+      ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
+    });
     await db.migrate();
     return new DownloadStore(root, db);
   }
@@ -92,14 +106,23 @@ export class DownloadStore {
   }
 
   profile(): Profile {
-    return testStoreProfile({ name: 'Test store', root: this.root, channelId: CHANNEL, database: this.databaseFile, folder: this.folderRoot, download: this.settings });
+    return testStoreProfile({
+      name: 'Test store',
+      root: this.root,
+      channelId: CHANNEL,
+      database: this.databaseFile,
+      folder: this.folderRoot,
+      download: this.settings,
+    });
   }
 
   /** The profile as a YAML file, for the CLI and the daemon; returns its path. */
   async writeProfileFile(extra = ''): Promise<string> {
     const file = path.join(this.root, 'profile.yaml');
     const { tryLimit, retryBackoffSeconds, gapReportMinutes, allowCreateTables } = this.settings;
-    await writeFile(file, `profile:
+    await writeFile(
+      file,
+      `profile:
   name: Test store
   downloadIntervalMinutes: 1
   uploadIntervalMinutes: 60
@@ -117,7 +140,8 @@ download:
   retryBackoffSeconds: ${retryBackoffSeconds}
   gapReportMinutes: ${gapReportMinutes}
   allowCreateTables: ${allowCreateTables}
-${extra}`);
+${extra}`,
+    );
     return file;
   }
 
@@ -153,17 +177,31 @@ ${extra}`);
     const channelId = options.channelId ?? CHANNEL;
     const tables = options.tables ?? [productTable(products.length, deletes.length)];
     const manifest: PackageManifestInput = {
-      direction: 'download', channelId, sequence, job: { id: 'N-1000', name: 'Products' }, dataGroup: 'default',
-      kind: options.kind ?? 'incremental', createdAt: '2026-11-27T12:00:00.000Z', producer: 'download test', tables,
+      direction: 'download',
+      channelId,
+      sequence,
+      job: { id: 'N-1000', name: 'Products' },
+      dataGroup: 'default',
+      kind: options.kind ?? 'incremental',
+      createdAt: '2026-11-27T12:00:00.000Z',
+      producer: 'download test',
+      tables,
     };
     const name = options.fileName ?? packageFileName(manifest);
     const target = path.join(this.folderRoot, FOLDERS.download, name);
     const temporary = path.join(path.dirname(target), `.${name}.writing`);
     const writer = createPackageWriter(manifest, createWriteStream(temporary), options.writer ?? {});
-    const rows = options.rows ?? new Map<string, PackageRow[]>([['product', [
-      ...products.map((values): PackageRow => ({ op: 'upsert', values })),
-      ...deletes.map((id): PackageRow => ({ op: 'delete', key: [id] })),
-    ]]]);
+    const rows =
+      options.rows ??
+      new Map<string, PackageRow[]>([
+        [
+          'product',
+          [
+            ...products.map((values): PackageRow => ({ op: 'upsert', values })),
+            ...deletes.map((id): PackageRow => ({ op: 'delete', key: [id] })),
+          ],
+        ],
+      ]);
     for (const [table, tableRows] of rows) await writer.writeRows(table, tableRows);
     await writer.end();
     await rename(temporary, target);
@@ -191,11 +229,16 @@ ${extra}`);
   /** File names (not folders) in a channel area: `download`, `applied`, `canceled`, `status`. */
   async namesIn(area: keyof typeof FOLDERS): Promise<string[]> {
     const entries = await readdir(path.join(this.folderRoot, FOLDERS[area]), { withFileTypes: true }).catch(() => []);
-    return entries.filter((entry) => entry.isFile()).map((entry) => entry.name).sort();
+    return entries
+      .filter((entry) => entry.isFile())
+      .map((entry) => entry.name)
+      .sort();
   }
 
   async statusReport(sequence: number): Promise<PackageStatusReport | undefined> {
-    const text = await readFile(path.join(this.folderRoot, FOLDERS.status, `${this.fileName(sequence)}.json`), 'utf8').catch(() => undefined);
+    const text = await readFile(path.join(this.folderRoot, FOLDERS.status, `${this.fileName(sequence)}.json`), 'utf8').catch(
+      () => undefined,
+    );
     return text === undefined ? undefined : (JSON.parse(text) as PackageStatusReport);
   }
 

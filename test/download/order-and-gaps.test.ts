@@ -31,7 +31,9 @@ describe('download cycle: order and gaps', () => {
     store.clock.advanceSeconds(31 * 60);
     const late = await store.run();
     expect(late).toMatchObject({ outcome: 'idle', fields: { applied: 0, waiting: 'gap', waitingFor: 2 } });
-    expect(store.events('download.gap')).toEqual([expect.objectContaining({ missingSequence: 2, waitingPackages: 2, firstWaiting: 3, ageMinutes: 31 })]);
+    expect(store.events('download.gap')).toEqual([
+      expect.objectContaining({ missingSequence: 2, waitingPackages: 2, firstWaiting: 3, ageMinutes: 31 }),
+    ]);
     expect(await store.metric('async_client_download_gap_age_seconds')).toBe(31 * 60);
     expect(store.products()).toEqual([[1, 'one', 1]]);
     expect(await store.namesIn('download')).toEqual([store.fileName(3), store.fileName(4)]);
@@ -42,18 +44,21 @@ describe('download cycle: order and gaps', () => {
     expect(await store.metric('async_client_download_gap_age_seconds')).toBe(0);
   });
 
-  test('the gap\'s age survives a restart: it runs from the waiting file\'s modification time', async () => {
+  test("the gap's age survives a restart: it runs from the waiting file's modification time", async () => {
     await store.publish(2, [[2, 'two', 2]]);
     const file = path.join(store.folderRoot, FOLDERS.download, store.fileName(2));
     const hourAgo = new Date(store.clock.now().getTime() - 60 * 60 * 1000);
     await utimes(file, hourAgo, hourAgo);
     const report = await store.run();
     expect(report).toMatchObject({ fields: { waiting: 'gap', waitingFor: 1 } });
-    expect(store.events('download.gap')).toEqual([expect.objectContaining({ missingSequence: 1, ageMinutes: 60, since: hourAgo.toISOString() })]);
+    expect(store.events('download.gap')).toEqual([
+      expect.objectContaining({ missingSequence: 1, ageMinutes: 60, since: hourAgo.toISOString() }),
+    ]);
   });
 
   test('an abort stops the run between packages: the package in hand is finished, the next is not started', async () => {
-    for (const sequence of [1, 2, 3]) await store.publish(sequence, [[sequence, `p${sequence}`, sequence]], { kind: sequence === 1 ? 'full' : 'incremental' });
+    for (const sequence of [1, 2, 3])
+      await store.publish(sequence, [[sequence, `p${sequence}`, sequence]], { kind: sequence === 1 ? 'full' : 'incremental' });
     const controller = new AbortController();
     store.onLog = (line) => {
       if (line.event === 'download.applied') controller.abort();

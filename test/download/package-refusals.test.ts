@@ -51,13 +51,19 @@ async function corrupt(sequence: number, change: (bytes: Buffer) => Buffer): Pro
 
 describe('download cycle: packages the format refuses are never partly applied', () => {
   test('a truncated package', async () => {
-    await store.publish(2, [[1, 'overwritten', 0], [2, 'new', 20]]);
+    await store.publish(2, [
+      [1, 'overwritten', 0],
+      [2, 'new', 20],
+    ]);
     await corrupt(2, (bytes) => bytes.subarray(0, bytes.length - 40));
     await expectRefused('E_PACKAGE_TRUNCATED', store.fileName(2));
   });
 
   test('a flipped bit in the compressed body', async () => {
-    await store.publish(2, [[1, 'overwritten', 0], [2, 'new', 20]]);
+    await store.publish(2, [
+      [1, 'overwritten', 0],
+      [2, 'new', 20],
+    ]);
     await corrupt(2, (bytes) => {
       const copy = Buffer.from(bytes);
       copy[40] = (copy[40] as number) ^ 0x01;
@@ -71,19 +77,22 @@ describe('download cycle: packages the format refuses are never partly applied',
   test('a trailer whose checksum does not match the body', async () => {
     await store.publish(2, [[1, 'overwritten', 0]]);
     await corrupt(2, (bytes) => {
-      const trailerBytes = parseInt(bytes.subarray(bytes.length - FOOTER_BYTES + 1, bytes.length - FOOTER_BYTES + 9).toString('latin1'), 16);
+      const trailerBytes = parseInt(
+        bytes.subarray(bytes.length - FOOTER_BYTES + 1, bytes.length - FOOTER_BYTES + 9).toString('latin1'),
+        16,
+      );
       const body = bytes.subarray(0, bytes.length - FOOTER_BYTES - trailerBytes);
       return Buffer.concat([body, encodeTail({ sha256: 'f'.repeat(64) })]);
     });
     await expectRefused('E_PACKAGE_CHECKSUM', store.fileName(2));
   });
 
-  test('a package of another channel under this channel\'s name is refused at verify', async () => {
+  test("a package of another channel under this channel's name is refused at verify", async () => {
     await store.publish(2, [[1, 'overwritten', 0]], { channelId: 'store-8', fileName: store.fileName(2) });
     await expectRefused('E_PACKAGE_CHANNEL', 'store-8');
   });
 
-  describe('with HQ\'s public key pinned', () => {
+  describe("with HQ's public key pinned", () => {
     const hq = generateSigningKeyPair();
     beforeEach(async () => {
       const keyFile = path.join(store.root, 'hq.pub.pem');
@@ -101,10 +110,13 @@ describe('download cycle: packages the format refuses are never partly applied',
       await expectRefused('E_PACKAGE_SIGNATURE', 'does not match the pinned public key');
     });
 
-    test('a package signed with HQ\'s key is applied', async () => {
+    test("a package signed with HQ's key is applied", async () => {
       await store.publish(2, [[2, 'signed', 20]], { writer: { signingKey: hq.privateKeyPem } });
       expect(await store.run()).toMatchObject({ outcome: 'done', fields: { applied: 1 } });
-      expect(store.products()).toEqual([[1, 'kept', 10], [2, 'signed', 20]]);
+      expect(store.products()).toEqual([
+        [1, 'kept', 10],
+        [2, 'signed', 20],
+      ]);
     });
   });
 });
@@ -130,7 +142,10 @@ describe('download cycle: a sequence already Applied', () => {
     const [line] = store.events('download.failed');
     expect(line).toMatchObject({ code: 'E_SEQUENCE_CONFLICT', sequence: 1, file: store.fileName(1), tries: 0 });
     expect(line?.message).toContain('already Applied');
-    expect(await store.statusReport(1)).toMatchObject({ status: 'Applied', message: expect.stringContaining('is refused and never applied') });
+    expect(await store.statusReport(1)).toMatchObject({
+      status: 'Applied',
+      message: expect.stringContaining('is refused and never applied'),
+    });
     expect(await store.metric('async_client_download_packages_failed_total', { code: 'E_SEQUENCE_CONFLICT' })).toBe(1);
     expect(await store.namesIn('download')).toEqual([store.fileName(1)]);
 

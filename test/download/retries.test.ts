@@ -44,7 +44,11 @@ describe('download cycle: retries, backoff and the try limit', () => {
     expect((await store.run()).outcome).toBe('failed');
     expect(await session1()).toMatchObject({ status: 'Suspended', tries: 3, nextTryAt: null, errorCode: 'E_SCHEMA_COLUMN_MISSING' });
     expect(await store.statusReport(1)).toMatchObject({ status: 'Suspended', tries: 3 });
-    expect(store.events('download.failed').map((line) => [line.tries, line.status])).toEqual([[1, 'ApplyFailed'], [2, 'ApplyFailed'], [3, 'Suspended']]);
+    expect(store.events('download.failed').map((line) => [line.tries, line.status])).toEqual([
+      [1, 'ApplyFailed'],
+      [2, 'ApplyFailed'],
+      [3, 'Suspended'],
+    ]);
     expect(await store.metric('async_client_download_packages_failed_total', { code: 'E_SCHEMA_COLUMN_MISSING' })).toBe(3);
     expect(await store.metric('async_client_download_packages_suspended_total')).toBe(1);
 
@@ -64,7 +68,10 @@ describe('download cycle: retries, backoff and the try limit', () => {
     await store.db.downloads.retry((await session1()).id);
     expect(await store.run()).toMatchObject({ outcome: 'done', summary: 'applied 2 packages (seq 1-2)' });
     expect(await session1()).toMatchObject({ status: 'Applied', tries: 0, errorCode: null, rowsAffected: { product: 1 } });
-    expect(store.products()).toEqual([[1, 'one', 1], [2, 'two', 2]]);
+    expect(store.products()).toEqual([
+      [1, 'one', 1],
+      [2, 'two', 2],
+    ]);
   });
 
   test('an operator cancel lets later packages proceed; the canceled file moves to canceled/', async () => {
@@ -80,7 +87,7 @@ describe('download cycle: retries, backoff and the try limit', () => {
     expect(await session1()).toMatchObject({ status: 'Canceled', canceledBy: 'alice', cancelReason: 'HQ resends it as sequence 3' });
   });
 
-  test('HQ replacing a Suspended package\'s file whole: the old session is canceled and the new file applied', async () => {
+  test("HQ replacing a Suspended package's file whole: the old session is canceled and the new file applied", async () => {
     store.settings = { ...store.settings, tryLimit: 1 };
     await store.run();
     const old = await session1();
@@ -90,7 +97,10 @@ describe('download cycle: retries, backoff and the try limit', () => {
     expect(await store.db.downloads.find(old.id)).toMatchObject({ status: 'Canceled', canceledBy: 'async-client' });
     expect(await session1()).toMatchObject({ status: 'Applied', tries: 0 });
     expect(store.events('download.replaced')).toEqual([expect.objectContaining({ sequence: 1, sessionId: old.id })]);
-    expect(store.products()).toEqual([[1, 'one, corrected', 11], [2, 'two', 2]]);
+    expect(store.products()).toEqual([
+      [1, 'one, corrected', 11],
+      [2, 'two', 2],
+    ]);
   });
 
   test('a try limit lowered by a profile reload suspends a package that already used its tries', async () => {

@@ -68,7 +68,7 @@ describe('the daemon as a spawned process', () => {
     const daemon = fixture.start(['run', '--profile', store.profilePath]);
     await daemon.waitFor('daemon.ready');
 
-    const good = (await readFile(store.profilePath, 'utf8'));
+    const good = await readFile(store.profilePath, 'utf8');
     await writeFile(store.profilePath, good.replace('downloadIntervalMinutes: 15', 'downloadIntervalMinutes: 0'));
     const invalid = await daemon.waitFor('profile.invalid');
     expect(invalid.problems).toEqual([
@@ -109,7 +109,11 @@ describe('the daemon as a spawned process', () => {
 
     const health = await fetch(`http://${host}:${port}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toMatchObject({ ready: true, channel: 'store-0042', cycles: { download: { last: { direction: 'download' } } } });
+    expect(await health.json()).toMatchObject({
+      ready: true,
+      channel: 'store-0042',
+      cycles: { download: { last: { direction: 'download' } } },
+    });
     const metrics = await (await fetch(`http://${host}:${port}/metrics`)).text();
     expect(metrics).toMatch(/async_client_cycle_runs_total\{direction="download",outcome="(idle|done)"\} [1-9]/);
     expect(metrics).toContain('async_client_ready 1');

@@ -40,7 +40,9 @@ describe('SIGTERM while a cycle is applying a package', () => {
     expect(await daemon.exit()).toEqual({ code: 0, signal: null });
     const stopping = daemon.named('daemon.stopping');
     expect(stopping).toEqual([expect.objectContaining({ signal: 'SIGTERM', inFlight: ['download'] })]);
-    const order = daemon.events.map((line) => line.event).filter((event) => ['daemon.stopping', 'cycle.finished', 'daemon.stopped'].includes(event));
+    const order = daemon.events
+      .map((line) => line.event)
+      .filter((event) => ['daemon.stopping', 'cycle.finished', 'daemon.stopped'].includes(event));
     expect(order).toEqual(['daemon.stopping', 'cycle.finished', 'daemon.stopped']);
     expect(daemon.named('daemon.stopped')).toEqual([expect.objectContaining({ clean: true })]);
 

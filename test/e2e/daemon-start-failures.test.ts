@@ -32,16 +32,24 @@ describe('run refuses to start, with a clear error and exit code 1', () => {
     expect(result.stderr).toMatch(/folder|directory/);
   });
 
-  (process.getuid?.() === 0 ? it : it.skip)('when the service user may not read the profile (run as nobody: root reads anything)', async () => {
-    const { store } = fixture;
-    await store.writeProfile();
-    await chmod(store.root, 0o755);
-    await chmod(store.profilePath, 0o600);
-    const result = spawnSync(process.execPath, [CLI_PATH, 'run', '--profile', store.profilePath], { encoding: 'utf8', uid: 65534, gid: 65534, timeout: 30000 });
-    expect(result.status).toBe(1);
-    expect(result.stderr).toContain(store.profilePath);
-    expect(result.stderr).toContain('cannot read the profile file (EACCES');
-  });
+  (process.getuid?.() === 0 ? it : it.skip)(
+    'when the service user may not read the profile (run as nobody: root reads anything)',
+    async () => {
+      const { store } = fixture;
+      await store.writeProfile();
+      await chmod(store.root, 0o755);
+      await chmod(store.profilePath, 0o600);
+      const result = spawnSync(process.execPath, [CLI_PATH, 'run', '--profile', store.profilePath], {
+        encoding: 'utf8',
+        uid: 65534,
+        gid: 65534,
+        timeout: 30000,
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(store.profilePath);
+      expect(result.stderr).toContain('cannot read the profile file (EACCES');
+    },
+  );
 
   it('when the profile is malformed YAML, naming line and column', async () => {
     const { store } = fixture;

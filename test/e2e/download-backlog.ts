@@ -52,7 +52,10 @@ export class Backlog {
   readonly changes = new Map<number, number>();
   private readonly next: () => number;
 
-  constructor(seed: number, private readonly rowsPerPackage: number) {
+  constructor(
+    seed: number,
+    private readonly rowsPerPackage: number,
+  ) {
     this.next = seededRandom(seed);
   }
 
@@ -67,14 +70,23 @@ export class Backlog {
       const row = [id, `item ${id} v${sequence}`, Math.floor(this.next() * 100_000)] as const;
       upserts.push({ op: 'upsert', values: row });
     }
-    const deletes: PackageRow[] = [...this.expected.keys()].filter((id) => !touched.has(id) && this.next() < 0.02).map((id) => ({ op: 'delete', key: [id] }));
-    for (const row of upserts) if (row.op === 'upsert') this.expected.set(row.values[0] as number, row.values as readonly [number, string, number]);
+    const deletes: PackageRow[] = [...this.expected.keys()]
+      .filter((id) => !touched.has(id) && this.next() < 0.02)
+      .map((id) => ({ op: 'delete', key: [id] }));
+    for (const row of upserts)
+      if (row.op === 'upsert') this.expected.set(row.values[0] as number, row.values as readonly [number, string, number]);
     for (const row of deletes) if (row.op === 'delete') this.expected.delete(row.key[0] as number);
     this.changes.set(sequence, upserts.length + deletes.length);
 
     const manifest = {
-      direction: 'download' as const, channelId: CHANNEL, sequence, job: { id: 'N-1000', name: 'Items' }, dataGroup: 'default',
-      kind: sequence === 1 ? 'full' as const : 'incremental' as const, createdAt: '2026-11-27T12:00:00.000Z', producer: 'e2e backlog',
+      direction: 'download' as const,
+      channelId: CHANNEL,
+      sequence,
+      job: { id: 'N-1000', name: 'Items' },
+      dataGroup: 'default',
+      kind: sequence === 1 ? ('full' as const) : ('incremental' as const),
+      createdAt: '2026-11-27T12:00:00.000Z',
+      producer: 'e2e backlog',
       tables: [{ ...ITEM, upsertCount: upserts.length, deleteCount: deletes.length }],
     };
     await mkdir(downloadArea, { recursive: true });
@@ -125,9 +137,12 @@ export function readDatabase(file: string): {
     return {
       rowDigests: rows.map(rowDigest).sort(),
       itemChanges: db.prepare('SELECT changes FROM item_changes').pluck().get() as number,
-      sessions: db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'async_client_download_session'").get() === undefined
-        ? []
-        : (db.prepare('SELECT sequence, status, rows_affected, applied_at FROM async_client_download_session ORDER BY sequence, id').all() as { sequence: number; status: string; rows_affected: string; applied_at: string | null }[]),
+      sessions:
+        db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'async_client_download_session'").get() === undefined
+          ? []
+          : (db
+              .prepare('SELECT sequence, status, rows_affected, applied_at FROM async_client_download_session ORDER BY sequence, id')
+              .all() as { sequence: number; status: string; rows_affected: string; applied_at: string | null }[]),
     };
   } finally {
     db.close();

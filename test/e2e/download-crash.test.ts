@@ -42,7 +42,9 @@ describe(`download backlog through the daemon, async-client run (seed ${SEED})`,
     expect(state.sessions.map((s) => [s.sequence, s.status])).toEqual(Array.from({ length: sequences }, (_, i) => [i + 1, 'Applied']));
     const appliedAt = state.sessions.map((s) => s.applied_at ?? '');
     expect(appliedAt).toEqual([...appliedAt].sort());
-    expect(state.sessions.map((s) => (JSON.parse(s.rows_affected) as { item: number }).item)).toEqual(Array.from({ length: sequences }, (_, i) => backlog.changes.get(i + 1)));
+    expect(state.sessions.map((s) => (JSON.parse(s.rows_affected) as { item: number }).item)).toEqual(
+      Array.from({ length: sequences }, (_, i) => backlog.changes.get(i + 1)),
+    );
     expect(await readdir(path.join(store.stateDirectory, 'staging'))).toEqual([]);
     expect((await readdir(downloadArea)).filter((name) => name.endsWith('.acpkg'))).toEqual([]);
     expect(await readdir(path.join(downloadArea, 'applied'))).toHaveLength(sequences);

@@ -46,7 +46,9 @@ describe(`upload under SIGKILL of the daemon, async-client run (seed ${SEED})`, 
       for (const name of await readdir(rig.uploadArea).catch(() => [] as string[])) {
         if (name.startsWith('.')) continue;
         const file = path.join(rig.uploadArea, name);
-        const digest = createHash('sha256').update(await readFile(file)).digest('hex');
+        const digest = createHash('sha256')
+          .update(await readFile(file))
+          .digest('hex');
         const before = hqSeen.get(name);
         if (before !== undefined && before !== digest) throw new Error(`${name} was published twice with different bytes`);
         hqSeen.set(name, digest);
@@ -72,8 +74,23 @@ describe(`upload under SIGKILL of the daemon, async-client run (seed ${SEED})`, 
     // Recovery: a last, undisturbed run catches up with everything the POS wrote.
     await rig.reopen();
     uploader = spawnDaemon(profile);
-    await until('the uploads to catch up', async () => (await rig.channelDatabase.uploads.pendingIntent()) === null
-      && (await rig.channelDatabase.uploads.snapshot((s) => s.plan([{ table: 'sale', counterColumn: 'id' }, { table: 'sale_line', counterColumn: 'replication_counter' }], 1))).rows === 0, 120_000);
+    await until(
+      'the uploads to catch up',
+      async () =>
+        (await rig.channelDatabase.uploads.pendingIntent()) === null &&
+        (
+          await rig.channelDatabase.uploads.snapshot((s) =>
+            s.plan(
+              [
+                { table: 'sale', counterColumn: 'id' },
+                { table: 'sale_line', counterColumn: 'replication_counter' },
+              ],
+              1,
+            ),
+          )
+        ).rows === 0,
+      120_000,
+    );
     // Stopped the way systemd stops it, so that the cycle in flight finishes (and clears its staging file).
     const stopped = once(uploader, 'exit');
     uploader.kill('SIGTERM');

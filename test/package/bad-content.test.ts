@@ -15,10 +15,21 @@ async function outcome(bytes: Buffer, options: PackageReaderOptions = {}): Promi
   }
 }
 
+/** The manifest as JSON, loosely typed so that a test can break it. */
+interface EditableManifest {
+  tables: [EditableTable, ...EditableTable[]];
+  [field: string]: unknown;
+}
+
+interface EditableTable {
+  columns: [Record<string, unknown>, Record<string, unknown>, ...Record<string, unknown>[]];
+  [field: string]: unknown;
+}
+
 /** The sample's lines with the manifest edited. */
-function withManifest(edit: (manifest: Record<string, any>) => void): string[] {
+function withManifest(edit: (manifest: EditableManifest) => void): string[] {
   const lines = sampleLines();
-  const manifest = JSON.parse(lines[0] as string) as Record<string, any>;
+  const manifest = JSON.parse(lines[0] as string) as EditableManifest;
   edit(manifest);
   lines[0] = JSON.stringify(manifest);
   return lines;
@@ -39,13 +50,29 @@ describe('content that passes the integrity checks but breaks the format', () =>
     ['an unknown major version', withManifest((m) => (m.formatVersion = '2.0')), /^E_PACKAGE_VERSION: .*2\.0 is not supported/],
     ['a version that is not MAJOR.MINOR', withManifest((m) => (m.formatVersion = 'one')), /^E_PACKAGE_VERSION/],
     ['more upserts than declared', withManifest((m) => (m.tables[0].upsertCount = 2)), /^E_PACKAGE_COUNTS: .*line 5 is one upsert more/],
-    ['fewer upserts than declared', withManifest((m) => (m.tables[0].upsertCount = 4)), /^E_PACKAGE_COUNTS: .*declares 4 upserts .* holds 3/],
+    [
+      'fewer upserts than declared',
+      withManifest((m) => (m.tables[0].upsertCount = 4)),
+      /^E_PACKAGE_COUNTS: .*declares 4 upserts .* holds 3/,
+    ],
     ['fewer deletes than declared', withManifest((m) => (m.tables[0].deleteCount = 2)), /^E_PACKAGE_COUNTS/],
-    ['a row with a column missing', replaceLine(2, '["P1",1,"1.50",true,0,"AP8="]'), /^E_PACKAGE_ROW: .*line 3, table Product: expected 7 values, got 6/],
+    [
+      'a row with a column missing',
+      replaceLine(2, '["P1",1,"1.50",true,0,"AP8="]'),
+      /^E_PACKAGE_ROW: .*line 3, table Product: expected 7 values, got 6/,
+    ],
     ['a row with a column too many', replaceLine(2, '["P1",1,"1.50",true,0,"AP8=",null,1]'), /^E_PACKAGE_ROW/],
-    ['a string where an integer belongs', replaceLine(2, '["P1","one","1.50",true,0,null,null]'), /^E_PACKAGE_ROW: .*column quantity \(integer\)/],
+    [
+      'a string where an integer belongs',
+      replaceLine(2, '["P1","one","1.50",true,0,null,null]'),
+      /^E_PACKAGE_ROW: .*column quantity \(integer\)/,
+    ],
     ['a float where an integer belongs', replaceLine(2, '["P1",1.5,"1.50",true,0,null,null]'), /^E_PACKAGE_ROW/],
-    ['an integer beyond 2^53 as a JSON number', replaceLine(2, '["P1",9007199254740993,"1.50",true,0,null,null]'), /^E_PACKAGE_ROW: .*as strings/],
+    [
+      'an integer beyond 2^53 as a JSON number',
+      replaceLine(2, '["P1",9007199254740993,"1.50",true,0,null,null]'),
+      /^E_PACKAGE_ROW: .*as strings/,
+    ],
     ['an integer beyond 64 bits', replaceLine(2, '["P1","9223372036854775808","1.50",true,0,null,null]'), /^E_PACKAGE_ROW: .*64-bit/],
     ['a decimal as a number', replaceLine(2, '["P1",1,1.5,true,0,null,null]'), /^E_PACKAGE_ROW: .*column price/],
     ['a malformed decimal', replaceLine(2, '["P1",1,"1.",true,0,null,null]'), /^E_PACKAGE_ROW/],
@@ -56,17 +83,33 @@ describe('content that passes the integrity checks but breaks the format', () =>
     ['null where the column is not nullable', replaceLine(2, '["P1",null,"1.5",true,0,null,null]'), /^E_PACKAGE_ROW: .*not nullable/],
     ['a row that is not JSON', replaceLine(2, '["P1",1,'), /^E_PACKAGE_ROW: .*line 3 is not valid JSON/],
     ['a delete with a null key', replaceLine(5, '{"delete":[null]}'), /^E_PACKAGE_ROW: .*primary key/],
-    ['a duplicate primary key', replaceLine(3, '["P1","9007199254740993","-0.001",false,1,null,null]'), /^E_PACKAGE_DUPLICATE_KEY: .*line 4, table Product: primary key P1/],
+    [
+      'a duplicate primary key',
+      replaceLine(3, '["P1","9007199254740993","-0.001",false,1,null,null]'),
+      /^E_PACKAGE_DUPLICATE_KEY: .*line 4, table Product: primary key P1/,
+    ],
     ['an upsert and a delete of one key', replaceLine(5, '{"delete":["P3"]}'), /^E_PACKAGE_DUPLICATE_KEY/],
-    ['a table name that is not an identifier', withManifest((m) => (m.tables[0].name = 'Product; DROP')), /^E_PACKAGE_NAME: .*not a plain identifier/],
+    [
+      'a table name that is not an identifier',
+      withManifest((m) => (m.tables[0].name = 'Product; DROP')),
+      /^E_PACKAGE_NAME: .*not a plain identifier/,
+    ],
     ['a column name that is not an identifier', withManifest((m) => (m.tables[0].columns[1].name = '1st')), /^E_PACKAGE_NAME/],
     ['a nullable primary key column', withManifest((m) => (m.tables[0].columns[0].nullable = true)), /^E_PACKAGE_MANIFEST/],
     ['a primary key naming no column', withManifest((m) => (m.tables[0].primaryKey = ['sku'])), /^E_PACKAGE_MANIFEST/],
     ['deletes in a full package', withManifest((m) => (m.kind = 'full')), /^E_PACKAGE_MANIFEST: .*full package/],
     ['a manifest without a channel', withManifest((m) => delete m.channelId), /^E_PACKAGE_MANIFEST: .*channelId/],
     ['a manifest with a bad created time', withManifest((m) => (m.createdAt = '2026-02-30T00:00:00Z')), /^E_PACKAGE_MANIFEST/],
-    ['rows before any table section', [sampleLines()[0] as string, ...sampleLines().slice(2)], /^E_PACKAGE_CORRUPT: .*before any table section/],
-    ['a missing table section', withManifest((m) => m.tables.push({ ...m.tables[0], name: 'Other', upsertCount: 0, deleteCount: 0 })), /^E_PACKAGE_CORRUPT: .*section of table Other is missing/],
+    [
+      'rows before any table section',
+      [sampleLines()[0] as string, ...sampleLines().slice(2)],
+      /^E_PACKAGE_CORRUPT: .*before any table section/,
+    ],
+    [
+      'a missing table section',
+      withManifest((m) => m.tables.push({ ...m.tables[0], name: 'Other', upsertCount: 0, deleteCount: 0 })),
+      /^E_PACKAGE_CORRUPT: .*section of table Other is missing/,
+    ],
     ['lines after the last table', [...sampleLines(), '{"table":"Product"}'], /^E_PACKAGE_CORRUPT: .*should end/],
     ['a line that is neither row nor section', [...sampleLines(), '42'], /^E_PACKAGE_CORRUPT/],
     ['a first line that is not the manifest', ['{"hello":"world"}'], /^E_PACKAGE_NOT_A_PACKAGE/],
@@ -87,7 +130,13 @@ describe('content that passes the integrity checks but breaks the format', () =>
     expect(await outcome(bytes, { expectedChannelId: 'store001' })).toMatch(/^E_PACKAGE_CHANNEL: .*channel store042, not store001/);
     expect(await outcome(bytes, { expectedDirection: 'upload' })).toMatch(/^E_PACKAGE_CHANNEL/);
     expect(await outcome(bytes, { expectedFileName: 'store042_download_000000000008.acpkg' })).toMatch(/^E_PACKAGE_NAME/);
-    expect(await outcome(bytes, { expectedChannelId: 'store042', expectedDirection: 'download', expectedFileName: 'store042_download_000000000007.acpkg' })).toBe('accepted');
+    expect(
+      await outcome(bytes, {
+        expectedChannelId: 'store042',
+        expectedDirection: 'download',
+        expectedFileName: 'store042_download_000000000007.acpkg',
+      }),
+    ).toBe('accepted');
   });
 
   it('names an empty file, a text file and a foreign gzip file for what they are', async () => {

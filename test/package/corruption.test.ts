@@ -27,7 +27,15 @@ async function rejection(bytes: Buffer, withKey = false): Promise<string> {
 async function signedPackage(rowCount: number, imageBytes: number): Promise<Buffer> {
   const rows: PackageRow[] = Array.from({ length: rowCount }, (_, i) => ({
     op: 'upsert',
-    values: [`P${i}`, i * 1_000_003, new Decimal(`${i}.25`), i % 2 === 0, new Date(1_700_000_000_000 + i), randomBytes(imageBytes), `name ${i}`],
+    values: [
+      `P${i}`,
+      i * 1_000_003,
+      new Decimal(`${i}.25`),
+      i % 2 === 0,
+      new Date(1_700_000_000_000 + i),
+      randomBytes(imageBytes),
+      `name ${i}`,
+    ],
   }));
   const table = { ...productTable, upsertCount: rows.length, deleteCount: 0 };
   return writePackage(manifestFor([table]), new Map([['Product', rows]]), { signingKey: privateKey });
@@ -52,7 +60,7 @@ describe('a damaged package is always rejected before use', () => {
     for (const offset of offsets) {
       if ((await rejection(big.subarray(0, offset))) === 'accepted') accepted.push(`truncated at ${offset}`);
       const flipped = Buffer.from(big);
-      flipped[offset] = (flipped[offset] as number) ^ (1 << offset % 8);
+      flipped[offset] = (flipped[offset] as number) ^ (1 << (offset % 8));
       if ((await rejection(flipped)) === 'accepted') accepted.push(`bit ${offset % 8} of byte ${offset} flipped`);
     }
     expect(accepted).toEqual([]);
@@ -81,7 +89,9 @@ describe('a damaged package is always rejected before use', () => {
       }
     }
     expect(accepted).toEqual([]);
-    expect([...codes].every((code) => ['E_PACKAGE_CHECKSUM', 'E_PACKAGE_CORRUPT', 'E_PACKAGE_TRUNCATED', 'E_PACKAGE_VERSION'].includes(code))).toBe(true);
+    expect(
+      [...codes].every((code) => ['E_PACKAGE_CHECKSUM', 'E_PACKAGE_CORRUPT', 'E_PACKAGE_TRUNCATED', 'E_PACKAGE_VERSION'].includes(code)),
+    ).toBe(true);
   });
 
   it.each([

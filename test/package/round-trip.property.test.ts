@@ -7,7 +7,7 @@ import { manifestFor, writePackage } from './package-fixtures.js';
 
 const INT64 = { min: -(2n ** 63n), max: 2n ** 63n - 1n };
 
-const valueOf: Record<ColumnType, fc.Arbitrary<CellValue>> = {
+const arbitraryOf: Record<ColumnType, fc.Arbitrary<CellValue>> = {
   string: fc.string({ unit: 'binary', maxLength: 20 }),
   integer: fc.oneof(fc.maxSafeInteger(), fc.bigInt(INT64)),
   decimal: fc
@@ -27,29 +27,25 @@ const columnsArb = fc.array(fc.record({ type: fc.constantFrom(...COLUMN_TYPES), 
 
 /** A table whose key is column `id` (string or integer), with generated rows and unique keys. */
 const tableArb = (tableIndex: number): fc.Arbitrary<{ table: TableSpec; rows: PackageRow[] }> =>
-  fc
-    .tuple(fc.constantFrom<ColumnType>('string', 'integer'), columnsArb)
-    .chain(([keyType, extra]) => {
-      const columns: ColumnSpec[] = [
-        { name: 'id', type: keyType, nullable: false },
-        ...extra.map((column, i) => ({ name: `c${i}`, ...column })),
-      ];
-      const rowArb = fc.tuple(
-        valueOf[keyType],
-        fc.tuple(...columns.slice(1).map((column) => (column.nullable ? fc.option(valueOf[column.type]) : valueOf[column.type]))),
-        fc.boolean(),
+  fc.tuple(fc.constantFrom<ColumnType>('string', 'integer'), columnsArb).chain(([keyType, extra]) => {
+    const columns: ColumnSpec[] = [
+      { name: 'id', type: keyType, nullable: false },
+      ...extra.map((column, i) => ({ name: `c${i}`, ...column })),
+    ];
+    const rowArb = fc.tuple(
+      arbitraryOf[keyType],
+      fc.tuple(...columns.slice(1).map((column) => (column.nullable ? fc.option(arbitraryOf[column.type]) : arbitraryOf[column.type]))),
+      fc.boolean(),
+    );
+    return fc.uniqueArray(rowArb, { maxLength: 30, selector: ([key]) => String(key) }).map((generated) => {
+      const rows: PackageRow[] = generated.map(([key, rest, isDelete]) =>
+        isDelete ? { op: 'delete', key: [key] } : { op: 'upsert', values: [key, ...(rest as CellValue[])] },
       );
-      return fc
-        .uniqueArray(rowArb, { maxLength: 30, selector: ([key]) => String(key) })
-        .map((generated) => {
-          const rows: PackageRow[] = generated.map(([key, rest, isDelete]) =>
-            isDelete ? { op: 'delete', key: [key] } : { op: 'upsert', values: [key, ...(rest as CellValue[])] },
-          );
-          const deleteCount = rows.filter((row) => row.op === 'delete').length;
-          const table: TableSpec = { name: `T${tableIndex}`, columns, primaryKey: ['id'], upsertCount: rows.length - deleteCount, deleteCount };
-          return { table, rows };
-        });
+      const deleteCount = rows.filter((row) => row.op === 'delete').length;
+      const table: TableSpec = { name: `T${tableIndex}`, columns, primaryKey: ['id'], upsertCount: rows.length - deleteCount, deleteCount };
+      return { table, rows };
     });
+  });
 
 describe('round trip over generated tables', () => {
   it('reads back exactly what was written: every type, nulls, unicode, 64-bit integers, exact decimals, binary, timestamps', async () => {
@@ -58,10 +54,7 @@ describe('round trip over generated tables', () => {
         fc.integer({ min: 1, max: 3 }).chain((count) => fc.tuple(...Array.from({ length: count }, (_, i) => tableArb(i)))),
         fc.integer({ min: 1, max: 7 }),
         async (tables, batchRows) => {
-          const bytes = await writePackage(
-            manifestFor(tables.map((t) => t.table)),
-            new Map(tables.map((t) => [t.table.name, t.rows])),
-          );
+          const bytes = await writePackage(manifestFor(tables.map((t) => t.table)), new Map(tables.map((t) => [t.table.name, t.rows])));
           const read = new Map<string, PackageRow[]>();
           const scan = readPackageBatches(() => Readable.from([bytes]), { batchRows });
           for await (const batch of scan) {

@@ -30,9 +30,12 @@ describe('the package writer', () => {
     const sink = new BufferSink();
     const writer = createPackageWriter(manifestFor([productTable, { ...otherTable, upsertCount: 0 }]), sink);
     await writer.writeRows('Product', productRows.slice(0, 2));
-    await writer.writeRows('Product', (async function* () {
-      yield* productRows.slice(2);
-    })());
+    await writer.writeRows(
+      'Product',
+      (async function* () {
+        yield* productRows.slice(2);
+      })(),
+    );
     const written = await writer.end();
     const verified = await verifyPackage(() => Readable.from([sink.bytes]));
     expect(verified.sha256).toBe(written.sha256);
@@ -44,13 +47,57 @@ describe('the package writer', () => {
     ['a value of the wrong type', manifestFor([otherTable]), [['Store', [{ op: 'upsert', values: ['1'] }]]], 'E_PACKAGE_ROW'],
     ['a row with too few values', manifestFor([otherTable]), [['Store', [{ op: 'upsert', values: [] }]]], 'E_PACKAGE_ROW'],
     ['a float as an integer', manifestFor([otherTable]), [['Store', [{ op: 'upsert', values: [1.5] }]]], 'E_PACKAGE_ROW'],
-    ['a number as a decimal', manifestFor([productTable]), [['Product', [{ op: 'upsert', values: ['P', 1, 1.5 as unknown as Decimal, true, new Date(0), null, null] }]]], 'E_PACKAGE_ROW'],
-    ['an invalid date', manifestFor([productTable]), [['Product', [{ op: 'upsert', values: ['P', 1, new Decimal('1'), true, new Date(Number.NaN), null, null] }]]], 'E_PACKAGE_ROW'],
+    [
+      'a number as a decimal',
+      manifestFor([productTable]),
+      [['Product', [{ op: 'upsert', values: ['P', 1, 1.5 as unknown as Decimal, true, new Date(0), null, null] }]]],
+      'E_PACKAGE_ROW',
+    ],
+    [
+      'an invalid date',
+      manifestFor([productTable]),
+      [['Product', [{ op: 'upsert', values: ['P', 1, new Decimal('1'), true, new Date(Number.NaN), null, null] }]]],
+      'E_PACKAGE_ROW',
+    ],
     ['a bigint beyond 64 bits', manifestFor([otherTable]), [['Store', [{ op: 'upsert', values: [2n ** 64n] }]]], 'E_PACKAGE_ROW'],
-    ['a duplicate key', manifestFor([{ ...otherTable, upsertCount: 2 }]), [['Store', [{ op: 'upsert', values: [1] }, { op: 'upsert', values: [1n] }]]], 'E_PACKAGE_DUPLICATE_KEY'],
-    ['more rows than declared', manifestFor([otherTable]), [['Store', [{ op: 'upsert', values: [1] }, { op: 'upsert', values: [2] }]]], 'E_PACKAGE_COUNTS'],
+    [
+      'a duplicate key',
+      manifestFor([{ ...otherTable, upsertCount: 2 }]),
+      [
+        [
+          'Store',
+          [
+            { op: 'upsert', values: [1] },
+            { op: 'upsert', values: [1n] },
+          ],
+        ],
+      ],
+      'E_PACKAGE_DUPLICATE_KEY',
+    ],
+    [
+      'more rows than declared',
+      manifestFor([otherTable]),
+      [
+        [
+          'Store',
+          [
+            { op: 'upsert', values: [1] },
+            { op: 'upsert', values: [2] },
+          ],
+        ],
+      ],
+      'E_PACKAGE_COUNTS',
+    ],
     ['fewer rows than declared', manifestFor([otherTable]), [], 'E_PACKAGE_COUNTS'],
-    ['tables out of manifest order', manifestFor([{ ...otherTable, upsertCount: 0 }, productTable]), [['Product', productRows], ['Store', []]], 'E_PACKAGE_WRITER'],
+    [
+      'tables out of manifest order',
+      manifestFor([{ ...otherTable, upsertCount: 0 }, productTable]),
+      [
+        ['Product', productRows],
+        ['Store', []],
+      ],
+      'E_PACKAGE_WRITER',
+    ],
     ['a table not in the manifest', manifestFor([otherTable]), [['Nope', []]], 'E_PACKAGE_WRITER'],
     ['a table name that is not an identifier', manifestFor([{ ...otherTable, name: 'store-list' }]), [], 'E_PACKAGE_NAME'],
     ['a channel id that cannot be a file name', manifestFor([otherTable], { channelId: '../x' }), [], 'E_PACKAGE_MANIFEST'],

@@ -34,7 +34,13 @@ describe('describeProfileChange', () => {
     const next: Profile = {
       ...base,
       workingFolder: { ...base.workingFolder, password: 'new-secret' } as Profile['workingFolder'],
-      upload: { ...base.upload, tables: [{ name: 'sales_line', counterColumn: 'rowid', filter: 'store_id = 42' }, { name: 'payments', counterColumn: 'rowid' }] },
+      upload: {
+        ...base.upload,
+        tables: [
+          { name: 'sales_line', counterColumn: 'rowid', filter: 'store_id = 42' },
+          { name: 'payments', counterColumn: 'rowid' },
+        ],
+      },
       daemon: { ...base.daemon, health: { host: '127.0.0.1', port: 9465 } },
     };
     const change = describeProfileChange(base, next);
@@ -50,7 +56,14 @@ describe('describeProfileChange', () => {
   test('switching adapters lists each field that appeared or went, the password still redacted', () => {
     const local: Profile = { ...base, workingFolder: { adapter: 'local', path: '/mnt/hq' } };
     const fields = describeProfileChange(base, local).fields.map((change) => change.field);
-    expect(fields).toEqual(['workingFolder.adapter', 'workingFolder.url', 'workingFolder.username', 'workingFolder.password', 'workingFolder.timeoutSeconds', 'workingFolder.path']);
+    expect(fields).toEqual([
+      'workingFolder.adapter',
+      'workingFolder.url',
+      'workingFolder.username',
+      'workingFolder.password',
+      'workingFolder.timeoutSeconds',
+      'workingFolder.path',
+    ]);
     expect(JSON.stringify(describeProfileChange(base, local))).not.toContain('old-secret');
   });
 });

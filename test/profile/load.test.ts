@@ -64,7 +64,13 @@ describe('loadProfile: valid profiles', () => {
     expect(profile.download.publicKey).toBe(path.join(folder.root, 'keys/hq.pub.pem'));
     expect(profile.daemon.health).toEqual({ host: '127.0.0.1', port: 9465 });
 
-    const absolute = await folder.write('absolute.yaml', MINIMAL_PROFILE.replace('path: exchange', 'path: /mnt/hq').replace('  id: store-0042', '  id: store-0042\n  database: db/channel.sqlite'));
+    const absolute = await folder.write(
+      'absolute.yaml',
+      MINIMAL_PROFILE.replace('path: exchange', 'path: /mnt/hq').replace(
+        '  id: store-0042',
+        '  id: store-0042\n  database: db/channel.sqlite',
+      ),
+    );
     const fromCwd = await loadProfile('absolute.yaml', { cwd: folder.root });
     expect(fromCwd.workingFolder).toEqual({ adapter: 'local', path: '/mnt/hq' });
     expect(fromCwd.channel.database).toBe(path.join(folder.root, 'db/channel.sqlite'));
@@ -75,14 +81,30 @@ describe('loadProfile: valid profiles', () => {
     await folder.write('webdav.password', 's3cret\n');
     const file = await folder.write(
       'profile.yaml',
-      MINIMAL_PROFILE.replace('adapter: local\n  path: exchange', 'adapter: webdav\n  url: https://hq.example/dav/\n  username: store\n  passwordFile: webdav.password'),
+      MINIMAL_PROFILE.replace(
+        'adapter: local\n  path: exchange',
+        'adapter: webdav\n  url: https://hq.example/dav/\n  username: store\n  passwordFile: webdav.password',
+      ),
     );
-    expect((await loadProfile(file)).workingFolder).toEqual({ adapter: 'webdav', url: 'https://hq.example/dav/', username: 'store', password: 's3cret', timeoutSeconds: 30 });
+    expect((await loadProfile(file)).workingFolder).toEqual({
+      adapter: 'webdav',
+      url: 'https://hq.example/dav/',
+      username: 'store',
+      password: 's3cret',
+      timeoutSeconds: 30,
+    });
   });
 
   test('keeps schedule overrides and the time zone', async () => {
-    const file = await folder.write('profile.yaml', `${MINIMAL_PROFILE}schedule:\n  download: "0 */15 8-22 * * *"\n  upload: "*/5 * * * * *"\n  timezone: Europe/Paris\n`);
-    expect((await loadProfile(file)).schedule).toEqual({ download: '0 */15 8-22 * * *', upload: '*/5 * * * * *', timezone: 'Europe/Paris' });
+    const file = await folder.write(
+      'profile.yaml',
+      `${MINIMAL_PROFILE}schedule:\n  download: "0 */15 8-22 * * *"\n  upload: "*/5 * * * * *"\n  timezone: Europe/Paris\n`,
+    );
+    expect((await loadProfile(file)).schedule).toEqual({
+      download: '0 */15 8-22 * * *',
+      upload: '*/5 * * * * *',
+      timezone: 'Europe/Paris',
+    });
   });
 
   test('loads config/profile.example.yaml: the embedded defaults of `npm start`', async () => {
@@ -111,7 +133,9 @@ describe('loadProfile: bad values point at the value', () => {
     const error = await loadError(MINIMAL_PROFILE.replace('downloadIntervalMinutes: 15', `downloadIntervalMinutes: ${written}`));
     expect(error.code).toBe('E_PROFILE_INVALID');
     const file = path.join(folder.root, 'profile.yaml');
-    expect(error.message).toBe(`${file}:3:28 profile.downloadIntervalMinutes: expected a whole number of minutes from 1 to 1440, found ${found}`);
+    expect(error.message).toBe(
+      `${file}:3:28 profile.downloadIntervalMinutes: expected a whole number of minutes from 1 to 1440, found ${found}`,
+    );
   });
 
   test('a channel id that cannot go into file names', async () => {
@@ -119,7 +143,7 @@ describe('loadProfile: bad values point at the value', () => {
     expect(error.issues).toEqual([expect.objectContaining({ line: 6, column: 7, field: 'channel.id', found: '"../etc"' })]);
   });
 
-  test('an invalid cron pattern, with croner\'s reason', async () => {
+  test("an invalid cron pattern, with croner's reason", async () => {
     const error = await loadError(`${MINIMAL_PROFILE}schedule:\n  upload: "61 * * * * *"\n`);
     expect(located(error.issues)).toEqual(['11:11 schedule.upload']);
     expect(error.issues[0]?.found).toMatch(/^"61 \* \* \* \* \*" \(.*second.*\)$/i);
@@ -134,8 +158,12 @@ describe('loadProfile: bad values point at the value', () => {
 
   test('an unknown adapter, and the options of the adapter it names', async () => {
     const unknown = await loadError(MINIMAL_PROFILE.replace('adapter: local', 'adapter: ftp'));
-    expect(unknown.issues).toEqual([expect.objectContaining({ line: 8, column: 12, field: 'workingFolder.adapter', expected: '"local" or "webdav"', found: '"ftp"' })]);
-    const webdav = await loadError(MINIMAL_PROFILE.replace('adapter: local\n  path: exchange', 'adapter: webdav\n  url: ftp://hq\n  timeoutSeconds: 0'));
+    expect(unknown.issues).toEqual([
+      expect.objectContaining({ line: 8, column: 12, field: 'workingFolder.adapter', expected: '"local" or "webdav"', found: '"ftp"' }),
+    ]);
+    const webdav = await loadError(
+      MINIMAL_PROFILE.replace('adapter: local\n  path: exchange', 'adapter: webdav\n  url: ftp://hq\n  timeoutSeconds: 0'),
+    );
     expect(located(webdav.issues)).toEqual(['9:8 workingFolder.url', '10:19 workingFolder.timeoutSeconds']);
   });
 
@@ -144,19 +172,26 @@ describe('loadProfile: bad values point at the value', () => {
     const both = await loadError(MINIMAL_PROFILE.replace('adapter: local\n  path: exchange', webdav));
     expect(both.issues).toEqual([expect.objectContaining({ line: 11, column: 3, field: 'workingFolder.passwordFile', found: 'both' })]);
     const missing = await loadError(MINIMAL_PROFILE.replace('adapter: local\n  path: exchange', webdav.replace('  password: a\n', '')));
-    expect(missing.issues).toEqual([expect.objectContaining({ line: 10, column: 17, field: 'workingFolder.passwordFile', found: '"missing.password" (ENOENT)' })]);
+    expect(missing.issues).toEqual([
+      expect.objectContaining({ line: 10, column: 17, field: 'workingFolder.passwordFile', found: '"missing.password" (ENOENT)' }),
+    ]);
   });
 
   test('the same upload table twice, and a table name that is not an identifier', async () => {
     const tables = 'upload:\n  tables:\n    - name: sales\n      counterColumn: rowid\n    - name: sales\n      counterColumn: rowid\n';
     const twice = await loadError(MINIMAL_PROFILE + tables);
     expect(located(twice.issues)).toEqual(['14:13 upload.tables[1].name']);
-    const bad = await loadError(MINIMAL_PROFILE + tables.replace('- name: sales\n      counterColumn: rowid\n', '- name: "drop table"\n      counterColumn: rowid\n'));
+    const bad = await loadError(
+      MINIMAL_PROFILE + tables.replace('- name: sales\n      counterColumn: rowid\n', '- name: "drop table"\n      counterColumn: rowid\n'),
+    );
     expect(located(bad.issues)).toEqual(['12:13 upload.tables[0].name']);
   });
 
   test('every problem on its own line, in file order', async () => {
-    const error = await loadError(MINIMAL_PROFILE.replace('downloadIntervalMinutes: 15', 'downloadIntervalMinutes: 0').replace('id: store-0042', 'id: ""') + 'log:\n  level: loud\n');
+    const error = await loadError(
+      MINIMAL_PROFILE.replace('downloadIntervalMinutes: 15', 'downloadIntervalMinutes: 0').replace('id: store-0042', 'id: ""') +
+        'log:\n  level: loud\n',
+    );
     const file = path.join(folder.root, 'profile.yaml');
     expect(error.message.split('\n')).toEqual([
       `${file}:3:28 profile.downloadIntervalMinutes: expected a whole number of minutes from 1 to 1440, found 0`,
@@ -169,7 +204,8 @@ describe('loadProfile: bad values point at the value', () => {
 describe('loadProfile: unknown keys and missing fields', () => {
   test('an unknown key at any depth points at the key and lists the known ones', async () => {
     const error = await loadError(
-      MINIMAL_PROFILE.replace('uploadIntervalMinutes: 15', 'uploadIntervalMinutes: 15\n  uploadIntervalMinute: 15') + 'daemon:\n  health:\n    hots: 0.0.0.0\nlogLevel: info\n',
+      MINIMAL_PROFILE.replace('uploadIntervalMinutes: 15', 'uploadIntervalMinutes: 15\n  uploadIntervalMinute: 15') +
+        'daemon:\n  health:\n    hots: 0.0.0.0\nlogLevel: info\n',
     );
     expect(located(error.issues)).toEqual(['5:3 profile.uploadIntervalMinute', '13:5 daemon.health.hots', '14:1 logLevel']);
     expect(error.issues[0]).toMatchObject({
@@ -180,7 +216,9 @@ describe('loadProfile: unknown keys and missing fields', () => {
 
   test('a missing field points at the map it is missing from', async () => {
     const error = await loadError(MINIMAL_PROFILE.replace('  name: Store 0042\n', ''));
-    expect(error.message).toBe(`${path.join(folder.root, 'profile.yaml')}:2:3 profile.name: expected text of 1 to 100 characters, found nothing (the field is missing)`);
+    expect(error.message).toBe(
+      `${path.join(folder.root, 'profile.yaml')}:2:3 profile.name: expected text of 1 to 100 characters, found nothing (the field is missing)`,
+    );
   });
 
   test('a missing section points at the top of the document', async () => {
@@ -190,12 +228,14 @@ describe('loadProfile: unknown keys and missing fields', () => {
 
   test('a missing adapter', async () => {
     const error = await loadError(MINIMAL_PROFILE.replace('  adapter: local\n', ''));
-    expect(error.issues).toEqual([expect.objectContaining({ line: 8, column: 3, field: 'workingFolder.adapter', found: 'nothing (the field is missing)' })]);
+    expect(error.issues).toEqual([
+      expect.objectContaining({ line: 8, column: 3, field: 'workingFolder.adapter', found: 'nothing (the field is missing)' }),
+    ]);
   });
 });
 
 describe('loadProfile: broken files', () => {
-  test('malformed YAML keeps yaml\'s own line and column', async () => {
+  test("malformed YAML keeps yaml's own line and column", async () => {
     const error = await loadError(MINIMAL_PROFILE.replace('name: Store 0042', 'name: Store: 0042'));
     expect(error.code).toBe('E_PROFILE_YAML');
     expect(located(error.issues)).toEqual(['2:9 ']);
@@ -203,7 +243,9 @@ describe('loadProfile: broken files', () => {
   });
 
   test('a duplicate key names the field', async () => {
-    const error = await loadError(MINIMAL_PROFILE.replace('uploadIntervalMinutes: 15', 'uploadIntervalMinutes: 15\n  downloadIntervalMinutes: 30'));
+    const error = await loadError(
+      MINIMAL_PROFILE.replace('uploadIntervalMinutes: 15', 'uploadIntervalMinutes: 15\n  downloadIntervalMinutes: 30'),
+    );
     expect(error.code).toBe('E_PROFILE_YAML');
     expect(located(error.issues)).toEqual(['5:3 profile.downloadIntervalMinutes']);
   });
@@ -262,6 +304,6 @@ describe('loadProfile: broken files', () => {
   (process.platform === 'linux' ? test : test.skip)('a file whose read fails (EIO from /proc/self/mem, even for root)', async () => {
     const error = await rejection('/proc/self/mem');
     expect(error.code).toBe('E_PROFILE_UNREADABLE');
-    expect(error.message).toBe('/proc/self/mem: cannot read the profile file (EIO: i/o error, read); let the daemon\'s user read it');
+    expect(error.message).toBe("/proc/self/mem: cannot read the profile file (EIO: i/o error, read); let the daemon's user read it");
   });
 });

@@ -72,19 +72,35 @@ describe('schemaProblems', () => {
     fc.assert(
       fc.property(outside, (minutes) => {
         expect(schemaProblems(validDocument({ downloadIntervalMinutes: minutes }))).toEqual([
-          { path: ['profile', 'downloadIntervalMinutes'], target: 'value', expected: 'a whole number of minutes from 1 to 1440', found: String(minutes) },
+          {
+            path: ['profile', 'downloadIntervalMinutes'],
+            target: 'value',
+            expected: 'a whole number of minutes from 1 to 1440',
+            found: String(minutes),
+          },
         ]);
       }),
     );
   });
 
   test('any whole number of minutes within 1..1440 is accepted', () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 1440 }), (minutes) => schemaProblems(validDocument({ downloadIntervalMinutes: minutes })).length === 0));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1440 }),
+        (minutes) => schemaProblems(validDocument({ downloadIntervalMinutes: minutes })).length === 0,
+      ),
+    );
   });
 
   test('any fraction of a minute is refused', () => {
     const fractions = fc.double({ noNaN: true, noDefaultInfinity: true }).filter((value) => !Number.isInteger(value));
-    fc.assert(fc.property(fractions, (minutes) => schemaProblems(validDocument({ downloadIntervalMinutes: minutes }))[0]?.path.join('.') === 'profile.downloadIntervalMinutes'));
+    fc.assert(
+      fc.property(
+        fractions,
+        (minutes) =>
+          schemaProblems(validDocument({ downloadIntervalMinutes: minutes }))[0]?.path.join('.') === 'profile.downloadIntervalMinutes',
+      ),
+    );
   });
 
   test('any unknown top-level key is reported at its key', () => {
@@ -92,7 +108,9 @@ describe('schemaProblems', () => {
     const unknownKey = fc.string({ minLength: 1 }).filter((key) => !known.has(key) && key !== '__proto__');
     fc.assert(
       fc.property(unknownKey, (key) => {
-        expect(schemaProblems(validDocument({ extra: { [key]: 1 } }))).toEqual([expect.objectContaining({ path: [key], target: 'key', found: `an unknown field "${key}"` })]);
+        expect(schemaProblems(validDocument({ extra: { [key]: 1 } }))).toEqual([
+          expect.objectContaining({ path: [key], target: 'key', found: `an unknown field "${key}"` }),
+        ]);
       }),
     );
   });

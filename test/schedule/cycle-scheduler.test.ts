@@ -114,7 +114,9 @@ describe('CycleScheduler', () => {
 
     expect(results[0]).toMatchObject({ outcome: 'error', summary: 'EIO: mount gone' });
     expect(events('cycle.failed')).toEqual([expect.objectContaining({ direction: 'download', code: 'EIO' })]);
-    expect((await metrics.cycleRuns.get()).values).toEqual([expect.objectContaining({ value: 1, labels: { direction: 'download', outcome: 'error' } })]);
+    expect((await metrics.cycleRuns.get()).values).toEqual([
+      expect.objectContaining({ value: 1, labels: { direction: 'download', outcome: 'error' } }),
+    ]);
     expect(scheduler.nextRun('download')).not.toBeNull();
     scheduler.runNow('download');
     expect(cycle.signals).toHaveLength(2);

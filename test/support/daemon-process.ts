@@ -62,17 +62,33 @@ export class CliProcess {
   }
 
   /** Resolves with the first event named `event` (after `after` events) matching `where`; rejects if the process exits first or `timeoutMs` passes. */
-  waitFor(event: string, where: (line: LogEvent) => boolean = () => true, options: { after?: number; timeoutMs?: number } = {}): Promise<LogEvent> {
+  waitFor(
+    event: string,
+    where: (line: LogEvent) => boolean = () => true,
+    options: { after?: number; timeoutMs?: number } = {},
+  ): Promise<LogEvent> {
     const { after = 0, timeoutMs = 20000 } = options;
     return new Promise((resolve, reject) => {
       const check = (): void => {
         const found = this.events.slice(after).find((line) => line.event === event && where(line));
-        if (found !== undefined) return finish(() => resolve(found));
+        if (found !== undefined) {
+          finish(() => resolve(found));
+          return;
+        }
         if (this.child.exitCode !== null || this.child.signalCode !== null) {
-          return finish(() => reject(new Error(`process exited before ${event}; stderr: ${this.stderrText}; events: ${this.events.map((e) => e.event).join(', ')}`)));
+          finish(() =>
+            reject(
+              new Error(
+                `process exited before ${event}; stderr: ${this.stderrText}; events: ${this.events.map((e) => e.event).join(', ')}`,
+              ),
+            ),
+          );
         }
       };
-      const timer = setTimeout(() => finish(() => reject(new Error(`no ${event} within ${timeoutMs} ms; events: ${this.events.map((e) => e.event).join(', ')}`))), timeoutMs);
+      const timer = setTimeout(
+        () => finish(() => reject(new Error(`no ${event} within ${timeoutMs} ms; events: ${this.events.map((e) => e.event).join(', ')}`))),
+        timeoutMs,
+      );
       const finish = (settle: () => void): void => {
         clearTimeout(timer);
         this.waiters.delete(check);

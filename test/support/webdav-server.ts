@@ -9,7 +9,9 @@ function sharedWebDavServer(): Omit<WebDavServer, 'pid'> {
   const url = process.env[WEBDAV_ENV.url];
   const root = process.env[WEBDAV_ENV.root];
   if (url === undefined || root === undefined) {
-    throw new Error(`No test WebDAV server: ${process.env[WEBDAV_ENV.startError] ?? 'jest globalSetup (test/support/global-setup.ts) did not run'}`);
+    throw new Error(
+      `No test WebDAV server: ${process.env[WEBDAV_ENV.startError] ?? 'jest globalSetup (test/support/global-setup.ts) did not run'}`,
+    );
   }
   return { url, root, username: process.env[WEBDAV_ENV.username] ?? '', password: process.env[WEBDAV_ENV.password] ?? '' };
 }

@@ -134,7 +134,9 @@ describe('systemd/async-client.service', () => {
     });
 
     it('runs the CLI daemon on the profile in the configuration directory', () => {
-      expect(service.get('ExecStart')?.[0]).toMatch(/\/async-client\/dist\/src\/cli\/main\.js run --profile \/etc\/async-client\/profile\.yaml$/);
+      expect(service.get('ExecStart')?.[0]).toMatch(
+        /\/async-client\/dist\/src\/cli\/main\.js run --profile \/etc\/async-client\/profile\.yaml$/,
+      );
     });
 
     it('filters system calls to those of a system service', () => {

@@ -66,7 +66,9 @@ describe('upload cycle with a POS process selling the whole time', () => {
       expect([...sales.values(), ...keyCounts(packages, 'sale_line', 2).values()].every((n) => n === 1)).toBe(true);
       const sessions = await rig.channelDatabase.uploads.list({ limit: 10_000 });
       expect(sessions.every((s) => s.status === 'Uploaded')).toBe(true);
-      expect(sessions.map((s) => s.checksum).sort()).toEqual((await Promise.all(packages.map((p) => fileChecksum(rig, p.fileName)))).sort());
+      expect(sessions.map((s) => s.checksum).sort()).toEqual(
+        (await Promise.all(packages.map((p) => fileChecksum(rig, p.fileName)))).sort(),
+      );
       expect(await readdir(path.join(rig.profile().stateDirectory, 'upload-staging'))).toEqual([]);
       expect(rig.events('upload.concurrent').length).toBeGreaterThan(0); // they did meet
       expect(rig.events('upload.failed')).toEqual([]);
@@ -77,5 +79,7 @@ describe('upload cycle with a POS process selling the whole time', () => {
 });
 
 async function fileChecksum(rig: UploadRig, fileName: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path.join(rig.uploadArea, fileName))).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(path.join(rig.uploadArea, fileName)))
+    .digest('hex');
 }

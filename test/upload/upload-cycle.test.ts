@@ -24,8 +24,18 @@ describe('upload cycle', () => {
     expect(pkg?.manifest).toMatchObject({ direction: 'upload', channelId: 'store-7', sequence: 1, kind: 'incremental' });
     expect(pkg?.rows.get('sale')?.map((r) => r[0])).toEqual(ids);
     expect(pkg?.rows.get('sale_line')?.map((r) => r[0])).toEqual(ids);
-    expect(await rig.channelDatabase.uploads.watermarks()).toEqual(new Map([['sale', 3n], ['sale_line', 3n]]));
-    expect(await rig.channelDatabase.uploads.findBySequence(1)).toMatchObject({ status: 'Uploaded', rows: 6, fileName: pkg?.fileName, checksum: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(await rig.channelDatabase.uploads.watermarks()).toEqual(
+      new Map([
+        ['sale', 3n],
+        ['sale_line', 3n],
+      ]),
+    );
+    expect(await rig.channelDatabase.uploads.findBySequence(1)).toMatchObject({
+      status: 'Uploaded',
+      rows: 6,
+      fileName: pkg?.fileName,
+      checksum: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     expect(rig.events('upload.published')).toEqual([expect.objectContaining({ sequence: 1, rows: 6, file: pkg?.fileName })]);
 
     expect(await cycle.run(never)).toMatchObject({ outcome: 'idle' });
@@ -73,7 +83,11 @@ describe('upload cycle', () => {
     rig.sell(1);
     await rig.cycle().run(never);
     const [pkg] = await rig.published();
-    expect(pkg?.rows.get('sale')?.map((r) => [r[0], r[1]])).toEqual([[1, 'T1'], [2, 'T1'], [4, 'T1']]);
+    expect(pkg?.rows.get('sale')?.map((r) => [r[0], r[1]])).toEqual([
+      [1, 'T1'],
+      [2, 'T1'],
+      [4, 'T1'],
+    ]);
     expect(await rig.channelDatabase.uploads.watermarks()).toEqual(new Map([['sale', 4n]]));
   });
 

@@ -58,7 +58,11 @@ describe('upload cycle: a sick working folder', () => {
     folder.failNext('writeAtomic', FolderErrorCode.unreachable);
     await cycle.run(never);
     const failed = await rig.channelDatabase.uploads.findBySequence(1);
-    expect(failed).toMatchObject({ status: 'UploadFailed', checksum: expect.stringMatching(/^[0-9a-f]{64}$/), availableAt: expect.any(Date) });
+    expect(failed).toMatchObject({
+      status: 'UploadFailed',
+      checksum: expect.stringMatching(/^[0-9a-f]{64}$/),
+      availableAt: expect.any(Date),
+    });
     rig.pos().exec("UPDATE sale_line SET description = 'changed after the build' WHERE sale_id = 2");
     rig.clock.advanceSeconds(UPLOAD_RETRY_FIRST_SECONDS);
     expect(await cycle.run(never)).toMatchObject({ outcome: 'done' });
@@ -67,27 +71,33 @@ describe('upload cycle: a sick working folder', () => {
     expect(await rig.channelDatabase.uploads.findBySequence(1)).toMatchObject({ status: 'Uploaded', checksum: failed?.checksum });
   });
 
-  (canMount ? test : test.skip)('a real read-only mount: UploadFailed E_FOLDER_READ_ONLY, then everything once it is writable again', async () => {
-    const mount = `${rig.root}/mnt`;
-    await mkdir(mount);
-    await mountTmpfs(mount, 16 * 1024 * 1024);
-    try {
-      await remountReadOnly(mount);
-      const cycle = rig.cycle(new LocalWorkingFolder(mount));
-      rig.sell(5);
-      expect(await cycle.run(never)).toMatchObject({ outcome: 'failed' });
-      expect(await rig.channelDatabase.uploads.findBySequence(1)).toMatchObject({ status: 'UploadFailed', errorCode: 'E_FOLDER_READ_ONLY' });
-      rig.sell(1);
-      await run('mount', ['-o', 'remount,rw', mount]);
-      rig.clock.advanceSeconds(UPLOAD_RETRY_FIRST_SECONDS);
-      expect(await cycle.run(never)).toMatchObject({ outcome: 'done' });
-      const packages = await rig.published(`${mount}/store-7/upload`);
-      expect(sequences(packages)).toEqual([1, 2]);
-      expect(keyCounts(packages, 'sale').size).toBe(6);
-    } finally {
-      await unmount(mount);
-    }
-  });
+  (canMount ? test : test.skip)(
+    'a real read-only mount: UploadFailed E_FOLDER_READ_ONLY, then everything once it is writable again',
+    async () => {
+      const mount = `${rig.root}/mnt`;
+      await mkdir(mount);
+      await mountTmpfs(mount, 16 * 1024 * 1024);
+      try {
+        await remountReadOnly(mount);
+        const cycle = rig.cycle(new LocalWorkingFolder(mount));
+        rig.sell(5);
+        expect(await cycle.run(never)).toMatchObject({ outcome: 'failed' });
+        expect(await rig.channelDatabase.uploads.findBySequence(1)).toMatchObject({
+          status: 'UploadFailed',
+          errorCode: 'E_FOLDER_READ_ONLY',
+        });
+        rig.sell(1);
+        await run('mount', ['-o', 'remount,rw', mount]);
+        rig.clock.advanceSeconds(UPLOAD_RETRY_FIRST_SECONDS);
+        expect(await cycle.run(never)).toMatchObject({ outcome: 'done' });
+        const packages = await rig.published(`${mount}/store-7/upload`);
+        expect(sequences(packages)).toEqual([1, 2]);
+        expect(keyCounts(packages, 'sale').size).toBe(6);
+      } finally {
+        await unmount(mount);
+      }
+    },
+  );
 });
 
 describe('upload cycle: bad input', () => {
@@ -103,16 +113,28 @@ describe('upload cycle: bad input', () => {
 
   test.each([
     ['a missing table', { name: 'voids', counterColumn: 'counter' }, 'E_UPLOAD_TABLE_MISSING', /does not exist/],
-    ['a missing counter column', { name: 'refund', counterColumn: 'replication_counter' }, 'E_UPLOAD_COUNTER_MISSING', /has no column replication_counter/],
+    [
+      'a missing counter column',
+      { name: 'refund', counterColumn: 'replication_counter' },
+      'E_UPLOAD_COUNTER_MISSING',
+      /has no column replication_counter/,
+    ],
     ['a counter that is not an integer', { name: 'refund', counterColumn: 'counter' }, 'E_UPLOAD_COUNTER_TYPE', /not an integer/],
-    ['a counter without an index', { name: 'refund', counterColumn: 'seq' }, 'E_UPLOAD_COUNTER_NOT_INDEXED', /CREATE INDEX "refund_seq" ON "refund" \("seq"\)/],
+    [
+      'a counter without an index',
+      { name: 'refund', counterColumn: 'seq' },
+      'E_UPLOAD_COUNTER_NOT_INDEXED',
+      /CREATE INDEX "refund_seq" ON "refund" \("seq"\)/,
+    ],
     ['a table without a primary key', { name: 'tally', counterColumn: 'counter' }, 'E_UPLOAD_TABLE_KEYLESS', /no primary key/],
   ])('%s is held back and reported; the other tables go on', async (_, table, code, message) => {
     rig.tables = [table, ...rig.tables];
     rig.sell(2);
     const report = await rig.cycle().run(never);
     expect(report).toMatchObject({ outcome: 'failed', summary: `published 1 package (seq 1, 4 rows); held back: ${table.name} (${code})` });
-    expect(rig.events('upload.table_held')).toEqual([expect.objectContaining({ table: table.name, code, message: expect.stringMatching(message) })]);
+    expect(rig.events('upload.table_held')).toEqual([
+      expect.objectContaining({ table: table.name, code, message: expect.stringMatching(message) }),
+    ]);
     expect(await rig.metric('async_client_upload_table_held', { table: table.name, code })).toBe(1);
     expect(keyCounts(await rig.published(), 'sale').size).toBe(2);
   });
@@ -125,8 +147,14 @@ describe('upload cycle: bad input', () => {
     // The backup is restored: the last two sales are gone, then new ones reuse their ids.
     rig.pos().exec('DELETE FROM sale WHERE id > 1; DELETE FROM sale_line WHERE sale_id > 1');
     rig.pos().exec("UPDATE sqlite_sequence SET seq = 1 WHERE name = 'sale'");
-    expect(await cycle.run(never)).toMatchObject({ outcome: 'failed', summary: 'held back: sale (E_UPLOAD_COUNTER_BACKWARDS), sale_line (E_UPLOAD_COUNTER_BACKWARDS)' });
-    expect(rig.events('upload.table_held').at(-1)).toMatchObject({ code: 'E_UPLOAD_COUNTER_BACKWARDS', message: expect.stringMatching(/below the 3 already published/) });
+    expect(await cycle.run(never)).toMatchObject({
+      outcome: 'failed',
+      summary: 'held back: sale (E_UPLOAD_COUNTER_BACKWARDS), sale_line (E_UPLOAD_COUNTER_BACKWARDS)',
+    });
+    expect(rig.events('upload.table_held').at(-1)).toMatchObject({
+      code: 'E_UPLOAD_COUNTER_BACKWARDS',
+      message: expect.stringMatching(/below the 3 already published/),
+    });
     rig.sell(2); // sales 2 and 3 again: the highest counters are back at the watermarks
     rig.pos().prepare("INSERT INTO refund (id, amount) VALUES (1, '5.00')").run();
     const held = await cycle.run(never);

@@ -48,7 +48,10 @@ export class UploadRig {
   maxRowsPerPackage = 1000;
   private posDb: Database.Database | undefined;
 
-  private constructor(readonly root: string, public channelDatabase: ChannelDatabase) {}
+  private constructor(
+    readonly root: string,
+    public channelDatabase: ChannelDatabase,
+  ) {}
 
   static async create(): Promise<UploadRig> {
     const root = await mkdtemp(path.join(os.tmpdir(), 'async-client-upload-'));
@@ -90,16 +93,22 @@ export class UploadRig {
       amount, vat_rate, sold_at, replication_counter)
       VALUES (?, 1, 'A-1', NULL, 'item', 1, '1.50', '0.00', '1.50', '7.00', '2026-03-02T09:00:00.000Z',
       (SELECT COALESCE(MAX(replication_counter), 0) + 1 FROM sale_line))`);
-    return db.transaction(() => Array.from({ length: count }, (_, i) => {
-      const id = Number(sale.run(till, i + 1).lastInsertRowid);
-      line.run(id);
-      return id;
-    }))();
+    return db.transaction(() =>
+      Array.from({ length: count }, (_, i) => {
+        const id = Number(sale.run(till, i + 1).lastInsertRowid);
+        line.run(id);
+        return id;
+      }),
+    )();
   }
 
   profile(): Profile {
     return testStoreProfile({
-      name: 'Upload test', root: this.root, channelId: CHANNEL, database: this.databaseFile, folder: this.folderRoot,
+      name: 'Upload test',
+      root: this.root,
+      channelId: CHANNEL,
+      database: this.databaseFile,
+      folder: this.folderRoot,
       upload: { maxRowsPerPackage: this.maxRowsPerPackage, tables: this.tables },
     });
   }
@@ -125,9 +134,20 @@ export class UploadRig {
   }
 
   /** A cycle over this store; `folder` replaces the local folder (a fault-injecting wrapper, a read-only mount). */
-  cycle(folder: WorkingFolder = new LocalWorkingFolder(this.folderRoot), channelDatabase = this.channelDatabase, registry = this.registry): Cycle {
+  cycle(
+    folder: WorkingFolder = new LocalWorkingFolder(this.folderRoot),
+    channelDatabase = this.channelDatabase,
+    registry = this.registry,
+  ): Cycle {
     const logger = createLogger('debug', { write: (line: string) => void this.logLines.push(JSON.parse(line) as Record<string, unknown>) });
-    return createUploadCycle({ channelDatabase, workingFolder: folder, profile: () => this.profile(), log: logger, registry, clock: this.clock });
+    return createUploadCycle({
+      channelDatabase,
+      workingFolder: folder,
+      profile: () => this.profile(),
+      log: logger,
+      registry,
+      clock: this.clock,
+    });
   }
 
   /** A second uploader on the same store with a connection of its own, as `upload --once` beside the daemon. */
@@ -157,7 +177,11 @@ export class UploadRig {
     const packages: PublishedPackage[] = [];
     for (const fileName of names) {
       const rows = new Map<string, CellValue[][]>();
-      const scan = readPackageBatches(path.join(area, fileName), { expectedChannelId: CHANNEL, expectedDirection: 'upload', expectedFileName: fileName });
+      const scan = readPackageBatches(path.join(area, fileName), {
+        expectedChannelId: CHANNEL,
+        expectedDirection: 'upload',
+        expectedFileName: fileName,
+      });
       for (;;) {
         const next = await scan.next();
         if (next.done === true) {

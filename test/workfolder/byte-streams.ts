@@ -19,7 +19,11 @@ export async function sha256Of(stream: AsyncIterable<Uint8Array>, onChunk: () =>
 }
 
 /** `chunkCount` chunks of `chunkBytes`, each filled from its index, made one at a time as they are pulled. */
-export function patternedStream(chunkCount: number, chunkBytes: number, options: { delayMs?: number; onChunk?: () => void } = {}): Readable {
+export function patternedStream(
+  chunkCount: number,
+  chunkBytes: number,
+  options: { delayMs?: number; onChunk?: () => void } = {},
+): Readable {
   async function* chunks(): AsyncGenerator<Buffer> {
     for (let index = 0; index < chunkCount; index += 1) {
       if (options.delayMs !== undefined) await sleep(options.delayMs);

@@ -10,7 +10,13 @@ test('the profile section opens the adapter it names', async () => {
   const root = await mkdtemp(path.join(tmpdir(), 'wf-open-'));
   try {
     const local: WorkingFolderSettings = { adapter: 'local', path: root };
-    const webdav: WorkingFolderSettings = { adapter: 'webdav', url: 'https://hq.example/dav', username: 'store', password: 'pw', timeoutSeconds: 30 };
+    const webdav: WorkingFolderSettings = {
+      adapter: 'webdav',
+      url: 'https://hq.example/dav',
+      username: 'store',
+      password: 'pw',
+      timeoutSeconds: 30,
+    };
 
     const localFolder = openWorkingFolder(local);
     const webdavFolder = openWorkingFolder(webdav);

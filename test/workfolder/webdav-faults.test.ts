@@ -6,7 +6,13 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { WebDavWorkingFolder } from '../../src/workfolder/webdav.js';
-import { startWebDavServer, stopWebDavServer, webDavTestFolder, type WebDavServer, type WebDavTestFolder } from '../support/webdav-server.js';
+import {
+  startWebDavServer,
+  stopWebDavServer,
+  webDavTestFolder,
+  type WebDavServer,
+  type WebDavTestFolder,
+} from '../support/webdav-server.js';
 import { readAll } from './byte-streams.js';
 
 const folders: WebDavWorkingFolder[] = [];
@@ -44,7 +50,9 @@ describe('against the shared rclone server', () => {
     await expect(folder.writeAtomic('f.bin', Buffer.from('x'))).rejects.toMatchObject({ code: 'E_FOLDER_AUTH' });
     const health = await folder.check();
     expect(health.ok ? 'ok' : health.error.code).toBe('E_FOLDER_AUTH');
-    expect(JSON.stringify(health.ok ? {} : { message: health.error.message, details: health.error.details })).not.toContain('wrong-password-123');
+    expect(JSON.stringify(health.ok ? {} : { message: health.error.message, details: health.error.details })).not.toContain(
+      'wrong-password-123',
+    );
   });
 
   test('credentials written into the URL work and never show in describe() or errors', async () => {

@@ -48,7 +48,9 @@ test('reads an answer in the default namespace (no prefix), relative to the requ
   const xml = `<multistatus xmlns="DAV:"><response><href>a.pkg</href><propstat><prop>
     <resourcetype></resourcetype><getcontentlength>7</getcontentlength></prop><status>HTTP/1.1 200 OK</status></propstat></response></multistatus>`;
 
-  expect(parseMultistatus(xml, base)).toMatchObject([{ segments: ['dav', 'stores', 'CH01', 'download', 'a.pkg'], isCollection: false, size: 7 }]);
+  expect(parseMultistatus(xml, base)).toMatchObject([
+    { segments: ['dav', 'stores', 'CH01', 'download', 'a.pkg'], isCollection: false, size: 7 },
+  ]);
 });
 
 test('an answer that is not a multistatus is E_FOLDER_IO', () => {

@@ -25,5 +25,7 @@ Exit codes:
      next try is not due yet; later packages wait behind it
 `,
   run: (args, io) =>
-    runCycleOnce(downloadCommand, args, io, (deps) => createDownloadCycle({ ...deps, stagingDirectory: downloadStagingDirectory(deps.profile().stateDirectory) })),
+    runCycleOnce(downloadCommand, args, io, (deps) =>
+      createDownloadCycle({ ...deps, stagingDirectory: downloadStagingDirectory(deps.profile().stateDirectory) }),
+    ),
 };

@@ -6,7 +6,13 @@ import { retrySessionCommand } from '../sessions/retry.js';
 import { showSessionCommand } from '../sessions/show.js';
 
 /** `async-client sessions <action>`: one command per action, named `sessions <action>`. */
-const ACTIONS: readonly CliCommand[] = [listSessionsCommand, showSessionCommand, retrySessionCommand, cancelSessionCommand, resendSessionCommand];
+const ACTIONS: readonly CliCommand[] = [
+  listSessionsCommand,
+  showSessionCommand,
+  retrySessionCommand,
+  cancelSessionCommand,
+  resendSessionCommand,
+];
 
 function overview(): string {
   const names = ACTIONS.map((action) => action.name.slice('sessions '.length));

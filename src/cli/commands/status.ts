@@ -50,7 +50,9 @@ async function storeStatus(db: ChannelDatabase, profile: Profile): Promise<Store
   const failedUploads = journal ? await db.uploads.list({ status: 'UploadFailed' }) : [];
   const daemon = await daemonHealth(profile);
   const attention = [
-    ...waiting.filter((s) => s.status === 'Suspended' || s.status === 'ApplyFailed').map((s) => `download sequence ${s.sequence} is ${s.status}: ${s.errorMessage ?? ''}`),
+    ...waiting
+      .filter((s) => s.status === 'Suspended' || s.status === 'ApplyFailed')
+      .map((s) => `download sequence ${s.sequence} is ${s.status}: ${s.errorMessage ?? ''}`),
     ...failedUploads.map((s) => `upload sequence ${s.sequence} is UploadFailed: ${s.errorMessage ?? ''}`),
     ...(typeof daemon === 'string' ? [`daemon ${daemon}`] : daemon.ready === true ? [] : ['daemon is not ready']),
   ];
@@ -77,7 +79,10 @@ function render(status: StoreStatus): string {
   const time = (date: Date | null): string => (date === null ? 'never' : date.toISOString());
   const { download, upload, daemon } = status;
   const daemonLine = typeof daemon === 'string' ? daemon : `${String(daemon.state)}; ${JSON.stringify(daemon.cycles)}`;
-  const waiting = download.waiting.length === 0 ? 'nothing waiting' : download.waiting.map((w) => `seq ${w.sequence} ${w.status} (tries ${w.tries})`).join(', ');
+  const waiting =
+    download.waiting.length === 0
+      ? 'nothing waiting'
+      : download.waiting.map((w) => `seq ${w.sequence} ${w.status} (tries ${w.tries})`).join(', ');
   const lines = [
     `${status.channel} (${status.profile})`,
     `daemon:   ${daemonLine}`,

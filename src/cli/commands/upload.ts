@@ -49,19 +49,26 @@ async function setWatermark(args: readonly string[], io: CliIo): Promise<number>
   if (typeof parsed === 'number') return parsed;
   if (parsed.positionals.length > 0) return usageError(uploadCommand, io, `unexpected argument ${parsed.positionals[0]}`);
   const match = /^([^=]+)=(-?\d{1,19})$/.exec(parsed.values['set-watermark'] ?? '');
-  if (match === null) return usageError(uploadCommand, io, `${SET_WATERMARK} takes TABLE=COUNTER, an integer counter, e.g. sale_line=41200`);
+  if (match === null)
+    return usageError(uploadCommand, io, `${SET_WATERMARK} takes TABLE=COUNTER, an integer counter, e.g. sale_line=41200`);
   const [, table = '', counterText = ''] = match;
   const profile = await loadProfileOption(parsed.values.profile, io);
   if (typeof profile === 'number') return profile;
   if (!profile.upload.tables.some((t) => t.name === table)) {
-    return usageError(uploadCommand, io, `${table} is not one of the profile's upload tables (${profile.upload.tables.map((t) => t.name).join(', ') || 'none'})`);
+    return usageError(
+      uploadCommand,
+      io,
+      `${table} is not one of the profile's upload tables (${profile.upload.tables.map((t) => t.name).join(', ') || 'none'})`,
+    );
   }
   try {
     const db = await openSqliteChannelDatabase(profile.channel.database, { channelId: profile.channel.id });
     try {
       await db.migrate();
       const { wasHeld } = await setUploadWatermark(db.uploads, profile.stateDirectory, table, BigInt(counterText));
-      io.stdout.write(`upload watermark of ${table} set to ${counterText}${wasHeld ? '; the table is no longer held back' : ''}: the next upload takes its rows above it\n`);
+      io.stdout.write(
+        `upload watermark of ${table} set to ${counterText}${wasHeld ? '; the table is no longer held back' : ''}: the next upload takes its rows above it\n`,
+      );
       return ExitCode.ok;
     } finally {
       await db.close();

@@ -11,7 +11,8 @@ const EPOCH_MS = /^-?\d{1,16}$/;
 const BOOLEAN_TEXT: Readonly<Record<string, boolean>> = { true: true, false: false, '1': true, '0': false };
 
 function timestampFromIso(text: string): Date {
-  if (!ISO_TIMESTAMP.test(text)) throw new ValueError(`expected an ISO 8601 timestamp with a time zone, or epoch milliseconds; got ${JSON.stringify(text)}`);
+  if (!ISO_TIMESTAMP.test(text))
+    throw new ValueError(`expected an ISO 8601 timestamp with a time zone, or epoch milliseconds; got ${JSON.stringify(text)}`);
   return VALUE_CODECS.timestamp.decode(Date.parse(text)) as Date;
 }
 

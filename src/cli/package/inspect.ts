@@ -8,7 +8,7 @@ import { singlePositional } from './usage.js';
 
 export const inspectCommand: CliCommand = {
   name: 'package inspect',
-  summary: 'show a package\'s manifest and counts',
+  summary: "show a package's manifest and counts",
   help: `Usage: async-client package inspect FILE [--json]
 
 Verifies the package (as package verify, without a pinned key) and prints its manifest: format

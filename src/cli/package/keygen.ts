@@ -39,7 +39,12 @@ Exit codes: 0 written, 1 failed, 2 usage error.
     const publicPath = resolve(dir, `${name}.public.pem`);
     if (values.force !== true) {
       for (const path of [privatePath, publicPath]) {
-        if (await stat(path).then(() => true, () => false)) {
+        if (
+          await stat(path).then(
+            () => true,
+            () => false,
+          )
+        ) {
           throw new UsageError(`${path} exists; pass --force to replace it`);
         }
       }
@@ -48,7 +53,9 @@ Exit codes: 0 written, 1 failed, 2 usage error.
     const keys = generateSigningKeyPair();
     await writeFileAtomically(privatePath, keys.privateKeyPem, 0o600);
     await writeFileAtomically(publicPath, keys.publicKeyPem, 0o644);
-    io.stdout.write(`private key: ${privatePath} (keep secret; sign with --sign-key)\npublic key:  ${publicPath} (pin in store profiles)\n`);
+    io.stdout.write(
+      `private key: ${privatePath} (keep secret; sign with --sign-key)\npublic key:  ${publicPath} (pin in store profiles)\n`,
+    );
     return ExitCode.ok;
   },
 };

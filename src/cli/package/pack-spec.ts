@@ -48,7 +48,8 @@ export async function loadPackSpec(flags: PackFlags, cwd: string, producerDefaul
     files.set(entry.slice(0, at), resolve(cwd, entry.slice(at + 1)));
   }
   const tablesYaml = yaml.tables ?? [];
-  if (!Array.isArray(tablesYaml) || tablesYaml.length === 0) throw new UsageError('the spec must list tables (name, columns, primaryKey, file)');
+  if (!Array.isArray(tablesYaml) || tablesYaml.length === 0)
+    throw new UsageError('the spec must list tables (name, columns, primaryKey, file)');
   const tables = tablesYaml.map((value: unknown, index) => {
     const table = asObject(value, `tables[${index}]`);
     const name = String(table.name);

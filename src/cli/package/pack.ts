@@ -72,7 +72,10 @@ The package is written to a temporary name and renamed when complete. Exit codes
     counting.done();
 
     const manifest = { ...spec.manifest, tables };
-    const isDirectory = await stat(out).then((s) => s.isDirectory(), () => false);
+    const isDirectory = await stat(out).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
     const target = new AtomicFile(isDirectory ? resolve(out, packageFileName(manifest)) : out);
     const progress = new Progress(io.stderr, 'packing');
     try {
@@ -88,7 +91,9 @@ The package is written to a temporary name and renamed when complete. Exit codes
       await target.commit();
       progress.done();
       const rows = tables.reduce((sum, table) => sum + table.upsertCount + table.deleteCount, 0);
-      io.stdout.write(`${target.path}: ${rows} rows in ${tables.length} tables, ${written.fileBytes} bytes, sha256 ${written.sha256}${written.signed ? ', signed' : ''}\n`);
+      io.stdout.write(
+        `${target.path}: ${rows} rows in ${tables.length} tables, ${written.fileBytes} bytes, sha256 ${written.sha256}${written.signed ? ', signed' : ''}\n`,
+      );
       return ExitCode.ok;
     } catch (error) {
       progress.done();

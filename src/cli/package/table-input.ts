@@ -36,7 +36,7 @@ function buildRow(
   path: string,
   line: number,
 ): PackageRow {
-  const valueOf = (column: ColumnSpec): CellValue => {
+  const cellOf = (column: ColumnSpec): CellValue => {
     try {
       return read(column);
     } catch (error) {
@@ -44,9 +44,9 @@ function buildRow(
     }
   };
   if (op === 'delete') {
-    return { op, key: table.primaryKey.map((name) => valueOf(table.columns.find((column) => column.name === name) as ColumnSpec)) };
+    return { op, key: table.primaryKey.map((name) => cellOf(table.columns.find((column) => column.name === name) as ColumnSpec)) };
   }
-  return { op, values: table.columns.map(valueOf) };
+  return { op, values: table.columns.map(cellOf) };
 }
 
 /** The rows of a CSV file: a header naming every column (any order, plus optional `_op`); an empty unquoted field is null. */
@@ -62,16 +62,26 @@ async function* csvRows(path: string, table: TableSchema): AsyncGenerator<Packag
       const missing = table.columns.filter((column) => !positions?.has(column.name)).map((column) => column.name);
       const unknown = record.filter((name) => name !== OP_COLUMN && !table.columns.some((column) => column.name === name));
       if (missing.length > 0 || unknown.length > 0 || positions.size !== record.length) {
-        throw inputError(path, line, `the header must name each column of table ${table.name} once (missing: ${missing.join(', ') || 'none'}; unknown: ${unknown.join(', ') || 'none'})`);
+        throw inputError(
+          path,
+          line,
+          `the header must name each column of table ${table.name} once (missing: ${missing.join(', ') || 'none'}; unknown: ${unknown.join(', ') || 'none'})`,
+        );
       }
       continue;
     }
     const columns = positions;
     const op = operation(columns.has(OP_COLUMN) ? record[columns.get(OP_COLUMN) as number] : undefined, path, line);
-    yield buildRow(table, op, (column) => {
-      const text = record[columns.get(column.name) as number];
-      return text === null || text === undefined ? null : cellFromText(column.type, text);
-    }, path, line);
+    yield buildRow(
+      table,
+      op,
+      (column) => {
+        const text = record[columns.get(column.name) as number];
+        return text === null || text === undefined ? null : cellFromText(column.type, text);
+      },
+      path,
+      line,
+    );
   }
 }
 
@@ -90,11 +100,17 @@ async function* jsonlRows(path: string, table: TableSchema): AsyncGenerator<Pack
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw inputError(path, line, 'not a JSON object');
     const object = parsed as Record<string, unknown>;
     const op = operation(object[OP_COLUMN], path, line);
-    yield buildRow(table, op, (column) => {
-      if (!(column.name in object)) throw new Error('missing (write null for no value)');
-      const value = object[column.name];
-      return value === null ? null : cellFromJson(column.type, value);
-    }, path, line);
+    yield buildRow(
+      table,
+      op,
+      (column) => {
+        if (!(column.name in object)) throw new Error('missing (write null for no value)');
+        const value = object[column.name];
+        return value === null ? null : cellFromJson(column.type, value);
+      },
+      path,
+      line,
+    );
   }
 }
 

@@ -51,7 +51,9 @@ Exit codes: 0 valid, 1 invalid (the reason is printed with its error code), 2 us
       });
       progress.done();
       const rows = verified.manifest.tables.reduce((sum, table) => sum + table.upsertCount + table.deleteCount, 0);
-      io.stdout.write(`valid: ${path}: ${verified.manifest.tables.length} tables, ${rows} rows, sha256 ${verified.sha256}, signature ${verified.signature}\n`);
+      io.stdout.write(
+        `valid: ${path}: ${verified.manifest.tables.length} tables, ${rows} rows, sha256 ${verified.sha256}, signature ${verified.signature}\n`,
+      );
       return ExitCode.ok;
     } catch (error) {
       progress.done();

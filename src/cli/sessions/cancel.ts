@@ -32,16 +32,24 @@ Exit codes: 0 canceled, 1 no such session or it is already Applied or Canceled,
     const { yes, reason, by, profile } = parsed.values;
     const [idText, ...extra] = parsed.positionals;
     const id = parseSessionId(idText);
-    if (id === undefined) return usageError(cancelSessionCommand, io, idText === undefined ? 'missing session ID' : `not a session ID: ${JSON.stringify(idText)}`);
+    if (id === undefined)
+      return usageError(
+        cancelSessionCommand,
+        io,
+        idText === undefined ? 'missing session ID' : `not a session ID: ${JSON.stringify(idText)}`,
+      );
     if (extra.length > 0) return usageError(cancelSessionCommand, io, `unexpected argument ${extra[0]}`);
-    if (reason === undefined || reason.trim() === '') return usageError(cancelSessionCommand, io, '--reason TEXT is required: say why, for the journal and HQ');
+    if (reason === undefined || reason.trim() === '')
+      return usageError(cancelSessionCommand, io, '--reason TEXT is required: say why, for the journal and HQ');
     if (yes !== true) {
       return usageError(cancelSessionCommand, io, `canceling session ${id} means its package is never applied; add --yes to confirm`);
     }
     const actor = by ?? defaultActor(io);
     return withJournal(io, profile, 'write', async (db) => {
       const session = await db.downloads.cancel(id, actor, reason);
-      io.stdout.write(`download session ${session.id} (sequence ${session.sequence}, ${session.fileName}) is Canceled by ${actor}; later packages proceed at the next download cycle\n`);
+      io.stdout.write(
+        `download session ${session.id} (sequence ${session.sequence}, ${session.fileName}) is Canceled by ${actor}; later packages proceed at the next download cycle\n`,
+      );
       return ExitCode.ok;
     });
   },

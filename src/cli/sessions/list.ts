@@ -44,11 +44,18 @@ Exit codes: 0 listed (also when there is none), 1 the profile or database cannot
       return usageError(listSessionsCommand, io, `--direction must be download or upload, got ${JSON.stringify(direction)}`);
     }
     const limit = limitText === undefined ? 50 : Number(limitText);
-    if (!Number.isSafeInteger(limit) || limit < 1) return usageError(listSessionsCommand, io, `--limit must be a whole number from 1, got ${JSON.stringify(limitText)}`);
-    const wanted = (direction === undefined ? DIRECTIONS : [direction as Direction]).filter((d) => status === undefined || statusesOf(d).includes(status));
+    if (!Number.isSafeInteger(limit) || limit < 1)
+      return usageError(listSessionsCommand, io, `--limit must be a whole number from 1, got ${JSON.stringify(limitText)}`);
+    const wanted = (direction === undefined ? DIRECTIONS : [direction as Direction]).filter(
+      (d) => status === undefined || statusesOf(d).includes(status),
+    );
     if (wanted.length === 0) {
       const which = direction === undefined ? 'session' : `${direction} session`;
-      return usageError(listSessionsCommand, io, `no ${which} can be ${JSON.stringify(status)}: download statuses are ${DOWNLOAD_STATUSES.join(', ')}; upload statuses are ${UPLOAD_STATUSES.join(', ')}`);
+      return usageError(
+        listSessionsCommand,
+        io,
+        `no ${which} can be ${JSON.stringify(status)}: download statuses are ${DOWNLOAD_STATUSES.join(', ')}; upload statuses are ${UPLOAD_STATUSES.join(', ')}`,
+      );
     }
     return withJournal(io, profile, 'read', async (db) => {
       const sessions: AnySession[] = [];

@@ -1,4 +1,4 @@
-import { openStoreResources } from '../../daemon/store-resources.js';
+import { openStoreResources, type StoreResources } from '../../daemon/store-resources.js';
 import { errorCode, errorMessage } from '../../errors.js';
 import { resendUploadSession, uploadStagingDirectory } from '../../upload/upload-publisher.js';
 import { uploadTableConfigs } from '../../upload/upload-tables.js';
@@ -33,11 +33,16 @@ package differs (E_UPLOAD_CONTENT_CHANGED), or the database or working folder fa
     if (typeof parsed === 'number') return parsed;
     const [sequenceText, ...extra] = parsed.positionals;
     const sequence = parseSessionId(sequenceText);
-    if (sequence === undefined) return usageError(resendSessionCommand, io, sequenceText === undefined ? 'missing upload sequence SEQ' : `not a sequence number: ${JSON.stringify(sequenceText)}`);
+    if (sequence === undefined)
+      return usageError(
+        resendSessionCommand,
+        io,
+        sequenceText === undefined ? 'missing upload sequence SEQ' : `not a sequence number: ${JSON.stringify(sequenceText)}`,
+      );
     if (extra.length > 0) return usageError(resendSessionCommand, io, `unexpected argument ${extra[0]}`);
     const profile = await loadProfileOption(parsed.values.profile, io);
     if (typeof profile === 'number') return profile;
-    let resources;
+    let resources: StoreResources;
     try {
       resources = await openStoreResources(profile);
     } catch (error) {
@@ -47,16 +52,23 @@ package differs (E_UPLOAD_CONTENT_CHANGED), or the database or working folder fa
     try {
       const session = await resources.channelDatabase.uploads.findBySequence(sequence);
       if (session === null) {
-        io.stderr.write(`no upload sequence ${sequence} for channel ${profile.channel.id}: list them with \`async-client sessions list --direction upload\`\n`);
+        io.stderr.write(
+          `no upload sequence ${sequence} for channel ${profile.channel.id}: list them with \`async-client sessions list --direction upload\`\n`,
+        );
         return ExitCode.failure;
       }
-      const built = await resendUploadSession({
-        uploads: resources.channelDatabase.uploads,
-        workingFolder: resources.workingFolder,
-        stagingDirectory: uploadStagingDirectory(profile.stateDirectory),
-        tables: uploadTableConfigs(profile.upload),
-      }, session);
-      io.stdout.write(`upload sequence ${sequence} published again: ${channelFolders(profile.channel.id).upload}/${built.fileName} (${built.size} bytes, SHA-256 ${built.checksum}, identical to the first)\n`);
+      const built = await resendUploadSession(
+        {
+          uploads: resources.channelDatabase.uploads,
+          workingFolder: resources.workingFolder,
+          stagingDirectory: uploadStagingDirectory(profile.stateDirectory),
+          tables: uploadTableConfigs(profile.upload),
+        },
+        session,
+      );
+      io.stdout.write(
+        `upload sequence ${sequence} published again: ${channelFolders(profile.channel.id).upload}/${built.fileName} (${built.size} bytes, SHA-256 ${built.checksum}, identical to the first)\n`,
+      );
       return ExitCode.ok;
     } catch (error) {
       io.stderr.write(`async-client sessions resend: ${errorMessage(error)} (${errorCode(error)})\n`);

@@ -24,11 +24,18 @@ ApplyFailed (Applied and Canceled are final), 2 usage error.
     if (typeof parsed === 'number') return parsed;
     const [idText, ...extra] = parsed.positionals;
     const id = parseSessionId(idText);
-    if (id === undefined) return usageError(retrySessionCommand, io, idText === undefined ? 'missing session ID' : `not a session ID: ${JSON.stringify(idText)}`);
+    if (id === undefined)
+      return usageError(
+        retrySessionCommand,
+        io,
+        idText === undefined ? 'missing session ID' : `not a session ID: ${JSON.stringify(idText)}`,
+      );
     if (extra.length > 0) return usageError(retrySessionCommand, io, `unexpected argument ${extra[0]}`);
     return withJournal(io, parsed.values.profile, 'write', async (db) => {
       const session = await db.downloads.retry(id);
-      io.stdout.write(`download session ${session.id} (sequence ${session.sequence}, ${session.fileName}) is Available again; the next download cycle applies it\n`);
+      io.stdout.write(
+        `download session ${session.id} (sequence ${session.sequence}, ${session.fileName}) is Available again; the next download cycle applies it\n`,
+      );
       return ExitCode.ok;
     });
   },

@@ -20,11 +20,21 @@ const COLUMNS = ['DIRECTION', 'ID', 'SEQ', 'STATUS', 'TRIES', 'UPDATED', 'FILE',
 export function sessionTable(sessions: readonly AnySession[]): string {
   if (sessions.length === 0) return 'no sessions\n';
   const rows = sessions.map((s) => [
-    s.direction, String(s.id), String(s.sequence), s.status, String(s.tries), s.updatedAt.toISOString(),
-    s.fileName ?? '-', s.errorCode === null ? '' : `${s.errorCode}: ${oneLine(s.errorMessage ?? '')}`,
+    s.direction,
+    String(s.id),
+    String(s.sequence),
+    s.status,
+    String(s.tries),
+    s.updatedAt.toISOString(),
+    s.fileName ?? '-',
+    s.errorCode === null ? '' : `${s.errorCode}: ${oneLine(s.errorMessage ?? '')}`,
   ]);
   const widths = COLUMNS.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] as string).length)));
-  const line = (cells: readonly string[]): string => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] as number))).join('  ').trimEnd();
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] as number)))
+      .join('  ')
+      .trimEnd();
   return `${[line(COLUMNS), ...rows.map(line)].join('\n')}\n`;
 }
 
@@ -41,7 +51,8 @@ export function sessionDetails(session: AnySession): string {
 function describeValue(value: unknown): string | undefined {
   if (value === null || value === undefined) return undefined;
   if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'object') return JSON.stringify(value, (_key, field: unknown) => (typeof field === 'bigint' ? field.toString() : field));
+  if (typeof value === 'object')
+    return JSON.stringify(value, (_key, field: unknown) => (typeof field === 'bigint' ? field.toString() : field));
   return String(value);
 }
 

@@ -31,9 +31,15 @@ Exit codes: 0 shown, 1 no such session or the database cannot be read, 2 usage e
     const { direction = 'download', json, profile } = parsed.values;
     const [idText, ...extra] = parsed.positionals;
     const id = parseSessionId(idText);
-    if (id === undefined) return usageError(showSessionCommand, io, idText === undefined ? 'missing session ID' : `not a session ID: ${JSON.stringify(idText)}`);
+    if (id === undefined)
+      return usageError(
+        showSessionCommand,
+        io,
+        idText === undefined ? 'missing session ID' : `not a session ID: ${JSON.stringify(idText)}`,
+      );
     if (extra.length > 0) return usageError(showSessionCommand, io, `unexpected argument ${extra[0]}`);
-    if (direction !== 'download' && direction !== 'upload') return usageError(showSessionCommand, io, `--direction must be download or upload, got ${JSON.stringify(direction)}`);
+    if (direction !== 'download' && direction !== 'upload')
+      return usageError(showSessionCommand, io, `--direction must be download or upload, got ${JSON.stringify(direction)}`);
     return withJournal(io, profile, 'read', async (db) => {
       const found = !hasJournal(db) ? null : direction === 'download' ? await db.downloads.find(id) : await db.uploads.find(id);
       if (found === null) {

@@ -1,7 +1,8 @@
 import { errorCode, errorMessage } from '../errors.js';
 import type { Logger } from '../observe/logger.js';
-import { HealthServer, type HealthReport } from '../observe/health-server.js';
+import { HealthServer } from '../observe/health-server.js';
 import { DaemonMetrics } from '../observe/metrics.js';
+import type { CycleHealth, DaemonHealth } from '../observe/store-status.js';
 import { CYCLE_DIRECTIONS, cycleSchedule, describeCycleSchedule } from '../profile/cycle-schedule.js';
 import { describeProfileChange } from '../profile/diff.js';
 import { loadProfile } from '../profile/load.js';
@@ -109,7 +110,7 @@ export class Daemon {
     return clean;
   }
 
-  health(): HealthReport {
+  health(): DaemonHealth {
     return {
       ready: this.state === 'ready',
       state: this.state,
@@ -123,9 +124,9 @@ export class Daemon {
             running: this.scheduler.isRunning(direction),
             nextRun: this.scheduler.nextRun(direction),
             last: this.results.get(direction) ?? null,
-          },
+          } satisfies CycleHealth,
         ]),
-      ),
+      ) as Record<Direction, CycleHealth>,
     };
   }
 

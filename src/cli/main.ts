@@ -2,6 +2,7 @@
 import { ExitCode, type CliCommand, type CliIo } from './command.js';
 import { downloadCommand } from './commands/download.js';
 import { packageCommand } from './commands/package.js';
+import { profileCommand } from './commands/profile.js';
 import { runCommand } from './commands/run.js';
 import { sessionsCommand } from './commands/sessions.js';
 import { statusCommand } from './commands/status.js';
@@ -17,6 +18,7 @@ const COMMANDS: readonly CliCommand[] = [
   uploadCommand,
   sessionsCommand,
   packageCommand,
+  profileCommand,
 ];
 
 function overview(): string {

@@ -21,6 +21,8 @@ const DEFAULT_DATABASE_FILE = 'channel.sqlite';
 export type DefaultedDocument = Omit<Profile, 'sourcePath' | 'channel' | 'workingFolder'> & {
   readonly channel: Omit<ChannelSettings, 'database'> & { readonly database?: string };
   readonly workingFolder: LocalWorkingFolderSettings | (WebDavWorkingFolderSettings & { readonly passwordFile?: string });
+  /** Read when composing with HQ's profile (compose.ts); the running profile has no use for it. */
+  readonly storeOverrides: readonly string[];
 };
 
 /** `password` is the WebDAV password read from `passwordFile`, when there is one. */
@@ -29,8 +31,9 @@ export function resolveProfile(document: DefaultedDocument, sourcePath: string, 
   const absolute = (file: string): string => path.resolve(folder, file);
   const stateDirectory = absolute(document.stateDirectory);
   const { publicKey, ...download } = document.download;
+  const { storeOverrides: _composedAlready, ...settings } = document;
   return {
-    ...document,
+    ...settings,
     sourcePath,
     channel: { id: document.channel.id, database: absolute(document.channel.database ?? path.join(stateDirectory, DEFAULT_DATABASE_FILE)) },
     workingFolder: workingFolder(document.workingFolder, absolute, password),

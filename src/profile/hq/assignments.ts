@@ -13,7 +13,8 @@
  * equally specific, the one listed first.
  */
 import { isMap, parseDocument, type Document } from 'yaml';
-import { ProfileError, type ProfileIssue } from '../profile-error.js';
+import { throwIfAny } from '../compose.js';
+import type { ProfileIssue } from '../profile-error.js';
 import { describeFound } from '../schema-problems.js';
 import { ProfileSource, type FieldProblem } from '../yaml-source.js';
 import { isProfileName } from './published-profile.js';
@@ -70,12 +71,7 @@ export class Assignments {
         problems.push({ path, target: 'value', expected: NAME_PHRASE, found: describeFound(profile) });
       else entries.push({ pattern, profile });
     }
-    if (problems.length > 0)
-      throw ProfileError.fromIssues(
-        'E_PROFILE_INVALID',
-        file,
-        problems.map((problem) => source.issue(problem)),
-      );
+    throwIfAny(file, (problem) => source.issue(problem), problems);
     return new Assignments(source, entries);
   }
 

@@ -70,12 +70,11 @@ export function assertMayCreate(spec: TableSpec, kind: PackageKind, allowed: boo
   throw schemaError('E_SCHEMA_TABLE_MISSING', spec, null, `does not exist: ${why}`);
 }
 
-/** Creates a missing table from the manifest: types by `declaredTypeFor`, the manifest's primary key. */
-export function createTable(db: Database, spec: TableSpec): string {
+/** The CREATE TABLE for a missing table, from the manifest: types by `declaredTypeFor`, the manifest's primary key. */
+export function createTableSql(spec: TableSpec, name: string): string {
   const columns = spec.columns.map((c) => `${quoteName(c.name)} ${declaredTypeFor(c.type)}${c.nullable ? '' : ' NOT NULL'}`);
   const key = spec.primaryKey.length > 0 ? [`PRIMARY KEY (${spec.primaryKey.map(quoteName).join(', ')})`] : [];
-  db.exec(`CREATE TABLE ${quoteName(spec.name)} (${[...columns, ...key].join(', ')})`);
-  return spec.name;
+  return `CREATE TABLE ${quoteName(name)} (${[...columns, ...key].join(', ')})`;
 }
 
 function schemaError(code: string, spec: TableSpec, column: string | null, what: string): AsyncClientError {

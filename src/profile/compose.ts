@@ -10,6 +10,7 @@ import { ProfileError, type ProfileIssue } from './profile-error.js';
 import { resolveProfile, type DefaultedDocument } from './resolve.js';
 import { ProfileSchema } from './schema.js';
 import { schemaProblems } from './schema-problems.js';
+import type { WorkingFolderSecrets } from './secrets.js';
 import { semanticProblems } from './semantic-problems.js';
 import { isOverridden } from './store-overrides.js';
 import type { FieldProblem, ProfileSource } from './yaml-source.js';
@@ -28,8 +29,8 @@ export interface LocalProfileLayer extends WrittenLayer {
   /** Absolute path of the file. */
   readonly sourcePath: string;
   readonly overrides: readonly string[];
-  /** The WebDAV password read from `passwordFile`, when there is one. */
-  readonly password: string | undefined;
+  /** The WebDAV secrets read from their files or variables. */
+  readonly secrets: WorkingFolderSecrets;
 }
 
 /** A profile HQ published and this store adopted (hq/published-profile.ts). */
@@ -62,7 +63,7 @@ export function composeProfile(local: LocalProfileLayer, hq?: HqProfileLayer): C
   const sources = new Map<string, FieldSource>();
   for (const path of leafPaths(document)) sources.set(formatFieldPath(path), sourceOf(formatFieldPath(path.slice(0, 2)), path));
   for (const field of fromHq) if (!sources.has(field)) sources.set(field, `HQ:${hq?.name ?? ''}`);
-  return { profile: resolveProfile(document, local.sourcePath, local.password), document, sources };
+  return { profile: resolveProfile(document, local.sourcePath, local.secrets), document, sources };
 }
 
 /** The schema's defaults applied to `written`, after the schema and the semantic checks found nothing wrong. */

@@ -9,14 +9,16 @@ import { errorCode, errorMessage } from '../errors.js';
 import type { Profile } from './profile.js';
 import { checkedDocument, composeProfile, throwIfAny, type LocalProfileLayer } from './compose.js';
 import { ProfileError, type ProfileIssue } from './profile-error.js';
-import type { DefaultedDocument } from './resolve.js';
 import { ProfileSchema, expectationOf } from './schema.js';
+import { readWorkingFolderSecrets } from './secrets.js';
 import { storeOverrideProblems } from './store-overrides.js';
 import { ProfileSource, type FieldProblem } from './yaml-source.js';
 
 export interface LoadProfileOptions {
   /** Folder a relative `file` is resolved against; default: the process's working folder. */
   readonly cwd?: string;
+  /** Where `*Env` secrets are looked up; default: the process's environment. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** `file` appears in error lines as given; the Profile's `sourcePath` is absolute. */
@@ -38,8 +40,8 @@ export async function readLocalProfile(file: string, options: LoadProfileOptions
   // The schema accepted a map, so the written value is one.
   const written = source.value as Readonly<Record<string, unknown>>;
   throwIfAny(file, locate, storeOverrideProblems(written, document.storeOverrides));
-  const password = await readPassword(source, document, sourcePath);
-  return { source, written, sourcePath, overrides: document.storeOverrides, password };
+  const secrets = await readWorkingFolderSecrets(source, document, sourcePath, options.env ?? process.env);
+  return { source, written, sourcePath, overrides: document.storeOverrides, secrets };
 }
 
 async function readProfileText(file: string, sourcePath: string): Promise<string> {
@@ -73,28 +75,4 @@ async function readProfileText(file: string, sourcePath: string): Promise<string
       { cause: error },
     );
   }
-}
-
-async function readPassword(source: ProfileSource, document: DefaultedDocument, sourcePath: string): Promise<string | undefined> {
-  const settings = document.workingFolder;
-  if (settings.adapter !== 'webdav' || settings.passwordFile === undefined) return undefined;
-  const problem = (found: string): FieldProblem => ({
-    path: ['workingFolder', 'passwordFile'],
-    target: 'value',
-    expected: 'a readable file holding the WebDAV password',
-    found,
-  });
-  let password: string;
-  try {
-    password = (await readFile(path.resolve(path.dirname(sourcePath), settings.passwordFile), 'utf8')).replace(/\r?\n$/, '');
-  } catch (error) {
-    throw ProfileError.fromIssues('E_PROFILE_INVALID', source.file, [
-      source.issue(problem(`${JSON.stringify(settings.passwordFile)} (${errorCode(error)})`)),
-    ]);
-  }
-  if (password === '')
-    throw ProfileError.fromIssues('E_PROFILE_INVALID', source.file, [
-      source.issue(problem(`${JSON.stringify(settings.passwordFile)}, which is empty`)),
-    ]);
-  return password;
 }

@@ -17,7 +17,7 @@ import { webDavCreateRefused, webDavStatusError, type WebDavOperation } from './
 import type { DavResource } from './webdav-multistatus.js';
 import { FolderErrorCode, type FolderEntry, type FolderHealth, type WorkingFolder } from './working-folder.js';
 
-export type { WebDavConnection } from './webdav-client.js';
+export type { WebDavConnection, WebDavTls } from './webdav-client.js';
 
 /**
  * A working folder on a WebDAV server (HQ's IIS, nginx, Apache, Nextcloud, rclone...),

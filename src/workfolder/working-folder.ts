@@ -66,6 +66,8 @@ export const FolderErrorCode = {
   unreachable: 'E_FOLDER_UNREACHABLE',
   /** The server refused our credentials (WebDAV 401). */
   unauthorized: 'E_FOLDER_AUTH',
+  /** A certificate problem (expired, wrong host, unknown CA, client certificate missing or refused): retrying cannot fix it. */
+  tls: 'E_FOLDER_TLS',
   notFound: 'E_FOLDER_NOT_FOUND',
   readOnly: 'E_FOLDER_READ_ONLY',
   full: 'E_FOLDER_FULL',

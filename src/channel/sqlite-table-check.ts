@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { AsyncClientError } from '../errors.js';
 import type { PackageKind, TableSpec } from '../package/types.js';
+import { assertNotReserved } from './reserved-tables.js';
 import { findColumn, hasUniqueKey, isRowidAlias, quoteName, readTable, type SqliteTable } from './sqlite-schema.js';
 import { declaredTypeFor, isCompatible } from './sqlite-values.js';
 
@@ -11,6 +12,7 @@ import { declaredTypeFor, isCompatible } from './sqlite-values.js';
  * package lacks, or when an incremental package's key is not a key of the table.
  */
 export function checkTable(db: Database, spec: TableSpec, kind: PackageKind): string | null {
+  assertNotReserved(spec);
   const table = readTable(db, spec.name);
   if (table === null) return null;
   for (const column of spec.columns) {

@@ -14,6 +14,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<CliCommand>>> = {
   upload: async () => (await import('./commands/upload.js')).uploadCommand,
   sessions: async () => (await import('./commands/sessions.js')).sessionsCommand,
   package: async () => (await import('./commands/package.js')).packageCommand,
+  profile: async () => (await import('./commands/profile.js')).profileCommand,
 };
 
 function loadCommand(name: string | undefined): Promise<CliCommand> | undefined {

@@ -2,7 +2,7 @@ import { Daemon } from '../../daemon/daemon.js';
 import type { Logger } from '../../observe/logger.js';
 import { errorCode, errorMessage } from '../../errors.js';
 import { systemClock } from '../../schedule/clock.js';
-import { loadProfileOption, PROFILE_OPTION, PROFILE_OPTION_HELP, parseCommandArgs, usageError } from '../args.js';
+import { loadEffectiveProfileOption, PROFILE_OPTION, PROFILE_OPTION_HELP, parseCommandArgs, usageError } from '../args.js';
 import { ExitCode, type CliCommand } from '../command.js';
 import { takeStopSignals } from '../early-signals.js';
 import { commandLogger, LOG_FORMAT_OPTION, LOG_FORMAT_OPTION_HELP } from '../log-format.js';
@@ -60,12 +60,12 @@ Exit codes:
     const logger = commandLogger(runCommand, io, 'stdout', parsed.values['log-format']);
     if (typeof logger === 'number') return logger;
 
-    const profile = await loadProfileOption(parsed.values.profile, io);
-    if (typeof profile === 'number') return profile;
-    log = logger(profile.log.level);
+    const effective = await loadEffectiveProfileOption(parsed.values.profile, io);
+    if (typeof effective === 'number') return effective;
+    log = logger(effective.profile.log.level);
 
     try {
-      daemon = await Daemon.start({ profile, log, clock: systemClock, env: io.env });
+      daemon = await Daemon.start({ effective, log, clock: systemClock, env: io.env });
     } catch (error) {
       log.fatal({ code: errorCode(error), message: errorMessage(error) }, 'daemon.start_failed');
       io.stderr.write(`async-client: cannot start: ${errorMessage(error)} (${errorCode(error)})\n`);

@@ -114,12 +114,16 @@ describe('the daemon adopts the profile HQ publishes, over a local working folde
     });
     expect(await restarted.waitFor('hq_profile.fetch_failed')).toMatchObject({ code: 'E_FOLDER_UNREACHABLE', running: 'pilot' });
 
-    // The folder comes back: the store finds the same profile and carries on, nothing to reload.
+    // The folder comes back: the store finds the same profile and carries on, nothing to reload,
+    // and tells HQ in its heartbeat which profile runs.
     await rename(`${store.workingFolder}.gone`, store.workingFolder);
-    await restarted.waitFor('cycle.finished', (line) => line.direction === 'download' && line.outcome !== 'failed', {
-      after: restarted.events.length,
-    });
+    await restarted.waitFor('heartbeat.written', () => true, { after: restarted.events.length });
     expect(restarted.named('profile.reloaded')).toEqual([]);
+    const heartbeat = JSON.parse(await readFile(path.join(store.workingFolder, 'store-0042', 'heartbeat.json'), 'utf8')) as unknown;
+    expect(heartbeat).toMatchObject({
+      profile: { name: 'Pilot stores' },
+      hqProfile: { running: { name: 'pilot', assignedBy: 'store-*' } },
+    });
   });
 
   it('refuses to start with an unreachable folder when it never reached it (nothing kept)', async () => {

@@ -5,7 +5,8 @@ import type { AppliedCounts, ApplyOptions } from './channel-database.js';
 import type { SqliteConnection } from './sqlite-connection.js';
 import type { SqliteDownloadJournal } from './sqlite-download-journal.js';
 import { translateSqliteError } from './sqlite-errors.js';
-import { assertMayCreate, checkTable, createTable } from './sqlite-table-check.js';
+import { assertMayCreate, tableUnlisted } from './schema-errors.js';
+import { checkTable, createTable } from './sqlite-table-check.js';
 import { quoteName } from './sqlite-schema.js';
 import { toSqlite } from './sqlite-values.js';
 
@@ -81,13 +82,7 @@ export async function applyPackage(
     });
     for await (const batch of batches) {
       const writer = writers.get(batch.table.name);
-      if (writer === undefined) {
-        throw new AsyncClientError(
-          'E_PACKAGE_TABLE_UNLISTED',
-          `package ${manifest.sequence} has rows for table ${batch.table.name}, which its manifest does not list`,
-          { table: batch.table.name },
-        );
-      }
+      if (writer === undefined) throw tableUnlisted(manifest, batch.table.name);
       for (const row of batch.rows) applyRow(conn, writer, row);
     }
     const counts: AppliedCounts = Object.fromEntries([...writers].map(([name, writer]) => [name, writer.count]));

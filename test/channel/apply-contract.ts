@@ -310,7 +310,7 @@ export function describeApplyContract(open: SubjectFactory): void {
         { sessionId: session.id, allowCreateTables: true },
       ),
     ).rejects.toMatchObject({ code: 'E_VALUE_RANGE', message: expect.stringContaining('table product') });
-    expect(await subject.query("SELECT COUNT(*) AS n FROM async_client_download_session WHERE status = 'Applied'")).toEqual([{ n: 0 }]);
+    expect(await subject.db.downloads.list({ status: 'Applied' })).toEqual([]);
   });
 
   test('only a session that may become Applied takes a package', async () => {
@@ -345,7 +345,7 @@ export function describeApplyContract(open: SubjectFactory): void {
       const rows: CellValue[][] = [
         [
           1,
-          'héllo "quoted" \u0000 ✓',
+          'héllo "quoted" \\ \t\n\r ✓',
           2n ** 63n - 1n,
           new Decimal('-0.10'),
           true,
@@ -361,7 +361,11 @@ export function describeApplyContract(open: SubjectFactory): void {
 
     test('any row of every type comes back as it went in', async () => {
       const cell = {
-        text: fc.option(fc.string({ unit: 'grapheme' }), { nil: null }),
+        // NUL is left out: PostgreSQL text cannot hold it (each adapter's own test says what it does with one).
+        text: fc.option(
+          fc.string({ unit: 'grapheme' }).filter((t) => !t.includes('\u0000')),
+          { nil: null },
+        ),
         int: fc.option(
           fc.oneof(
             fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).filter((n) => !Number.isSafeInteger(Number(n))),

@@ -4,6 +4,7 @@ import type { PackageKind, TableSpec } from '../package/types.js';
 import { qualified, quoteIdent, type Row } from './postgres-connection.js';
 import { findPostgresColumn, hasPostgresUniqueKey, type PostgresTable, readPostgresTable } from './postgres-schema.js';
 import { isPostgresCompatible, postgresTypeFor } from './postgres-values.js';
+import { assertNotReserved } from './reserved-tables.js';
 import { schemaError } from './schema-errors.js';
 
 /**
@@ -18,6 +19,7 @@ export async function checkPostgresTable(
   spec: TableSpec,
   kind: PackageKind,
 ): Promise<PostgresTable | null> {
+  assertNotReserved(spec);
   const table = await readPostgresTable(client, schema, spec.name);
   if (table === null) return null;
   for (const column of spec.columns) {

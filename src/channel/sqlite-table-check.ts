@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { PackageKind, TableSpec } from '../package/types.js';
+import { assertNotReserved } from './reserved-tables.js';
 import { findColumn, hasUniqueKey, isRowidAlias, quoteName, readTable, type SqliteTable } from './sqlite-schema.js';
 import { declaredTypeFor, isCompatible } from './sqlite-values.js';
 import { schemaError } from './schema-errors.js';
@@ -11,6 +12,7 @@ import { schemaError } from './schema-errors.js';
  * package lacks, or when an incremental package's key is not a key of the table.
  */
 export function checkTable(db: Database, spec: TableSpec, kind: PackageKind): string | null {
+  assertNotReserved(spec);
   const table = readTable(db, spec.name);
   if (table === null) return null;
   for (const column of spec.columns) {
@@ -60,10 +62,9 @@ function isRequired(table: SqliteTable, name: string): boolean {
   return column?.notNull === true && !column.hasDefault && !isRowidAlias(table, column);
 }
 
-/** Creates a missing table from the manifest: types by `declaredTypeFor`, the manifest's primary key. */
-export function createTable(db: Database, spec: TableSpec): string {
+/** The CREATE TABLE for a missing table, from the manifest: types by `declaredTypeFor`, the manifest's primary key. */
+export function createTableSql(spec: TableSpec, name: string): string {
   const columns = spec.columns.map((c) => `${quoteName(c.name)} ${declaredTypeFor(c.type)}${c.nullable ? '' : ' NOT NULL'}`);
   const key = spec.primaryKey.length > 0 ? [`PRIMARY KEY (${spec.primaryKey.map(quoteName).join(', ')})`] : [];
-  db.exec(`CREATE TABLE ${quoteName(spec.name)} (${[...columns, ...key].join(', ')})`);
-  return spec.name;
+  return `CREATE TABLE ${quoteName(name)} (${[...columns, ...key].join(', ')})`;
 }

@@ -1,4 +1,5 @@
 import { errorCode, errorMessage } from '../errors.js';
+import { HeartbeatWriter } from '../fleet/heartbeat-writer.js';
 import type { Logger } from '../observe/logger.js';
 import { HealthServer, type HealthReport } from '../observe/health-server.js';
 import { DaemonMetrics } from '../observe/metrics.js';
@@ -12,6 +13,7 @@ import type { Clock } from '../schedule/clock.js';
 import { drawStartOffsetMs } from '../schedule/cron-plan.js';
 import type { Cycle } from '../schedule/cycle.js';
 import { CycleScheduler, type CycleResult } from '../schedule/cycle-scheduler.js';
+import { packageVersion } from '../cli/version.js';
 import { createCycles } from './cycles.js';
 import { Housekeeping } from './housekeeping.js';
 import { restartOnlyChanges, withRestartOnlyFieldsOf } from './live-profile.js';
@@ -47,6 +49,7 @@ export class Daemon {
   /** This store's offset for every timer (see `planCronJob`). */
   private readonly offsetMs: number;
   private housekeeping: Housekeeping | undefined;
+  private heartbeat: HeartbeatWriter | undefined;
   private cycles: readonly Cycle[] = [];
   private resources: StoreResources | undefined;
   private watcher: ProfileWatcher | undefined;
@@ -146,6 +149,15 @@ export class Daemon {
     const deps = { channelDatabase, workingFolder, profile: () => this.profile, log, registry: this.metrics.registry, clock };
     this.cycles = createCycles(deps);
     this.housekeeping = new Housekeeping({ ...deps, offsetMs: this.offsetMs });
+    this.heartbeat = new HeartbeatWriter({
+      ...deps,
+      clientVersion: packageVersion(),
+      cycle: (direction) => ({
+        schedule: describeCycleSchedule(cycleSchedule(this.profile, direction)),
+        last: this.results.get(direction),
+        nextRun: this.scheduler.nextRun(direction),
+      }),
+    });
     this.watcher = await ProfileWatcher.start(profile.sourcePath, {
       onChange: () => void this.reload('file'),
       onError: (error) => log.warn({ code: errorCode(error), message: errorMessage(error) }, 'profile.watch_failed'),
@@ -181,6 +193,7 @@ export class Daemon {
   private async close(): Promise<void> {
     this.state = 'stopped';
     this.housekeeping?.stop();
+    await this.heartbeat?.stop();
     this.notifier.stopWatchdog();
     await this.watcher?.close();
     await this.healthServer?.close();
@@ -231,6 +244,7 @@ export class Daemon {
 
   private recordResult(result: CycleResult): void {
     this.results.set(result.direction, result);
+    this.heartbeat?.cycleFinished();
     void this.notifier.status(this.statusLine());
   }
 

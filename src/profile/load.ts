@@ -13,11 +13,14 @@ import { resolveProfile, type DefaultedDocument } from './resolve.js';
 import { ProfileSchema, expectationOf } from './schema.js';
 import { schemaProblems } from './schema-problems.js';
 import { semanticProblems } from './semantic-problems.js';
+import { readWorkingFolderSecrets } from './secrets.js';
 import { ProfileSource, type FieldProblem } from './yaml-source.js';
 
 export interface LoadProfileOptions {
   /** Folder a relative `file` is resolved against; default: the process's working folder. */
   readonly cwd?: string;
+  /** Where `*Env` secrets are looked up; default: the process's environment. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** `file` appears in error lines as given; the Profile's `sourcePath` is absolute. */
@@ -34,7 +37,7 @@ export async function loadProfile(file: string, options: LoadProfileOptions = {}
   // The schema accepted it and filled every default, so it has the DefaultedDocument shape.
   const document = defaulted as DefaultedDocument;
   throwIfAny(source, semanticProblems(document));
-  return resolveProfile(document, sourcePath, await readPassword(source, document, sourcePath));
+  return resolveProfile(document, sourcePath, await readWorkingFolderSecrets(source, document, sourcePath, options.env ?? process.env));
 }
 
 async function readProfileText(file: string, sourcePath: string): Promise<string> {
@@ -68,30 +71,6 @@ async function readProfileText(file: string, sourcePath: string): Promise<string
       { cause: error },
     );
   }
-}
-
-async function readPassword(source: ProfileSource, document: DefaultedDocument, sourcePath: string): Promise<string | undefined> {
-  const settings = document.workingFolder;
-  if (settings.adapter !== 'webdav' || settings.passwordFile === undefined) return undefined;
-  const problem = (found: string): FieldProblem => ({
-    path: ['workingFolder', 'passwordFile'],
-    target: 'value',
-    expected: 'a readable file holding the WebDAV password',
-    found,
-  });
-  let password: string;
-  try {
-    password = (await readFile(path.resolve(path.dirname(sourcePath), settings.passwordFile), 'utf8')).replace(/\r?\n$/, '');
-  } catch (error) {
-    throw ProfileError.fromIssues('E_PROFILE_INVALID', source.file, [
-      source.issue(problem(`${JSON.stringify(settings.passwordFile)} (${errorCode(error)})`)),
-    ]);
-  }
-  if (password === '')
-    throw ProfileError.fromIssues('E_PROFILE_INVALID', source.file, [
-      source.issue(problem(`${JSON.stringify(settings.passwordFile)}, which is empty`)),
-    ]);
-  return password;
 }
 
 function throwIfAny(source: ProfileSource, problems: readonly FieldProblem[]): void {

@@ -50,6 +50,8 @@ const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debu
 const LOG_LEVEL_EXPECTATION = expecting(`one of ${LOG_LEVELS.join(', ')}`);
 const IDENTIFIER = '^[A-Za-z_][A-Za-z0-9_]*$';
 const IDENTIFIER_PHRASE = "a plain SQL identifier (letters, digits and '_', not starting with a digit)";
+const ENV_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
+const ENV_NAME_PHRASE = "an environment variable name (letters, digits and '_', not starting with a digit)";
 
 const AsyncServerProfileSchema = section(
   {
@@ -150,8 +152,47 @@ const WebDavWorkingFolderSchema = Type.Object(
     passwordFile: Type.Optional(
       text('a file path', {
         title: 'Password file',
-        description: "File holding the password (trailing newline ignored); relative paths resolve against this file's folder.",
+        description:
+          "File holding the password (trailing newline ignored), e.g. from systemd LoadCredential=; relative paths resolve against this file's folder.",
       }),
+    ),
+    passwordEnv: Type.Optional(
+      text(ENV_NAME_PHRASE, { pattern: ENV_NAME, title: 'Password variable', description: 'Environment variable holding the password.' }),
+    ),
+    bearerTokenFile: Type.Optional(
+      text('a file path', {
+        title: 'Bearer token file',
+        description:
+          "File holding a token sent as `Authorization: Bearer` instead of Basic; relative paths resolve against this file's folder.",
+      }),
+    ),
+    bearerTokenEnv: Type.Optional(
+      text(ENV_NAME_PHRASE, {
+        pattern: ENV_NAME,
+        title: 'Bearer token variable',
+        description: 'Environment variable holding a token sent as `Authorization: Bearer` instead of Basic.',
+      }),
+    ),
+    tls: Type.Optional(
+      Type.Object(
+        {
+          caFile: Type.Optional(
+            text('a file path', { title: 'CA file', description: "PEM file of HQ's CA, trusted instead of the system's CAs." }),
+          ),
+          certFile: Type.Optional(
+            text('a file path', { title: 'Client certificate', description: "PEM file of this store's client certificate (mutual TLS)." }),
+          ),
+          keyFile: Type.Optional(
+            text('a file path', { title: 'Client key', description: "PEM file of the client certificate's private key (a secret)." }),
+          ),
+        },
+        {
+          additionalProperties: false,
+          ...expecting('a map of fields'),
+          title: 'TLS',
+          description: "Files for https: HQ's CA and a client certificate; relative paths resolve against this file's folder.",
+        },
+      ),
     ),
     timeoutSeconds: Type.Optional(
       wholeNumber(1, 600, 'seconds', { default: 30, title: 'Timeout (seconds)', description: 'Time limit of one HTTP request.' }),

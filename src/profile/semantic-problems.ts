@@ -59,9 +59,34 @@ function scheduleProblems({ schedule }: DefaultedDocument): FieldProblem[] {
   return problems;
 }
 
+/** Each secret from one place, a client certificate with its key, TLS files only for https. */
 function passwordProblems({ workingFolder }: DefaultedDocument): FieldProblem[] {
-  if (workingFolder.adapter !== 'webdav' || workingFolder.password === undefined || workingFolder.passwordFile === undefined) return [];
-  return [{ path: ['workingFolder', 'passwordFile'], target: 'key', expected: 'either password or passwordFile', found: 'both' }];
+  if (workingFolder.adapter !== 'webdav') return [];
+  const problems: FieldProblem[] = [];
+  const oneOf = (fields: ReadonlyArray<'password' | 'passwordFile' | 'passwordEnv' | 'bearerTokenFile' | 'bearerTokenEnv'>): void => {
+    const given = fields.filter((field) => workingFolder[field] !== undefined);
+    const second = given[1];
+    if (second !== undefined) {
+      const found = given.length === 2 ? 'both' : `all of ${given.join(', ')}`;
+      problems.push({ path: ['workingFolder', second], target: 'key', expected: `only one of ${fields.join(', ')}`, found });
+    }
+  };
+  oneOf(['password', 'passwordFile', 'passwordEnv']);
+  oneOf(['bearerTokenFile', 'bearerTokenEnv']);
+  const tls = workingFolder.tls;
+  if (tls !== undefined && (tls.certFile === undefined) !== (tls.keyFile === undefined)) {
+    const missing = tls.certFile === undefined ? 'certFile' : 'keyFile';
+    problems.push({ path: ['workingFolder', 'tls'], target: 'key', expected: 'certFile and keyFile together', found: `no ${missing}` });
+  }
+  if (tls !== undefined && !workingFolder.url.startsWith('https://')) {
+    problems.push({
+      path: ['workingFolder', 'tls'],
+      target: 'key',
+      expected: 'tls only with an https:// url',
+      found: workingFolder.url.split('/')[0] ?? '',
+    });
+  }
+  return problems;
 }
 
 function uploadTableProblems({ upload }: DefaultedDocument): FieldProblem[] {

@@ -74,6 +74,40 @@ export function describeApplyContract(open: SubjectFactory): void {
     expect(await subject.db.downloads.highestApplied()).toBe(1);
   });
 
+  test.each([
+    'async_client_meta',
+    'ASYNC_CLIENT_WATERMARK',
+    'Async_Client_Download_Session',
+    'sqlite_sequence',
+    'SQLite_Master',
+    'pg_class',
+    'PG_Stat_Activity',
+    'information_schema',
+  ])('a package table named %s is refused before any row is written, even when tables may be created', async (name) => {
+    await seedProducts();
+    const before = await subject.query('SELECT id, name, price FROM product ORDER BY id');
+    const reserved = table(
+      name,
+      [
+        ['key', 'string', false],
+        ['value', 'string'],
+      ],
+      ['key'],
+    );
+    for (const kind of ['full', 'incremental'] as const) {
+      const session = await seen(subject.db, 2);
+      await expect(
+        subject.db.applyPackage(manifest(2, kind, [PRODUCT, reserved]), stream(upserts(reserved, [['schema_version', '999']])), {
+          sessionId: session.id,
+          allowCreateTables: true,
+        }),
+      ).rejects.toMatchObject({ code: 'E_SCHEMA_TABLE_RESERVED', message: expect.stringContaining(name) });
+      expect(await subject.db.downloads.find(session.id)).toMatchObject({ appliedAt: null, rowsAffected: {} });
+    }
+    expect(await subject.query('SELECT id, name, price FROM product ORDER BY id')).toEqual(before);
+    expect(await subject.db.migrate()).toBeGreaterThan(0);
+  });
+
   test('an incremental package upserts and deletes by primary key, leaving other rows alone', async () => {
     await seedProducts();
     const session = await seen(subject.db, 2);

@@ -1,60 +1,31 @@
-import type { Statement } from 'better-sqlite3';
 import { AsyncClientError } from '../errors.js';
-import type { PackageManifest, PackageRow, RowBatch, TableSpec } from '../package/types.js';
+import type { PackageManifest, PackageRow, RowBatch } from '../package/types.js';
 import type { AppliedCounts, ApplyOptions } from './channel-database.js';
 import type { SqliteConnection } from './sqlite-connection.js';
 import type { SqliteDownloadJournal } from './sqlite-download-journal.js';
+import { DiskRoom } from './sqlite-disk-room.js';
 import { translateSqliteError } from './sqlite-errors.js';
-import { assertMayCreate, checkTable, createTable } from './sqlite-table-check.js';
-import { quoteName } from './sqlite-schema.js';
-import { toSqlite } from './sqlite-values.js';
-
-/** Writes one package table's rows with statements prepared once. */
-class TableWriter {
-  private readonly write: Statement;
-  /** Null for a table without a key, which only a full package can fill and nothing can delete from. */
-  private readonly remove: Statement | null;
-  /** Rows that changed a database row. */
-  count = 0;
-  /** Package rows applied so far, to name the one that fails. */
-  seen = 0;
-
-  constructor(
-    conn: SqliteConnection,
-    readonly spec: TableSpec,
-    kind: PackageManifest['kind'],
-    dbName: string,
-  ) {
-    const table = quoteName(dbName);
-    const columns = spec.columns.map((c) => quoteName(c.name));
-    const insert = `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
-    const updates = spec.columns
-      .filter((c) => !spec.primaryKey.includes(c.name))
-      .map((c) => `${quoteName(c.name)} = excluded.${quoteName(c.name)}`);
-    const onConflict = ` ON CONFLICT (${spec.primaryKey.map(quoteName).join(', ')}) DO ${updates.length === 0 ? 'NOTHING' : `UPDATE SET ${updates.join(', ')}`}`;
-    // A full package starts from an empty table: a plain insert, where a duplicate key is an error.
-    this.write = conn.statement(kind === 'full' ? insert : insert + onConflict);
-    this.remove =
-      spec.primaryKey.length === 0
-        ? null
-        : conn.statement(`DELETE FROM ${table} WHERE ${spec.primaryKey.map((k) => `${quoteName(k)} = ?`).join(' AND ')}`);
-  }
-
-  apply(row: PackageRow): void {
-    this.seen += 1;
-    if (row.op === 'upsert') {
-      this.count += this.write.run(row.values.map(toSqlite)).changes;
-    } else if (this.remove === null) {
-      throw new AsyncClientError('E_SCHEMA_KEY_MISMATCH', 'the package deletes by key from a table it gives no primary key');
-    } else {
-      this.count += this.remove.run(row.key.map(toSqlite)).changes;
-    }
-  }
-}
+import { ShadowTableLoad, swappableOriginal, sweepShadows } from './sqlite-shadow-table.js';
+import { StagedTableLoad } from './sqlite-staged-table.js';
+import { assertMayCreate, tableUnlisted } from './schema-errors.js';
+import { checkTable } from './sqlite-table-check.js';
+import { RowFailure, type TableLoad } from './sqlite-table-load.js';
 
 /**
- * Applies a package in one BEGIN IMMEDIATE ... COMMIT around the asynchronous batches: the
- * caller holds the connection alone (SqliteConnection.exclusive) until it commits or rolls back.
+ * Rows written per staging transaction. The POS may take the write lock between two of them
+ * while the next rows are read; bench/download.bench.ts measures the longest it then waits.
+ * The first is small, so that DiskRoom learns the bytes per row before a large one.
+ */
+const ROWS_PER_TRANSACTION = 4096;
+const ROWS_IN_FIRST_TRANSACTION = 256;
+
+/**
+ * Applies a package without holding the write lock while it is read: rows go to shadow tables
+ * (full) or temporary staging tables (incremental) in short transactions, and one short final
+ * transaction puts them in place and marks the session Applied, so the POS sees the whole
+ * package or none of it. Staging commits are not flushed (`synchronous=NORMAL`): they matter only
+ * if the final commit happens, and that one is flushed (`FULL`) together with the WAL before it.
+ * The caller holds the connection alone (SqliteConnection.exclusive) throughout.
  */
 export async function applyPackage(
   conn: SqliteConnection,
@@ -64,51 +35,113 @@ export async function applyPackage(
   options: ApplyOptions,
 ): Promise<AppliedCounts> {
   const { db } = conn;
-  db.exec('BEGIN IMMEDIATE');
+  journal.assertApplicable(options.sessionId);
+  sweepShadows(db);
+  const synchronous = Number(db.pragma('synchronous', { simple: true }));
+  const loads = new Map<string, TableLoad>();
   try {
-    journal.assertApplicable(options.sessionId);
     // Every table is checked before the first write: a refused package has written nothing to undo.
-    const existing = manifest.tables.map((spec) => {
-      const name = checkTable(db, spec, manifest.kind);
-      if (name === null) assertMayCreate(spec, manifest.kind, options.allowCreateTables);
-      return name;
-    });
-    const writers = new Map<string, TableWriter>();
-    manifest.tables.forEach((spec, i) => {
-      const dbName = existing[i] ?? createTable(db, spec);
-      if (manifest.kind === 'full') db.exec(`DELETE FROM ${quoteName(dbName)}`);
-      writers.set(spec.name, new TableWriter(conn, spec, manifest.kind, dbName));
-    });
-    for await (const batch of batches) {
-      const writer = writers.get(batch.table.name);
-      if (writer === undefined) {
-        throw new AsyncClientError(
-          'E_PACKAGE_TABLE_UNLISTED',
-          `package ${manifest.sequence} has rows for table ${batch.table.name}, which its manifest does not list`,
-          { table: batch.table.name },
-        );
+    db.transaction(() => {
+      const plans = manifest.tables.map((spec) => {
+        const name = checkTable(db, spec, manifest.kind);
+        if (name === null) assertMayCreate(spec, manifest.kind, options.allowCreateTables);
+        return { spec, name };
+      });
+      for (const { spec, name } of plans) {
+        const original = name === null || manifest.kind !== 'full' ? null : swappableOriginal(db, name);
+        const load =
+          name === null || original !== null ? new ShadowTableLoad(db, spec, original) : new StagedTableLoad(db, spec, manifest.kind, name);
+        loads.set(spec.name, load);
       }
-      for (const row of batch.rows) applyRow(conn, writer, row);
-    }
-    const counts: AppliedCounts = Object.fromEntries([...writers].map(([name, writer]) => [name, writer.count]));
-    journal.markAppliedNow(options.sessionId, counts);
-    db.exec('COMMIT');
-    return counts;
-  } catch (error) {
+    }).immediate();
+    db.pragma('synchronous = NORMAL');
+    await stageRows(conn, manifest, batches, loads);
+    db.pragma(`synchronous = ${synchronous}`);
+    return db
+      .transaction(() => {
+        journal.assertApplicable(options.sessionId);
+        const counts: AppliedCounts = Object.fromEntries([...loads].map(([name, load]) => [name, finish(conn, load)]));
+        journal.markAppliedNow(options.sessionId, counts);
+        return counts;
+      })
+      .immediate();
+  } finally {
     // SQLite has already rolled back after some errors (SQLITE_FULL among them).
     if (db.inTransaction) db.exec('ROLLBACK');
-    throw error;
+    db.pragma(`synchronous = ${synchronous}`);
+    discardAll(loads.values());
   }
 }
 
-function applyRow(conn: SqliteConnection, writer: TableWriter, row: PackageRow): void {
+/** Reads the package into the loads, a few thousand rows per transaction. */
+async function stageRows(
+  conn: SqliteConnection,
+  manifest: PackageManifest,
+  batches: AsyncIterable<RowBatch>,
+  loads: ReadonlyMap<string, TableLoad>,
+): Promise<void> {
+  const room = new DiskRoom(conn.location);
+  let pending: { load: TableLoad; rows: readonly PackageRow[] }[] = [];
+  let pendingRows = 0;
+  let limit = ROWS_IN_FIRST_TRANSACTION;
+  const flush = (): void => {
+    const writesMain = pending.some(({ load }) => load.writesMain);
+    const chunk = pending;
+    const rows = pendingRows;
+    pending = [];
+    pendingRows = 0;
+    limit = ROWS_PER_TRANSACTION;
+    if (writesMain) room.assertRoomFor(rows);
+    // A transaction on temporary tables only takes no lock on the channel database.
+    conn.db.exec(writesMain ? 'BEGIN IMMEDIATE' : 'BEGIN');
+    for (const { load, rows } of chunk) for (const row of rows) writeRow(conn, load, row);
+    conn.db.exec('COMMIT');
+    if (writesMain) room.committed(rows);
+  };
+  for await (const batch of batches) {
+    const load = loads.get(batch.table.name);
+    if (load === undefined) throw tableUnlisted(manifest, batch.table.name);
+    pending.push({ load, rows: batch.rows });
+    pendingRows += batch.rows.length;
+    if (pendingRows >= limit) flush();
+  }
+  if (pendingRows > 0) flush();
+}
+
+function writeRow(conn: SqliteConnection, load: TableLoad, row: PackageRow): void {
   try {
-    writer.apply(row);
+    load.write(row);
   } catch (error) {
-    const table = writer.spec.name;
-    const where = `${row.op} of row ${writer.seen} of table ${table}`;
+    const table = load.spec.name;
+    const where = `${row.op} of row ${load.seen} of table ${table}`;
     if (error instanceof AsyncClientError)
-      throw new AsyncClientError(error.code, `${where}: ${error.message}`, { ...error.details, table, row: writer.seen });
-    throw translateSqliteError(error, conn.location, where, { table, row: writer.seen });
+      throw new AsyncClientError(error.code, `${where}: ${error.message}`, { ...error.details, table, row: load.seen });
+    throw translateSqliteError(error, conn.location, where, { table, row: load.seen });
+  }
+}
+
+function finish(conn: SqliteConnection, load: TableLoad): number {
+  const table = load.spec.name;
+  try {
+    return load.finish();
+  } catch (error) {
+    if (error instanceof RowFailure) {
+      throw translateSqliteError(error.cause, conn.location, `${error.op} of row ${error.row} of table ${table}`, {
+        table,
+        row: error.row,
+      });
+    }
+    throw translateSqliteError(error, conn.location, `putting the ${load.seen} rows of table ${table} in place`, { table });
+  }
+}
+
+/** Clean-up after the final commit or a failure; one that fails leaves a leftover the next sweep removes. */
+function discardAll(loads: Iterable<TableLoad>): void {
+  for (const load of loads) {
+    try {
+      load.discard();
+    } catch {
+      // The failure that brought us here, or the commit that did, is what the caller must see.
+    }
   }
 }

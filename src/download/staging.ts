@@ -3,6 +3,7 @@ import { mkdir, readdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { FileDigest } from '../package/index.js';
+import { isOtherProcessAlive } from '../process-alive.js';
 import type { FolderEntry, WorkingFolder } from '../workfolder/working-folder.js';
 
 /** `<stateDirectory>/staging`: where the download cycle keeps local copies of packages it applies. */
@@ -38,7 +39,7 @@ export class StagingArea {
     let removed = 0;
     for (const name of await readdir(this.directory)) {
       const owner = STAGED_NAME.exec(name)?.[1];
-      if (owner === undefined || isAlive(Number(owner))) continue;
+      if (owner === undefined || isOtherProcessAlive(Number(owner))) continue;
       await unlink(path.join(this.directory, name)).catch(() => undefined);
       removed += 1;
     }
@@ -62,16 +63,5 @@ export class StagingArea {
 
   async discard(file: StagedFile): Promise<void> {
     await unlink(file.path).catch(() => undefined);
-  }
-}
-
-/** Our own pid counts as gone: whatever this process staged before belongs to a finished run. */
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -1,7 +1,9 @@
-import { StringDecoder } from 'node:string_decoder';
-import { packageError } from './errors.js';
+import { isUtf8 } from 'node:buffer';
+import { packageError, type PackageErrorCode } from './errors.js';
 import { packageFileName } from './file-name.js';
+import { holdsLoneSurrogate, jsonStructureProblem, mayHoldLoneSurrogate } from './json-text.js';
 import { KeyFingerprintSet } from './key-set.js';
+import { contentLimit, MAX_JSON_DEPTH, MAX_LINE_BYTES, MAX_MANIFEST_BYTES } from './limits.js';
 import { FORMAT_NAME, validateManifest } from './manifest.js';
 import { TableCodec } from './table-codec.js';
 import type { Direction, PackageManifest, PackageRow, RowBatch } from './types.js';
@@ -13,21 +15,26 @@ export interface ContentExpectations {
   readonly expectedFileName?: string;
 }
 
-/** A line longer than this is refused rather than buffered: it bounds the reader's memory. */
-const MAX_LINE_CHARS = 64 * 1024 * 1024;
-const MAX_HEADER_CHARS = 1024 * 1024;
+const LINE_FEED = 0x0a;
 const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
 const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
 
 /**
  * Parses decompressed content line by line and checks it: manifest first, then one section per
  * table in manifest order holding exactly the declared rows, every value of its column's type,
- * no primary key twice. Completed batches queue up in `batches` for the caller to take.
+ * no primary key twice. Lines are split as bytes, so their length limit is exact and a line over
+ * it is refused before it is held whole; each line must be valid UTF-8. Completed batches queue up
+ * in `batches` for the caller to take.
  */
 export class ContentParser {
   readonly batches: RowBatch[] = [];
-  private readonly decoder = new StringDecoder('utf8');
-  private carry = '';
+  /** Bytes of the line not yet ended by a line feed. */
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  private contentBytes = 0;
+  private limit: number;
   private lineNumber = 0;
   private manifestValue: PackageManifest | undefined;
   private tableIndex = -1;
@@ -41,34 +48,45 @@ export class ContentParser {
     private readonly where: string,
     private readonly expectations: ContentExpectations,
     private readonly batchRows: number,
-  ) {}
+    private readonly bodyBytes: number,
+  ) {
+    this.limit = contentLimit(bodyBytes);
+  }
 
   get manifest(): PackageManifest | undefined {
     return this.manifestValue;
   }
 
   push(chunk: Buffer): void {
-    const text = this.carry + this.decoder.write(chunk);
+    this.contentBytes += chunk.length;
+    this.checkContentBytes();
     let start = 0;
-    for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
-      this.lineNumber++;
-      this.line(text.slice(start, end));
+    if (this.heldBytes > 0) {
+      const end = chunk.indexOf(LINE_FEED);
+      if (end < 0) {
+        this.hold(chunk);
+        return;
+      }
+      this.hold(chunk.subarray(0, end + 1));
+      const line = Buffer.concat(this.held, this.heldBytes);
+      this.held = [];
+      this.heldBytes = 0;
+      this.completeLines(line);
       start = end + 1;
     }
-    this.carry = start === 0 ? text : text.slice(start);
-    const limit = this.manifestValue === undefined ? MAX_HEADER_CHARS : MAX_LINE_CHARS;
-    if (this.carry.length > limit) {
-      if (this.manifestValue === undefined) this.notAPackage('no manifest line at the start');
-      throw this.corrupt(`line ${this.lineNumber + 1} is longer than ${limit} characters`, 'E_PACKAGE_ROW');
+    const last = chunk.lastIndexOf(LINE_FEED);
+    if (last >= start) {
+      this.completeLines(chunk.subarray(start, last + 1));
+      start = last + 1;
     }
+    if (start < chunk.length) this.hold(chunk.subarray(start));
   }
 
   /** At the end of the content: checks nothing is missing and returns the manifest. */
   end(): PackageManifest {
-    this.carry += this.decoder.end();
     const manifest = this.manifestValue;
-    if (manifest === undefined) return this.notAPackage(this.carry.length > 0 ? 'no complete manifest line' : 'the content is empty');
-    if (this.carry.length > 0) throw this.corrupt(`line ${this.lineNumber + 1} does not end with a line feed`);
+    if (manifest === undefined) return this.notAPackage(this.heldBytes > 0 ? 'no complete manifest line' : 'the content is empty');
+    if (this.heldBytes > 0) throw this.corrupt(`line ${this.lineNumber + 1} does not end with a line feed`);
     if (this.tableIndex < manifest.tables.length - 1) {
       throw this.corrupt(`the section of table ${manifest.tables[this.tableIndex + 1]?.name} is missing`);
     }
@@ -76,12 +94,75 @@ export class ContentParser {
     return manifest;
   }
 
+  private lineLimit(): number {
+    return this.manifestValue === undefined ? MAX_MANIFEST_BYTES : MAX_LINE_BYTES;
+  }
+
+  /** Holds part of a line, refusing it as soon as it is longer than the limit (its line feed not counted). */
+  private hold(bytes: Buffer): void {
+    this.held.push(bytes);
+    this.heldBytes += bytes.length;
+    const lineBytes = bytes.at(-1) === LINE_FEED ? this.heldBytes - 1 : this.heldBytes;
+    const limit = this.lineLimit();
+    if (lineBytes > limit) {
+      if (this.manifestValue === undefined) this.notAPackage(`the first line is longer than ${limit} bytes`);
+      throw this.limitError(`line ${this.lineNumber + 1} is longer than ${limit} bytes`);
+    }
+  }
+
+  private checkContentBytes(): void {
+    if (this.contentBytes > this.limit) {
+      throw this.limitError(
+        `the content is larger than ${this.limit} bytes, more than a body of ${this.bodyBytes} bytes may hold (docs/package-format.md, "Limits")`,
+      );
+    }
+  }
+
+  /** Lines that each end with a line feed; their bytes are checked as UTF-8 once, then decoded once. */
+  private completeLines(bytes: Buffer): void {
+    if (!isUtf8(bytes)) this.encodingError(bytes);
+    // A region longer than a limit may hold a line over it; regions a chunk long cannot.
+    const checkLengths = bytes.length > MAX_MANIFEST_BYTES;
+    const text = bytes.toString('utf8');
+    let start = 0;
+    let byteStart = 0;
+    for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
+      this.lineNumber++;
+      if (checkLengths) {
+        const byteEnd = bytes.indexOf(LINE_FEED, byteStart);
+        if (byteEnd - byteStart > this.lineLimit())
+          throw this.limitError(`line ${this.lineNumber} is longer than ${this.lineLimit()} bytes`);
+        byteStart = byteEnd + 1;
+      }
+      this.line(text.slice(start, end));
+      start = end + 1;
+    }
+  }
+
+  private encodingError(bytes: Buffer): never {
+    let line = this.lineNumber;
+    for (let start = 0; start < bytes.length; ) {
+      const end = bytes.indexOf(LINE_FEED, start);
+      line++;
+      if (!isUtf8(bytes.subarray(start, end))) break;
+      start = end + 1;
+    }
+    throw packageError('E_PACKAGE_ENCODING', `${this.where}: line ${line} is not valid UTF-8; a package holds UTF-8 text only`, { line });
+  }
+
   private line(text: string): void {
+    const first = text.charCodeAt(0);
+    const last = text.charCodeAt(text.length - 1);
     if (this.manifestValue === undefined) {
+      if (first !== OPEN_BRACE) this.notAPackage('the first line is not a JSON object');
       this.header(text);
       return;
     }
-    const first = text.charCodeAt(0);
+    if (last !== CLOSE_BRACKET && last !== CLOSE_BRACE) {
+      throw this.corrupt(
+        `line ${this.lineNumber} does not end with ] or }: a line holds one JSON value and nothing after it (no CR, no spaces)`,
+      );
+    }
     if (first === OPEN_BRACKET) this.row(text, true);
     else if (first === OPEN_BRACE) this.control(text);
     else throw this.corrupt(`line ${this.lineNumber} is neither a row nor a section`);
@@ -97,7 +178,20 @@ export class ContentParser {
     if (typeof parsed !== 'object' || parsed === null || (parsed as { format?: unknown }).format !== FORMAT_NAME) {
       this.notAPackage(`the first line does not name the format ${FORMAT_NAME}`);
     }
+    if (text.charCodeAt(text.length - 1) !== CLOSE_BRACE) {
+      throw packageError('E_PACKAGE_MANIFEST', `${this.where}: the manifest line has bytes after its closing } (no CR, no spaces)`);
+    }
     const manifest = validateManifest(parsed, this.where);
+    const problem = jsonStructureProblem(text, MAX_JSON_DEPTH);
+    if (problem !== undefined) throw packageError('E_PACKAGE_MANIFEST', `${this.where}: the manifest is not plain JSON: ${problem}`);
+    this.checkText(text, parsed);
+    this.checkExpectations(manifest);
+    this.manifestValue = manifest;
+    this.limit = contentLimit(this.bodyBytes, manifest);
+    this.checkContentBytes();
+  }
+
+  private checkExpectations(manifest: PackageManifest): void {
     const { expectedChannelId, expectedDirection, expectedFileName } = this.expectations;
     if (expectedChannelId !== undefined && manifest.channelId !== expectedChannelId) {
       throw packageError('E_PACKAGE_CHANNEL', `${this.where}: the package is for channel ${manifest.channelId}, not ${expectedChannelId}`, {
@@ -112,16 +206,19 @@ export class ContentParser {
     if (expectedFileName !== undefined && packageFileName(manifest) !== expectedFileName) {
       throw packageError(
         'E_PACKAGE_NAME',
-        `${this.where}: the file is named ${expectedFileName} but its manifest makes it ${packageFileName(manifest)}`,
+        `${this.where}: the file is named ${JSON.stringify(expectedFileName)} but its manifest makes it ${packageFileName(manifest)}`,
       );
     }
-    this.manifestValue = manifest;
   }
 
   private control(text: string): void {
     const parsed = this.parse(text) as Record<string, unknown>;
-    if (Array.isArray(parsed.delete)) {
-      this.row(parsed.delete, false);
+    const isDelete = Array.isArray(parsed.delete);
+    const problem = jsonStructureProblem(text, MAX_JSON_DEPTH);
+    if (problem !== undefined) throw this.corrupt(`line ${this.lineNumber}: ${problem}`, isDelete ? 'E_PACKAGE_ROW' : 'E_PACKAGE_CORRUPT');
+    this.checkText(text, parsed);
+    if (isDelete) {
+      this.row(parsed.delete as unknown[], false);
       return;
     }
     const manifest = this.manifestValue as PackageManifest;
@@ -131,13 +228,13 @@ export class ContentParser {
     }
     if (next === undefined || parsed.table !== next.name) {
       throw this.corrupt(
-        `line ${this.lineNumber} starts table ${parsed.table} where ${next === undefined ? 'the content should end' : `table ${next.name} should start`}`,
+        `line ${this.lineNumber} starts table ${JSON.stringify(parsed.table)} where ${next === undefined ? 'the content should end' : `table ${next.name} should start`}`,
       );
     }
     this.closeSection();
     this.tableIndex++;
     this.codec = new TableCodec(next);
-    this.keys = new KeyFingerprintSet(next.upsertCount + next.deleteCount);
+    this.keys = new KeyFingerprintSet();
     this.upserts = 0;
     this.deletes = 0;
   }
@@ -147,6 +244,7 @@ export class ContentParser {
     if (codec === undefined) throw this.corrupt(`line ${this.lineNumber} is a row before any table section`);
     const table = codec.table;
     const wire = typeof source === 'string' ? this.parse(source) : source;
+    if (typeof source === 'string') this.checkText(source, wire);
     if (upsert ? ++this.upserts > table.upsertCount : ++this.deletes > table.deleteCount) {
       throw packageError(
         'E_PACKAGE_COUNTS',
@@ -167,12 +265,23 @@ export class ContentParser {
     if (!this.keys.add(keyText, codec.keyOrder(row, keyText))) {
       throw packageError(
         'E_PACKAGE_DUPLICATE_KEY',
-        `${this.where}: line ${this.lineNumber}, table ${table.name}: primary key ${keyText} appears twice; a package holds each key at most once per table`,
+        `${this.where}: line ${this.lineNumber}, table ${table.name}: primary key ${JSON.stringify(keyText)} appears twice; a package holds each key at most once per table`,
         { table: table.name, line: this.lineNumber },
       );
     }
     this.batch.push(row);
     if (this.batch.length >= this.batchRows) this.flushBatch();
+  }
+
+  /** Lone surrogates can only come from `\u` escapes, so only a line that has one is walked. */
+  private checkText(text: string, parsed: unknown): void {
+    if (mayHoldLoneSurrogate(text) && holdsLoneSurrogate(parsed)) {
+      throw packageError(
+        'E_PACKAGE_ENCODING',
+        `${this.where}: line ${this.lineNumber} escapes a lone surrogate (such as \\ud800), which is not Unicode text`,
+        { line: this.lineNumber },
+      );
+    }
   }
 
   private closeSection(): void {
@@ -202,8 +311,12 @@ export class ContentParser {
     }
   }
 
-  private corrupt(problem: string, code: 'E_PACKAGE_CORRUPT' | 'E_PACKAGE_ROW' = 'E_PACKAGE_CORRUPT'): Error {
+  private corrupt(problem: string, code: PackageErrorCode = 'E_PACKAGE_CORRUPT'): Error {
     return packageError(code, `${this.where}: ${problem}`, { line: this.lineNumber });
+  }
+
+  private limitError(problem: string): Error {
+    return packageError('E_PACKAGE_LIMIT', `${this.where}: ${problem}`, { line: this.lineNumber });
   }
 
   private notAPackage(problem: string): never {

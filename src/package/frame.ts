@@ -1,6 +1,9 @@
+import { isUtf8 } from 'node:buffer';
 import { createHash, type Hash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { packageError } from './errors.js';
+import { jsonStructureProblem } from './json-text.js';
+import { MAX_JSON_DEPTH } from './limits.js';
 
 /**
  * The frame around the compressed body: `body ‖ trailer JSON ‖ footer`. The footer is fixed
@@ -47,16 +50,26 @@ export class BodyDigest {
   }
 }
 
+/** What the frame says about a file whose frame is intact. */
+export interface CheckedFrame {
+  readonly trailer: Trailer;
+  readonly sha256: string;
+  /** Length of the body: the gzip member before the trailer. */
+  readonly bodyBytes: number;
+}
+
 /**
- * The reader's side: takes raw file chunks, holds back the last bytes (which may be the
- * trailer) and hands out body bytes once they are hashed. `finish` checks the frame.
+ * The reader's side: takes the raw file chunks, hashes what can no longer be the trailer, and
+ * holds back the last bytes (which may be it). `finish` checks footer, trailer and digest. No
+ * byte is decompressed: a damaged file costs one read.
  */
 export class FrameSplitter {
   private readonly digest = new BodyDigest();
   private held: Buffer[] = [];
   private heldBytes = 0;
   private totalBytes = 0;
-  private head = EMPTY;
+  private headChunks: Buffer[] = [];
+  private headBytes = 0;
   private static readonly HOLD = MAX_TRAILER_BYTES + FOOTER_BYTES;
 
   constructor(private readonly where: string) {}
@@ -65,36 +78,36 @@ export class FrameSplitter {
     return this.totalBytes;
   }
 
-  /** Body bytes that can safely be decompressed now, as whole chunks: nothing is copied. */
-  push(chunk: Buffer): Buffer[] {
+  push(chunk: Buffer): void {
     this.totalBytes += chunk.length;
-    if (this.head.length < GZIP_MAGIC.length) this.head = Buffer.concat([this.head, chunk.subarray(0, GZIP_MAGIC.length)]);
+    if (this.headBytes < HEAD_BYTES) {
+      this.headChunks.push(chunk.subarray(0, HEAD_BYTES - this.headBytes));
+      this.headBytes += Math.min(chunk.length, HEAD_BYTES - this.headBytes);
+    }
     this.held.push(chunk);
     this.heldBytes += chunk.length;
-    const released: Buffer[] = [];
     for (let first = this.held[0]; first !== undefined && this.heldBytes - first.length >= FrameSplitter.HOLD; first = this.held[0]) {
       this.held.shift();
       this.heldBytes -= first.length;
       this.digest.update(first);
-      released.push(first);
     }
-    return released;
   }
 
-  /** The bytes held back and not yet released, for reading on to say what a frameless file holds. */
-  unreleased(): Buffer {
-    return Buffer.concat(this.held, this.heldBytes);
+  /** The file's first bytes (up to 64 KiB), to tell what a file without a frame holds. */
+  head(): Buffer {
+    return Buffer.concat(this.headChunks, this.headBytes);
   }
 
-  /** At the end of the file: the last body bytes and the checked trailer, or an integrity error. */
-  finish(): { body: Buffer; trailer: Trailer; sha256: string } {
+  /** At the end of the file: the checked trailer and the body's digest and length, or an integrity error. */
+  finish(): CheckedFrame {
     const where = this.where;
     if (this.totalBytes === 0)
       throw packageError('E_PACKAGE_EMPTY', `${where}: the file is empty; the producer may still be writing it or failed`);
     const tail = Buffer.concat(this.held, this.heldBytes);
     const footer = FOOTER_PATTERN.exec(tail.subarray(Math.max(0, tail.length - FOOTER_BYTES)).toString('latin1'));
     if (footer === null) {
-      if (!GZIP_MAGIC.subarray(0, this.head.length).equals(this.head.subarray(0, GZIP_MAGIC.length))) {
+      const head = this.head();
+      if (!GZIP_MAGIC.subarray(0, head.length).equals(head.subarray(0, GZIP_MAGIC.length))) {
         throw packageError(
           'E_PACKAGE_NOT_A_PACKAGE',
           `${where}: not an async-client package: it neither starts with gzip nor ends with the package end marker`,
@@ -116,8 +129,7 @@ export class FrameSplitter {
       throw packageError('E_PACKAGE_CORRUPT', `${where}: the trailer does not match its CRC-32: the file is damaged; fetch it again`);
     }
     const trailer = parseTrailer(trailerJson, where);
-    const body = tail.subarray(0, trailerStart);
-    this.digest.update(body);
+    this.digest.update(tail.subarray(0, trailerStart));
     const sha256 = this.digest.hex();
     if (sha256 !== trailer.sha256) {
       throw packageError(
@@ -126,21 +138,26 @@ export class FrameSplitter {
         { expected: trailer.sha256, actual: sha256 },
       );
     }
-    return { body, trailer, sha256 };
+    return { trailer, sha256, bodyBytes: this.totalBytes - FOOTER_BYTES - trailerBytes };
   }
 }
 
-const EMPTY = Buffer.alloc(0);
+/** How much of a file's start is kept to say what a file without a frame holds. */
+const HEAD_BYTES = 64 * 1024;
 /** ID1, ID2 and CM (deflate) of RFC 1952. */
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b, 0x08]);
 
 function parseTrailer(bytes: Buffer, where: string): Trailer {
+  if (!isUtf8(bytes)) throw packageError('E_PACKAGE_ENCODING', `${where}: the trailer is not valid UTF-8`);
+  const text = bytes.toString('utf8');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(bytes.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch {
     throw packageError('E_PACKAGE_CORRUPT', `${where}: the trailer is not JSON`);
   }
+  const problem = jsonStructureProblem(text, MAX_JSON_DEPTH);
+  if (problem !== undefined) throw packageError('E_PACKAGE_CORRUPT', `${where}: the trailer is not plain JSON: ${problem}`);
   const { sha256, signature } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
   if (typeof sha256 !== 'string' || !SHA256_HEX.test(sha256)) {
     throw packageError('E_PACKAGE_CORRUPT', `${where}: the trailer has no valid sha256`);

@@ -13,16 +13,13 @@ export type KeyOrder = string | number | bigint;
  * report a duplicate that is not one; docs/package-format.md states this bound.
  */
 export class KeyFingerprintSet {
-  private run: Uint32Array;
+  /** The ascending run in blocks of pairs: it grows without copying, so never needs twice its size. */
+  private readonly run: Uint32Array[] = [];
   private runLength = 0;
+  private blockUsed = 0;
   private last: KeyOrder | undefined;
   private slots: Uint32Array | undefined;
   private size = 0;
-
-  /** `expectedKeys` sizes the list up front (it still grows past it). */
-  constructor(private readonly expectedKeys = 0) {
-    this.run = new Uint32Array(2 * Math.max(1024, expectedKeys));
-  }
 
   /** Adds the key; returns false when a key with the same fingerprint was already there. */
   add(keyText: string, order: KeyOrder): boolean {
@@ -45,32 +42,37 @@ export class KeyFingerprintSet {
       }
       this.slots = this.tableFromRun();
     }
-    if (2 * (this.size + 1) > this.slots.length / 2) this.slots = rehash(this.slots, this.slots.length * 2);
+    if (2 * (this.size + 1) > this.slots.length / 2) this.slots = rehash([this.slots], this.slots.length * 2);
     if (!insert(this.slots, h1, h2)) return false;
     this.size++;
     return true;
   }
 
   private append(h1: number, h2: number): void {
-    if (2 * this.runLength + 2 > this.run.length) {
-      const larger = new Uint32Array(this.run.length * 2);
-      larger.set(this.run);
-      this.run = larger;
+    let block = this.run.at(-1);
+    if (block === undefined || 2 * this.blockUsed === block.length) {
+      // Small tables stay small: blocks start at 8 KiB and double up to the largest.
+      block = new Uint32Array(2 * Math.min(MAX_RUN_BLOCK, 1024 * 2 ** this.run.length));
+      this.run.push(block);
+      this.blockUsed = 0;
     }
-    this.run[2 * this.runLength] = h1;
-    this.run[2 * this.runLength + 1] = h2;
+    block[2 * this.blockUsed] = h1;
+    block[2 * this.blockUsed + 1] = h2;
+    this.blockUsed++;
     this.runLength++;
   }
 
   private tableFromRun(): Uint32Array {
     let capacity = 1024;
-    while (capacity < 2 * Math.max(this.runLength + 1, this.expectedKeys)) capacity *= 2;
-    const slots = rehash(this.run.subarray(0, 2 * this.runLength), 2 * capacity);
+    while (capacity < 2 * (this.runLength + 1)) capacity *= 2;
+    const slots = rehash(this.run.splice(0), 2 * capacity);
     this.size = this.runLength;
-    this.run = new Uint32Array(0);
     return slots;
   }
 }
+
+/** Most pairs in one block of the ascending run: 512 KiB. */
+const MAX_RUN_BLOCK = 64 * 1024;
 
 /** murmur3's finaliser: spreads every input bit over the whole word. */
 function mix(h: number): number {
@@ -81,12 +83,15 @@ function mix(h: number): number {
   return h ^ (h >>> 16);
 }
 
-function rehash(pairs: Uint32Array, length: number): Uint32Array {
+/** A table of `length` words holding the pairs of `blocks`; (0, 0) pairs are empty slots or unused block ends. */
+function rehash(blocks: readonly Uint32Array[], length: number): Uint32Array {
   const slots = new Uint32Array(length);
-  for (let i = 0; i < pairs.length; i += 2) {
-    const a = pairs[i] as number;
-    const b = pairs[i + 1] as number;
-    if (a !== 0 || b !== 0) insert(slots, a, b);
+  for (const pairs of blocks) {
+    for (let i = 0; i < pairs.length; i += 2) {
+      const a = pairs[i] as number;
+      const b = pairs[i + 1] as number;
+      if (a !== 0 || b !== 0) insert(slots, a, b);
+    }
   }
   return slots;
 }

@@ -29,11 +29,16 @@ export class ShapeReader {
     return value;
   }
 
+  nonEmptyString(value: unknown, path: string): string {
+    if (typeof value !== 'string' || value.length === 0) this.fail(path, 'expected a non-empty string');
+    return value;
+  }
+
   integer(value: unknown, path: string, minimum: number, maximum: number): number {
     if (typeof value !== 'number' || !Number.isInteger(value) || value < minimum || value > maximum) {
       this.fail(path, `expected an integer from ${minimum} to ${maximum}`);
     }
-    return value;
+    return value + 0; // -0 is 0
   }
 
   boolean(value: unknown, path: string): boolean {

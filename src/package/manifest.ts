@@ -2,6 +2,8 @@ import { packageError } from './errors.js';
 import { ShapeReader } from './manifest-shape.js';
 import { CHANNEL_ID_PATTERN, MAX_SEQUENCE } from './file-name.js';
 import type { ColumnSpec, PackageManifest, TableSpec } from './types.js';
+import { holdsLoneSurrogate } from './json-text.js';
+import { isReservedTableName, RESERVED_TABLE_PREFIXES } from './reserved-names.js';
 import { COLUMN_TYPES } from './values.js';
 
 export const FORMAT_NAME = 'async-client-package';
@@ -15,7 +17,7 @@ const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 const VERSION = /^(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})$/;
 
 /** Major and minor of a `formatVersion`; throws E_PACKAGE_VERSION for a major this code cannot read. */
-function checkFormatVersion(version: unknown, where: string): { major: number; minor: number } {
+export function checkFormatVersion(version: unknown, where: string): { major: number; minor: number } {
   const match = typeof version === 'string' ? VERSION.exec(version) : null;
   if (match === null) {
     throw packageError('E_PACKAGE_VERSION', `${where}: formatVersion ${JSON.stringify(version)} is not MAJOR.MINOR`, { version });
@@ -38,6 +40,9 @@ function checkFormatVersion(version: unknown, where: string): { major: number; m
 export function validateManifest(input: unknown, where: string): PackageManifest {
   const version = typeof input === 'object' && input !== null ? (input as { formatVersion?: unknown }).formatVersion : undefined;
   checkFormatVersion(version, where);
+  if (holdsLoneSurrogate(input)) {
+    throw packageError('E_PACKAGE_ENCODING', `${where}: the manifest holds a lone surrogate (such as \\ud800), which is not Unicode text`);
+  }
   const shape = new ShapeReader(where);
   const m = shape.object(input, 'manifest');
   const job = shape.object(m.job, 'manifest.job');
@@ -50,8 +55,11 @@ export function validateManifest(input: unknown, where: string): PackageManifest
   const tableNames = new Set<string>();
   const tables: TableSpec[] = shape.array(m.tables, 'manifest.tables').map((value, index) => {
     const table = readTable(shape, value, `manifest.tables[${index}]`, kind, where);
-    if (tableNames.has(table.name)) throw packageError('E_PACKAGE_MANIFEST', `${where}: table ${table.name} is listed twice`);
-    tableNames.add(table.name);
+    // SQL names are case-insensitive: Product and product would be one table in the database.
+    if (tableNames.has(table.name.toLowerCase())) {
+      throw packageError('E_PACKAGE_MANIFEST', `${where}: table ${table.name} is listed twice (names are compared ignoring case)`);
+    }
+    tableNames.add(table.name.toLowerCase());
     return table;
   });
   return {
@@ -59,8 +67,8 @@ export function validateManifest(input: unknown, where: string): PackageManifest
     direction: shape.oneOf(m.direction, 'manifest.direction', ['download', 'upload'] as const),
     channelId: shape.string(m.channelId, 'manifest.channelId', CHANNEL_ID_PATTERN),
     sequence: shape.integer(m.sequence, 'manifest.sequence', 1, MAX_SEQUENCE),
-    job: { id: shape.string(job.id, 'manifest.job.id'), name: shape.string(job.name, 'manifest.job.name') },
-    dataGroup: shape.string(m.dataGroup, 'manifest.dataGroup'),
+    job: { id: shape.nonEmptyString(job.id, 'manifest.job.id'), name: shape.string(job.name, 'manifest.job.name') },
+    dataGroup: shape.nonEmptyString(m.dataGroup, 'manifest.dataGroup'),
     kind,
     createdAt,
     producer: shape.string(m.producer, 'manifest.producer'),
@@ -72,6 +80,13 @@ function readTable(shape: ShapeReader, value: unknown, path: string, kind: Packa
   const t = shape.object(value, path);
   const name = shape.string(t.name, `${path}.name`);
   checkIdentifier(name, `${where}: table`);
+  if (isReservedTableName(name)) {
+    throw packageError(
+      'E_PACKAGE_NAME',
+      `${where}: table name ${name} is reserved (${RESERVED_TABLE_PREFIXES.map((prefix) => `${prefix}*`).join(', ')}, any case): a package never writes the daemon's or the engine's own tables`,
+      { name },
+    );
+  }
   const columns = new Map<string, ColumnSpec>();
   for (const [index, columnValue] of shape.array(t.columns, `${path}.columns`, 1).entries()) {
     const at = `${path}.columns[${index}]`;
@@ -82,8 +97,12 @@ function readTable(shape: ShapeReader, value: unknown, path: string, kind: Packa
       nullable: shape.boolean(c.nullable, `${at}.nullable`),
     };
     checkIdentifier(column.name, `${where}: table ${name}: column`);
-    if (columns.has(column.name))
-      throw packageError('E_PACKAGE_MANIFEST', `${where}: table ${name}: column ${column.name} is listed twice`);
+    if ([...columns.keys()].some((known) => known.toLowerCase() === column.name.toLowerCase())) {
+      throw packageError(
+        'E_PACKAGE_MANIFEST',
+        `${where}: table ${name}: column ${column.name} is listed twice (names are compared ignoring case)`,
+      );
+    }
     columns.set(column.name, column);
   }
   const primaryKey = shape

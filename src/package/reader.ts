@@ -1,11 +1,14 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { createGunzip, type Gunzip } from 'node:zlib';
+import { constants, gunzipSync } from 'node:zlib';
 import { AsyncClientError, errorCode, errorMessage } from '../errors.js';
-import { drainOrClose } from './drain.js';
 import { ContentParser, type ContentExpectations } from './content-parser.js';
 import { packageError } from './errors.js';
-import { FrameSplitter, type Trailer } from './frame.js';
+import { type CheckedFrame, FrameSplitter, type Trailer } from './frame.js';
+import { GzipMemberInflater } from './gzip-member.js';
+import { MAX_MANIFEST_BYTES } from './limits.js';
+import { checkFormatVersion, FORMAT_NAME } from './manifest.js';
 import { toPublicKey, verifyDigestSignature, type KeyInput } from './signature.js';
 import type { PackageManifest, RowBatch } from './types.js';
 
@@ -39,86 +42,148 @@ export interface OpenedPackage extends VerifiedPackage {
   batches(): AsyncIterable<RowBatch>;
 }
 
-/** Reads the whole package once and checks everything without holding its rows. */
+/** Checks the frame (one read, nothing decompressed), then reads the content once and checks everything without holding its rows. */
 export async function verifyPackage(source: PackageSource, options: PackageReaderOptions = {}): Promise<VerifiedPackage> {
-  const scan = readPackageBatches(source, options);
+  return drain(readPackageBatches(source, options));
+}
+
+async function drain<T>(scan: AsyncGenerator<RowBatch, T, undefined>): Promise<T> {
   for (;;) {
     const next = await scan.next();
     if (next.done === true) return next.value;
   }
 }
 
-/** Verifies the package (a full pass), then offers its rows for applying: "verify before write". */
+/** Verifies the package (frame, then content), then offers its rows for applying: "verify before write". */
 export async function openPackage(source: PackageSource, options: PackageReaderOptions = {}): Promise<OpenedPackage> {
-  const verified = await verifyPackage(source, options);
+  const frame = await checkFrame(source, options);
+  const manifest = await drain(readContent(source, frame, options));
   return {
-    ...verified,
-    async *batches() {
-      const scan = readPackageBatches(source, options);
-      for (;;) {
-        const next = await scan.next();
-        if (next.done === true) {
-          if (next.value.sha256 !== verified.sha256) {
-            throw packageError(
-              'E_PACKAGE_CHECKSUM',
-              `${labelOf(source, options)}: the package changed after it was verified; verify it again`,
-            );
-          }
-          return;
-        }
-        yield next.value;
-      }
-    },
+    manifest,
+    sha256: frame.sha256,
+    signature: frame.signature,
+    fileBytes: frame.fileBytes,
+    batches: () => readContent(source, frame, options),
   };
 }
 
 /**
- * One streaming pass that yields rows as it reads and checks everything as it goes; the
- * integrity checks (digest, signature) complete only at the end of the file, so a consumer
- * must be able to discard what it received when the generator throws. Returns the result.
+ * Checks the frame of the file (footer, trailer, digest, signature) reading it once without
+ * decompressing a byte; then reads it again, inflating the body in one stream under the limits
+ * of docs/package-format.md, and yields its rows as it checks them. Rows come only from a file
+ * whose frame is intact, but a content error (or a file changed between the two reads) throws
+ * after some batches: a consumer must be able to discard what it received. Returns the result.
  */
 export async function* readPackageBatches(
   source: PackageSource,
   options: PackageReaderOptions = {},
 ): AsyncGenerator<RowBatch, VerifiedPackage, undefined> {
+  const frame = await checkFrame(source, options);
+  const manifest = yield* readContent(source, frame, options);
+  return { manifest, sha256: frame.sha256, signature: frame.signature, fileBytes: frame.fileBytes };
+}
+
+interface FrameResult extends CheckedFrame {
+  readonly signature: VerifiedPackage['signature'];
+  readonly fileBytes: number;
+}
+
+/** The first pass: raw bytes only. */
+async function checkFrame(source: PackageSource, options: PackageReaderOptions): Promise<FrameResult> {
   const where = labelOf(source, options);
   const publicKey = options.publicKey === undefined ? undefined : toPublicKey(options.publicKey);
-  const raw = typeof source === 'string' ? createReadStream(source, { highWaterMark: 64 * 1024 }) : source();
+  const raw = open(source);
   const splitter = new FrameSplitter(where);
-  const gunzip = createGunzip({ chunkSize: 32 * 1024 });
-  const parser = new ContentParser(where, options, options.batchRows ?? 64);
+  try {
+    for await (const chunk of raw) splitter.push(chunk as Buffer);
+    let frame: CheckedFrame;
+    try {
+      frame = splitter.finish();
+    } catch (error) {
+      if (errorCode(error) === 'E_PACKAGE_TRUNCATED') sniffContent(splitter.head(), where);
+      throw error;
+    }
+    return { ...frame, signature: checkSignature(frame.trailer, frame.sha256, publicKey, where), fileBytes: splitter.fileBytes };
+  } finally {
+    raw.destroy();
+  }
+}
+
+/**
+ * A file that starts with gzip but has no end marker is a truncated package, unless its first
+ * line says otherwise: another format altogether, or a major version that frames its files in
+ * another way. Decompresses at most the first 64 KiB of the file into at most one manifest line.
+ */
+function sniffContent(head: Buffer, where: string): void {
+  let firstLine: string | undefined;
+  try {
+    const content = gunzipSync(head, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: MAX_MANIFEST_BYTES + 1 });
+    const end = content.indexOf(0x0a);
+    firstLine = end < 0 ? undefined : content.subarray(0, end).toString('utf8');
+  } catch {
+    return;
+  }
+  if (firstLine === undefined) return;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(firstLine);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || (parsed as { format?: unknown }).format !== FORMAT_NAME) {
+    throw packageError('E_PACKAGE_NOT_A_PACKAGE', `${where}: not an async-client package: the first line is not a manifest of this format`);
+  }
+  checkFormatVersion((parsed as { formatVersion?: unknown }).formatVersion, where);
+}
+
+/**
+ * The second pass: hashes the body again (it must be the body whose frame was checked) and
+ * inflates it once through the content parser. After a content error it reads on, hashing
+ * only, so that a file changed since the frame was checked is reported as changed.
+ */
+async function* readContent(
+  source: PackageSource,
+  frame: { readonly sha256: string; readonly bodyBytes: number },
+  options: PackageReaderOptions,
+): AsyncGenerator<RowBatch, PackageManifest, undefined> {
+  const where = labelOf(source, options);
+  const raw = open(source);
+  const member = new GzipMemberInflater(frame.bodyBytes, where);
+  const parser = new ContentParser(where, options, options.batchRows ?? 64, frame.bodyBytes);
   const feeding = { stopped: false };
-  const framing = feed(raw, splitter, gunzip, feeding);
+  const fed = feedBody(raw, frame.bodyBytes, member, feeding);
   let contentError: unknown;
   try {
     try {
-      for await (const chunk of gunzip) {
+      for await (const chunk of member.output) {
+        member.count(chunk as Buffer);
         parser.push(chunk as Buffer);
         yield* drainBatches(parser);
       }
+      member.finish();
       parser.end();
       yield* drainBatches(parser);
     } catch (error) {
-      // A future major version may frame things differently: say so at once, without reading on.
-      if (errorCode(error) === 'E_PACKAGE_VERSION') throw error;
       contentError =
         error instanceof AsyncClientError
           ? error
           : packageError('E_PACKAGE_CORRUPT', `${where}: the body does not decompress: ${errorMessage(error)}`, {}, error);
       feeding.stopped = true;
-      gunzip.destroy();
+      member.destroy();
     }
-    const frame = await framing;
-    if ('error' in frame) {
-      const contentCode = errorCode(contentError);
-      throw contentCode === 'E_PACKAGE_NOT_A_PACKAGE' && errorCode(frame.error) === 'E_PACKAGE_TRUNCATED' ? contentError : frame.error;
+    const outcome = await fed;
+    if ('error' in outcome) throw outcome.error;
+    if (outcome.sha256 !== frame.sha256) {
+      throw packageError('E_PACKAGE_CHECKSUM', `${where}: the package changed after its frame was checked; verify it again`, {
+        expected: frame.sha256,
+        actual: outcome.sha256,
+      });
     }
-    const signature = checkSignature(frame.trailer, frame.sha256, publicKey, where);
     if (contentError !== undefined) throw contentError;
-    return { manifest: parser.manifest as PackageManifest, sha256: frame.sha256, signature, fileBytes: splitter.fileBytes };
+    return parser.manifest as PackageManifest;
   } finally {
     raw.destroy();
-    gunzip.destroy();
+    member.destroy();
   }
 }
 
@@ -126,25 +191,35 @@ function* drainBatches(parser: ContentParser): Generator<RowBatch> {
   while (parser.batches.length > 0) yield parser.batches.shift() as RowBatch;
 }
 
-type FrameOutcome = { trailer: Trailer; sha256: string } | { error: unknown };
-
-/** Moves raw bytes through the frame splitter into the decompressor; never rejects. */
-async function feed(raw: Readable, splitter: FrameSplitter, gunzip: Gunzip, feeding: { stopped: boolean }): Promise<FrameOutcome> {
+/** Moves the body's bytes into the inflater while hashing them; never rejects. */
+async function feedBody(
+  raw: Readable,
+  bodyBytes: number,
+  member: GzipMemberInflater,
+  feeding: { stopped: boolean },
+): Promise<{ sha256: string } | { error: unknown }> {
+  const hash = createHash('sha256');
+  let seen = 0;
   try {
     for await (const chunk of raw) {
-      for (const body of splitter.push(chunk as Buffer)) {
-        if (!feeding.stopped && !gunzip.write(body)) await drainOrClose(gunzip);
-      }
+      const body = (chunk as Buffer).subarray(0, Math.max(0, bodyBytes - seen));
+      seen += (chunk as Buffer).length;
+      if (body.length === 0) continue;
+      hash.update(body);
+      if (!feeding.stopped) await member.write(body);
     }
-    const end = splitter.finish();
-    if (!feeding.stopped) gunzip.end(end.body);
-    return end;
+    if (!feeding.stopped) member.end();
   } catch (error) {
-    // Without a frame, the content may still tell a foreign file from a truncated package.
-    if (errorCode(error) === 'E_PACKAGE_TRUNCATED' && !feeding.stopped) gunzip.end(splitter.unreleased());
-    else gunzip.destroy(error as Error);
-    return { error };
+    if (error instanceof AsyncClientError) {
+      // The body's own bytes are wrong (its gzip header): the content error, after the digest.
+      feeding.stopped = true;
+      member.output.destroy(error);
+    } else {
+      member.destroy();
+      return { error };
+    }
   }
+  return { sha256: hash.digest('hex') };
 }
 
 function checkSignature(
@@ -171,4 +246,8 @@ function checkSignature(
 
 function labelOf(source: PackageSource, options: PackageReaderOptions): string {
   return options.label ?? (typeof source === 'string' ? source : 'package');
+}
+
+function open(source: PackageSource): Readable {
+  return typeof source === 'string' ? createReadStream(source, { highWaterMark: 64 * 1024 }) : source();
 }

@@ -1,3 +1,4 @@
+import { isWellFormedText } from './json-text.js';
 import { Decimal, type CellValue, type ColumnType } from './types.js';
 
 /** What a value looks like on the wire: the JSON a row array holds. */
@@ -35,6 +36,7 @@ function mismatch(expected: string, value: unknown): ValueError {
 const stringCodec: ValueCodec = {
   encode(value) {
     if (typeof value !== 'string') throw mismatch('a string', value);
+    if (!isWellFormedText(value)) throw new ValueError('the string holds a lone surrogate, which is not Unicode text');
     return value;
   },
   decode(wire) {
@@ -71,7 +73,7 @@ const integerCodec: ValueCodec = {
       if (!Number.isSafeInteger(wire)) {
         throw new ValueError(`integer ${wire} is not exact as a JSON number; write integers beyond ±(2^53-1) as strings`);
       }
-      return wire;
+      return wire + 0; // -0 is 0
     }
     if (typeof wire === 'string') return integerFromText(wire);
     throw mismatch('an integer', wire);

@@ -5,6 +5,7 @@ import { drainOrClose } from './drain.js';
 import { packageError } from './errors.js';
 import { BodyDigest, encodeTail } from './frame.js';
 import { KeyFingerprintSet } from './key-set.js';
+import { MAX_LINE_BYTES, MAX_MANIFEST_BYTES } from './limits.js';
 import { encodeManifestLine, FORMAT_VERSION, validateManifest } from './manifest.js';
 import { signDigest, toPrivateKey, type KeyInput } from './signature.js';
 import { TableCodec } from './table-codec.js';
@@ -76,6 +77,12 @@ export function createPackageWriter(input: PackageManifestInput, destination: Wr
   });
   const sections = new SectionTracker(manifest);
   let pending = encodeManifestLine(manifest);
+  if (Buffer.byteLength(pending) - 1 > MAX_MANIFEST_BYTES) {
+    throw packageError(
+      'E_PACKAGE_LIMIT',
+      `package manifest: the manifest line is longer than ${MAX_MANIFEST_BYTES} bytes, which readers refuse`,
+    );
+  }
   let busy = false;
   let ended = false;
 
@@ -181,7 +188,7 @@ class SectionTracker {
       const table = this.manifest.tables[this.index];
       if (table === undefined) break;
       this.codec = new TableCodec(table);
-      this.keys = new KeyFingerprintSet(table.upsertCount + table.deleteCount);
+      this.keys = new KeyFingerprintSet();
       this.upserts = 0;
       this.deletes = 0;
       lines += `${JSON.stringify({ table: table.name })}\n`;
@@ -215,6 +222,14 @@ class SectionTracker {
         row: rowNumber,
       });
     }
+    // A UTF-16 unit takes at most 3 bytes: most lines are measured without encoding them.
+    if (line.length > MAX_LINE_BYTES / 3 && Buffer.byteLength(line) > MAX_LINE_BYTES) {
+      throw packageError(
+        'E_PACKAGE_LIMIT',
+        `package writer: table ${table.name}, row ${rowNumber} is longer than ${MAX_LINE_BYTES} bytes, which readers refuse`,
+        { table: table.name, row: rowNumber },
+      );
+    }
     if (row.op === 'upsert' ? ++this.upserts > table.upsertCount : ++this.deletes > table.deleteCount) {
       throw packageError(
         'E_PACKAGE_COUNTS',
@@ -226,7 +241,7 @@ class SectionTracker {
     if (!this.keys.add(keyText, codec.keyOrder(row, keyText))) {
       throw packageError(
         'E_PACKAGE_DUPLICATE_KEY',
-        `package writer: table ${table.name}, row ${rowNumber}: primary key ${keyText} was already written`,
+        `package writer: table ${table.name}, row ${rowNumber}: primary key ${JSON.stringify(keyText)} was already written`,
         { table: table.name, row: rowNumber },
       );
     }

@@ -41,9 +41,13 @@ export interface WebDavWorkingFolderSettings {
   readonly adapter: 'webdav';
   readonly url: string;
   readonly username?: string;
-  /** A secret: from `password` or read from `passwordFile`; never log it (see SECRET_FIELDS). */
+  /** A secret: from `password`, or read from `passwordFile` or `passwordEnv`; never log it (see SECRET_FIELDS). */
   readonly password?: string;
+  /** A secret read from `bearerTokenFile` or `bearerTokenEnv`; sent instead of Basic. */
+  readonly bearerToken?: string;
   readonly timeoutSeconds: number;
+  /** Absolute paths of PEM files for https. */
+  readonly tls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
 }
 
 export type WorkingFolderSettings = LocalWorkingFolderSettings | WebDavWorkingFolderSettings;
@@ -103,4 +107,4 @@ export interface Profile {
 }
 
 /** Field paths that hold secrets: redact them in logs (pino `redact`) and in diffs. */
-export const SECRET_FIELDS: readonly string[] = ['workingFolder.password'];
+export const SECRET_FIELDS: readonly string[] = ['workingFolder.password', 'workingFolder.bearerToken'];

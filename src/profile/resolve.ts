@@ -3,6 +3,7 @@
  * every path absolute, resolved against the profile file's folder.
  */
 import path from 'node:path';
+import type { WorkingFolderSecrets } from './secrets.js';
 import type {
   ChannelSettings,
   LocalWorkingFolderSettings,
@@ -20,20 +21,31 @@ const DEFAULT_DATABASE_FILE = 'channel.sqlite';
  */
 export type DefaultedDocument = Omit<Profile, 'sourcePath' | 'channel' | 'workingFolder'> & {
   readonly channel: Omit<ChannelSettings, 'database'> & { readonly database?: string };
-  readonly workingFolder: LocalWorkingFolderSettings | (WebDavWorkingFolderSettings & { readonly passwordFile?: string });
+  readonly workingFolder: LocalWorkingFolderSettings | (WebDavWorkingFolderSettings & SecretSources);
+  /** Read when composing with HQ's profile (compose.ts); the running profile has no use for it. */
+  readonly storeOverrides: readonly string[];
 };
 
-/** `password` is the WebDAV password read from `passwordFile`, when there is one. */
-export function resolveProfile(document: DefaultedDocument, sourcePath: string, password?: string): Profile {
+/** Where the WebDAV secrets come from (secrets.ts reads them); the Profile holds what was read. */
+interface SecretSources {
+  readonly passwordFile?: string;
+  readonly passwordEnv?: string;
+  readonly bearerTokenFile?: string;
+  readonly bearerTokenEnv?: string;
+}
+
+/** `secrets` are the WebDAV secrets read from their files or variables. */
+export function resolveProfile(document: DefaultedDocument, sourcePath: string, secrets: WorkingFolderSecrets = {}): Profile {
   const folder = path.dirname(sourcePath);
   const absolute = (file: string): string => path.resolve(folder, file);
   const stateDirectory = absolute(document.stateDirectory);
   const { publicKey, ...download } = document.download;
+  const { storeOverrides: _composedAlready, ...settings } = document;
   return {
-    ...document,
+    ...settings,
     sourcePath,
     channel: { id: document.channel.id, database: absolute(document.channel.database ?? path.join(stateDirectory, DEFAULT_DATABASE_FILE)) },
-    workingFolder: workingFolder(document.workingFolder, absolute, password),
+    workingFolder: workingFolder(document.workingFolder, absolute, secrets),
     stateDirectory,
     download: publicKey === undefined ? download : { ...download, publicKey: absolute(publicKey) },
   };
@@ -42,9 +54,10 @@ export function resolveProfile(document: DefaultedDocument, sourcePath: string, 
 function workingFolder(
   settings: DefaultedDocument['workingFolder'],
   absolute: (file: string) => string,
-  password: string | undefined,
+  secrets: WorkingFolderSecrets,
 ): WorkingFolderSettings {
   if (settings.adapter === 'local') return { adapter: 'local', path: absolute(settings.path) };
-  const { passwordFile: _readByTheLoader, ...webdav } = settings;
-  return password === undefined ? webdav : { ...webdav, password };
+  const { passwordFile: _file, passwordEnv: _env, bearerTokenFile: _tokenFile, bearerTokenEnv: _tokenEnv, tls, ...webdav } = settings;
+  const files = tls === undefined ? undefined : Object.fromEntries(Object.entries(tls).map(([field, file]) => [field, absolute(file)]));
+  return { ...webdav, ...secrets, ...(files === undefined ? {} : { tls: files }) };
 }

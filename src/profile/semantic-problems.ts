@@ -12,6 +12,11 @@ export function semanticProblems(document: DefaultedDocument): FieldProblem[] {
   return [...scheduleProblems(document), ...passwordProblems(document), ...uploadTableProblems(document)];
 }
 
+/** The same checks on a profile HQ publishes, which has no working folder. */
+export function publishedSemanticProblems(document: Pick<DefaultedDocument, 'schedule' | 'upload'>): FieldProblem[] {
+  return [...scheduleProblems(document), ...uploadTableProblems(document)];
+}
+
 function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
@@ -31,7 +36,7 @@ function cronPatternProblem(pattern: string, timezone?: string): string | undefi
   }
 }
 
-function scheduleProblems({ schedule }: DefaultedDocument): FieldProblem[] {
+function scheduleProblems({ schedule }: Pick<DefaultedDocument, 'schedule'>): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const zone = schedule.timezone;
   const zoneIsValid = zone === undefined || isTimeZone(zone);
@@ -59,12 +64,37 @@ function scheduleProblems({ schedule }: DefaultedDocument): FieldProblem[] {
   return problems;
 }
 
+/** Each secret from one place, a client certificate with its key, TLS files only for https. */
 function passwordProblems({ workingFolder }: DefaultedDocument): FieldProblem[] {
-  if (workingFolder.adapter !== 'webdav' || workingFolder.password === undefined || workingFolder.passwordFile === undefined) return [];
-  return [{ path: ['workingFolder', 'passwordFile'], target: 'key', expected: 'either password or passwordFile', found: 'both' }];
+  if (workingFolder.adapter !== 'webdav') return [];
+  const problems: FieldProblem[] = [];
+  const oneOf = (fields: ReadonlyArray<'password' | 'passwordFile' | 'passwordEnv' | 'bearerTokenFile' | 'bearerTokenEnv'>): void => {
+    const given = fields.filter((field) => workingFolder[field] !== undefined);
+    const second = given[1];
+    if (second !== undefined) {
+      const found = given.length === 2 ? 'both' : `all of ${given.join(', ')}`;
+      problems.push({ path: ['workingFolder', second], target: 'key', expected: `only one of ${fields.join(', ')}`, found });
+    }
+  };
+  oneOf(['password', 'passwordFile', 'passwordEnv']);
+  oneOf(['bearerTokenFile', 'bearerTokenEnv']);
+  const tls = workingFolder.tls;
+  if (tls !== undefined && (tls.certFile === undefined) !== (tls.keyFile === undefined)) {
+    const missing = tls.certFile === undefined ? 'certFile' : 'keyFile';
+    problems.push({ path: ['workingFolder', 'tls'], target: 'key', expected: 'certFile and keyFile together', found: `no ${missing}` });
+  }
+  if (tls !== undefined && !workingFolder.url.startsWith('https://')) {
+    problems.push({
+      path: ['workingFolder', 'tls'],
+      target: 'key',
+      expected: 'tls only with an https:// url',
+      found: workingFolder.url.split('/')[0] ?? '',
+    });
+  }
+  return problems;
 }
 
-function uploadTableProblems({ upload }: DefaultedDocument): FieldProblem[] {
+function uploadTableProblems({ upload }: Pick<DefaultedDocument, 'upload'>): FieldProblem[] {
   const tables = upload.tables;
   return tables.flatMap((table, index) =>
     tables.findIndex((other) => other.name === table.name) < index

@@ -1,17 +1,11 @@
 import { LocalWorkingFolder } from './local.js';
-import { WebDavWorkingFolder } from './webdav.js';
+import { WebDavWorkingFolder, type WebDavConnection } from './webdav.js';
 import type { WorkingFolder } from './working-folder.js';
 
 /** The profile's `workingFolder` section: which adapter, and its options. */
 export type WorkingFolderConfig =
   | { readonly adapter: 'local'; readonly path: string }
-  | {
-      readonly adapter: 'webdav';
-      readonly url: string;
-      readonly username?: string;
-      readonly password?: string;
-      readonly timeoutSeconds: number;
-    };
+  | ({ readonly adapter: 'webdav' } & WebDavConnection);
 
 /** Opens the adapter the profile names. Nothing is contacted yet: `check()` is the preflight. */
 export function openWorkingFolder(config: WorkingFolderConfig): WorkingFolder {

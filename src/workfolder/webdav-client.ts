@@ -6,6 +6,7 @@ import { AsyncClientError } from '../errors.js';
 import { IdleDeadline } from './idle-deadline.js';
 import { joinFolderPath, type FolderPath } from './paths.js';
 import { webDavStatusError, webDavTransportError, type WebDavOperation } from './webdav-errors.js';
+import { readTlsFiles, tlsError } from './webdav-tls.js';
 import { parseMultistatus, PROPFIND_BODY, type DavResource } from './webdav-multistatus.js';
 import { FolderErrorCode } from './working-folder.js';
 
@@ -14,8 +15,19 @@ export interface WebDavConnection {
   readonly url: string;
   readonly username?: string;
   readonly password?: string;
+  /** Sent as `Authorization: Bearer`; wins over username and password. */
+  readonly bearerToken?: string;
   /** A request that makes no progress for this long is abandoned (E_FOLDER_UNREACHABLE). */
   readonly timeoutSeconds: number;
+  readonly tls?: WebDavTls;
+}
+
+/** PEM files for https: HQ's own CA, and a client certificate for mutual TLS. */
+export interface WebDavTls {
+  /** Trusted instead of the system's CAs. */
+  readonly caFile?: string;
+  readonly certFile?: string;
+  readonly keyFile?: string;
 }
 
 export interface DavRequest {
@@ -36,7 +48,8 @@ export class DavClient {
   readonly username: string | undefined;
   private readonly authorization: string | undefined;
   private readonly timeoutSeconds: number;
-  private readonly agent: http.Agent;
+  private readonly tls: WebDavTls;
+  private agent: Promise<http.Agent> | undefined;
 
   constructor(connection: WebDavConnection) {
     const base = parseBaseUrl(connection.url);
@@ -46,9 +59,13 @@ export class DavClient {
     base.password = '';
     this.base = base;
     this.authorization =
-      this.username === undefined ? undefined : `Basic ${Buffer.from(`${this.username}:${password}`).toString('base64')}`;
+      connection.bearerToken !== undefined
+        ? `Bearer ${connection.bearerToken}`
+        : this.username === undefined
+          ? undefined
+          : `Basic ${Buffer.from(`${this.username}:${password}`).toString('base64')}`;
     this.timeoutSeconds = connection.timeoutSeconds;
-    this.agent = base.protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+    this.tls = connection.tls ?? {};
   }
 
   deadline(): IdleDeadline {
@@ -81,12 +98,13 @@ export class DavClient {
   }
 
   async send(request: DavRequest, deadline: IdleDeadline): Promise<Response> {
+    const agent = await this.connectionAgent();
     try {
       return await fetch(request.target.href, {
         method: request.method,
         headers: { ...(this.authorization === undefined ? {} : { Authorization: this.authorization }), ...request.headers },
         body: request.body,
-        agent: this.agent,
+        agent,
         signal: deadline.signal,
         redirect: 'manual',
       });
@@ -96,7 +114,10 @@ export class DavClient {
   }
 
   transportError(error: unknown, operation: WebDavOperation, deadline: IdleDeadline): AsyncClientError {
-    return webDavTransportError(error, operation, deadline.expired ? { seconds: deadline.seconds } : undefined);
+    return (
+      tlsError(error, this.base, this.tls) ??
+      webDavTransportError(error, operation, deadline.expired ? { seconds: deadline.seconds } : undefined)
+    );
   }
 
   urlFor(segments: FolderPath, kind: 'file' | 'collection'): URL {
@@ -109,7 +130,26 @@ export class DavClient {
   }
 
   close(): void {
-    this.agent.destroy();
+    void this.agent?.then(
+      (agent) => agent.destroy(),
+      () => undefined,
+    );
+  }
+
+  /** One keep-alive agent, made at the first request: the TLS files are read then (E_FOLDER_TLS when they cannot be). */
+  private connectionAgent(): Promise<http.Agent> {
+    if (this.agent === undefined) {
+      const agent =
+        this.base.protocol === 'https:'
+          ? readTlsFiles(this.tls).then((files) => new https.Agent({ keepAlive: true, ...files }))
+          : Promise.resolve(new http.Agent({ keepAlive: true }));
+      // A file that could not be read is read again at the next request: the operator may fix it meanwhile.
+      agent.catch(() => {
+        this.agent = undefined;
+      });
+      this.agent = agent;
+    }
+    return this.agent;
   }
 }
 

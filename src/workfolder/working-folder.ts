@@ -51,6 +51,22 @@ export interface FolderEntry {
   readonly name: string;
   readonly size: number;
   readonly modifiedAt: Date;
+  /**
+   * The server's entity tag (WebDAV `getetag`) when it gives one: it changes whenever the
+   * content does, so a reader can tell a file changed without reading it. Undefined on a
+   * local path and on servers that give none; `versionOf` falls back to size and time.
+   */
+  readonly etag?: string;
+}
+
+/**
+ * One string per version of a file, for "has it changed since?": the ETag when the server
+ * gives one (a weak `W/` mark dropped: Apache marks a file weak for its first second, then
+ * strong, with the same tag), else size and modification time.
+ */
+export function versionOf(entry: FolderEntry): string {
+  if (entry.etag !== undefined) return `etag:${entry.etag.replace(/^W\//, '')}`;
+  return `${entry.size}:${entry.modifiedAt.getTime()}`;
 }
 
 export type FolderHealth =
@@ -66,6 +82,8 @@ export const FolderErrorCode = {
   unreachable: 'E_FOLDER_UNREACHABLE',
   /** The server refused our credentials (WebDAV 401). */
   unauthorized: 'E_FOLDER_AUTH',
+  /** A certificate problem (expired, wrong host, unknown CA, client certificate missing or refused): retrying cannot fix it. */
+  tls: 'E_FOLDER_TLS',
   notFound: 'E_FOLDER_NOT_FOUND',
   readOnly: 'E_FOLDER_READ_ONLY',
   full: 'E_FOLDER_FULL',

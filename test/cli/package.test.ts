@@ -140,7 +140,7 @@ describe('async-client package (through the built binary)', () => {
     writeFileSync(join(dir, 'store.jsonl'), `${STORE_JSONL}{"storeId": 42, "region": "again"}\n`);
     const result = pack();
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/E_PACKAGE_DUPLICATE_KEY: .*store\.jsonl: table Store, row 3: primary key 42/);
+    expect(result.stderr).toMatch(/E_PACKAGE_DUPLICATE_KEY: .*store\.jsonl: table Store, row 3: primary key "42"/);
     expect(readdirSync(dir).filter((name) => name.includes('acpkg'))).toEqual([]);
   });
 

@@ -35,7 +35,7 @@ describe('a package written and read back', () => {
 });
 
 describe('openPackage, as the download cycle uses it', () => {
-  it('verifies first, then yields the rows of a second pass in batches of the requested size', async () => {
+  it('checks the frame, then the content, then yields the rows of a third read in batches of the requested size', async () => {
     const bytes = await writeSample();
     let opened = 0;
     const source = (): Readable => {
@@ -43,7 +43,7 @@ describe('openPackage, as the download cycle uses it', () => {
       return Readable.from([bytes]);
     };
     const pkg = await openPackage(source, { batchRows: 2, expectedChannelId: 'store042' });
-    expect(opened).toBe(1);
+    expect(opened).toBe(2);
     expect(pkg.manifest.channelId).toBe('store042');
     const sizes: number[] = [];
     const rows: PackageRow[] = [];
@@ -51,18 +51,23 @@ describe('openPackage, as the download cycle uses it', () => {
       sizes.push(batch.rows.length);
       rows.push(...batch.rows);
     }
-    expect(opened).toBe(2);
+    expect(opened).toBe(3);
     expect(sizes).toEqual([2, 2]);
     expect(rows).toEqual(productRows);
   });
 
   it('lets a consumer stop early without leaving the source open', async () => {
     const bytes = await writeSample();
-    const stream = Readable.from([bytes]);
-    for await (const batch of readPackageBatches(() => stream, { batchRows: 1 })) {
+    const streams: Readable[] = [];
+    const source = (): Readable => {
+      streams.push(Readable.from([bytes]));
+      return streams.at(-1) as Readable;
+    };
+    for await (const batch of readPackageBatches(source, { batchRows: 1 })) {
       expect(batch.rows).toHaveLength(1);
       break;
     }
-    expect(stream.destroyed).toBe(true);
+    expect(streams).toHaveLength(2);
+    expect(streams.every((stream) => stream.destroyed)).toBe(true);
   });
 });

@@ -1,0 +1,131 @@
+import type { Database } from 'better-sqlite3';
+import type { CellValue, PackageKind, PackageRow, TableSpec } from '../package/types.js';
+import { quoteName } from './sqlite-schema.js';
+import { insertSql, RowFailure, RowStatements, upsertClause, type TableLoad } from './sqlite-table-load.js';
+
+let stagesMade = 0;
+
+/**
+ * A package table's rows staged in temporary tables of this connection (SQLite's temp database:
+ * a file of its own, so staging takes no lock on the channel database), then put in place by
+ * set-based statements in the final transaction: an incremental package upserts and deletes by
+ * key; a full package whose table a swap would change in meaning (see `swappableOriginal`)
+ * empties the table and inserts, firing the POS's triggers row by row as before. The write lock
+ * is held for those statements only, not while the package is read. A staged row's rowid is its
+ * place among the table's package rows, so that a failure can name it.
+ */
+export class StagedTableLoad implements TableLoad {
+  readonly writesMain = false;
+  seen = 0;
+  private readonly upserts: string;
+  private readonly deletes: string;
+  private readonly columns: string;
+  private readonly keys: string;
+  private readonly statements: RowStatements;
+
+  constructor(
+    private readonly db: Database,
+    readonly spec: TableSpec,
+    private readonly kind: PackageKind,
+    /** The table as the database spells its name. */
+    private readonly target: string,
+  ) {
+    stagesMade += 1;
+    const upserts = quoteName(`async_client_stage_${stagesMade}`);
+    const deletes = quoteName(`async_client_stage_${stagesMade}_delete`);
+    this.upserts = `temp.${upserts}`;
+    this.deletes = `temp.${deletes}`;
+    this.columns = spec.columns.map((c) => quoteName(c.name)).join(', ');
+    this.keys = spec.primaryKey.map(quoteName).join(', ');
+    // Untyped columns keep each value exactly as bound; the target's own types apply when it is put in place.
+    db.exec(`CREATE TEMP TABLE ${upserts} (${this.columns})`);
+    if (this.keys !== '') db.exec(`CREATE TEMP TABLE ${deletes} (${this.keys})`);
+    const placeholders = (count: number): string => Array.from({ length: count + 1 }, () => '?').join(', ');
+    this.statements = new RowStatements(
+      db,
+      spec,
+      `INSERT INTO ${this.upserts} (rowid, ${this.columns}) VALUES (${placeholders(spec.columns.length)})`,
+      this.keys === '' ? null : `INSERT INTO ${this.deletes} (rowid, ${this.keys}) VALUES (${placeholders(spec.primaryKey.length)})`,
+      true,
+    );
+  }
+
+  write(row: PackageRow): void {
+    this.seen += 1;
+    this.statements.run(row, this.seen);
+  }
+
+  finish(): number {
+    this.db.exec('SAVEPOINT async_client_put_in_place');
+    try {
+      const changed = this.putInPlace();
+      this.db.exec('RELEASE async_client_put_in_place');
+      return changed;
+    } catch (error) {
+      this.db.exec('ROLLBACK TO async_client_put_in_place');
+      this.replayToFind();
+      throw error;
+    }
+  }
+
+  discard(): void {
+    this.db.exec(`DROP TABLE IF EXISTS ${this.upserts}`);
+    this.db.exec(`DROP TABLE IF EXISTS ${this.deletes}`);
+  }
+
+  private get table(): string {
+    return `main.${quoteName(this.target)}`;
+  }
+
+  private putInPlace(): number {
+    let changed = 0;
+    if (this.kind === 'full') this.db.exec(`DELETE FROM ${this.table}`);
+    // `WHERE true` tells SQLite's parser that ON CONFLICT belongs to the INSERT, not to a join.
+    const conflict = this.kind === 'full' ? '' : ` WHERE true ORDER BY rowid${upsertClause(this.spec)}`;
+    const order = this.kind === 'full' ? ' ORDER BY rowid' : '';
+    changed += this.db
+      .prepare(`INSERT INTO ${this.table} (${this.columns}) SELECT ${this.columns} FROM ${this.upserts}${order}${conflict}`)
+      .run().changes;
+    if (this.keys !== '') {
+      const key = this.spec.primaryKey.length === 1 ? this.keys : `(${this.keys})`;
+      changed += this.db.prepare(`DELETE FROM ${this.table} WHERE ${key} IN (SELECT ${this.keys} FROM ${this.deletes})`).run().changes;
+    }
+    return changed;
+  }
+
+  /** After a set-based statement failed: the same rows one at a time, in the same order, to throw a RowFailure naming the first that fails. */
+  private replayToFind(): void {
+    const byRow = new RowStatements(
+      this.db,
+      this.spec,
+      insertSql(this.table, this.spec) + (this.kind === 'full' ? '' : upsertClause(this.spec)),
+      this.keys === '' ? null : `DELETE FROM ${this.table} WHERE ${this.spec.primaryKey.map((k) => `${quoteName(k)} = ?`).join(' AND ')}`,
+    );
+    this.db.exec('SAVEPOINT async_client_replay');
+    try {
+      if (this.kind === 'full') this.db.exec(`DELETE FROM ${this.table}`);
+      this.replay(byRow, 'upsert', this.upserts);
+      if (this.keys !== '') this.replay(byRow, 'delete', this.deletes);
+    } finally {
+      this.db.exec('ROLLBACK TO async_client_replay');
+      this.db.exec('RELEASE async_client_replay');
+    }
+  }
+
+  private replay(byRow: RowStatements, op: PackageRow['op'], from: string): void {
+    // Pages, not an iterator: the connection runs no other statement while one iterates.
+    const page = this.db.prepare(`SELECT rowid, * FROM ${from} WHERE rowid > ? ORDER BY rowid LIMIT 1000`).raw().safeIntegers();
+    for (let after = 0n; ; ) {
+      const rows = page.all(after) as [bigint, ...CellValue[]][];
+      if (rows.length === 0) return;
+      for (const [rowid, ...values] of rows) {
+        try {
+          byRow.run(op === 'upsert' ? { op, values } : { op, key: values }, 0);
+        } catch (error) {
+          throw new RowFailure(op, Number(rowid), error);
+        }
+        after = rowid;
+      }
+    }
+  }
+}

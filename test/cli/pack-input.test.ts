@@ -82,7 +82,7 @@ describe('package pack input checks (through the built binary)', () => {
       'a key twice',
       'item.csv',
       'id,label,note\n1,a,\n2,b,\n1,c,\n',
-      /E_PACKAGE_DUPLICATE_KEY: .*item\.csv: table Item, row 3: primary key 1 was already written \(line 4\)/,
+      /E_PACKAGE_DUPLICATE_KEY: .*item\.csv: table Item, row 3: primary key "1" was already written \(line 4\)/,
     ],
     ['a missing member', 'item.jsonl', '{"id":1,"label":"a"}\n', /E_PACK_INPUT: .*item\.jsonl:1: column note \(string\): missing/],
     [

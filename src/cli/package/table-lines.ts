@@ -90,7 +90,7 @@ export class TableLines {
       const row = this.upserts + this.deletes + 1;
       throw packageError(
         'E_PACKAGE_DUPLICATE_KEY',
-        `${this.path}: table ${table}, row ${row}: primary key ${keyText} was already written (line ${line})`,
+        `${this.path}: table ${table}, row ${row}: primary key ${JSON.stringify(keyText)} was already written (line ${line})`,
         {
           table,
           row,

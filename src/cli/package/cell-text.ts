@@ -6,7 +6,8 @@ import type { CellValue, ColumnType } from '../../package/index.js';
  * (docs/package-format.md, "Package tools"); the package itself uses the wire forms of values.ts.
  */
 
-const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
+/** Years 0000–9999, or ±YYYYYY (ECMAScript's expanded years, as unpack writes them beyond 9999 or before 0). */
+const ISO_TIMESTAMP = /^(\d{4}|[+-]\d{6})-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
 const EPOCH_MS = /^-?\d{1,16}$/;
 const BOOLEAN_TEXT: Readonly<Record<string, boolean>> = { true: true, false: false, '1': true, '0': false };
 

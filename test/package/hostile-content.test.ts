@@ -192,7 +192,7 @@ describe('what the spec says about its former gaps', () => {
     ]);
     expect(rows.map((row) => row[1])).toEqual([3, 0, 100]);
     expect(Object.is(rows[1]?.[1], -0)).toBe(false);
-    expect((rows[0]?.[4] as Date).getTime()).toBe(100);
+    expect(rows[0]?.[4]).toEqual(new Date(100));
     expect(await outcome(frameBody(gzipSync(content(withRow('["P1",1.5,"1.50",true,0,"AP8=",null]')))))).toMatch(
       /^E_PACKAGE_ROW: .*column quantity/,
     );

@@ -66,8 +66,9 @@ function toSession(row: Row): DownloadSession {
 export class SqliteDownloadJournal implements DownloadJournal {
   constructor(private readonly conn: SqliteConnection) {}
 
+  /** Unflushed: a record lost to a power cut is made again when the file is seen again. */
   record(pkg: SeenPackage): Promise<DownloadSession> {
-    return this.conn.write(`recording download package ${pkg.sequence}`, () => {
+    return this.conn.writeUnflushed(`recording download package ${pkg.sequence}`, () => {
       const sessions = this.conn
         .statement(`SELECT * FROM ${TABLE} WHERE channel_id = ? AND sequence = ? ORDER BY id DESC`)
         .all(this.conn.channelId, pkg.sequence) as Row[];
@@ -86,8 +87,11 @@ export class SqliteDownloadJournal implements DownloadJournal {
     });
   }
 
+  /** Unflushed: Downloaded only says a verified copy was staged; its loss repeats the staging. */
   markDownloaded(id: number): Promise<DownloadSession> {
-    return this.change(id, 'Downloaded', (now) => ({ downloaded_at: now }));
+    return this.conn.writeUnflushed(`marking download session ${id} Downloaded`, () =>
+      this.changeNow(id, 'Downloaded', (now) => ({ downloaded_at: now })),
+    );
   }
 
   markApplyFailed(id: number, failure: SessionFailure, nextTryAt: Date | null): Promise<DownloadSession> {

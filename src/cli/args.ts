@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { errorMessage } from '../errors.js';
-import { loadProfile } from '../profile/load.js';
+import { loadEffectiveProfile, type EffectiveProfile } from '../profile/hq/effective.js';
 import type { Profile } from '../profile/profile.js';
 import { ExitCode, type CliCommand, type CliIo } from './command.js';
 
@@ -54,12 +54,22 @@ function profilePath(value: string | undefined, io: CliIo): string {
 
 export const PROFILE_OPTION_HELP = `  -p, --profile PATH   The profile file. Default: $ASYNC_CLIENT_PROFILE, else ${DEFAULT_PROFILE_PATH}.`;
 
-/** Loads the profile `--profile` names (see profilePath); a profile that cannot be loaded is printed as is and answered with ExitCode.failure. */
-export async function loadProfileOption(value: string | undefined, io: CliIo): Promise<Profile | number> {
+/**
+ * Loads the profile `--profile` names (see profilePath) as the store runs it: with the HQ
+ * profile it last adopted laid over it. A profile that cannot be loaded is printed as is and
+ * answered with ExitCode.failure.
+ */
+export async function loadEffectiveProfileOption(value: string | undefined, io: CliIo): Promise<EffectiveProfile | number> {
   try {
-    return await loadProfile(profilePath(value, io), { cwd: io.cwd });
+    return await loadEffectiveProfile(profilePath(value, io), { cwd: io.cwd });
   } catch (error) {
     io.stderr.write(`${errorMessage(error)}\n`);
     return ExitCode.failure;
   }
+}
+
+/** The Profile of loadEffectiveProfileOption. */
+export async function loadProfileOption(value: string | undefined, io: CliIo): Promise<Profile | number> {
+  const effective = await loadEffectiveProfileOption(value, io);
+  return typeof effective === 'number' ? effective : effective.profile;
 }

@@ -1,27 +1,30 @@
 #!/usr/bin/env node
 import { ExitCode, type CliCommand, type CliIo } from './command.js';
-import { downloadCommand } from './commands/download.js';
-import { packageCommand } from './commands/package.js';
-import { runCommand } from './commands/run.js';
-import { sessionsCommand } from './commands/sessions.js';
-import { statusCommand } from './commands/status.js';
-import { uploadCommand } from './commands/upload.js';
-import { validateCommand } from './commands/validate.js';
 import { packageVersion } from './version.js';
 
-const COMMANDS: readonly CliCommand[] = [
-  runCommand,
-  validateCommand,
-  statusCommand,
-  downloadCommand,
-  uploadCommand,
-  sessionsCommand,
-  packageCommand,
-];
+/**
+ * Each command's module is loaded when that command runs: the daemon (`run`) then starts without
+ * the package tools' CSV, the status page and the other commands' dependencies.
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<CliCommand>>> = {
+  run: async () => (await import('./commands/run.js')).runCommand,
+  validate: async () => (await import('./commands/validate.js')).validateCommand,
+  status: async () => (await import('./commands/status.js')).statusCommand,
+  download: async () => (await import('./commands/download.js')).downloadCommand,
+  upload: async () => (await import('./commands/upload.js')).uploadCommand,
+  sessions: async () => (await import('./commands/sessions.js')).sessionsCommand,
+  package: async () => (await import('./commands/package.js')).packageCommand,
+  profile: async () => (await import('./commands/profile.js')).profileCommand,
+};
 
-function overview(): string {
-  const width = Math.max(...COMMANDS.map((command) => command.name.length));
-  const lines = COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`);
+function loadCommand(name: string | undefined): Promise<CliCommand> | undefined {
+  return name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name]?.() : undefined;
+}
+
+async function overview(): Promise<string> {
+  const commands = await Promise.all(Object.values(COMMANDS).map((load) => load()));
+  const width = Math.max(...commands.map((command) => command.name.length));
+  const lines = commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`);
   return `Usage: async-client <command> [options]
 
 Keeps a store's channel database in step with headquarters through data packages in a
@@ -43,13 +46,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return ExitCode.ok;
   }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    const topic = name === 'help' ? COMMANDS.find((command) => command.name === args[0]) : undefined;
-    io.stdout.write(topic?.help ?? overview());
+    const topic = name === 'help' ? await loadCommand(args[0]) : undefined;
+    io.stdout.write(topic?.help ?? (await overview()));
     return name === undefined ? ExitCode.usage : ExitCode.ok;
   }
-  const command = COMMANDS.find((candidate) => candidate.name === name);
+  const command = await loadCommand(name);
   if (command === undefined) {
-    io.stderr.write(`async-client: unknown command ${JSON.stringify(name)}\n\n${overview()}`);
+    io.stderr.write(`async-client: unknown command ${JSON.stringify(name)}\n\n${await overview()}`);
     return ExitCode.usage;
   }
   return command.run(args, io);

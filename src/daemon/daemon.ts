@@ -5,8 +5,10 @@ import { HealthServer, type HealthReport } from '../observe/health-server.js';
 import { DaemonMetrics } from '../observe/metrics.js';
 import { CYCLE_DIRECTIONS, cycleSchedule, describeCycleSchedule } from '../profile/cycle-schedule.js';
 import { describeProfileChange } from '../profile/diff.js';
-import { loadProfile } from '../profile/load.js';
-import { ProfileError } from '../profile/profile-error.js';
+import { composeProfile, type LocalProfileLayer } from '../profile/compose.js';
+import type { EffectiveProfile } from '../profile/hq/effective.js';
+import { readLocalProfile } from '../profile/load.js';
+import { problemLines } from '../profile/profile-error.js';
 import type { Profile } from '../profile/profile.js';
 import type { Direction } from '../package/types.js';
 import type { Clock } from '../schedule/clock.js';
@@ -16,6 +18,7 @@ import { CycleScheduler, type CycleResult } from '../schedule/cycle-scheduler.js
 import { packageVersion } from '../cli/version.js';
 import { createCycles } from './cycles.js';
 import { Housekeeping } from './housekeeping.js';
+import { HqProfileFollower } from './hq-profile-follower.js';
 import { restartOnlyChanges, withRestartOnlyFieldsOf } from './live-profile.js';
 import { checkUploadTables } from '../upload/upload-tables.js';
 import { ProfileWatcher } from './profile-watcher.js';
@@ -23,8 +26,8 @@ import { openStoreResources, type StoreResources } from './store-resources.js';
 import { SystemdNotifier } from './systemd-notify.js';
 
 export interface DaemonOptions {
-  /** The profile, already loaded and valid (the CLI reports a bad one before starting). */
-  readonly profile: Profile;
+  /** The profile, already loaded and valid (the CLI reports a bad one before starting): the store's file with the HQ profile it kept. */
+  readonly effective: EffectiveProfile;
   readonly log: Logger;
   readonly clock: Clock;
   readonly env: NodeJS.ProcessEnv;
@@ -35,10 +38,11 @@ export interface DaemonOptions {
 /**
  * One store's daemon: owns the lifecycle of everything else.
  *
- * `start` opens and checks the channel database and the working folder, schedules both
- * cycles, watches the profile, serves /healthz and /metrics, then tells systemd READY=1.
- * `reload` re-reads the profile and applies a valid one without interrupting a cycle;
- * an invalid one is logged and the last good profile keeps running. `stop` stops the
+ * `start` opens and checks the channel database and the working folder, looks at the profile
+ * HQ publishes for the store, schedules both cycles, watches the profile, serves /healthz and
+ * /metrics, then tells systemd READY=1. `reload` re-reads the profile and applies a valid one
+ * without interrupting a cycle; an invalid one is logged and the last good profile keeps
+ * running. Each download run first looks at HQ's profile again and adopts a new one the same way. `stop` stops the
  * timers, lets a cycle in flight finish within the grace period, and closes everything.
  */
 export class Daemon {
@@ -56,12 +60,21 @@ export class Daemon {
   private healthServer: HealthServer | undefined;
   private state: 'starting' | 'ready' | 'stopping' | 'stopped' = 'starting';
   private reloading: Promise<void> = Promise.resolve();
+  private profile: Profile;
+  /** The store's own file, as last read valid: HQ's profile is laid over it. */
+  private local: LocalProfileLayer;
+  private readonly hq: HqProfileFollower;
 
-  constructor(
-    private profile: Profile,
-    private readonly options: DaemonOptions,
-  ) {
-    const { log } = options;
+  constructor(private readonly options: DaemonOptions) {
+    const { log, effective } = options;
+    this.profile = effective.profile;
+    this.local = effective.local;
+    this.hq = new HqProfileFollower(
+      { stateDirectory: effective.profile.stateDirectory, log, clock: options.clock },
+      effective.hqState,
+      effective.hqLayer,
+    );
+    const profile = this.profile;
     this.notifier = new SystemdNotifier({
       env: options.env,
       pid: process.pid,
@@ -78,7 +91,7 @@ export class Daemon {
   }
 
   static async start(options: DaemonOptions): Promise<Daemon> {
-    const daemon = new Daemon(options.profile, options);
+    const daemon = new Daemon(options);
     try {
       await daemon.open();
     } catch (error) {
@@ -118,6 +131,7 @@ export class Daemon {
       state: this.state,
       profile: this.profile.profile.name,
       channel: this.profile.channel.id,
+      hqProfile: this.hq.status(),
       cycles: Object.fromEntries(
         CYCLE_DIRECTIONS.map((direction) => [
           direction,
@@ -138,16 +152,26 @@ export class Daemon {
   }
 
   private async open(): Promise<void> {
-    const { log, clock } = this.options;
+    const { log, clock, effective } = this.options;
+    this.reportKeptHqProfile();
+    // A store that reached HQ's folder before (it keeps a state file) starts without it, on what it kept.
+    this.resources = await openStoreResources(this.profile, { startUnreachable: effective.hqState !== undefined });
+    const { channelDatabase, workingFolder, folderFreeBytes, folderUnreachable } = this.resources;
+    if (folderUnreachable !== undefined) {
+      log.warn(
+        { code: folderUnreachable.code, message: folderUnreachable.message, hqProfile: this.hq.status().running },
+        'preflight.folder_unreachable',
+      );
+    }
+    this.hq.attach(workingFolder, this.profile.channel.id);
+    await this.followHq();
     const { profile } = this;
-    this.resources = await openStoreResources(profile);
-    const { channelDatabase, workingFolder, folderFreeBytes } = this.resources;
     // An upload table that cannot be uploaded holds back only itself: said plainly now, not found when uploads time out.
     for (const problem of await checkUploadTables(channelDatabase, profile.upload)) {
       log.warn({ table: problem.table, code: problem.code, message: problem.message }, 'preflight.upload_table');
     }
     const deps = { channelDatabase, workingFolder, profile: () => this.profile, log, registry: this.metrics.registry, clock };
-    this.cycles = createCycles(deps);
+    this.cycles = createCycles(deps, () => this.followHq());
     this.housekeeping = new Housekeeping({ ...deps, offsetMs: this.offsetMs });
     this.heartbeat = new HeartbeatWriter({
       ...deps,
@@ -181,6 +205,7 @@ export class Daemon {
         workingFolder: workingFolder.describe(),
         folderFreeBytes,
         health: this.healthAddress(),
+        hqProfile: this.hq.status().running?.name ?? null,
         schedules: this.describeSchedules(),
       },
       'daemon.ready',
@@ -203,34 +228,75 @@ export class Daemon {
 
   private async reloadNow(trigger: 'file' | 'signal'): Promise<void> {
     if (this.state !== 'ready') return;
-    const { log } = this.options;
+    let local: LocalProfileLayer;
     let next: Profile;
     try {
-      next = await loadProfile(this.profile.sourcePath);
+      local = await readLocalProfile(this.profile.sourcePath);
+      next = composeProfile(local, this.hq.current).profile;
     } catch (error) {
       this.metrics.profileReloads.inc({ result: 'invalid' });
-      const problems = error instanceof ProfileError ? error.message.split('\n') : [errorMessage(error)];
-      log.error({ trigger, code: errorCode(error), problems }, 'profile.invalid');
+      this.options.log.error({ trigger, code: errorCode(error), problems: problemLines(error) }, 'profile.invalid');
       return;
     }
-    const restartOnly = restartOnlyChanges(this.profile, next);
+    this.local = local;
+    await this.apply(next, { trigger });
+  }
+
+  /** Looks at the profile HQ publishes for this store and adopts a new one; serialized with reloads, never throws. */
+  private followHq(): Promise<void> {
+    this.reloading = this.reloading.then(() => this.followHqNow());
+    return this.reloading;
+  }
+
+  private async followHqNow(): Promise<void> {
+    if (this.state === 'stopping' || this.state === 'stopped') return;
+    const change = await this.hq.poll(this.profile.download.publicKey);
+    if (change === undefined) return;
+    let next: Profile;
+    try {
+      next = composeProfile(this.local, change.layer).profile;
+    } catch (error) {
+      await this.hq.reject(change, error);
+      return;
+    }
+    await this.hq.accept(change);
+    await this.apply(next, { trigger: 'hq', hqProfile: change.layer?.name ?? null });
+  }
+
+  /** Runs `candidate` from now on, as a local edit is run: restart-only fields kept, changed cycles rescheduled, one log line. */
+  private async apply(candidate: Profile, fields: Record<string, unknown>): Promise<void> {
+    const { log } = this.options;
+    const restartOnly = restartOnlyChanges(this.profile, candidate);
     if (restartOnly.length > 0) log.warn({ fields: restartOnly }, 'profile.restart_required');
-    const effective = withRestartOnlyFieldsOf(this.profile, next);
+    const effective = withRestartOnlyFieldsOf(this.profile, candidate);
     const change = describeProfileChange(this.profile, effective);
     if (change.fields.length === 0) {
       this.metrics.profileReloads.inc({ result: 'unchanged' });
-      log.info({ trigger }, 'profile.unchanged');
+      log.info(fields, 'profile.unchanged');
       return;
     }
-    await this.notifier.reloading();
+    const running = this.state === 'ready';
+    if (running) await this.notifier.reloading();
     this.profile = effective;
     log.level = effective.log.level;
     for (const cycle of this.cycles) {
-      if (change.rescheduled.includes(cycle.direction)) this.scheduler.set(cycle, cycleSchedule(effective, cycle.direction));
+      if (running && change.rescheduled.includes(cycle.direction)) this.scheduler.set(cycle, cycleSchedule(effective, cycle.direction));
     }
     this.metrics.profileReloads.inc({ result: 'applied' });
-    log.info({ trigger, changes: change.fields, rescheduled: change.rescheduled, schedules: this.describeSchedules() }, 'profile.reloaded');
-    await this.notifier.ready();
+    log.info(
+      { ...fields, changes: change.fields, rescheduled: change.rescheduled, schedules: this.describeSchedules() },
+      'profile.reloaded',
+    );
+    if (running) await this.notifier.ready();
+  }
+
+  /** Says at start which HQ profile the store starts on, or why the one it kept cannot run. */
+  private reportKeptHqProfile(): void {
+    const { log, effective } = this.options;
+    const running = this.hq.status().running;
+    if (running !== null)
+      log.info({ profile: running.name, assignedBy: running.assignedBy, adoptedAt: running.adoptedAt }, 'hq_profile.restored');
+    if (effective.hqProblem !== undefined) log.error({ ...effective.hqProblem, running: null }, 'hq_profile.refused');
   }
 
   private describeSchedules(): Record<string, { schedule: string; nextRun: Date | null }> {

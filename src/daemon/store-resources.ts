@@ -4,7 +4,7 @@ import type { ChannelDatabase } from '../channel/channel-database.js';
 import { AsyncClientError } from '../errors.js';
 import type { Profile } from '../profile/profile.js';
 import { openWorkingFolder } from '../workfolder/open.js';
-import type { WorkingFolder } from '../workfolder/working-folder.js';
+import { FolderErrorCode, type WorkingFolder } from '../workfolder/working-folder.js';
 
 /** The two ports a store's cycles work on, opened and checked from one profile. */
 export interface StoreResources {
@@ -12,6 +12,8 @@ export interface StoreResources {
   readonly workingFolder: WorkingFolder;
   /** Free bytes in the working folder at the preflight, when the adapter can tell. */
   readonly folderFreeBytes: number | undefined;
+  /** Why the working folder could not be reached at the preflight, when `startUnreachable` let the start go on. */
+  readonly folderUnreachable: AsyncClientError | undefined;
   close(): Promise<void>;
 }
 
@@ -21,7 +23,15 @@ export interface StoreResources {
  * reachable and writable. Anything wrong throws a coded error and leaves nothing open.
  * The daemon, the one-shot cycle commands and `sessions` all start here.
  */
-export async function openStoreResources(profile: Profile): Promise<StoreResources> {
+export interface StoreResourceOptions {
+  /**
+   * Go on when the working folder cannot be reached (E_FOLDER_UNREACHABLE): the daemon of a
+   * store that reached it before starts on what it kept, and its cycles try again.
+   */
+  readonly startUnreachable?: boolean;
+}
+
+export async function openStoreResources(profile: Profile, options: StoreResourceOptions = {}): Promise<StoreResources> {
   await mkdir(profile.stateDirectory, { recursive: true });
   const channelDatabase = await openSqliteChannelDatabase(profile.channel.database, { channelId: profile.channel.id });
   const workingFolder = openWorkingFolder(profile.workingFolder);
@@ -29,11 +39,13 @@ export async function openStoreResources(profile: Profile): Promise<StoreResourc
     await channelDatabase.migrate();
     await channelDatabase.check();
     const health = await workingFolder.check();
-    if (!health.ok) throw health.error;
+    const unreachable = !health.ok && health.error.code === FolderErrorCode.unreachable && options.startUnreachable === true;
+    if (!health.ok && !unreachable) throw health.error;
     return {
       channelDatabase,
       workingFolder,
-      folderFreeBytes: health.freeBytes,
+      folderFreeBytes: health.ok ? health.freeBytes : undefined,
+      folderUnreachable: health.ok ? undefined : health.error,
       async close() {
         await Promise.allSettled([workingFolder.close(), channelDatabase.close()]);
       },

@@ -221,7 +221,7 @@ class DownloadRun {
   }
 }
 
-async function readPublicKey(file: string | undefined): Promise<string | undefined> {
+export async function readPublicKey(file: string | undefined): Promise<string | undefined> {
   if (file === undefined) return undefined;
   try {
     return await readFile(file, 'utf8');

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { FolderEntry, WorkingFolder } from '../workfolder/working-folder.js';
+import { versionOf, type FolderEntry, type WorkingFolder } from '../workfolder/working-folder.js';
 
 /**
- * SHA-256 of working-folder files, remembered per name, size and modification time, so that
+ * SHA-256 of working-folder files, remembered per name and version (`versionOf`), so that
  * a file the cycle has to look at on every run (a refused duplicate, a Suspended package's
  * file, a leftover after a crash) is read once, not once per run.
  */
@@ -32,8 +32,4 @@ export class FileChecksums {
     const listed = new Set([...entries].map((entry) => entry.path));
     for (const path of this.known.keys()) if (!listed.has(path)) this.known.delete(path);
   }
-}
-
-function versionOf(entry: FolderEntry): string {
-  return `${entry.size}:${entry.modifiedAt.getTime()}`;
 }

@@ -4,7 +4,15 @@ export type { PackageErrorCode } from './errors.js';
 export { packageFileName, parsePackageFileName, PACKAGE_EXTENSION, type PackageFileName } from './file-name.js';
 export { FileDigest } from './file-digest.js';
 export { FORMAT_NAME, FORMAT_VERSION, IDENTIFIER_PATTERN } from './manifest.js';
-export { generateSigningKeyPair, type KeyInput } from './signature.js';
+export {
+  generateSigningKeyPair,
+  signDigest,
+  toPrivateKey,
+  toPublicKey,
+  verifyDigestSignature,
+  type KeyInput,
+  type SignatureDomain,
+} from './signature.js';
 export {
   createPackageWriter,
   type PackageManifestInput,

@@ -5,15 +5,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Value } from '@sinclair/typebox/value';
 import { errorCode, errorMessage } from '../errors.js';
 import type { Profile } from './profile.js';
-import { ProfileError } from './profile-error.js';
-import { resolveProfile, type DefaultedDocument } from './resolve.js';
+import { checkedDocument, composeProfile, throwIfAny, type LocalProfileLayer } from './compose.js';
+import { ProfileError, type ProfileIssue } from './profile-error.js';
 import { ProfileSchema, expectationOf } from './schema.js';
-import { schemaProblems } from './schema-problems.js';
-import { semanticProblems } from './semantic-problems.js';
 import { readWorkingFolderSecrets } from './secrets.js';
+import { storeOverrideProblems } from './store-overrides.js';
 import { ProfileSource, type FieldProblem } from './yaml-source.js';
 
 export interface LoadProfileOptions {
@@ -25,6 +23,11 @@ export interface LoadProfileOptions {
 
 /** `file` appears in error lines as given; the Profile's `sourcePath` is absolute. */
 export async function loadProfile(file: string, options: LoadProfileOptions = {}): Promise<Profile> {
+  return composeProfile(await readLocalProfile(file, options)).profile;
+}
+
+/** Reads and checks the store's own file on its own: the layer a profile HQ publishes is laid over (compose.ts). */
+export async function readLocalProfile(file: string, options: LoadProfileOptions = {}): Promise<LocalProfileLayer> {
   const sourcePath = path.resolve(options.cwd ?? process.cwd(), file);
   const source = ProfileSource.parse(file, await readProfileText(file, sourcePath));
   if (source.value === null || source.value === undefined) {
@@ -32,12 +35,13 @@ export async function loadProfile(file: string, options: LoadProfileOptions = {}
       { file, line: 1, column: 1, field: '', expected: expectationOf(ProfileSchema), found: 'an empty file' },
     ]);
   }
-  const defaulted: unknown = Value.Default(ProfileSchema, Value.Clone(source.value));
-  throwIfAny(source, schemaProblems(defaulted));
-  // The schema accepted it and filled every default, so it has the DefaultedDocument shape.
-  const document = defaulted as DefaultedDocument;
-  throwIfAny(source, semanticProblems(document));
-  return resolveProfile(document, sourcePath, await readWorkingFolderSecrets(source, document, sourcePath, options.env ?? process.env));
+  const locate = (problem: FieldProblem): ProfileIssue => source.issue(problem);
+  const document = checkedDocument(source.value, file, locate);
+  // The schema accepted a map, so the written value is one.
+  const written = source.value as Readonly<Record<string, unknown>>;
+  throwIfAny(file, locate, storeOverrideProblems(written, document.storeOverrides));
+  const secrets = await readWorkingFolderSecrets(source, document, sourcePath, options.env ?? process.env);
+  return { source, written, sourcePath, overrides: document.storeOverrides, secrets };
 }
 
 async function readProfileText(file: string, sourcePath: string): Promise<string> {
@@ -71,10 +75,4 @@ async function readProfileText(file: string, sourcePath: string): Promise<string
       { cause: error },
     );
   }
-}
-
-function throwIfAny(source: ProfileSource, problems: readonly FieldProblem[]): void {
-  if (problems.length === 0) return;
-  const issues = problems.map((problem) => source.issue(problem)).sort((a, b) => a.line - b.line || a.column - b.column);
-  throw ProfileError.fromIssues('E_PROFILE_INVALID', source.file, issues);
 }

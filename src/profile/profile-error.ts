@@ -1,4 +1,4 @@
-import { AsyncClientError } from '../errors.js';
+import { AsyncClientError, errorMessage } from '../errors.js';
 
 export type ProfileErrorCode =
   | 'E_PROFILE_NOT_FOUND'
@@ -39,4 +39,9 @@ export class ProfileError extends AsyncClientError {
   static fromIssues(code: 'E_PROFILE_YAML' | 'E_PROFILE_INVALID', file: string, issues: readonly ProfileIssue[]): ProfileError {
     return new ProfileError(code, issues.map(renderIssue).join('\n'), issues, file);
   }
+}
+
+/** One line per issue of a ProfileError (`file:line:col ...`), or the one message of any other error. */
+export function problemLines(error: unknown): string[] {
+  return error instanceof ProfileError && error.issues.length > 0 ? error.message.split('\n') : [errorMessage(error)];
 }

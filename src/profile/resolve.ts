@@ -22,6 +22,8 @@ const DEFAULT_DATABASE_FILE = 'channel.sqlite';
 export type DefaultedDocument = Omit<Profile, 'sourcePath' | 'channel' | 'workingFolder'> & {
   readonly channel: Omit<ChannelSettings, 'database'> & { readonly database?: string };
   readonly workingFolder: LocalWorkingFolderSettings | (WebDavWorkingFolderSettings & SecretSources);
+  /** Read when composing with HQ's profile (compose.ts); the running profile has no use for it. */
+  readonly storeOverrides: readonly string[];
 };
 
 /** Where the WebDAV secrets come from (secrets.ts reads them); the Profile holds what was read. */
@@ -38,8 +40,9 @@ export function resolveProfile(document: DefaultedDocument, sourcePath: string, 
   const absolute = (file: string): string => path.resolve(folder, file);
   const stateDirectory = absolute(document.stateDirectory);
   const { publicKey, ...download } = document.download;
+  const { storeOverrides: _composedAlready, ...settings } = document;
   return {
-    ...document,
+    ...settings,
     sourcePath,
     channel: { id: document.channel.id, database: absolute(document.channel.database ?? path.join(stateDirectory, DEFAULT_DATABASE_FILE)) },
     workingFolder: workingFolder(document.workingFolder, absolute, secrets),

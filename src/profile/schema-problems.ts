@@ -3,7 +3,7 @@
  * in the schema's own words, with unknown keys and missing fields told apart.
  */
 import type { TSchema } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { ValuePointer } from '@sinclair/typebox/value';
 import { ProfileSchema, expectationOf } from './schema.js';
@@ -22,9 +22,10 @@ export function describeFound(value: unknown): string {
   return String(value);
 }
 
-export function schemaProblems(value: unknown): FieldProblem[] {
-  if (compiledProfileSchema.Check(value)) return [];
-  return onePerField(problemsOf(compiledProfileSchema.Errors(value), value));
+/** What is wrong with `value` against the profile schema, or against another schema compiled from its parts. */
+export function schemaProblems(value: unknown, schema: TypeCheck<TSchema> = compiledProfileSchema): FieldProblem[] {
+  if (schema.Check(value)) return [];
+  return onePerField(problemsOf(schema.Errors(value), value));
 }
 
 function problemsOf(errors: Iterable<ValueError>, root: unknown): FieldProblem[] {

@@ -20,7 +20,7 @@ interface Defaulted<T> extends Annotations {
 /** The `errorMessage` of every leaf starts with this; issues keep only what follows. */
 const EXPECTED_PREFIX = 'expected ';
 
-function expecting(phrase: string): { errorMessage: string } {
+export function expecting(phrase: string): { errorMessage: string } {
   return { errorMessage: `${EXPECTED_PREFIX}${phrase}` };
 }
 
@@ -53,7 +53,7 @@ const IDENTIFIER_PHRASE = "a plain SQL identifier (letters, digits and '_', not 
 const ENV_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
 const ENV_NAME_PHRASE = "an environment variable name (letters, digits and '_', not starting with a digit)";
 
-const AsyncServerProfileSchema = section(
+export const AsyncServerProfileSchema = section(
   {
     name: text('text of 1 to 100 characters', {
       maxLength: 100,
@@ -75,7 +75,7 @@ const AsyncServerProfileSchema = section(
   { title: 'Async Server profile', description: "The Async Server profile's own fields, named as in Commerce Data Exchange." },
 );
 
-const ScheduleSchema = defaultedSection(
+export const ScheduleSchema = defaultedSection(
   {
     download: Type.Optional(
       text(CRON_PHRASE, {
@@ -266,33 +266,40 @@ const DaemonSchema = defaultedSection(
   { title: 'Daemon', description: 'Lifecycle and health endpoint.' },
 );
 
+/** The download options HQ may also set in a published profile: all but the key the store pins. */
+const downloadTuning = {
+  tryLimit: Type.Optional(
+    wholeNumber(1, 100, 'tries', { default: 3, title: 'Try limit', description: 'Tries before a failing package is Suspended.' }),
+  ),
+  retryBackoffSeconds: Type.Optional(
+    wholeNumber(1, 86400, 'seconds', {
+      default: 60,
+      title: 'Retry backoff (seconds)',
+      description: 'Delay before the first retry; doubles per try.',
+    }),
+  ),
+  gapReportMinutes: Type.Optional(
+    wholeNumber(1, 10080, 'minutes', {
+      default: 60,
+      title: 'Gap report (minutes)',
+      description: 'A sequence gap older than this is reported.',
+    }),
+  ),
+  allowCreateTables: Type.Optional(
+    Type.Boolean({
+      default: false,
+      title: 'Allow creating tables',
+      description: 'Whether a full package may create a table the channel database lacks.',
+      ...expecting('true or false'),
+    }),
+  ),
+};
+
+const DOWNLOAD_ANNOTATIONS = { title: 'Download', description: 'Options of the download cycle.' };
+
 const DownloadSchema = defaultedSection(
   {
-    tryLimit: Type.Optional(
-      wholeNumber(1, 100, 'tries', { default: 3, title: 'Try limit', description: 'Tries before a failing package is Suspended.' }),
-    ),
-    retryBackoffSeconds: Type.Optional(
-      wholeNumber(1, 86400, 'seconds', {
-        default: 60,
-        title: 'Retry backoff (seconds)',
-        description: 'Delay before the first retry; doubles per try.',
-      }),
-    ),
-    gapReportMinutes: Type.Optional(
-      wholeNumber(1, 10080, 'minutes', {
-        default: 60,
-        title: 'Gap report (minutes)',
-        description: 'A sequence gap older than this is reported.',
-      }),
-    ),
-    allowCreateTables: Type.Optional(
-      Type.Boolean({
-        default: false,
-        title: 'Allow creating tables',
-        description: 'Whether a full package may create a table the channel database lacks.',
-        ...expecting('true or false'),
-      }),
-    ),
+    ...downloadTuning,
     publicKey: Type.Optional(
       text('a file path', {
         title: "HQ's public key",
@@ -301,8 +308,11 @@ const DownloadSchema = defaultedSection(
       }),
     ),
   },
-  { title: 'Download', description: 'Options of the download cycle.' },
+  DOWNLOAD_ANNOTATIONS,
 );
+
+/** The download section of a profile HQ publishes (src/profile/hq): no key, since the key is what checks HQ. */
+export const PublishedDownloadSchema = defaultedSection(downloadTuning, DOWNLOAD_ANNOTATIONS);
 
 const UploadTableSchema = Type.Object(
   {
@@ -322,7 +332,7 @@ const UploadTableSchema = Type.Object(
   { additionalProperties: false, ...expecting('a map of fields'), title: 'Upload table' },
 );
 
-const UploadSchema = defaultedSection(
+export const UploadSchema = defaultedSection(
   {
     maxRowsPerPackage: Type.Optional(
       wholeNumber(1, 10_000_000, 'rows', {
@@ -360,6 +370,21 @@ export const ProfileSchema = Type.Object(
     daemon: DaemonSchema,
     download: DownloadSchema,
     upload: UploadSchema,
+    storeOverrides: Type.Optional(
+      Type.Array(
+        text('a field HQ may set, such as "profile.uploadIntervalMinutes", or a whole section such as "schedule"', {
+          title: 'Field',
+          description: 'A section or section.field of the published profile.',
+        }),
+        {
+          default: [],
+          title: 'Store overrides',
+          description:
+            'Fields of this file that win over the profile HQ publishes for this store (docs/working-folder.md, Profiles): a section (profile, schedule, download, upload) or one of its fields.',
+          ...expecting('a list of field names'),
+        },
+      ),
+    ),
   },
   {
     additionalProperties: false,

@@ -12,6 +12,11 @@ export function semanticProblems(document: DefaultedDocument): FieldProblem[] {
   return [...scheduleProblems(document), ...passwordProblems(document), ...uploadTableProblems(document)];
 }
 
+/** The same checks on a profile HQ publishes, which has no working folder. */
+export function publishedSemanticProblems(document: Pick<DefaultedDocument, 'schedule' | 'upload'>): FieldProblem[] {
+  return [...scheduleProblems(document), ...uploadTableProblems(document)];
+}
+
 function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
@@ -31,7 +36,7 @@ function cronPatternProblem(pattern: string, timezone?: string): string | undefi
   }
 }
 
-function scheduleProblems({ schedule }: DefaultedDocument): FieldProblem[] {
+function scheduleProblems({ schedule }: Pick<DefaultedDocument, 'schedule'>): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const zone = schedule.timezone;
   const zoneIsValid = zone === undefined || isTimeZone(zone);
@@ -89,7 +94,7 @@ function passwordProblems({ workingFolder }: DefaultedDocument): FieldProblem[] 
   return problems;
 }
 
-function uploadTableProblems({ upload }: DefaultedDocument): FieldProblem[] {
+function uploadTableProblems({ upload }: Pick<DefaultedDocument, 'upload'>): FieldProblem[] {
   const tables = upload.tables;
   return tables.flatMap((table, index) =>
     tables.findIndex((other) => other.name === table.name) < index

@@ -26,13 +26,27 @@ export function folderPath(path: string, kind: 'file' | 'dir'): FolderPath {
   if (CONTROL_CHARACTER.test(path)) throw pathError(path, 'contains a control character');
   const segments = path.split('/');
   for (const segment of segments) {
-    if (segment === '') throw pathError(path, 'has an empty segment');
-    if (segment === '..' || segment === '.') throw pathError(path, `has a "${segment}" segment`);
+    const problem = segmentProblem(segment);
+    if (problem !== undefined) throw pathError(path, problem);
     if (segment.startsWith('.'))
       throw pathError(path, `has the hidden name "${segment}"; names starting with "." are reserved for temporary files`);
-    if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES) throw pathError(path, `has a segment longer than ${MAX_SEGMENT_BYTES} bytes`);
   }
   return segments;
+}
+
+/**
+ * Whether a name a server gave us can be one segment of a folder path (hidden names
+ * included): a hostile listing must not smuggle `..`, a `/` or a control character in.
+ */
+export function isPlainSegment(segment: string): boolean {
+  return !segment.includes('/') && !segment.includes('\\') && !CONTROL_CHARACTER.test(segment) && segmentProblem(segment) === undefined;
+}
+
+function segmentProblem(segment: string): string | undefined {
+  if (segment === '') return 'has an empty segment';
+  if (segment === '..' || segment === '.') return `has a "${segment}" segment`;
+  if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES) return `has a segment longer than ${MAX_SEGMENT_BYTES} bytes`;
+  return undefined;
 }
 
 export function joinFolderPath(path: FolderPath): string {

@@ -1,4 +1,4 @@
-import { XMLParser } from 'fast-xml-parser';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { AsyncClientError } from '../errors.js';
 import { FolderErrorCode } from './working-folder.js';
 
@@ -11,9 +11,11 @@ export interface DavResource {
   readonly modifiedAt: Date | undefined;
   /** RFC 4331; many servers (rclone among them) do not report it. */
   readonly quotaAvailableBytes: number | undefined;
+  /** The quoted entity tag, `W/` included when weak. */
+  readonly etag: string | undefined;
 }
 
-const PROPERTIES = ['resourcetype', 'getcontentlength', 'getlastmodified', 'quota-available-bytes'];
+const PROPERTIES = ['resourcetype', 'getcontentlength', 'getlastmodified', 'getetag', 'quota-available-bytes'];
 
 /** The PROPFIND request body naming those properties. */
 export const PROPFIND_BODY =
@@ -38,6 +40,9 @@ export function parseMultistatus(xml: string, base: URL): DavResource[] {
       { location: base.href },
       { cause },
     );
+  // The parser is lenient: a body cut short would read as a shorter listing, never as an error.
+  const valid = XMLValidator.validate(xml);
+  if (valid !== true) throw notMultistatus(new Error(`${valid.err.msg} (line ${valid.err.line})`));
   try {
     const responses = field(field(parser.parse(xml), 'multistatus'), 'response');
     if (Array.isArray(responses)) return responses.map((response) => readResource(response, base));
@@ -60,12 +65,14 @@ function readResource(response: unknown, base: URL): DavResource {
     .map((propstat) => field(propstat, 'prop'));
   const property = (name: string): unknown => found.map((prop) => field(prop, name)).find((value) => value !== undefined);
   const lastModified = text(property('getlastmodified'));
+  const modifiedAt = lastModified === undefined ? undefined : new Date(lastModified);
   return {
     segments,
     isCollection: field(property('resourcetype'), 'collection') !== undefined,
     size: numberOf(property('getcontentlength')),
-    modifiedAt: lastModified === undefined ? undefined : new Date(lastModified),
+    modifiedAt: modifiedAt === undefined || Number.isNaN(modifiedAt.getTime()) ? undefined : modifiedAt,
     quotaAvailableBytes: numberOf(property('quota-available-bytes')),
+    etag: entityTag(text(property('getetag'))),
   };
 }
 
@@ -80,5 +87,14 @@ function text(node: unknown): string | undefined {
 function numberOf(node: unknown): number | undefined {
   const value = text(node);
   if (value === undefined || !/^\d+$/.test(value.trim())) return undefined;
-  return Number(value);
+  const number = Number(value);
+  return Number.isSafeInteger(number) ? number : undefined;
+}
+
+/** An entity tag as HTTP writes it (`"abc"`, `W/"abc"`); servers that omit the quotes get them. */
+function entityTag(value: string | undefined): string | undefined {
+  const tag = value?.trim();
+  if (tag === undefined || tag === '') return undefined;
+  if (/^(W\/)?"[^"]*"$/.test(tag)) return tag;
+  return /^[\x21\x23-\x7e]+$/.test(tag) ? `"${tag}"` : undefined;
 }

@@ -1,9 +1,10 @@
 import { Readable } from 'node:stream';
-import { AsyncClientError, errorMessage } from '../errors.js';
+import { AsyncClientError, errorCode, errorMessage } from '../errors.js';
 import {
   byName,
   folderPath,
   isHiddenName,
+  isPlainSegment,
   isTemporaryName,
   joinFolderPath,
   parentOf,
@@ -26,6 +27,12 @@ export type { WebDavConnection, WebDavTls } from './webdav-client.js';
  */
 export class WebDavWorkingFolder implements WorkingFolder {
   private readonly dav: DavClient;
+  /**
+   * Folders known to exist, made or listed by this adapter, so that the cycles' `ensureDir`
+   * costs no request after the first (HQ serves thousands of stores). A request that finds
+   * one gone forgets it and what is under it.
+   */
+  private readonly knownFolders = new Set<string>();
 
   constructor(connection: WebDavConnection) {
     this.dav = new DavClient(connection);
@@ -35,9 +42,11 @@ export class WebDavWorkingFolder implements WorkingFolder {
     const segments = folderPath(dir, 'dir');
     const resources = await this.dav.propfind(segments, 'collection', 1, 'list');
     if (resources === undefined) {
+      this.forgetFolder(segments);
       await this.requireRoot('list');
       return [];
     }
+    this.knownFolders.add(joinFolderPath(segments));
     return this.filesIn(segments, resources)
       .filter((entry) => !isHiddenName(entry.name))
       .sort(byName);
@@ -72,7 +81,16 @@ export class WebDavWorkingFolder implements WorkingFolder {
   }
 
   async writeAtomic(file: string, content: Readable | Uint8Array): Promise<void> {
-    await this.write(folderPath(file, 'file'), content);
+    const segments = folderPath(file, 'file');
+    const believedThere = this.knownFolders.has(joinFolderPath(parentOf(segments)));
+    try {
+      await this.write(segments, content);
+    } catch (error) {
+      // HQ removed a folder made earlier: made again, once, when the bytes can be sent again.
+      if (!believedThere || errorCode(error) !== FolderErrorCode.notFound || !(content instanceof Uint8Array)) throw error;
+      await this.ensureDir(joinFolderPath(parentOf(segments)));
+      await this.write(segments, content);
+    }
   }
 
   async move(from: string, to: string): Promise<void> {
@@ -85,16 +103,19 @@ export class WebDavWorkingFolder implements WorkingFolder {
 
   async ensureDir(dir: string): Promise<void> {
     const segments = folderPath(dir, 'dir');
-    if (await this.isCollection(segments, 'create folder')) return;
-    if (segments.length === 0) throw this.rootMissing('create folder');
-    const operation = this.dav.operation('create folder', segments);
-    for (let depth = 1; depth <= segments.length; depth += 1) {
-      const level = segments.slice(0, depth);
-      const { status } = await this.dav.exchange({ method: 'MKCOL', target: this.dav.urlFor(level, 'collection'), operation });
-      // 405 is also the answer for a folder that already exists.
-      const exists = status === 201 || (status === 405 && (await this.isCollection(level, 'create folder')));
-      if (!exists) throw webDavStatusError(status, operation);
+    if (this.knownFolders.has(joinFolderPath(segments))) return;
+    if (!(await this.isCollection(segments, 'create folder'))) {
+      if (segments.length === 0) throw this.rootMissing('create folder');
+      const operation = this.dav.operation('create folder', segments);
+      for (let depth = 1; depth <= segments.length; depth += 1) {
+        const level = segments.slice(0, depth);
+        const { status } = await this.dav.exchange({ method: 'MKCOL', target: this.dav.urlFor(level, 'collection'), operation });
+        // 405 is also the answer for a folder that already exists.
+        const exists = status === 201 || (status === 405 && (await this.isCollection(level, 'create folder')));
+        if (!exists) throw webDavStatusError(status, operation);
+      }
     }
+    for (let depth = 0; depth <= segments.length; depth += 1) this.knownFolders.add(joinFolderPath(segments.slice(0, depth)));
   }
 
   async sweepTemporaries(dir: string, olderThan: Date): Promise<number> {
@@ -127,14 +148,27 @@ export class WebDavWorkingFolder implements WorkingFolder {
     this.dav.close();
   }
 
-  /** The files directly inside the folder `segments` among a Depth 1 PROPFIND's resources, hidden ones too. */
+  /**
+   * The files directly inside the folder `segments` among a Depth 1 PROPFIND's resources,
+   * hidden ones too. A hostile or broken answer may name other folders or names no path may
+   * hold (`..`, an encoded `/`): those are not files of this folder. (Servers behind a proxy
+   * may name another host in absolute hrefs, so only the path is compared.)
+   */
   private filesIn(segments: FolderPath, resources: readonly DavResource[]): FolderEntry[] {
-    const depth = this.dav
+    const prefix = this.dav
       .urlFor(segments, 'collection')
       .pathname.split('/')
-      .filter((segment) => segment !== '').length;
+      .filter((segment) => segment !== '')
+      .map((segment) => decodeURIComponent(segment));
+    const depth = prefix.length;
     return resources
-      .filter((resource) => resource.segments.length === depth + 1 && !resource.isCollection)
+      .filter(
+        (resource) =>
+          resource.segments.length === depth + 1 &&
+          prefix.every((segment, index) => resource.segments[index] === segment) &&
+          isPlainSegment(resource.segments[depth] ?? '') &&
+          !resource.isCollection,
+      )
       .map((resource) => toEntry([...segments, resource.segments[depth] ?? ''], resource));
   }
 
@@ -168,6 +202,7 @@ export class WebDavWorkingFolder implements WorkingFolder {
         throw this.dav.transportError(error, operation, deadline);
       });
       if ([200, 201, 204].includes(response.status)) return;
+      if ([404, 409].includes(response.status)) this.forgetFolder(parentOf(segments));
       if ([404, 409].includes(response.status) && (await this.isCollection(parentOf(segments), operation.action))) {
         throw webDavCreateRefused(response.status, operation);
       }
@@ -185,6 +220,7 @@ export class WebDavWorkingFolder implements WorkingFolder {
     const headers = { Destination: this.dav.urlFor(to, 'file').href, Overwrite: 'T' };
     const { status } = await this.dav.exchange({ method: 'MOVE', target: this.dav.urlFor(from, 'file'), operation, headers });
     if (status === 201 || status === 204) return;
+    if (status === 409) this.forgetFolder(parentOf(to));
     // Servers disagree on the status for a missing source (rclone: 403), so look.
     if ([403, 404, 409].includes(status) && (await this.dav.propfind(from, 'file', 0, 'move')) === undefined) {
       throw webDavStatusError(404, operation);
@@ -196,6 +232,13 @@ export class WebDavWorkingFolder implements WorkingFolder {
     const operation = this.dav.operation(action, segments);
     const { status } = await this.dav.exchange({ method: 'DELETE', target: this.dav.urlFor(segments, 'file'), operation });
     if (![200, 204, 404].includes(status)) throw webDavStatusError(status, operation);
+  }
+
+  private forgetFolder(segments: FolderPath): void {
+    const folder = joinFolderPath(segments);
+    for (const known of this.knownFolders) {
+      if (known === folder || (folder === '' ? known !== '' : known.startsWith(`${folder}/`))) this.knownFolders.delete(known);
+    }
   }
 
   private async isCollection(segments: FolderPath, action: string): Promise<boolean> {
@@ -222,6 +265,7 @@ function toEntry(segments: FolderPath, resource: DavResource): FolderEntry {
     name: segments[segments.length - 1] ?? '',
     size: resource.size ?? 0,
     modifiedAt: resource.modifiedAt ?? new Date(0),
+    ...(resource.etag === undefined ? {} : { etag: resource.etag }),
   };
 }
 

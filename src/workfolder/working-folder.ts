@@ -51,6 +51,22 @@ export interface FolderEntry {
   readonly name: string;
   readonly size: number;
   readonly modifiedAt: Date;
+  /**
+   * The server's entity tag (WebDAV `getetag`) when it gives one: it changes whenever the
+   * content does, so a reader can tell a file changed without reading it. Undefined on a
+   * local path and on servers that give none; `versionOf` falls back to size and time.
+   */
+  readonly etag?: string;
+}
+
+/**
+ * One string per version of a file, for "has it changed since?": the ETag when the server
+ * gives one (a weak `W/` mark dropped: Apache marks a file weak for its first second, then
+ * strong, with the same tag), else size and modification time.
+ */
+export function versionOf(entry: FolderEntry): string {
+  if (entry.etag !== undefined) return `etag:${entry.etag.replace(/^W\//, '')}`;
+  return `${entry.size}:${entry.modifiedAt.getTime()}`;
 }
 
 export type FolderHealth =

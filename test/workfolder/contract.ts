@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { WorkingFolder } from '../../src/workfolder/working-folder.js';
+import { versionOf, type WorkingFolder } from '../../src/workfolder/working-folder.js';
 import { failingStream, MemoryPeak, patternedChunk, patternedStream, readAll, sha256Of } from './byte-streams.js';
 
 /** One driver under test, over a fresh empty folder that the test can also see directly. */
@@ -72,6 +72,19 @@ export function describeWorkingFolderContract(driver: string, open: () => Promis
       expect(await folder.stat('f.txt')).toMatchObject({ path: 'f.txt', name: 'f.txt', size: 5 });
       expect(await folder.stat('missing.txt')).toBeUndefined();
       expect(await folder.stat('no/such/dir/f.txt')).toBeUndefined();
+    });
+
+    test('a file has one version in list and stat (versionOf), and a new one once it is replaced', async () => {
+      await folder.writeAtomic('v.txt', Buffer.from('one'));
+      const first = await folder.stat('v.txt');
+      const [listed] = await folder.list('');
+      if (first === undefined || listed === undefined) throw new Error('v.txt is missing');
+      expect(versionOf(listed)).toBe(versionOf(first));
+
+      await folder.writeAtomic('v.txt', Buffer.from('second'));
+      const second = await folder.stat('v.txt');
+      if (second === undefined) throw new Error('v.txt is missing');
+      expect(versionOf(second)).not.toBe(versionOf(first));
     });
 
     test('openRead streams the content; a missing file gives E_FOLDER_NOT_FOUND', async () => {

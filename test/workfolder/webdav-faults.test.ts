@@ -176,6 +176,47 @@ describe('when the server is gone or misbehaves', () => {
     await expect(readAll(stream)).rejects.toMatchObject({ code: 'E_FOLDER_UNREACHABLE' });
   });
 
+  test('a hostile listing: entries of other folders, deeper ones, `..`, encoded slashes and control characters are not files here', async () => {
+    const entry = (href: string): string =>
+      `<D:response><D:href>${href}</D:href><D:propstat><D:prop><D:resourcetype/><D:getcontentlength>3</D:getcontentlength></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response>`;
+    const hrefs = [
+      '/dav/CH01/download/',
+      '/dav/CH01/download/CH01_download_000000000001.acpkg',
+      '/dav/CH02/download/CH02_download_000000000001.acpkg',
+      '/dav/CH01/download/sub/deeper.acpkg',
+      '/dav/CH01/download/..%2F..%2Fetc%2Fpasswd',
+      '/dav/CH01/download/%2E%2E',
+      '/dav/CH01/download/a%00b.acpkg',
+      '/dav/CH01/download/a%5Cb.acpkg',
+      '/dav/CH01/download/.hidden.acpkg',
+    ];
+    const url = await scripted((request, response) => {
+      request.resume();
+      response.writeHead(207, { 'Content-Type': 'application/xml' });
+      response.end(`<?xml version="1.0"?><D:multistatus xmlns:D="DAV:">${hrefs.map(entry).join('')}</D:multistatus>`);
+    });
+
+    expect((await open(url).list('CH01/download')).map((file) => file.path)).toEqual(['CH01/download/CH01_download_000000000001.acpkg']);
+  });
+
+  test('a listing that is not XML, or an entity bomb, is E_FOLDER_IO or read without expanding', async () => {
+    const answers = ['<D:multistatus xmlns:D="DAV:"><D:response><D:href>/dav/a', '{"files": []}'];
+    const url = await scripted((request, response) => {
+      request.resume();
+      response.writeHead(207);
+      response.end(answers.shift() ?? entityBomb());
+    });
+    const folder = open(url);
+
+    await expect(folder.list('')).rejects.toMatchObject({ code: 'E_FOLDER_IO' });
+    await expect(folder.list('')).rejects.toMatchObject({ code: 'E_FOLDER_IO' });
+    const bombed = await folder.list('').then(
+      (entries) => JSON.stringify(entries).length,
+      (error: { code?: string }) => error.code,
+    );
+    expect(typeof bombed === 'number' ? bombed < 10_000 : bombed).toBe(typeof bombed === 'number' ? true : 'E_FOLDER_IO');
+  });
+
   test('HTTP 507 Insufficient Storage on upload is E_FOLDER_FULL, and the temporary upload is deleted', async () => {
     const methods: string[] = [];
     const lengths: Array<string | undefined> = [];
@@ -194,3 +235,12 @@ describe('when the server is gone or misbehaves', () => {
     expect(lengths).toEqual(['1000']);
   });
 });
+
+/** Ten levels of ten-fold entities: a billion characters if a parser expanded them. */
+function entityBomb(): string {
+  const entities = [
+    '<!ENTITY a0 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx">',
+  ];
+  for (let level = 1; level < 10; level += 1) entities.push(`<!ENTITY a${level} "${`&a${level - 1};`.repeat(10)}">`);
+  return `<?xml version="1.0"?><!DOCTYPE m [${entities.join('')}]><multistatus xmlns="DAV:"><response><href>/dav/&a9;</href></response></multistatus>`;
+}

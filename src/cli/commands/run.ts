@@ -2,7 +2,7 @@ import { Daemon } from '../../daemon/daemon.js';
 import { errorCode, errorMessage } from '../../errors.js';
 import { createLogger } from '../../observe/logger.js';
 import { systemClock } from '../../schedule/clock.js';
-import { loadProfileOption, PROFILE_OPTION, PROFILE_OPTION_HELP, parseCommandArgs, usageError } from '../args.js';
+import { loadEffectiveProfileOption, PROFILE_OPTION, PROFILE_OPTION_HELP, parseCommandArgs, usageError } from '../args.js';
 import { ExitCode, type CliCommand } from '../command.js';
 
 export const runCommand: CliCommand = {
@@ -36,8 +36,9 @@ Exit codes:
     if (typeof parsed === 'number') return parsed;
     if (parsed.positionals.length > 0) return usageError(runCommand, io, `unexpected argument ${parsed.positionals[0]}`);
 
-    const profile = await loadProfileOption(parsed.values.profile, io);
-    if (typeof profile === 'number') return profile;
+    const effective = await loadEffectiveProfileOption(parsed.values.profile, io);
+    if (typeof effective === 'number') return effective;
+    const { profile } = effective;
     const log = createLogger(profile.log.level);
     // Signals are taken from the first moment: one that arrives while starting waits for the start.
     let daemon: Daemon | undefined;
@@ -55,7 +56,7 @@ Exit codes:
     process.on('SIGHUP', () => void daemon?.reload('signal'));
 
     try {
-      daemon = await Daemon.start({ profile, log, clock: systemClock, env: io.env });
+      daemon = await Daemon.start({ effective, log, clock: systemClock, env: io.env });
     } catch (error) {
       log.fatal({ code: errorCode(error), message: errorMessage(error) }, 'daemon.start_failed');
       io.stderr.write(`async-client: cannot start: ${errorMessage(error)} (${errorCode(error)})\n`);

@@ -1,0 +1,111 @@
+/**
+ * One look at what HQ publishes for this store: its entry in `profiles/assignments.yaml` and
+ * the profile it names, signatures and schema checked. Cheap when nothing changed: one
+ * listing of `profiles/`, compared with the last one by name, size and modified time.
+ */
+import { errorCode, errorMessage } from '../../errors.js';
+import type { FolderEntry, WorkingFolder } from '../../workfolder/working-folder.js';
+import type { HqProfileLayer } from '../compose.js';
+import { ProfileError, problemLines } from '../profile-error.js';
+import { Assignments, type AssignmentMatch } from './assignments.js';
+import { parsePublishedProfile } from './published-profile.js';
+import { ASSIGNMENTS_FILE, PROFILES_FOLDER, publishedProfileFile, readPublishedFile } from './published-files.js';
+import { checkPublishedSignature, signatureFileOf } from './signature.js';
+
+/** A profile HQ assigned this store, as read and checked. */
+export interface PublishedProfile {
+  readonly layer: HqProfileLayer;
+  /** The assignments entry (channel id or glob) that chose it. */
+  readonly assignedBy: string;
+  /** Other entries that matched this store and lost (assignments.ts says by which rule). */
+  readonly outranked: readonly string[];
+  /** The bytes as published and their signature, kept so that a start without the folder can check them again. */
+  readonly text: string;
+  readonly signature: string | undefined;
+}
+
+export type HqCheck =
+  /** The same files as last time: nothing read. */
+  | { readonly kind: 'unchanged' }
+  | { readonly kind: 'unassigned'; readonly reason: string }
+  | { readonly kind: 'assigned'; readonly published: PublishedProfile }
+  /** HQ's files are wrong: not signed, not by HQ's key, not a valid profile. */
+  | { readonly kind: 'refused'; readonly code: string; readonly problems: readonly string[] }
+  /** The folder failed mid-way; the next check tries again. */
+  | { readonly kind: 'failed'; readonly code: string; readonly problems: readonly string[] };
+
+export class HqProfileCheck {
+  private lastSeen: string | undefined;
+
+  constructor(
+    private readonly folder: WorkingFolder,
+    private readonly channelId: string,
+  ) {}
+
+  /** Forget what was seen, so that the next check reads everything (a new key, a profile file edit). */
+  forget(): void {
+    this.lastSeen = undefined;
+  }
+
+  /** Never throws. `publicKeyPem`: the store's pinned key; without one, unsigned files are taken. */
+  async run(publicKeyPem: string | undefined): Promise<HqCheck> {
+    let entries: FolderEntry[];
+    try {
+      entries = await this.folder.list(PROFILES_FOLDER);
+    } catch (error) {
+      return { kind: 'failed', code: errorCode(error), problems: [errorMessage(error)] };
+    }
+    const seen = fingerprint(entries, publicKeyPem);
+    if (seen === this.lastSeen) return { kind: 'unchanged' };
+    let outcome: HqCheck;
+    try {
+      outcome = await this.read(new Set(entries.map((entry) => entry.path)), publicKeyPem);
+    } catch (error) {
+      const problems = problemLines(error);
+      if (errorCode(error).startsWith('E_FOLDER_')) return { kind: 'failed', code: errorCode(error), problems };
+      outcome = { kind: 'refused', code: error instanceof ProfileError ? 'E_HQ_PROFILE_INVALID' : errorCode(error), problems };
+    }
+    this.lastSeen = seen;
+    return outcome;
+  }
+
+  private async read(listed: ReadonlySet<string>, publicKeyPem: string | undefined): Promise<HqCheck> {
+    if (!listed.has(ASSIGNMENTS_FILE)) return { kind: 'unassigned', reason: `no ${ASSIGNMENTS_FILE} in the working folder` };
+    const assignmentsFile = await this.readSigned(ASSIGNMENTS_FILE, listed, publicKeyPem);
+    const assignments = Assignments.parse(ASSIGNMENTS_FILE, assignmentsFile.text);
+    const match = assignments.match(this.channelId);
+    if (match === undefined) return { kind: 'unassigned', reason: `no entry of ${ASSIGNMENTS_FILE} matches channel ${this.channelId}` };
+    const file = publishedProfileFile(match.assignment.profile);
+    if (!listed.has(file)) throw missingProfile(assignments, match, file);
+    const { text, signature } = await this.readSigned(file, listed, publicKeyPem);
+    const layer = parsePublishedProfile(match.assignment.profile, file, text);
+    return { kind: 'assigned', published: { layer, assignedBy: match.assignment.pattern, outranked: match.outranked, text, signature } };
+  }
+
+  private async readSigned(
+    file: string,
+    listed: ReadonlySet<string>,
+    publicKeyPem: string | undefined,
+  ): Promise<{ text: string; signature: string | undefined }> {
+    const bytes = await readPublishedFile(this.folder, file);
+    const signatureFile = signatureFileOf(file);
+    const signature = listed.has(signatureFile) ? (await readPublishedFile(this.folder, signatureFile)).toString('utf8') : undefined;
+    checkPublishedSignature(file, bytes, signature, publicKeyPem);
+    return { text: bytes.toString('utf8'), signature };
+  }
+}
+
+function missingProfile(assignments: Assignments, match: AssignmentMatch, file: string): ProfileError {
+  const issue = assignments.issue(
+    match.assignment,
+    `a profile published as ${file}`,
+    `${JSON.stringify(match.assignment.profile)}, which is not there; publish it or assign another`,
+  );
+  return ProfileError.fromIssues('E_PROFILE_INVALID', assignments.file, [issue]);
+}
+
+/** What the listing and the key say, in one string: equal strings mean nothing to read again. */
+function fingerprint(entries: readonly FolderEntry[], publicKeyPem: string | undefined): string {
+  const files = entries.map((entry) => [entry.path, entry.size, entry.modifiedAt.getTime()]);
+  return JSON.stringify({ files, key: publicKeyPem ?? null });
+}

@@ -1,0 +1,81 @@
+/**
+ * What a store keeps of HQ's profile in its state directory (`hq-profile.json`): the last
+ * profile it adopted, as published and signed, so that it starts on it when the working
+ * folder cannot be reached; and the last check's outcome, for `status` and /healthz.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { writeFileAtomically } from '../../cli/package/atomic-file.js';
+import { AsyncClientError, errorCode, errorMessage } from '../../errors.js';
+import type { HqProfileLayer } from '../compose.js';
+import { parsePublishedProfile } from './published-profile.js';
+import { publishedProfileFile } from './published-files.js';
+import { checkPublishedSignature } from './signature.js';
+
+export const HQ_STATE_FILE = 'hq-profile.json';
+
+/** The adopted profile, kept whole so that its signature can be checked again at every start. */
+export interface AdoptedHqProfile {
+  readonly name: string;
+  /** The assignments entry (channel id or glob) that chose it. */
+  readonly assignedBy: string;
+  readonly text: string;
+  readonly signature: string | null;
+  /** ISO 8601. */
+  readonly adoptedAt: string;
+}
+
+/** The outcome of the last look at what HQ publishes, and why the store runs what it runs. */
+export interface HqCheckRecord {
+  /** ISO 8601. */
+  readonly at: string;
+  readonly outcome: 'adopted' | 'unchanged' | 'unassigned' | 'refused' | 'failed';
+  readonly code?: string;
+  /** One line per problem, `file:line:col ...` where one is known. */
+  readonly problems?: readonly string[];
+}
+
+export interface HqProfileState {
+  readonly version: 1;
+  readonly adopted: AdoptedHqProfile | null;
+  readonly lastCheck: HqCheckRecord | null;
+}
+
+/** The state file, or undefined when this store never reached HQ's folder. A broken file throws E_HQ_STATE. */
+export async function readHqState(stateDirectory: string): Promise<HqProfileState | undefined> {
+  const file = path.join(stateDirectory, HQ_STATE_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return undefined;
+    throw stateError(file, errorMessage(error), error);
+  }
+  try {
+    const state = JSON.parse(text) as HqProfileState;
+    if (state.version !== 1) throw new Error(`version ${String(state.version)}, not 1`);
+    return state;
+  } catch (error) {
+    throw stateError(file, errorMessage(error), error);
+  }
+}
+
+export async function writeHqState(stateDirectory: string, state: HqProfileState): Promise<void> {
+  await writeFileAtomically(path.join(stateDirectory, HQ_STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
+}
+
+/** The adopted profile as a layer, checked again against the key the store pins now. */
+export function adoptedLayer(adopted: AdoptedHqProfile, publicKeyPem: string | undefined): HqProfileLayer {
+  const file = publishedProfileFile(adopted.name);
+  checkPublishedSignature(file, Buffer.from(adopted.text, 'utf8'), adopted.signature ?? undefined, publicKeyPem);
+  return parsePublishedProfile(adopted.name, file, adopted.text);
+}
+
+function stateError(file: string, reason: string, cause: unknown): AsyncClientError {
+  return new AsyncClientError(
+    'E_HQ_STATE',
+    `${file} is not the HQ profile state this daemon writes (${reason}); delete it: the daemon fetches HQ's profile again`,
+    { file },
+    { cause },
+  );
+}

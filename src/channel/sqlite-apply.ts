@@ -7,7 +7,8 @@ import { DiskRoom } from './sqlite-disk-room.js';
 import { translateSqliteError } from './sqlite-errors.js';
 import { ShadowTableLoad, swappableOriginal, sweepShadows } from './sqlite-shadow-table.js';
 import { StagedTableLoad } from './sqlite-staged-table.js';
-import { assertMayCreate, checkTable } from './sqlite-table-check.js';
+import { assertMayCreate, tableUnlisted } from './schema-errors.js';
+import { checkTable } from './sqlite-table-check.js';
 import { RowFailure, type TableLoad } from './sqlite-table-load.js';
 
 /**
@@ -99,13 +100,7 @@ async function stageRows(
   };
   for await (const batch of batches) {
     const load = loads.get(batch.table.name);
-    if (load === undefined) {
-      throw new AsyncClientError(
-        'E_PACKAGE_TABLE_UNLISTED',
-        `package ${manifest.sequence} has rows for table ${batch.table.name}, which its manifest does not list`,
-        { table: batch.table.name },
-      );
-    }
+    if (load === undefined) throw tableUnlisted(manifest, batch.table.name);
     pending.push({ load, rows: batch.rows });
     pendingRows += batch.rows.length;
     if (pendingRows >= limit) flush();

@@ -176,6 +176,7 @@ export class Daemon {
     this.heartbeat = new HeartbeatWriter({
       ...deps,
       clientVersion: packageVersion(),
+      hqProfile: () => this.hq.status(),
       cycle: (direction) => ({
         schedule: describeCycleSchedule(cycleSchedule(this.profile, direction)),
         last: this.results.get(direction),

@@ -1,5 +1,6 @@
 import type { ChannelDatabase } from '../../channel/channel-database.js';
 import { errorMessage } from '../../errors.js';
+import { readHqState, type HqProfileStatus } from '../../profile/hq/hq-state.js';
 import type { Profile } from '../../profile/profile.js';
 import { PROFILE_OPTION, PROFILE_OPTION_HELP, parseCommandArgs, usageError } from '../args.js';
 import { ExitCode, type CliCommand } from '../command.js';
@@ -26,6 +27,8 @@ export interface StoreStatus {
     readonly lastAt: Date | null;
     readonly failed: number;
   };
+  /** Which profile HQ published for this store runs, and what the last look at HQ's profiles found. */
+  readonly hqProfile: HqProfileStatus;
   /** What needs an operator; empty when all is well. */
   readonly attention: readonly string[];
 }
@@ -42,6 +45,30 @@ async function daemonHealth(profile: Profile): Promise<Record<string, unknown> |
   }
 }
 
+/** The running daemon's word when it answers, else what it last wrote in the state directory. */
+async function hqProfileStatus(daemon: Record<string, unknown> | string, profile: Profile): Promise<HqProfileStatus> {
+  if (typeof daemon !== 'string' && typeof daemon.hqProfile === 'object' && daemon.hqProfile !== null)
+    return daemon.hqProfile as HqProfileStatus;
+  const state = await readHqState(profile.stateDirectory).catch(() => undefined);
+  const adopted = state?.adopted ?? null;
+  return {
+    running: adopted === null ? null : { name: adopted.name, assignedBy: adopted.assignedBy, adoptedAt: adopted.adoptedAt },
+    lastCheck: state?.lastCheck ?? null,
+  };
+}
+
+/** `pilot (assigned by "store-*" since ...); last look: refused (E_HQ_PROFILE_SIGNATURE)` */
+function describeHqProfile({ running, lastCheck }: HqProfileStatus): string {
+  const runs =
+    running === null
+      ? "none, the store's file runs alone"
+      : `${running.name} (assigned by ${JSON.stringify(running.assignedBy)} since ${running.adoptedAt})`;
+  if (lastCheck === null) return `${runs}; HQ's profiles not looked at yet`;
+  const code = lastCheck.code === undefined ? '' : ` (${lastCheck.code})`;
+  const why = lastCheck.outcome === 'unassigned' && lastCheck.problems?.[0] !== undefined ? `: ${lastCheck.problems[0]}` : '';
+  return `${runs}; last look at ${lastCheck.at}: ${lastCheck.outcome}${code}${why}`;
+}
+
 async function storeStatus(db: ChannelDatabase, profile: Profile): Promise<StoreStatus> {
   const journal = hasJournal(db);
   const [applied] = journal ? await db.downloads.list({ status: 'Applied', limit: 1 }) : [];
@@ -49,12 +76,16 @@ async function storeStatus(db: ChannelDatabase, profile: Profile): Promise<Store
   const [lastUpload] = journal ? await db.uploads.list({ limit: 1 }) : [];
   const failedUploads = journal ? await db.uploads.list({ status: 'UploadFailed' }) : [];
   const daemon = await daemonHealth(profile);
+  const hqProfile = await hqProfileStatus(daemon, profile);
   const attention = [
     ...waiting
       .filter((s) => s.status === 'Suspended' || s.status === 'ApplyFailed')
       .map((s) => `download sequence ${s.sequence} is ${s.status}: ${s.errorMessage ?? ''}`),
     ...failedUploads.map((s) => `upload sequence ${s.sequence} is UploadFailed: ${s.errorMessage ?? ''}`),
     ...(typeof daemon === 'string' ? [`daemon ${daemon}`] : daemon.ready === true ? [] : ['daemon is not ready']),
+    ...(hqProfile.lastCheck?.outcome === 'refused'
+      ? [`HQ's profile for this store is refused (${hqProfile.lastCheck.code ?? ''}): ${(hqProfile.lastCheck.problems ?? []).join('; ')}`]
+      : []),
   ];
   return {
     channel: profile.channel.id,
@@ -71,6 +102,7 @@ async function storeStatus(db: ChannelDatabase, profile: Profile): Promise<Store
       lastAt: lastUpload === undefined ? null : (lastUpload.uploadedAt ?? lastUpload.availableAt ?? lastUpload.startedAt),
       failed: failedUploads.length,
     },
+    hqProfile,
     attention,
   };
 }
@@ -87,6 +119,7 @@ function render(status: StoreStatus): string {
     `${status.channel} (${status.profile})`,
     `daemon:   ${daemonLine}`,
     `download: applied through sequence ${download.appliedThrough} (last ${time(download.lastAppliedAt)}); ${waiting}`,
+    `hq:       ${describeHqProfile(status.hqProfile)}`,
     `upload:   ${upload.lastSequence === null ? 'nothing published yet' : `last sequence ${upload.lastSequence} ${upload.lastStatus} (${time(upload.lastAt)})`}; ${upload.failed} failed`,
     ...status.attention.map((line) => `attention: ${line}`),
   ];

@@ -40,7 +40,8 @@ async function printEffective(file: string, io: CliIo, json: boolean): Promise<v
 export const validateCommand: CliCommand = {
   name: 'validate',
   summary: 'Check a profile file and print what it schedules',
-  help: `Usage: async-client validate [--profile] PATH [--effective] [--json]
+  help: `Usage: async-client validate [--profile] PATH [--json]
+       async-client validate [--profile] PATH --effective [--json]
 
 Checks the profile file at PATH (given alone or as --profile PATH, as every other command
 takes it): YAML syntax, every field against the profile schema

@@ -8,7 +8,8 @@ import { translateSqliteError } from './sqlite-errors.js';
 import { ShadowTableLoad, swappableOriginal, sweepShadows } from './sqlite-shadow-table.js';
 import { StagedTableLoad } from './sqlite-staged-table.js';
 import { assertMayCreate, checkTable } from './sqlite-table-check.js';
-import { RowFailure, type TableLoad } from './sqlite-table-load.js';
+import { RowFailure } from './sqlite-row-writer.js';
+import type { TableLoad } from './sqlite-table-load.js';
 
 /**
  * Rows written per staging transaction. The POS may take the write lock between two of them
@@ -93,7 +94,7 @@ async function stageRows(
     if (writesMain) room.assertRoomFor(rows);
     // A transaction on temporary tables only takes no lock on the channel database.
     conn.db.exec(writesMain ? 'BEGIN IMMEDIATE' : 'BEGIN');
-    for (const { load, rows } of chunk) for (const row of rows) writeRow(conn, load, row);
+    for (const { load, rows } of chunk) writeRows(conn, load, rows);
     conn.db.exec('COMMIT');
     if (writesMain) room.committed(rows);
   };
@@ -113,31 +114,34 @@ async function stageRows(
   if (pendingRows > 0) flush();
 }
 
-function writeRow(conn: SqliteConnection, load: TableLoad, row: PackageRow): void {
+function writeRows(conn: SqliteConnection, load: TableLoad, rows: readonly PackageRow[]): void {
   try {
-    load.write(row);
+    load.write(rows);
   } catch (error) {
-    const table = load.spec.name;
-    const where = `${row.op} of row ${load.seen} of table ${table}`;
-    if (error instanceof AsyncClientError)
-      throw new AsyncClientError(error.code, `${where}: ${error.message}`, { ...error.details, table, row: load.seen });
-    throw translateSqliteError(error, conn.location, where, { table, row: load.seen });
+    throw rowError(conn, load, error);
   }
 }
 
 function finish(conn: SqliteConnection, load: TableLoad): number {
-  const table = load.spec.name;
   try {
     return load.finish();
   } catch (error) {
-    if (error instanceof RowFailure) {
-      throw translateSqliteError(error.cause, conn.location, `${error.op} of row ${error.row} of table ${table}`, {
-        table,
-        row: error.row,
-      });
-    }
+    const table = load.spec.name;
+    if (error instanceof RowFailure) throw rowError(conn, load, error);
     throw translateSqliteError(error, conn.location, `putting the ${load.seen} rows of table ${table} in place`, { table });
   }
+}
+
+/** A failure of one row, naming it: ours keep their code, SQLite's are translated. */
+function rowError(conn: SqliteConnection, load: TableLoad, error: unknown): unknown {
+  if (!(error instanceof RowFailure)) return error;
+  const table = load.spec.name;
+  const where = `${error.op} of row ${error.row} of table ${table}`;
+  const details = { table, row: error.row };
+  const { cause } = error;
+  if (cause instanceof AsyncClientError)
+    return new AsyncClientError(cause.code, `${where}: ${cause.message}`, { ...cause.details, ...details });
+  return translateSqliteError(cause, conn.location, where, details);
 }
 
 /** Clean-up after the final commit or a failure; one that fails leaves a leftover the next sweep removes. */

@@ -61,13 +61,14 @@ export interface RowTarget {
  */
 export class RowWriter {
   private readonly single: Statement;
-  private readonly group: Statement;
+  private group: Statement | undefined;
+  private readonly insert: (rows: number) => string;
   private readonly remove: Statement | null;
   private readonly width: number;
   private readonly buffer: SqliteValue[];
 
   constructor(
-    db: Database,
+    private readonly db: Database,
     spec: TableSpec,
     private readonly target: RowTarget,
     private readonly binders: readonly Binder[],
@@ -77,10 +78,9 @@ export class RowWriter {
     this.width = columns.length + (target.numbered ? 1 : 0);
     const names = `${target.numbered ? 'rowid, ' : ''}${columns.join(', ')}`;
     const tuple = `(${Array.from({ length: this.width }, () => '?').join(', ')})`;
-    const insert = (rows: number): string =>
+    this.insert = (rows) =>
       `INSERT INTO ${target.into} (${names}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}${target.conflict}`;
-    this.single = db.prepare(insert(1));
-    this.group = db.prepare(insert(ROWS_PER_STATEMENT));
+    this.single = db.prepare(this.insert(1));
     this.remove = target.deleteSql === null ? null : db.prepare(target.deleteSql);
     this.buffer = new Array<SqliteValue>(this.width * ROWS_PER_STATEMENT);
   }
@@ -93,6 +93,7 @@ export class RowWriter {
       if (this.upsertsFrom(rows, i)) {
         for (let r = 0; r < ROWS_PER_STATEMENT; r++) this.bindInto(r * this.width, rows[i + r] as PackageRow, first + i + r);
         try {
+          this.group ??= this.db.prepare(this.insert(ROWS_PER_STATEMENT));
           changed += this.group.run(this.buffer).changes;
         } catch {
           for (let r = 0; r < ROWS_PER_STATEMENT; r++) changed += this.writeOne(rows[i + r] as PackageRow, first + i + r);

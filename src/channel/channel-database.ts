@@ -47,7 +47,7 @@ export interface ChannelDatabase {
    * Before the first write, every table and column must exist with a compatible type:
    * `E_SCHEMA_TABLE_MISSING`, `E_SCHEMA_COLUMN_MISSING`, `E_SCHEMA_COLUMN_TYPE`,
    * `E_SCHEMA_COLUMN_REQUIRED`, `E_SCHEMA_KEY_MISMATCH`; a reserved table name (`async_client_*`,
-   * `sqlite_*`, any case) is refused with `E_SCHEMA_TABLE_RESERVED` (reserved-tables.ts). Any throw, from the database or from
+   * `sqlite_*`, `pg_*`, `information_schema`, any case) is refused with `E_SCHEMA_TABLE_RESERVED` (reserved-tables.ts). Any throw, from the database or from
    * `batches`, rolls everything back.
    */
   applyPackage(manifest: PackageManifest, batches: AsyncIterable<RowBatch>, options: ApplyOptions): Promise<AppliedCounts>;

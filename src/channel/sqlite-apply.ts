@@ -8,7 +8,8 @@ import { translateSqliteError } from './sqlite-errors.js';
 import { ShadowTableLoad, swappableOriginal, sweepShadows } from './sqlite-shadow-table.js';
 import { StagedTableLoad } from './sqlite-staged-table.js';
 import { DirectTableLoad } from './sqlite-direct-table.js';
-import { assertMayCreate, checkTable } from './sqlite-table-check.js';
+import { assertMayCreate, tableUnlisted } from './schema-errors.js';
+import { checkTable } from './sqlite-table-check.js';
 import { RowFailure } from './sqlite-row-writer.js';
 import type { TableLoad } from './sqlite-table-load.js';
 
@@ -121,13 +122,7 @@ function finishAll(
 
 function loadOf(loads: ReadonlyMap<string, TableLoad>, manifest: PackageManifest, batch: RowBatch): TableLoad {
   const load = loads.get(batch.table.name);
-  if (load === undefined) {
-    throw new AsyncClientError(
-      'E_PACKAGE_TABLE_UNLISTED',
-      `package ${manifest.sequence} has rows for table ${batch.table.name}, which its manifest does not list`,
-      { table: batch.table.name },
-    );
-  }
+  if (load === undefined) throw tableUnlisted(manifest, batch.table.name);
   return load;
 }
 

@@ -1,66 +1,13 @@
 import { AsyncClientError } from '../errors.js';
 import type { DownloadJournal, DownloadSession, SeenPackage, SessionFailure, SessionListFilter } from './download-journal.js';
-import { assertDownloadTransition, isDownloadPending, type DownloadStatus } from './session-status.js';
+import { assertDownloadTransition, type DownloadStatus } from './session-status.js';
+import { type DownloadSessionRow as Row, sequenceConflict, toDownloadSession as toSession } from './download-session-row.js';
 import type { SqliteConnection } from './sqlite-connection.js';
 
 const TABLE = 'async_client_download_session';
 
-interface Row {
-  id: number;
-  channel_id: string;
-  sequence: number;
-  job_id: string;
-  file_name: string;
-  size: number;
-  checksum: string;
-  status: DownloadStatus;
-  tries: number;
-  rows_affected: string;
-  error_code: string | null;
-  error_message: string | null;
-  next_try_at: string | null;
-  available_at: string;
-  downloaded_at: string | null;
-  applied_at: string | null;
-  failed_at: string | null;
-  suspended_at: string | null;
-  canceled_at: string | null;
-  canceled_by: string | null;
-  cancel_reason: string | null;
-  updated_at: string;
-}
-
 /** Column values a status change writes besides `status` and `updated_at`. */
 type Changes = Readonly<Record<string, string | number | null>>;
-
-const date = (text: string | null): Date | null => (text === null ? null : new Date(text));
-
-function toSession(row: Row): DownloadSession {
-  return {
-    id: row.id,
-    channelId: row.channel_id,
-    sequence: row.sequence,
-    jobId: row.job_id,
-    fileName: row.file_name,
-    size: row.size,
-    checksum: row.checksum,
-    status: row.status,
-    tries: row.tries,
-    rowsAffected: JSON.parse(row.rows_affected) as Record<string, number>,
-    errorCode: row.error_code,
-    errorMessage: row.error_message,
-    nextTryAt: date(row.next_try_at),
-    availableAt: new Date(row.available_at),
-    downloadedAt: date(row.downloaded_at),
-    appliedAt: date(row.applied_at),
-    failedAt: date(row.failed_at),
-    suspendedAt: date(row.suspended_at),
-    canceledAt: date(row.canceled_at),
-    canceledBy: row.canceled_by,
-    cancelReason: row.cancel_reason,
-    updatedAt: new Date(row.updated_at),
-  };
-}
 
 /** The download journal in the channel database's own `async_client_download_session` table. */
 export class SqliteDownloadJournal implements DownloadJournal {
@@ -209,21 +156,4 @@ export class SqliteDownloadJournal implements DownloadJournal {
     }
     return session;
   }
-}
-
-function sequenceConflict(existing: DownloadSession, pkg: SeenPackage): AsyncClientError {
-  const what = isDownloadPending(existing.status)
-    ? `is still ${existing.status} as session ${existing.id}: cancel that session to accept the new file`
-    : `was already Applied (session ${existing.id}): HQ must not reuse a sequence; ask HQ which package is right`;
-  return new AsyncClientError(
-    'E_SEQUENCE_CONFLICT',
-    `package ${pkg.fileName} has sequence ${pkg.sequence} with checksum ${pkg.checksum}, but sequence ${pkg.sequence} with checksum ${existing.checksum} ${what}`,
-    {
-      sequence: pkg.sequence,
-      checksum: pkg.checksum,
-      existingChecksum: existing.checksum,
-      existingSessionId: existing.id,
-      existingStatus: existing.status,
-    },
-  );
 }

@@ -1,9 +1,9 @@
 import type { Database } from 'better-sqlite3';
-import { AsyncClientError } from '../errors.js';
 import type { PackageKind, TableSpec } from '../package/types.js';
 import { assertNotReserved } from './reserved-tables.js';
 import { findColumn, hasUniqueKey, isRowidAlias, quoteName, readTable, type SqliteTable } from './sqlite-schema.js';
 import { declaredTypeFor, isCompatible } from './sqlite-values.js';
+import { schemaError } from './schema-errors.js';
 
 /**
  * Checks that the database can take a package table as it is; returns the table's name as
@@ -62,23 +62,9 @@ function isRequired(table: SqliteTable, name: string): boolean {
   return column?.notNull === true && !column.hasDefault && !isRowidAlias(table, column);
 }
 
-/** A missing table may be created only for a full package, and only when the profile allows it. */
-export function assertMayCreate(spec: TableSpec, kind: PackageKind, allowed: boolean): void {
-  if (allowed && kind === 'full') return;
-  const why =
-    kind === 'full'
-      ? 'create it, or allow the daemon to create missing tables in the profile'
-      : 'create it; only a full package may create a missing table, and only when the profile allows it';
-  throw schemaError('E_SCHEMA_TABLE_MISSING', spec, null, `does not exist: ${why}`);
-}
-
 /** The CREATE TABLE for a missing table, from the manifest: types by `declaredTypeFor`, the manifest's primary key. */
 export function createTableSql(spec: TableSpec, name: string): string {
   const columns = spec.columns.map((c) => `${quoteName(c.name)} ${declaredTypeFor(c.type)}${c.nullable ? '' : ' NOT NULL'}`);
   const key = spec.primaryKey.length > 0 ? [`PRIMARY KEY (${spec.primaryKey.map(quoteName).join(', ')})`] : [];
   return `CREATE TABLE ${quoteName(name)} (${[...columns, ...key].join(', ')})`;
-}
-
-function schemaError(code: string, spec: TableSpec, column: string | null, what: string): AsyncClientError {
-  return new AsyncClientError(code, `table ${spec.name} in the channel database ${what}`, { table: spec.name, column });
 }

@@ -4,6 +4,7 @@ import type { RowBatch, TableSpec } from '../package/types.js';
 import { NO_WATERMARK, type CounterRange, type UploadPlan, type UploadSnapshot, type UploadTableConfig } from './upload-journal.js';
 import { describeUploadTable, rangeSql } from './sqlite-upload-table.js';
 import { quoteName, sameName } from './sqlite-schema.js';
+import { atCounter, counterBackwards } from './upload-errors.js';
 import { fromSqlite, type SqliteValue } from './sqlite-values.js';
 
 const DEFAULT_BATCH_SIZE = 1000;
@@ -113,21 +114,4 @@ export class SqliteUploadSnapshot implements UploadSnapshot {
         'an upload snapshot was used after it ended: read the rows inside the snapshot callback',
       );
   }
-}
-
-function counterBackwards(config: UploadTableConfig, watermark: bigint, highest: bigint): AsyncClientError {
-  return new AsyncClientError(
-    'E_UPLOAD_COUNTER_BACKWARDS',
-    `upload table ${config.table}: the highest ${config.counterColumn} is ${highest}, below the ${watermark} already published (a restored backup?): uploads of this table are paused; check the data, then set the watermark with the operator command`,
-    { table: config.table, counterColumn: config.counterColumn, watermark: String(watermark), highest: String(highest) },
-  );
-}
-
-/** Names the row of a value that cannot travel by its counter, so that an operator can find it. */
-function atCounter(error: unknown, config: UploadTableConfig, counter: SqliteValue): unknown {
-  if (!(error instanceof AsyncClientError)) return error;
-  return new AsyncClientError(error.code, `${error.message} (the row with ${config.counterColumn} ${String(counter)})`, {
-    ...error.details,
-    counter: String(counter),
-  });
 }

@@ -4,6 +4,8 @@ import type { SessionFailure, SessionListFilter } from './download-journal.js';
 import { assertUploadTransition, type UploadStatus } from './session-status.js';
 import type { SqliteConnection } from './sqlite-connection.js';
 import { translateSqliteError } from './sqlite-errors.js';
+import { assertMayRecordIntent, watermarkMoved } from './upload-errors.js';
+import { toUploadSession, type UploadSessionRow as Row } from './upload-session-row.js';
 import { SqliteUploadSnapshot } from './sqlite-upload-snapshot.js';
 import { describeUploadTable } from './sqlite-upload-table.js';
 import { Serial } from './serial.js';
@@ -21,28 +23,6 @@ import {
 const SESSION = 'async_client_upload_session';
 const RANGE = 'async_client_upload_range';
 const WATERMARK = 'async_client_watermark';
-
-interface Row {
-  id: number;
-  channel_id: string;
-  sequence: number;
-  status: UploadStatus;
-  rows: number;
-  file_name: string | null;
-  size: number | null;
-  checksum: string | null;
-  tries: number;
-  error_code: string | null;
-  error_message: string | null;
-  next_try_at: string | null;
-  started_at: string;
-  available_at: string | null;
-  uploaded_at: string | null;
-  failed_at: string | null;
-  updated_at: string;
-}
-
-const date = (text: string | null): Date | null => (text === null ? null : new Date(text));
 
 /** Upload sessions, their counter ranges and the watermarks, in the channel database. */
 export class SqliteUploadStore implements UploadStore {
@@ -100,15 +80,7 @@ export class SqliteUploadStore implements UploadStore {
   recordIntent(ranges: readonly CounterRange[]): Promise<UploadSession> {
     return this.conn.write('recording an upload intent', () => {
       const pending = this.pendingNow();
-      if (pending !== null) {
-        throw new AsyncClientError(
-          'E_UPLOAD_INTENT_PENDING',
-          `upload session ${pending.id} (sequence ${pending.sequence}) is still ${pending.status}: publish it before planning the next package`,
-          { sessionId: pending.id },
-        );
-      }
-      if (ranges.length === 0)
-        throw new AsyncClientError('E_UPLOAD_EMPTY', 'an upload intent needs at least one counter range: no new rows means no package');
+      assertMayRecordIntent(pending, ranges);
       for (const range of ranges) this.assertWatermark(range);
       const { next } = this.conn
         .statement(`SELECT COALESCE(MAX(sequence), 0) + 1 AS next FROM ${SESSION} WHERE channel_id = ?`)
@@ -220,13 +192,7 @@ export class SqliteUploadStore implements UploadStore {
       .safeIntegers(true)
       .get(this.conn.channelId, range.table) as { counter: bigint } | undefined;
     const current = row?.counter ?? NO_WATERMARK;
-    if (current !== range.fromExclusive) {
-      throw new AsyncClientError(
-        'E_UPLOAD_WATERMARK_MOVED',
-        `upload table ${range.table}: the watermark is ${current}, not ${range.fromExclusive} where this package's range starts; plan the upload again`,
-        { table: range.table, watermark: String(current), fromExclusive: String(range.fromExclusive) },
-      );
-    }
+    if (current !== range.fromExclusive) throw watermarkMoved(range, current);
   }
 
   private setWatermarkNow(table: string, counter: bigint): void {
@@ -269,25 +235,6 @@ export class SqliteUploadStore implements UploadStore {
         .safeIntegers(true)
         .all(row.id) as { table_name: string; from_exclusive: bigint; to_inclusive: bigint; rows: bigint }[]
     ).map((r) => ({ table: r.table_name, fromExclusive: r.from_exclusive, toInclusive: r.to_inclusive, rows: Number(r.rows) }));
-    return {
-      id: row.id,
-      channelId: row.channel_id,
-      sequence: row.sequence,
-      status: row.status,
-      ranges,
-      rows: row.rows,
-      fileName: row.file_name,
-      size: row.size,
-      checksum: row.checksum,
-      tries: row.tries,
-      errorCode: row.error_code,
-      errorMessage: row.error_message,
-      nextTryAt: date(row.next_try_at),
-      startedAt: new Date(row.started_at),
-      availableAt: date(row.available_at),
-      uploadedAt: date(row.uploaded_at),
-      failedAt: date(row.failed_at),
-      updatedAt: new Date(row.updated_at),
-    };
+    return toUploadSession(row, ranges);
   }
 }

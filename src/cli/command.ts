@@ -20,5 +20,7 @@ export interface CliCommand {
   readonly summary: string;
   /** Full `--help` text: usage line, options, exit codes. */
   readonly help: string;
+  /** The command handles SIGTERM and SIGINT itself (takeStopSignals); the others end on them, as any process does. */
+  readonly takesStopSignals?: true;
   run(args: readonly string[], io: CliIo): Promise<number>;
 }

@@ -1,8 +1,9 @@
 import { errorCode, errorMessage } from '../errors.js';
 import { HeartbeatWriter } from '../fleet/heartbeat-writer.js';
 import type { Logger } from '../observe/logger.js';
-import { HealthServer, type HealthReport } from '../observe/health-server.js';
+import { HealthServer } from '../observe/health-server.js';
 import { DaemonMetrics } from '../observe/metrics.js';
+import type { CycleHealth, DaemonHealth } from '../observe/store-status.js';
 import { CYCLE_DIRECTIONS, cycleSchedule, describeCycleSchedule } from '../profile/cycle-schedule.js';
 import { describeProfileChange } from '../profile/diff.js';
 import { composeProfile, type LocalProfileLayer } from '../profile/compose.js';
@@ -125,7 +126,7 @@ export class Daemon {
     return clean;
   }
 
-  health(): HealthReport {
+  health(): DaemonHealth {
     return {
       ready: this.state === 'ready',
       state: this.state,
@@ -140,9 +141,9 @@ export class Daemon {
             running: this.scheduler.isRunning(direction),
             nextRun: this.scheduler.nextRun(direction),
             last: this.results.get(direction) ?? null,
-          },
+          } satisfies CycleHealth,
         ]),
-      ),
+      ) as Record<Direction, CycleHealth>,
     };
   }
 
@@ -176,6 +177,7 @@ export class Daemon {
     this.heartbeat = new HeartbeatWriter({
       ...deps,
       clientVersion: packageVersion(),
+      hqProfile: () => this.hq.status(),
       cycle: (direction) => ({
         schedule: describeCycleSchedule(cycleSchedule(this.profile, direction)),
         last: this.results.get(direction),

@@ -3,17 +3,16 @@ import { errorCode } from '../errors.js';
 import type { Logger } from '../observe/logger.js';
 import type { HqProfileLayer } from '../profile/compose.js';
 import { HqProfileCheck, type PublishedProfile } from '../profile/hq/hq-check.js';
-import { writeHqState, type AdoptedHqProfile, type HqCheckRecord, type HqProfileState } from '../profile/hq/hq-state.js';
+import {
+  writeHqState,
+  type AdoptedHqProfile,
+  type HqCheckRecord,
+  type HqProfileState,
+  type HqProfileStatus,
+} from '../profile/hq/hq-state.js';
 import { problemLines } from '../profile/profile-error.js';
 import type { Clock } from '../schedule/clock.js';
 import type { WorkingFolder } from '../workfolder/working-folder.js';
-
-/** Which HQ profile runs and what the last look at HQ's files found: for /healthz, `status` and the state file. */
-export interface HqProfileStatus {
-  /** The HQ profile laid over the store's file, or null when the file runs alone. */
-  readonly running: Omit<AdoptedHqProfile, 'text' | 'signature'> | null;
-  readonly lastCheck: HqCheckRecord | null;
-}
 
 /** What a check asks the daemon to run: HQ's new profile, or the store's file alone (`layer` undefined). */
 export interface HqProfileChange {

@@ -2,6 +2,7 @@ import type { ChannelDatabase } from '../channel/channel-database.js';
 import { errorCode, errorMessage } from '../errors.js';
 import type { Logger } from '../observe/logger.js';
 import type { Direction } from '../package/types.js';
+import type { HqProfileStatus } from '../profile/hq/hq-state.js';
 import type { Profile } from '../profile/profile.js';
 import type { Clock } from '../schedule/clock.js';
 import type { CycleResult } from '../schedule/cycle-scheduler.js';
@@ -32,6 +33,8 @@ export interface HeartbeatWriterOptions {
   /** The profile in force. */
   readonly profile: () => Profile;
   readonly cycle: (direction: Direction) => CycleState;
+  /** Which HQ profile runs and why; a store that follows none says so. */
+  readonly hqProfile?: () => HqProfileStatus;
   /** Writes are at least this far apart; one minute unless a test says otherwise. */
   readonly minIntervalMs?: number;
 }
@@ -122,6 +125,7 @@ export class HeartbeatWriter {
         downloadIntervalMinutes: profile.profile.downloadIntervalMinutes,
         uploadIntervalMinutes: profile.profile.uploadIntervalMinutes,
       },
+      hqProfile: this.options.hqProfile?.() ?? { running: null, lastCheck: null },
       download: {
         ...this.cycleBeat('download'),
         appliedThrough,

@@ -1,4 +1,5 @@
 import type { DownloadStatus, UploadStatus } from '../channel/session-status.js';
+import type { HqProfileStatus } from '../profile/hq/hq-state.js';
 import type { CycleResult } from '../schedule/cycle-scheduler.js';
 
 /**
@@ -7,7 +8,7 @@ import type { CycleResult } from '../schedule/cycle-scheduler.js';
  * newer major version.
  */
 export const HEARTBEAT_FORMAT = 'async-client-heartbeat';
-export const HEARTBEAT_VERSION = '1.0';
+export const HEARTBEAT_VERSION = '1.1';
 export const HEARTBEAT_FILE = 'heartbeat.json';
 /** At most this many waiting packages are listed; `waitingCount` counts them all. */
 export const HEARTBEAT_WAITING_LIMIT = 20;
@@ -41,6 +42,8 @@ export interface Heartbeat {
   /** The async-client version the store runs. */
   readonly clientVersion: string;
   readonly profile: { readonly name: string; readonly downloadIntervalMinutes: number; readonly uploadIntervalMinutes: number };
+  /** Since 1.1: the profile HQ published for this store that runs, and what the store's last look at HQ's profiles found. */
+  readonly hqProfile: HqProfileStatus;
   readonly download: CycleBeat & {
     /** The highest Applied sequence, 0 before the first. */
     readonly appliedThrough: number;

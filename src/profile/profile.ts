@@ -88,6 +88,10 @@ export interface UploadTable {
 
 export interface UploadSettings {
   readonly maxRowsPerPackage: number;
+  /** Wait after the first failed try; doubles per failed try. */
+  readonly retryBackoffSeconds: number;
+  /** Longest wait between tries (the upload interval caps it too). */
+  readonly retryBackoffMaxSeconds: number;
   readonly tables: readonly UploadTable[];
 }
 

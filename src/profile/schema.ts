@@ -6,6 +6,7 @@
  * show instead of their generic text; our own error lines use the same words.
  */
 import { Type, type TSchema } from '@sinclair/typebox';
+import { UPLOAD_RETRY_FIRST_SECONDS, UPLOAD_RETRY_MAX_SECONDS } from '../upload/retry-backoff.js';
 import type { LogLevel } from './profile.js';
 
 interface Annotations {
@@ -339,6 +340,21 @@ export const UploadSchema = defaultedSection(
         default: 50_000,
         title: 'Rows per package',
         description: 'Largest number of rows in one upload package.',
+      }),
+    ),
+    retryBackoffSeconds: Type.Optional(
+      wholeNumber(1, 3600, 'seconds', {
+        default: UPLOAD_RETRY_FIRST_SECONDS,
+        title: 'Retry backoff (seconds)',
+        description: 'Wait after a failed upload before the next try; doubles per failed try.',
+      }),
+    ),
+    retryBackoffMaxSeconds: Type.Optional(
+      wholeNumber(1, 86400, 'seconds', {
+        default: UPLOAD_RETRY_MAX_SECONDS,
+        title: 'Longest retry backoff (seconds)',
+        description:
+          'Longest wait between two tries; never longer than the upload interval, so that uploads resume within one interval of the server coming back.',
       }),
     ),
     tables: Type.Optional(

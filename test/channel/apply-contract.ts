@@ -74,33 +74,39 @@ export function describeApplyContract(open: SubjectFactory): void {
     expect(await subject.db.downloads.highestApplied()).toBe(1);
   });
 
-  test.each(['async_client_meta', 'ASYNC_CLIENT_WATERMARK', 'Async_Client_Download_Session', 'sqlite_sequence', 'SQLite_Master'])(
-    'a package table named %s is refused before any row is written, even when tables may be created',
-    async (name) => {
-      await seedProducts();
-      const before = await subject.query('SELECT id, name, price FROM product ORDER BY id');
-      const reserved = table(
-        name,
-        [
-          ['key', 'string', false],
-          ['value', 'string'],
-        ],
-        ['key'],
-      );
-      for (const kind of ['full', 'incremental'] as const) {
-        const session = await seen(subject.db, 2);
-        await expect(
-          subject.db.applyPackage(manifest(2, kind, [PRODUCT, reserved]), stream(upserts(reserved, [['schema_version', '999']])), {
-            sessionId: session.id,
-            allowCreateTables: true,
-          }),
-        ).rejects.toMatchObject({ code: 'E_SCHEMA_TABLE_RESERVED', message: expect.stringContaining(name) });
-        expect(await subject.db.downloads.find(session.id)).toMatchObject({ appliedAt: null, rowsAffected: {} });
-      }
-      expect(await subject.query('SELECT id, name, price FROM product ORDER BY id')).toEqual(before);
-      expect(await subject.db.migrate()).toBeGreaterThan(0);
-    },
-  );
+  test.each([
+    'async_client_meta',
+    'ASYNC_CLIENT_WATERMARK',
+    'Async_Client_Download_Session',
+    'sqlite_sequence',
+    'SQLite_Master',
+    'pg_class',
+    'PG_Stat_Activity',
+    'information_schema',
+  ])('a package table named %s is refused before any row is written, even when tables may be created', async (name) => {
+    await seedProducts();
+    const before = await subject.query('SELECT id, name, price FROM product ORDER BY id');
+    const reserved = table(
+      name,
+      [
+        ['key', 'string', false],
+        ['value', 'string'],
+      ],
+      ['key'],
+    );
+    for (const kind of ['full', 'incremental'] as const) {
+      const session = await seen(subject.db, 2);
+      await expect(
+        subject.db.applyPackage(manifest(2, kind, [PRODUCT, reserved]), stream(upserts(reserved, [['schema_version', '999']])), {
+          sessionId: session.id,
+          allowCreateTables: true,
+        }),
+      ).rejects.toMatchObject({ code: 'E_SCHEMA_TABLE_RESERVED', message: expect.stringContaining(name) });
+      expect(await subject.db.downloads.find(session.id)).toMatchObject({ appliedAt: null, rowsAffected: {} });
+    }
+    expect(await subject.query('SELECT id, name, price FROM product ORDER BY id')).toEqual(before);
+    expect(await subject.db.migrate()).toBeGreaterThan(0);
+  });
 
   test('an incremental package upserts and deletes by primary key, leaving other rows alone', async () => {
     await seedProducts();
@@ -338,7 +344,7 @@ export function describeApplyContract(open: SubjectFactory): void {
         { sessionId: session.id, allowCreateTables: true },
       ),
     ).rejects.toMatchObject({ code: 'E_VALUE_RANGE', message: expect.stringContaining('table product') });
-    expect(await subject.query("SELECT COUNT(*) AS n FROM async_client_download_session WHERE status = 'Applied'")).toEqual([{ n: 0 }]);
+    expect(await subject.db.downloads.list({ status: 'Applied' })).toEqual([]);
   });
 
   test('only a session that may become Applied takes a package', async () => {
@@ -373,7 +379,7 @@ export function describeApplyContract(open: SubjectFactory): void {
       const rows: CellValue[][] = [
         [
           1,
-          'héllo "quoted" \u0000 ✓',
+          'héllo "quoted" \\ \t\n\r ✓',
           2n ** 63n - 1n,
           new Decimal('-0.10'),
           true,
@@ -389,7 +395,11 @@ export function describeApplyContract(open: SubjectFactory): void {
 
     test('any row of every type comes back as it went in', async () => {
       const cell = {
-        text: fc.option(fc.string({ unit: 'grapheme' }), { nil: null }),
+        // NUL is left out: PostgreSQL text cannot hold it (each adapter's own test says what it does with one).
+        text: fc.option(
+          fc.string({ unit: 'grapheme' }).filter((t) => !t.includes('\u0000')),
+          { nil: null },
+        ),
         int: fc.option(
           fc.oneof(
             fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).filter((n) => !Number.isSafeInteger(Number(n))),

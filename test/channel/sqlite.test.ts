@@ -5,7 +5,7 @@ import { openSqliteChannelDatabase } from '../../src/channel/sqlite-channel-data
 import { JOURNAL_SCHEMA_VERSION } from '../../src/channel/sqlite-migrations.js';
 import { Decimal } from '../../src/package/types.js';
 import { describeChannelDatabaseContract } from './contract.js';
-import { manifest, seen, stream, table, upserts } from './fixtures.js';
+import { applied, manifest, seen, stream, table, upserts } from './fixtures.js';
 import { openSqliteSubject } from './sqlite-subject.js';
 import type { ChannelDatabaseSubject } from './subject.js';
 
@@ -52,6 +52,27 @@ describe('SQLite channel database', () => {
     ).rejects.toMatchObject({ code: 'E_DATABASE_CONSTRAINT', message: expect.stringContaining('journal write injected') });
     expect(await subject.query("SELECT name FROM sqlite_schema WHERE name = 'product'")).toEqual([]);
     expect((await subject.db.downloads.find(session.id))?.status).toBe('Available');
+  });
+
+  test('rowid serves as the counter of an append-only table', async () => {
+    await subject.pos('CREATE TABLE sale_line (sale_id INTEGER NOT NULL, line INTEGER NOT NULL, PRIMARY KEY (sale_id, line))');
+    await expect(subject.db.uploads.describeTable({ table: 'sale_line', counterColumn: 'rowid' })).resolves.toMatchObject({
+      counterColumn: 'rowid',
+      primaryKey: ['sale_id', 'line'],
+    });
+  });
+
+  test('text with a NUL character travels unchanged', async () => {
+    const note = table(
+      'note',
+      [
+        ['id', 'integer'],
+        ['text', 'string'],
+      ],
+      ['id'],
+    );
+    await applied(subject.db, manifest(1, 'full', [note]), upserts(note, [[1, 'a\u0000b']]));
+    expect(await subject.query('SELECT text FROM note')).toEqual([{ text: 'a\u0000b' }]);
   });
 
   test('a journal written by a newer build is refused, not guessed at', async () => {

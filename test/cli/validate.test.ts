@@ -72,6 +72,50 @@ describe('async-client validate', () => {
     });
   });
 
+  test('--profile PATH is the same as PATH alone, as every other command takes the profile', async () => {
+    const positional = await validate(['config/profile.example.yaml']);
+    expect(await validate(['--profile', 'config/profile.example.yaml'])).toEqual(positional);
+    expect(await validate(['-p', 'config/profile.example.yaml'])).toEqual(positional);
+  });
+
+  test('--json: a valid profile as one object on stdout', async () => {
+    const run = await validate(['config/profile.example.yaml', '--json']);
+    expect(run.exitCode).toBe(ExitCode.ok);
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({
+      valid: true,
+      file: 'config/profile.example.yaml',
+      profile: 'Example store',
+      channel: 'store-0001',
+      schedules: { download: 'every minute', upload: 'every minute' },
+    });
+  });
+
+  test('--json: an invalid profile as one object on stdout, each issue with its position, exit 1', async () => {
+    await folder.write('store.yaml', MINIMAL_PROFILE.replace('downloadIntervalMinutes: 15', 'downloadIntervalMinutes: 0'));
+    const run = await validate(['--profile', 'store.yaml', '--json'], folder.root);
+    expect(run.exitCode).toBe(ExitCode.failure);
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({
+      valid: false,
+      file: 'store.yaml',
+      code: 'E_PROFILE_INVALID',
+      message: 'store.yaml:3:28 profile.downloadIntervalMinutes: expected a whole number of minutes from 1 to 1440, found 0',
+      issues: [
+        {
+          file: 'store.yaml',
+          line: 3,
+          column: 28,
+          field: 'profile.downloadIntervalMinutes',
+          expected: 'a whole number of minutes from 1 to 1440',
+          found: '0',
+        },
+      ],
+    });
+    const missing = JSON.parse((await validate(['nowhere.yaml', '--json'], folder.root)).stdout) as Record<string, unknown>;
+    expect(missing).toMatchObject({ valid: false, code: 'E_PROFILE_NOT_FOUND', issues: [] });
+  });
+
   test('a missing file or a folder: exit 1 with what to do', async () => {
     const missing = await validate(['nowhere.yaml'], folder.root);
     expect(missing.exitCode).toBe(ExitCode.failure);
@@ -86,13 +130,14 @@ describe('async-client validate', () => {
   test.each([
     [[], 'missing PATH of the profile file'],
     [['a.yaml', 'b.yaml'], 'expected one PATH, got 2'],
+    [['--profile', 'a.yaml', 'b.yaml'], 'expected one PATH, got 2'],
     [['--strict', 'a.yaml'], "Unknown option '--strict'"],
   ])('usage error %j: exit 2 and the usage line', async (args, problem) => {
     const run = await validate(args);
     expect(run.exitCode).toBe(ExitCode.usage);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain(problem);
-    expect(run.stderr).toContain('Usage: async-client validate PATH');
+    expect(run.stderr).toContain('Usage: async-client validate [--profile] PATH [--json]');
   });
 
   test('--help prints the help on stdout, exit 0', async () => {
@@ -100,6 +145,6 @@ describe('async-client validate', () => {
       const run = await validate([flag]);
       expect(run).toEqual({ exitCode: ExitCode.ok, stdout: validateCommand.help, stderr: '' });
     }
-    expect(validateCommand.help).toMatch(/^Usage: async-client validate PATH\n[\s\S]*Exit codes:/);
+    expect(validateCommand.help).toMatch(/^Usage: async-client validate \[--profile\] PATH \[--json\]\n[\s\S]*Exit codes:/);
   });
 });

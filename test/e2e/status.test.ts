@@ -36,11 +36,27 @@ describe('async-client status', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('store-0042 (Test store)');
     expect(result.stdout).toContain('download: applied through sequence 1');
-    expect(result.stdout).toMatch(/daemon: {3}ready; /);
+    expect(result.stdout).toMatch(
+      /^daemon: {3}ready\n {2}download: on "\*\/1 \* \* \* \* \*"; last: .+; (next at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC|running now)\n {2}upload: {3}/m,
+    );
     expect(result.stdout).not.toContain('attention');
+    expect(result.stdout).not.toContain('{');
   });
 
-  it('lists a Suspended package and a daemon that does not answer, with exit 1', async () => {
+  it('a profile without a health port is information, not a failure: exit 0', async () => {
+    const { store } = fixture;
+    await store.writeProfile();
+    await seedStore(store, new Backlog(3, 20), 1);
+    const daemon = fixture.start(['run', '--profile', store.profilePath]);
+    await daemon.waitFor('download.applied');
+    const result = status(store.profilePath);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('daemon:   not asked: the profile serves no health port (daemon.health)');
+    expect(result.stdout).not.toContain('attention');
+    expect(result.code).toBe(0);
+  });
+
+  it('lists a Suspended package and a daemon that is not running, each with the command that fixes it, exit 1', async () => {
     const { store } = fixture;
     const port = await freePort();
     await store.writeProfile({ healthPort: port });
@@ -53,7 +69,12 @@ describe('async-client status', () => {
     const result = status(store.profilePath);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('seq 1 Suspended (tries 1)');
-    expect(result.stdout).toMatch(/attention: download sequence 1 is Suspended: .+/);
-    expect(result.stdout).toContain(`attention: daemon not answering at http://127.0.0.1:${port}/healthz`);
+    expect(result.stdout).toMatch(
+      /attention: download sequence 1 is Suspended after 1 tries, and later packages wait behind it: .+\n {4}fix: fix the cause, then: async-client sessions retry 1 \(or give it up: async-client sessions cancel 1 --yes --reason TEXT\)\n/,
+    );
+    expect(result.stdout).toContain(`daemon:   not running (nothing listens at http://127.0.0.1:${port}/healthz)`);
+    expect(result.stdout).toContain(
+      `attention: the daemon is not running (nothing listens at http://127.0.0.1:${port}/healthz)\n    fix: sudo systemctl start async-client\n`,
+    );
   });
 });

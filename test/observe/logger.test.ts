@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger } from '../../src/observe/logger.js';
+import { createLogger, defaultLogFormat } from '../../src/observe/logger.js';
 import { SAMPLE_PROFILE } from '../profile/profile-files.js';
 
 function capture(): { lines: Array<Record<string, unknown>>; destination: Writable } {
@@ -17,7 +17,7 @@ describe('createLogger', () => {
   it('writes one JSON line per event, named in `event`, with its fields', () => {
     const { lines, destination } = capture();
     createLogger('info', destination).info({ sequence: 14, rows: 3 }, 'download.applied');
-    expect(lines).toEqual([expect.objectContaining({ event: 'download.applied', sequence: 14, rows: 3, level: 30, pid: process.pid })]);
+    expect(lines).toEqual([expect.objectContaining({ event: 'download.applied', sequence: 14, rows: 3, level: 'info', pid: process.pid })]);
     expect(typeof lines[0]!.time).toBe('string');
   });
 
@@ -38,5 +38,27 @@ describe('createLogger', () => {
     log.info('cycle.started');
     log.warn('cycle.overrun');
     expect(lines.map((line) => line.event)).toEqual(['cycle.overrun']);
+  });
+
+  it('pretty: one line per event, the level by name, the fields on the same line', () => {
+    let text = '';
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        text += chunk.toString();
+        done();
+      },
+    });
+    const log = createLogger('info', destination, 'pretty');
+    log.warn({ sequence: 14, workingFolder: SAMPLE_PROFILE.workingFolder }, 'download.gap');
+    expect(text).toMatch(/^\[\d\d:\d\d:\d\d\] WARN: download\.gap \{"sequence":14,.*"password":"\[redacted\]".*\}\n$/);
+  });
+});
+
+describe('defaultLogFormat', () => {
+  it('is pretty on a terminal, json on anything else and under systemd', () => {
+    expect(defaultLogFormat({ isTTY: true }, {})).toBe('pretty');
+    expect(defaultLogFormat({}, {})).toBe('json');
+    expect(defaultLogFormat({ isTTY: true }, { JOURNAL_STREAM: '8:1234' })).toBe('json');
+    expect(defaultLogFormat({ isTTY: true }, { INVOCATION_ID: 'abc' })).toBe('json');
   });
 });

@@ -9,7 +9,7 @@ export const CLI_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 /** One pino line of the daemon's stdout. */
 export interface LogEvent {
   readonly event: string;
-  readonly level: number;
+  readonly level: string;
   readonly [field: string]: unknown;
 }
 
@@ -28,7 +28,7 @@ export class CliProcess {
       try {
         this.events.push(JSON.parse(line) as LogEvent);
       } catch {
-        this.events.push({ event: 'stdout.text', level: 30, text: line });
+        this.events.push({ event: 'stdout.text', level: 'info', text: line });
       }
       for (const wake of this.waiters) wake();
     });

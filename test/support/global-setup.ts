@@ -2,16 +2,22 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-type DavServers = typeof import('./dav-servers.js');
+type DavServers = typeof import('../../bench/support/dav-servers.js');
+type PostgresClusters = typeof import('./postgres-cluster.js');
 
 /*
  * Jest requires this file outside its module map, where `./x.js` does not resolve to `./x.ts`
- * but an extension-less require does: hence `require('./dav-servers')` instead of an import,
+ * but an extension-less require does: hence `require('../../bench/support/dav-servers')` instead of an import,
  * made only when jest runs the setup (test files import the constants below as ES modules,
- * where there is no `require`). Test files reach the servers through ./webdav-server.ts.
+ * where there is no `require`). Test files reach the servers through ./webdav-server.ts and
+ * ./postgres-server.ts.
  */
 function davServers(): DavServers {
-  return require('./dav-servers') as DavServers;
+  return require('../../bench/support/dav-servers') as DavServers;
+}
+
+function postgresClusters(): PostgresClusters {
+  return require('./postgres-cluster') as PostgresClusters;
 }
 
 /** How the run's shared servers reach the test workers, which inherit this process's environment. */
@@ -32,11 +38,17 @@ export const APACHE_ENV = {
   startError: 'ASYNC_CLIENT_TEST_APACHE_ERROR',
 } as const;
 
+/** The same for the shared PostgreSQL cluster: its superuser URL. */
+export const POSTGRES_ENV = {
+  url: 'ASYNC_CLIENT_TEST_POSTGRES_URL',
+  startError: 'ASYNC_CLIENT_TEST_POSTGRES_ERROR',
+} as const;
+
 type Stop = () => Promise<void>;
 
 /**
- * Starts one rclone and one Apache server for the whole run and leaves
- * `globalThis.stopTestWebDavServer` for global-teardown.ts. A server that cannot start fails
+ * Starts one rclone server, one Apache server and one PostgreSQL cluster for the whole run and leaves
+ * `globalThis.stopTestServers` for global-teardown.ts. A server that cannot start fails
  * only the tests that need it, each with the reason.
  */
 export default async function globalSetup(): Promise<void> {
@@ -64,13 +76,19 @@ export default async function globalSetup(): Promise<void> {
     process.env[APACHE_ENV.ca] = path.dirname(ca.caFile);
     return stopAndRemove(servers, server.pid, work);
   }).then((stop) => stop && stops.push(stop));
-  globalThis.stopTestWebDavServer = async () => {
+  await start(POSTGRES_ENV.startError, async () => {
+    const clusters = postgresClusters();
+    const cluster = await clusters.startPostgresCluster(await servers.freePort());
+    process.env[POSTGRES_ENV.url] = cluster.url;
+    return () => clusters.stopPostgresCluster(cluster);
+  }).then((stop) => stop && stops.push(stop));
+  globalThis.stopTestServers = async () => {
     await Promise.all(stops.map((stop) => stop()));
   };
 }
 
 declare global {
-  var stopTestWebDavServer: (() => Promise<void>) | undefined;
+  var stopTestServers: (() => Promise<void>) | undefined;
 }
 
 async function start(errorVariable: string, starter: () => Promise<Stop>): Promise<Stop | undefined> {

@@ -6,7 +6,8 @@ import { ONE_SHOT_HELP, runCycleOnce } from '../one-shot.js';
 export const downloadCommand: CliCommand = {
   name: 'download',
   summary: 'Apply the download packages waiting in the working folder, once, in the foreground',
-  help: `Usage: async-client download --once [--profile PATH]
+  takesStopSignals: true,
+  help: `Usage: async-client download --once [--profile PATH] [--log-format json|pretty]
 
 Runs one download cycle, as the daemon does on its timer: lists this channel's packages in
 the working folder, verifies each one completely, and applies them in sequence order to the

@@ -1,94 +1,68 @@
-import type { ChannelDatabase } from '../../channel/channel-database.js';
-import { errorMessage } from '../../errors.js';
+import { errorCode, errorMessage } from '../../errors.js';
+import {
+  type DaemonHealth,
+  type DaemonView,
+  describeCycleHealth,
+  readableTime,
+  readStoreStatus,
+  type StoreStatus,
+} from '../../observe/store-status.js';
+import { CYCLE_DIRECTIONS } from '../../profile/cycle-schedule.js';
 import type { Profile } from '../../profile/profile.js';
 import { PROFILE_OPTION, PROFILE_OPTION_HELP, parseCommandArgs, usageError } from '../args.js';
 import { ExitCode, type CliCommand } from '../command.js';
-import { hasJournal, withJournal } from '../sessions/journal-access.js';
+import { withJournal } from '../sessions/journal-access.js';
 
 /** How long to wait for the daemon's /healthz before calling it unreachable. */
 const HEALTH_TIMEOUT_MS = 2000;
 
-/** The store at a glance, as `status` prints it. */
-export interface StoreStatus {
-  readonly channel: string;
-  readonly profile: string;
-  /** The running daemon's /healthz answer; a string says why there is none. */
-  readonly daemon: Record<string, unknown> | string;
-  readonly download: {
-    readonly appliedThrough: number;
-    readonly lastAppliedAt: Date | null;
-    /** Packages neither Applied nor Canceled, in sequence order. */
-    readonly waiting: readonly { sequence: number; status: string; tries: number; message: string | null }[];
-  };
-  readonly upload: {
-    readonly lastSequence: number | null;
-    readonly lastStatus: string | null;
-    readonly lastAt: Date | null;
-    readonly failed: number;
-  };
-  /** What needs an operator; empty when all is well. */
-  readonly attention: readonly string[];
-}
-
-async function daemonHealth(profile: Profile): Promise<Record<string, unknown> | string> {
+/** Asks the running daemon through its /healthz; a refused connection means nothing runs there. */
+async function viewDaemon(profile: Profile): Promise<DaemonView> {
   const health = profile.daemon.health;
-  if (health === undefined) return 'unknown: the profile serves no /healthz (daemon.health)';
+  if (health === undefined) return { state: 'no-health-port' };
   const url = `http://${health.host}:${health.port}/healthz`;
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) });
-    return (await response.json()) as Record<string, unknown>;
+    return { state: 'answering', health: (await response.json()) as DaemonHealth };
   } catch (error) {
-    return `not answering at ${url}: ${errorMessage(error)}`;
+    if (errorCode((error as { cause?: unknown }).cause) === 'ECONNREFUSED') return { state: 'not-running', url };
+    const reason = errorCode(error) === 'TimeoutError' ? `no answer within ${HEALTH_TIMEOUT_MS / 1000} s` : errorMessage(error);
+    return { state: 'not-answering', url, reason };
   }
 }
 
-async function storeStatus(db: ChannelDatabase, profile: Profile): Promise<StoreStatus> {
-  const journal = hasJournal(db);
-  const [applied] = journal ? await db.downloads.list({ status: 'Applied', limit: 1 }) : [];
-  const waiting = journal ? await db.downloads.pending() : [];
-  const [lastUpload] = journal ? await db.uploads.list({ limit: 1 }) : [];
-  const failedUploads = journal ? await db.uploads.list({ status: 'UploadFailed' }) : [];
-  const daemon = await daemonHealth(profile);
-  const attention = [
-    ...waiting
-      .filter((s) => s.status === 'Suspended' || s.status === 'ApplyFailed')
-      .map((s) => `download sequence ${s.sequence} is ${s.status}: ${s.errorMessage ?? ''}`),
-    ...failedUploads.map((s) => `upload sequence ${s.sequence} is UploadFailed: ${s.errorMessage ?? ''}`),
-    ...(typeof daemon === 'string' ? [`daemon ${daemon}`] : daemon.ready === true ? [] : ['daemon is not ready']),
-  ];
-  return {
-    channel: profile.channel.id,
-    profile: profile.profile.name,
-    daemon,
-    download: {
-      appliedThrough: journal ? await db.downloads.highestApplied() : 0,
-      lastAppliedAt: applied?.appliedAt ?? null,
-      waiting: waiting.map((s) => ({ sequence: s.sequence, status: s.status, tries: s.tries, message: s.errorMessage })),
-    },
-    upload: {
-      lastSequence: lastUpload?.sequence ?? null,
-      lastStatus: lastUpload?.status ?? null,
-      lastAt: lastUpload === undefined ? null : (lastUpload.uploadedAt ?? lastUpload.availableAt ?? lastUpload.startedAt),
-      failed: failedUploads.length,
-    },
-    attention,
-  };
+function daemonLines(daemon: DaemonView): string[] {
+  switch (daemon.state) {
+    case 'answering':
+      return [
+        `daemon:   ${daemon.health.state}`,
+        ...CYCLE_DIRECTIONS.map((direction) => `  ${`${direction}:`.padEnd(10)}${describeCycleHealth(daemon.health.cycles[direction])}`),
+      ];
+    case 'not-running':
+      return [`daemon:   not running (nothing listens at ${daemon.url})`];
+    case 'not-answering':
+      return [`daemon:   not answering at ${daemon.url}: ${daemon.reason}`];
+    case 'no-health-port':
+      return ['daemon:   not asked: the profile serves no health port (daemon.health); `systemctl status async-client` shows it'];
+  }
 }
 
 function render(status: StoreStatus): string {
-  const time = (date: Date | null): string => (date === null ? 'never' : date.toISOString());
-  const { download, upload, daemon } = status;
-  const daemonLine = typeof daemon === 'string' ? daemon : `${String(daemon.state)}; ${JSON.stringify(daemon.cycles)}`;
+  const { download, upload } = status;
   const waiting =
     download.waiting.length === 0
       ? 'nothing waiting'
       : download.waiting.map((w) => `seq ${w.sequence} ${w.status} (tries ${w.tries})`).join(', ');
+  const lastUpload =
+    upload.lastSequence === null
+      ? 'nothing published yet'
+      : `last sequence ${upload.lastSequence} ${upload.lastStatus} (${readableTime(upload.lastAt)})`;
   const lines = [
     `${status.channel} (${status.profile})`,
-    `daemon:   ${daemonLine}`,
-    `download: applied through sequence ${download.appliedThrough} (last ${time(download.lastAppliedAt)}); ${waiting}`,
-    `upload:   ${upload.lastSequence === null ? 'nothing published yet' : `last sequence ${upload.lastSequence} ${upload.lastStatus} (${time(upload.lastAt)})`}; ${upload.failed} failed`,
-    ...status.attention.map((line) => `attention: ${line}`),
+    ...daemonLines(status.daemon),
+    `download: applied through sequence ${download.appliedThrough} (last ${readableTime(download.lastAppliedAt)}); ${waiting}`,
+    `upload:   ${lastUpload}; ${upload.failed} failed`,
+    ...status.attention.flatMap((item) => [`attention: ${item.problem}`, `    fix: ${item.fix}`]),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -100,9 +74,10 @@ export const statusCommand: CliCommand = {
 
 Reads the session journal in the channel database (read-only: it never blocks the daemon
 or the POS) and asks the running daemon for its /healthz when the profile serves one. Shows
-the sequence applied so far, the download packages waiting and why, the last upload, and
-every item that needs an operator (a Suspended or failing package, a failed upload, a daemon
-that does not answer).
+the daemon's state and schedules, the sequence applied so far, the download packages waiting
+and why, the last upload, and every item that needs an operator (a Suspended or failing
+package, a failed upload, a daemon that is not running), each with the command that deals
+with it. A profile without a health port is not a fault: the daemon part is left out.
 
 Options:
       --json           The same as one JSON object.
@@ -120,7 +95,7 @@ Exit codes:
     if (typeof parsed === 'number') return parsed;
     if (parsed.positionals.length > 0) return usageError(statusCommand, io, `unexpected argument ${parsed.positionals[0]}`);
     return withJournal(io, parsed.values.profile, 'read', async (db, profile) => {
-      const status = await storeStatus(db, profile);
+      const status = await readStoreStatus(db, profile, await viewDaemon(profile));
       io.stdout.write(parsed.values.json === true ? `${JSON.stringify(status, null, 2)}\n` : render(status));
       return status.attention.length === 0 ? ExitCode.ok : ExitCode.failure;
     });

@@ -4,6 +4,7 @@ import { setUploadWatermark } from '../../upload/set-watermark.js';
 import { createUploadCycle } from '../../upload/upload-cycle.js';
 import { loadProfileOption, PROFILE_OPTION, parseCommandArgs, usageError } from '../args.js';
 import { ExitCode, type CliCommand, type CliIo } from '../command.js';
+import { releaseStopSignals } from '../early-signals.js';
 import { ONE_SHOT_HELP, runCycleOnce } from '../one-shot.js';
 
 const SET_WATERMARK = '--set-watermark';
@@ -11,7 +12,8 @@ const SET_WATERMARK = '--set-watermark';
 export const uploadCommand: CliCommand = {
   name: 'upload',
   summary: 'Publish the new channel rows to the working folder, once, in the foreground',
-  help: `Usage: async-client upload --once [--profile PATH]
+  takesStopSignals: true,
+  help: `Usage: async-client upload --once [--profile PATH] [--log-format json|pretty]
        async-client upload --set-watermark TABLE=COUNTER [--profile PATH]
 
 Runs one upload cycle, as the daemon does on its timer: first publishes any upload left
@@ -45,6 +47,7 @@ Exit codes:
 };
 
 async function setWatermark(args: readonly string[], io: CliIo): Promise<number> {
+  releaseStopSignals();
   const parsed = parseCommandArgs(uploadCommand, args, io, { ...PROFILE_OPTION, 'set-watermark': { type: 'string' } });
   if (typeof parsed === 'number') return parsed;
   if (parsed.positionals.length > 0) return usageError(uploadCommand, io, `unexpected argument ${parsed.positionals[0]}`);

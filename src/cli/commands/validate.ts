@@ -1,9 +1,10 @@
-import { errorMessage } from '../../errors.js';
+import { errorCode, errorMessage } from '../../errors.js';
 import { CYCLE_DIRECTIONS, cycleSchedule, describeCycleSchedule } from '../../profile/cycle-schedule.js';
 import { loadProfile } from '../../profile/load.js';
+import { ProfileError } from '../../profile/profile-error.js';
 import type { Profile } from '../../profile/profile.js';
-import { parseCommandArgs, usageError } from '../args.js';
-import { ExitCode, type CliCommand } from '../command.js';
+import { PROFILE_OPTION, parseCommandArgs, usageError } from '../args.js';
+import { ExitCode, type CliCommand, type CliIo } from '../command.js';
 
 /** `store.yaml: profile "Store 0042", channel store-0042, download every 15 minutes, upload on "*\/5 * * * * *"` */
 function summarizeProfile(file: string, profile: Profile): string {
@@ -11,21 +12,30 @@ function summarizeProfile(file: string, profile: Profile): string {
   return `${file}: profile ${JSON.stringify(profile.profile.name)}, channel ${profile.channel.id}, ${schedules.join(', ')}`;
 }
 
+function writeJson(io: CliIo, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
 export const validateCommand: CliCommand = {
   name: 'validate',
   summary: 'Check a profile file and print what it schedules',
-  help: `Usage: async-client validate PATH
+  help: `Usage: async-client validate [--profile] PATH [--json]
 
-Checks the profile file at PATH: YAML syntax, every field against the profile schema
+Checks the profile file at PATH (given alone or as --profile PATH, as every other command
+takes it): YAML syntax, every field against the profile schema
 (config/profile.schema.json), cron patterns and time zones. It does not touch the working
-folder or the channel database; the daemon checks those when it starts.
+folder or the channel database: \`async-client doctor\` checks those.
 
 On success prints one line: the profile name, channel id and when each cycle runs.
 On failure prints one line per problem on stderr:
   FILE:LINE:COLUMN FIELD: expected WHAT, found WHAT
 
 Options:
-  -h, --help   Show this help.
+  -p, --profile PATH   The profile file (the same as PATH alone).
+      --json           One JSON object on stdout, valid or not: {"valid": true, "profile",
+                       "channel", "schedules"} or {"valid": false, "code", "message",
+                       "issues": [{"file", "line", "column", "field", "expected", "found"}]}.
+  -h, --help           Show this help.
 
 Exit codes:
   0  the profile is valid
@@ -34,17 +44,31 @@ Exit codes:
 `,
 
   async run(args, io) {
-    const parsed = parseCommandArgs(validateCommand, args, io, {});
+    const parsed = parseCommandArgs(validateCommand, args, io, { ...PROFILE_OPTION, json: { type: 'boolean' } });
     if (typeof parsed === 'number') return parsed;
-    const [file, ...extra] = parsed.positionals;
+    const files = [...(parsed.values.profile === undefined ? [] : [parsed.values.profile]), ...parsed.positionals];
+    const [file] = files;
     if (file === undefined) return usageError(validateCommand, io, 'missing PATH of the profile file');
-    if (extra.length > 0) return usageError(validateCommand, io, `expected one PATH, got ${parsed.positionals.length}`);
+    if (files.length > 1) return usageError(validateCommand, io, `expected one PATH, got ${files.length}`);
+    const json = parsed.values.json === true;
     try {
       const profile = await loadProfile(file, { cwd: io.cwd });
-      io.stdout.write(`${summarizeProfile(file, profile)}\n`);
+      if (json) {
+        const schedules = Object.fromEntries(
+          CYCLE_DIRECTIONS.map((direction) => [direction, describeCycleSchedule(cycleSchedule(profile, direction))]),
+        );
+        writeJson(io, { valid: true, file, profile: profile.profile.name, channel: profile.channel.id, schedules });
+      } else {
+        io.stdout.write(`${summarizeProfile(file, profile)}\n`);
+      }
       return ExitCode.ok;
     } catch (error) {
-      io.stderr.write(`${errorMessage(error)}\n`);
+      if (json) {
+        const issues = error instanceof ProfileError ? error.issues : [];
+        writeJson(io, { valid: false, file, code: errorCode(error), message: errorMessage(error), issues });
+      } else {
+        io.stderr.write(`${errorMessage(error)}\n`);
+      }
       return ExitCode.failure;
     }
   },

@@ -37,11 +37,6 @@ export async function withJournal(
   }
 }
 
-/** A journal never written has no tables yet: read commands treat it as empty. */
-export function hasJournal(db: ChannelDatabase): boolean {
-  return db.describe().schemaVersion !== null;
-}
-
 /** A session id as the operator typed it, or undefined. */
 export function parseSessionId(text: string | undefined): number | undefined {
   if (text === undefined || !/^[1-9]\d{0,15}$/.test(text)) return undefined;

@@ -2,7 +2,8 @@ import { DOWNLOAD_STATUSES, UPLOAD_STATUSES, type DownloadStatus, type UploadSta
 import type { Direction } from '../../package/types.js';
 import { PROFILE_OPTION, PROFILE_OPTION_HELP, parseCommandArgs, usageError } from '../args.js';
 import { ExitCode, type CliCommand } from '../command.js';
-import { hasJournal, withJournal } from './journal-access.js';
+import { hasJournal } from '../../observe/store-status.js';
+import { withJournal } from './journal-access.js';
 import { sessionTable, tagged, toJson, type AnySession } from './session-view.js';
 
 const OPTIONS = {

@@ -1,7 +1,8 @@
 import type { Direction } from '../../package/types.js';
 import { PROFILE_OPTION, PROFILE_OPTION_HELP, parseCommandArgs, usageError } from '../args.js';
 import { ExitCode, type CliCommand } from '../command.js';
-import { hasJournal, parseSessionId, withJournal } from './journal-access.js';
+import { hasJournal } from '../../observe/store-status.js';
+import { parseSessionId, withJournal } from './journal-access.js';
 import { sessionDetails, tagged, toJson } from './session-view.js';
 
 const OPTIONS = { ...PROFILE_OPTION, direction: { type: 'string' }, json: { type: 'boolean' } } as const;

@@ -1,10 +1,11 @@
 /**
  * One look at what HQ publishes for this store: its entry in `profiles/assignments.yaml` and
  * the profile it names, signatures and schema checked. Cheap when nothing changed: one
- * listing of `profiles/`, compared with the last one by name, size and modified time.
+ * listing of `profiles/`, compared with the last one by name and version (ETag where the
+ * server gives one, else size and modified time).
  */
 import { errorCode, errorMessage } from '../../errors.js';
-import type { FolderEntry, WorkingFolder } from '../../workfolder/working-folder.js';
+import { versionOf, type FolderEntry, type WorkingFolder } from '../../workfolder/working-folder.js';
 import type { HqProfileLayer } from '../compose.js';
 import { ProfileError, problemLines } from '../profile-error.js';
 import { Assignments, type AssignmentMatch } from './assignments.js';
@@ -106,6 +107,6 @@ function missingProfile(assignments: Assignments, match: AssignmentMatch, file: 
 
 /** What the listing and the key say, in one string: equal strings mean nothing to read again. */
 function fingerprint(entries: readonly FolderEntry[], publicKeyPem: string | undefined): string {
-  const files = entries.map((entry) => [entry.path, entry.size, entry.modifiedAt.getTime()]);
+  const files = entries.map((entry) => [entry.path, versionOf(entry)]);
   return JSON.stringify({ files, key: publicKeyPem ?? null });
 }

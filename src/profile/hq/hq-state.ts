@@ -35,6 +35,13 @@ export interface HqCheckRecord {
   readonly problems?: readonly string[];
 }
 
+/** Which HQ profile runs and what the last look at HQ's files found: for /healthz, `status` and the heartbeat. */
+export interface HqProfileStatus {
+  /** The HQ profile laid over the store's file, or null when the file runs alone. */
+  readonly running: Omit<AdoptedHqProfile, 'text' | 'signature'> | null;
+  readonly lastCheck: HqCheckRecord | null;
+}
+
 export interface HqProfileState {
   readonly version: 1;
   readonly adopted: AdoptedHqProfile | null;

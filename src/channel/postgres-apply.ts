@@ -1,0 +1,155 @@
+import type pg from 'pg';
+import { AsyncClientError } from '../errors.js';
+import type { PackageManifest, RowBatch } from '../package/types.js';
+import type { AppliedCounts, ApplyOptions } from './channel-database.js';
+import { inTransaction, qualified, type PostgresConnection } from './postgres-connection.js';
+import type { PostgresDownloadJournal } from './postgres-download-journal.js';
+import { translatePostgresError } from './postgres-errors.js';
+import { OP, SEQ, Stage, StageCopy } from './postgres-stage.js';
+import { checkPostgresTable, createPostgresTable } from './postgres-table-check.js';
+import type { PostgresTable } from './postgres-schema.js';
+import { assertMayCreate, tableUnlisted } from './schema-errors.js';
+
+/**
+ * Applies a package in one transaction: every table checked before the first write, the rows
+ * COPYed into stage tables as they stream in, then merged set-based (a full package replaces the
+ * table's rows with DELETE, never TRUNCATE, so that the POS keeps reading and writing other rows),
+ * and the Applied record written last, in the same transaction.
+ */
+export async function applyPostgresPackage(
+  client: pg.ClientBase,
+  conn: PostgresConnection,
+  journal: PostgresDownloadJournal,
+  manifest: PackageManifest,
+  batches: AsyncIterable<RowBatch>,
+  options: ApplyOptions,
+): Promise<AppliedCounts> {
+  return inTransaction(client as pg.PoolClient, 'BEGIN', async () => {
+    await journal.assertApplicable(client, options.sessionId);
+    const existing: (PostgresTable | null)[] = [];
+    for (const spec of manifest.tables) {
+      const table = await checkPostgresTable(client, conn.schema, spec, manifest.kind);
+      if (table === null) assertMayCreate(spec, manifest.kind, options.allowCreateTables);
+      existing.push(table);
+    }
+    const stages = new Map<string, Stage>();
+    for (const [i, spec] of manifest.tables.entries()) {
+      const table = existing[i] ?? (await createPostgresTable(client, conn.schema, spec));
+      stages.set(spec.name, await Stage.create(client, i, spec, table));
+    }
+    await copyBatches(client, conn.location, manifest, batches, stages);
+    const counts: Record<string, number> = {};
+    for (const stage of stages.values()) counts[stage.spec.name] = await merge(client, conn.location, stage, manifest.kind);
+    await journal.markAppliedNow(client, options.sessionId, counts);
+    return counts;
+  });
+}
+
+/** One COPY per run of batches of the same table; a failing reader or row ends the COPY before the rollback. */
+async function copyBatches(
+  client: pg.ClientBase,
+  location: string,
+  manifest: PackageManifest,
+  batches: AsyncIterable<RowBatch>,
+  stages: ReadonlyMap<string, Stage>,
+): Promise<void> {
+  let copy: StageCopy | null = null;
+  try {
+    for await (const batch of batches) {
+      const stage = stages.get(batch.table.name);
+      if (stage === undefined) throw tableUnlisted(manifest, batch.table.name);
+      if (copy?.stage !== stage) {
+        await copy?.end();
+        copy = new StageCopy(client, stage, location);
+      }
+      await copy.write(batch.rows);
+    }
+    await copy?.end();
+  } catch (error) {
+    await copy?.abort(error);
+    throw error;
+  }
+}
+
+/** Moves a stage's rows into its table; returns the rows that changed a table row. */
+async function merge(client: pg.ClientBase, location: string, stage: Stage, kind: PackageManifest['kind']): Promise<number> {
+  const target = qualified(stage.table.schema, stage.table.name);
+  const columns = stage.columns.join(', ');
+  const keys = stage.keyColumns;
+  // The last operation on each key wins, as if the rows were applied one by one in file order.
+  const latest =
+    stage.deletes === 0 && kind === 'full'
+      ? stage.name
+      : `(SELECT DISTINCT ON (${keys.join(', ')}) * FROM ${stage.name} ORDER BY ${keys.join(', ')}, ${SEQ} DESC)`;
+  const where = `writing table ${stage.spec.name}`;
+  try {
+    if (kind === 'full') {
+      await client.query(`DELETE FROM ${target}`);
+      return await savepoint(
+        client,
+        () => client.query(`INSERT INTO ${target} (${columns}) SELECT ${columns} FROM ${latest} s WHERE ${OP} = 'u'`),
+        (error) => duplicateRow(client, location, stage, error),
+      );
+    }
+    let changed = 0;
+    if (stage.deletes > 0) {
+      const match = keys.map((k) => `t.${k} = s.${k}`).join(' AND ');
+      changed += (await client.query(`DELETE FROM ${target} t USING ${latest} s WHERE s.${OP} = 'd' AND ${match}`)).rowCount ?? 0;
+    }
+    const updates = stage.columns.filter((c) => !keys.includes(c)).map((c) => `${c} = excluded.${c}`);
+    const upsert = (from: string): string =>
+      `INSERT INTO ${target} (${columns}) SELECT ${columns} FROM ${from} s WHERE ${OP} = 'u'
+       ON CONFLICT (${keys.join(', ')}) DO ${updates.length === 0 ? 'NOTHING' : `UPDATE SET ${updates.join(', ')}`}`;
+    if (stage.deletes > 0) return changed + ((await client.query(upsert(latest))).rowCount ?? 0);
+    // Most packages name each key once: the plain upsert first, the de-duplicating one when a key repeats.
+    return await savepoint(
+      client,
+      () => client.query(upsert(stage.name)),
+      async (error) => {
+        if ((error as { code?: unknown }).code !== '21000') throw error;
+        return (await client.query(upsert(latest))).rowCount ?? 0;
+      },
+    );
+  } catch (error) {
+    throw translatePostgresError(error, location, where, { table: stage.spec.name });
+  }
+}
+
+/** Runs `statement` under a savepoint; on failure rolls back to it and lets `recover` decide. */
+async function savepoint(
+  client: pg.ClientBase,
+  statement: () => Promise<pg.QueryResult>,
+  recover: (error: unknown) => Promise<number>,
+): Promise<number> {
+  await client.query('SAVEPOINT async_client_merge');
+  try {
+    const result = await statement();
+    await client.query('RELEASE SAVEPOINT async_client_merge');
+    return result.rowCount ?? 0;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === undefined || (error as { severity?: unknown }).severity === undefined) throw error;
+    await client.query('ROLLBACK TO SAVEPOINT async_client_merge');
+    return recover(error);
+  }
+}
+
+/** A full package that names a key twice: the error names the second row, as a row-by-row apply would. */
+async function duplicateRow(client: pg.ClientBase, location: string, stage: Stage, error: unknown): Promise<never> {
+  if ((error as { code?: unknown }).code !== '23505' || stage.keyColumns.length === 0) throw error;
+  const keys = stage.keyColumns.join(', ');
+  const { rows } = await client.query<{ seq: string }>(
+    `SELECT ${SEQ} AS seq FROM (SELECT ${SEQ}, row_number() OVER (PARTITION BY ${keys} ORDER BY ${SEQ}) AS n FROM ${stage.name} WHERE ${OP} = 'u') d
+     WHERE n > 1 ORDER BY ${SEQ} LIMIT 1`,
+  );
+  const row = rows[0]?.seq;
+  const translated = translatePostgresError(
+    error,
+    location,
+    row === undefined ? `writing table ${stage.spec.name}` : `upsert of row ${row} of table ${stage.spec.name}`,
+    {
+      table: stage.spec.name,
+      ...(row === undefined ? {} : { row: Number(row) }),
+    },
+  );
+  throw translated instanceof AsyncClientError ? translated : error;
+}

@@ -1,0 +1,149 @@
+import { once } from 'node:events';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { AsyncClientError } from '../errors.js';
+import type { PackageRow, TableSpec } from '../package/types.js';
+import { quoteIdent } from './postgres-connection.js';
+import { translatePostgresError } from './postgres-errors.js';
+import { findPostgresColumn, type PostgresColumn, type PostgresTable } from './postgres-schema.js';
+import { toCopyField } from './postgres-values.js';
+
+export const SEQ = 'async_client_seq';
+export const OP = 'async_client_op';
+
+/**
+ * A package table's rows on their way in: a temporary table typed like the target's columns,
+ * filled by COPY in file order (`async_client_seq` numbers the rows, `async_client_op` says
+ * upsert `u` or delete `d`), dropped at commit. The set-based merge reads it.
+ */
+export class Stage {
+  /** Package rows staged so far: the next row's number is `rows + 1`. */
+  rows = 0;
+  deletes = 0;
+  private readonly targetColumns: readonly (PostgresColumn | undefined)[];
+  private readonly keyPositions: readonly number[];
+
+  private constructor(
+    readonly name: string,
+    readonly spec: TableSpec,
+    readonly table: PostgresTable,
+  ) {
+    this.targetColumns = spec.columns.map((c) => findPostgresColumn(table, c.name));
+    this.keyPositions = spec.primaryKey.map((k) => spec.columns.findIndex((c) => c.name === k));
+  }
+
+  static async create(client: pg.ClientBase, index: number, spec: TableSpec, table: PostgresTable): Promise<Stage> {
+    const stage = new Stage(`async_client_stage_${index}`, spec, table);
+    const columns = stage.targetColumns.map((c, i) => `${quoteIdent(c?.name ?? (spec.columns[i]?.name as string))} ${c?.declaredType}`);
+    await client.query(`CREATE TEMP TABLE ${stage.name} (${SEQ} bigint, ${OP} "char", ${columns.join(', ')}) ON COMMIT DROP`);
+    return stage;
+  }
+
+  /** The target's column names for the package's columns, quoted, in package order. */
+  get columns(): string[] {
+    return this.targetColumns.map((c) => quoteIdent(c?.name as string));
+  }
+
+  get keyColumns(): string[] {
+    return this.keyPositions.map((i) => quoteIdent(this.targetColumns[i]?.name as string));
+  }
+
+  /** COPY text lines for `rows`, numbered on from the rows staged before. */
+  encode(rows: readonly PackageRow[]): string {
+    let text = '';
+    for (const row of rows) {
+      this.rows += 1;
+      try {
+        text += `${this.rows}\t${this.line(row)}\n`;
+      } catch (error) {
+        throw atRow(error, this, row.op);
+      }
+    }
+    return text;
+  }
+
+  private line(row: PackageRow): string {
+    if (row.op === 'upsert') return `u\t${row.values.map((v, i) => toCopyField(v, this.targetColumns[i])).join('\t')}`;
+    if (this.keyPositions.length === 0) {
+      throw new AsyncClientError('E_SCHEMA_KEY_MISMATCH', 'the package deletes by key from a table it gives no primary key');
+    }
+    this.deletes += 1;
+    const fields = this.spec.columns.map(() => '\\N');
+    this.keyPositions.forEach((at, i) => {
+      fields[at] = toCopyField(row.key[i] ?? null, this.targetColumns[at]);
+    });
+    return `d\t${fields.join('\t')}`;
+  }
+}
+
+/** Names the package row (counted per table, from 1) in an error about it. */
+export function atRow(error: unknown, stage: Stage, op: PackageRow['op'] | 'row', row = stage.rows): unknown {
+  if (!(error instanceof AsyncClientError)) return error;
+  const table = stage.spec.name;
+  return new AsyncClientError(error.code, `${op === 'row' ? 'row' : `${op} of row`} ${row} of table ${table}: ${error.message}`, {
+    ...error.details,
+    table,
+    row,
+  });
+}
+
+/**
+ * One COPY into a stage, open while the package's batches for that table keep coming. A failure
+ * the server reports names the package row from COPY's line number.
+ */
+export class StageCopy {
+  private readonly stream;
+  private readonly done: Promise<void>;
+  private readonly firstRow: number;
+
+  constructor(
+    client: pg.ClientBase,
+    readonly stage: Stage,
+    private readonly location: string,
+  ) {
+    this.firstRow = stage.rows + 1;
+    this.stream = client.query(copyFrom(`COPY ${stage.name} (${SEQ}, ${OP}, ${stage.columns.join(', ')}) FROM STDIN`));
+    this.done = new Promise<void>((resolve, reject) => {
+      this.stream.on('finish', resolve);
+      this.stream.on('error', reject);
+    });
+    this.done.catch(() => undefined);
+  }
+
+  async write(rows: readonly PackageRow[]): Promise<void> {
+    const text = this.stage.encode(rows);
+    try {
+      if (!this.stream.write(text)) await Promise.race([once(this.stream, 'drain'), this.done]);
+    } catch (error) {
+      throw this.translate(error);
+    }
+  }
+
+  async end(): Promise<void> {
+    this.stream.end();
+    try {
+      await this.done;
+    } catch (error) {
+      throw this.translate(error);
+    }
+  }
+
+  /** Ends the COPY with a failure, so the connection is ready for the ROLLBACK. */
+  async abort(error: unknown): Promise<void> {
+    this.stream.destroy(error instanceof Error ? error : new Error(String(error)));
+    await this.done.catch(() => undefined);
+  }
+
+  private translate(error: unknown): unknown {
+    const where = (error as { where?: unknown }).where;
+    const line = typeof where === 'string' ? /line (\d+)/.exec(where)?.[1] : undefined;
+    const column = typeof where === 'string' ? /column (\S+?):/.exec(where)?.[1] : undefined;
+    const row = line === undefined ? undefined : this.firstRow + Number(line) - 1;
+    const what = row === undefined ? `writing table ${this.stage.spec.name}` : `row ${row} of table ${this.stage.spec.name}`;
+    return translatePostgresError(error, this.location, column === undefined ? what : `${what}, column ${column}`, {
+      table: this.stage.spec.name,
+      ...(row === undefined ? {} : { row }),
+      ...(column === undefined ? {} : { column }),
+    });
+  }
+}

@@ -1,0 +1,88 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { generateSigningKeyPair } from '../../../src/package/index.js';
+import { HqProfileCheck } from '../../../src/profile/hq/hq-check.js';
+import { signPublishedFile } from '../../../src/profile/hq/signature.js';
+import { LocalWorkingFolder } from '../../../src/workfolder/local.js';
+import { FaultyWorkingFolder } from '../../support/faulty-working-folder.js';
+import { publishedProfileText } from '../../support/hq-desk.js';
+
+const hq = generateSigningKeyPair();
+
+describe("a store's look at the profile HQ publishes for it", () => {
+  let root: string;
+  let folder: FaultyWorkingFolder;
+  let check: HqProfileCheck;
+
+  beforeEach(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), 'async-client-hq-check-'));
+    await mkdir(path.join(root, 'profiles'));
+    folder = new FaultyWorkingFolder(new LocalWorkingFolder(root));
+    check = new HqProfileCheck(folder, 'store-0042');
+  });
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  async function place(file: string, text: string): Promise<void> {
+    await writeFile(path.join(root, file), text);
+    await writeFile(path.join(root, `${file}.sig`), signPublishedFile(file, Buffer.from(text), hq.privateKeyPem));
+  }
+
+  it('reads the assigned profile once, then costs one listing while nothing changes', async () => {
+    await place('profiles/pilot.yaml', publishedProfileText());
+    await place('profiles/assignments.yaml', 'assignments:\n  store-*: pilot\n');
+    expect(await check.run(hq.publicKeyPem)).toMatchObject({
+      kind: 'assigned',
+      published: { assignedBy: 'store-*', layer: { name: 'pilot' } },
+    });
+    const reads = folder.calls('openRead');
+    expect(await check.run(hq.publicKeyPem)).toEqual({ kind: 'unchanged' });
+    expect(folder.calls('openRead')).toBe(reads);
+    expect(folder.calls('list')).toBe(2);
+  });
+
+  it('says unassigned when HQ assigns nothing, or nothing to this store', async () => {
+    expect(await check.run(hq.publicKeyPem)).toEqual({ kind: 'unassigned', reason: 'no profiles/assignments.yaml in the working folder' });
+    await place('profiles/pilot.yaml', publishedProfileText());
+    await place('profiles/assignments.yaml', 'assignments:\n  store-1*: pilot\n');
+    expect(await check.run(hq.publicKeyPem)).toMatchObject({
+      kind: 'unassigned',
+      reason: expect.stringContaining('matches channel store-0042'),
+    });
+  });
+
+  it('refuses an assignment naming a profile that is not published, at its line', async () => {
+    await place('profiles/assignments.yaml', 'assignments:\n  "*": ghost\n');
+    expect(await check.run(hq.publicKeyPem)).toEqual({
+      kind: 'refused',
+      code: 'E_HQ_PROFILE_INVALID',
+      problems: [
+        'profiles/assignments.yaml:2:8 assignments.*: expected a profile published as profiles/ghost.yaml, found "ghost", which is not there; publish it or assign another',
+      ],
+    });
+  });
+
+  it('refuses unsigned assignments when the store pins a key, and takes them when it pins none', async () => {
+    await place('profiles/pilot.yaml', publishedProfileText());
+    await writeFile(path.join(root, 'profiles/assignments.yaml'), 'assignments:\n  "*": pilot\n');
+    expect(await check.run(hq.publicKeyPem)).toMatchObject({ kind: 'refused', code: 'E_HQ_PROFILE_UNSIGNED' });
+    expect(await check.run(undefined)).toMatchObject({ kind: 'assigned' });
+  });
+
+  it('fails, and tries again at the next look, when the folder goes away mid-fetch', async () => {
+    await place('profiles/pilot.yaml', publishedProfileText());
+    await place('profiles/assignments.yaml', 'assignments:\n  "*": pilot\n');
+    folder.cutNextRead(5, 'E_FOLDER_UNREACHABLE');
+    expect(await check.run(hq.publicKeyPem)).toMatchObject({ kind: 'failed', code: 'E_FOLDER_UNREACHABLE' });
+    folder.failNext('list', 'E_FOLDER_UNREACHABLE');
+    expect(await check.run(hq.publicKeyPem)).toMatchObject({ kind: 'failed', code: 'E_FOLDER_UNREACHABLE' });
+    expect(await check.run(hq.publicKeyPem)).toMatchObject({ kind: 'assigned' });
+  });
+
+  it('refuses a file too large to be a profile without reading all of it', async () => {
+    await place('profiles/assignments.yaml', `assignments:\n  "*": pilot\n#${'x'.repeat(300 * 1024)}\n`);
+    expect(await check.run(hq.publicKeyPem)).toMatchObject({ kind: 'refused', code: 'E_HQ_PROFILE_TOO_LARGE' });
+  });
+});

@@ -1,0 +1,123 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/*
+ * The throwaway PostgreSQL clusters of the tests and benchmarks. Jest's globalSetup loads this
+ * file too, outside jest's module map, where a sibling `./x.js` does not resolve: it imports
+ * only Node's own modules.
+ */
+
+const STARTUP_LIMIT_MS = 30_000;
+
+/** A throwaway PostgreSQL cluster: its own data folder, a loopback port, no system service. */
+export interface PostgresCluster {
+  /** Superuser connection URL, password included. */
+  readonly url: string;
+  readonly port: number;
+  readonly password: string;
+  /** Holds the data folder and the Unix socket; removed on stop. */
+  readonly folder: string;
+  readonly pid: number;
+}
+
+/**
+ * initdb and postgres refuse to run as root, which the tests are (they mount tmpfs): as root
+ * they run as `nobody`, in a folder handed to it.
+ */
+const NOBODY = 65534;
+
+/**
+ * `initdb` in a temp folder and `postgres` on a free loopback port, password auth over TCP.
+ * Durability is off (fsync): a test cluster dies with its run. `settings` adds `-c` options.
+ * The caller finds the free port (dav-servers.ts's freePort).
+ */
+export async function startPostgresCluster(port: number, settings: Readonly<Record<string, string>> = {}): Promise<PostgresCluster> {
+  const bin = postgresBinFolder();
+  const folder = await mkdtemp(path.join(tmpdir(), 'async-client-postgres-'));
+  const owner = process.getuid?.() === 0 ? { uid: NOBODY, gid: NOBODY } : {};
+  const password = 'test-superuser-pass';
+  const data = path.join(folder, 'data');
+  const passwordFile = path.join(folder, 'superuser-password');
+  await writeFile(passwordFile, password);
+  if (owner.uid !== undefined) {
+    await chown(folder, owner.uid, owner.gid);
+    await chown(passwordFile, owner.uid, owner.gid);
+  }
+  const init = spawnSync(
+    path.join(bin, 'initdb'),
+    [
+      '-D',
+      data,
+      '-U',
+      'postgres',
+      `--pwfile=${passwordFile}`,
+      '--auth-host=scram-sha-256',
+      '--auth-local=trust',
+      '-E',
+      'UTF8',
+      '--no-locale',
+    ],
+    { ...owner, encoding: 'utf8' },
+  );
+  if (init.status !== 0) {
+    await rm(folder, { recursive: true, force: true });
+    throw new Error(`initdb failed (${init.error?.message ?? `exit ${init.status}`}): ${init.stderr}`);
+  }
+  const options = { listen_addresses: '127.0.0.1', unix_socket_directories: folder, fsync: 'off', full_page_writes: 'off', ...settings };
+  const args = ['-D', data, '-p', String(port), ...Object.entries(options).flatMap(([key, value]) => ['-c', `${key}=${value}`])];
+  const child = spawn(path.join(bin, 'postgres'), args, { ...owner, stdio: ['ignore', 'ignore', 'pipe'] });
+  let output = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  });
+  child.unref();
+  const cluster = { url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`, port, password, folder, pid: child.pid ?? -1 };
+  for (let waited = 0; ; waited += 100) {
+    const ready = spawnSync(path.join(bin, 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(port)]);
+    if (ready.status === 0) return cluster;
+    if (child.exitCode !== null || waited >= STARTUP_LIMIT_MS) {
+      await stopPostgresCluster(cluster);
+      throw new Error(`postgres did not start on port ${port}: ${output}`);
+    }
+    await sleep(100);
+  }
+}
+
+/** Stops the cluster by its PID (fast shutdown), waits until it is gone, and removes its folder. */
+export async function stopPostgresCluster(cluster: Pick<PostgresCluster, 'pid' | 'folder'>): Promise<void> {
+  if (signal(cluster.pid, 'SIGINT')) {
+    for (let waited = 0; signal(cluster.pid, 0); waited += 20) {
+      if (waited === 10_000) signal(cluster.pid, 'SIGKILL');
+      await sleep(20);
+    }
+  }
+  await rm(cluster.folder, { recursive: true, force: true });
+}
+
+/** The newest installed server's programs (Debian's postgresql package puts them there). */
+function postgresBinFolder(): string {
+  const root = '/usr/lib/postgresql';
+  let versions: string[] = [];
+  try {
+    versions = readdirSync(root).sort((a, b) => Number(b) - Number(a));
+  } catch {
+    // None installed.
+  }
+  const version = versions[0];
+  if (version === undefined) throw new Error(`no PostgreSQL server under ${root}: apt-get install -y postgresql`);
+  return path.join(root, version, 'bin');
+}
+
+/** Sends a signal; false when the process is already gone. */
+function signal(pid: number, name: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(pid, name);
+    return true;
+  } catch {
+    return false;
+  }
+}

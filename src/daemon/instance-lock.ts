@@ -1,7 +1,7 @@
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { AsyncClientError, errorCode } from '../errors.js';
+import { AsyncClientError } from '../errors.js';
 
 /** Who holds a lock, as it wrote down when it took it. */
 export interface LockHolder {
@@ -22,8 +22,9 @@ function holderFile(stateDirectory: string, name: string): string {
   return path.join(stateDirectory, `${name}.lock.holder`);
 }
 
+/** better-sqlite3's SqliteError is not a native Error in another realm (jest's): its code is read directly. */
 function isBusy(error: unknown): boolean {
-  return errorCode(error) === 'SQLITE_BUSY';
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'SQLITE_BUSY';
 }
 
 async function readHolder(file: string): Promise<LockHolder | null> {

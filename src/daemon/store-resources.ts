@@ -52,18 +52,20 @@ export async function openStoreResources(profile: Profile, options: StoreResourc
     if (!databaseExisted) await removeDatabaseFiles(profile.channel.database);
     if (createdDirectory !== undefined) await rm(createdDirectory, { recursive: true, force: true });
   };
-  try {
-    for (const direction of options.lock?.directions ?? []) {
-      locks.push(await InstanceLock.acquire(profile.stateDirectory, direction, options.lock?.command ?? 'async-client'));
-    }
-  } catch (error) {
-    await undo();
-    throw error;
-  }
   let channelDatabase: ChannelDatabase;
   try {
     channelDatabase = await openSqliteChannelDatabase(profile.channel.database, { channelId: profile.channel.id });
   } catch (error) {
+    await undo();
+    throw error;
+  }
+  try {
+    // After the database opened (its errors say more about an unwritable state directory), before anything is written.
+    for (const direction of options.lock?.directions ?? []) {
+      locks.push(await InstanceLock.acquire(profile.stateDirectory, direction, options.lock?.command ?? 'async-client'));
+    }
+  } catch (error) {
+    await channelDatabase.close();
     await undo();
     throw error;
   }

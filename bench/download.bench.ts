@@ -36,6 +36,7 @@ import {
   type PhaseResult,
 } from './support/phases.js';
 import { PosProcess } from './support/pos-process.js';
+import { UPLOAD_RETRY_FIRST_SECONDS, UPLOAD_RETRY_MAX_SECONDS } from '../src/upload/retry-backoff.js';
 
 const ROWS = Number(process.env.BENCH_DOWNLOAD_ROWS ?? 1_000_000);
 const BACKLOG = Number(process.env.BENCH_DOWNLOAD_BACKLOG ?? 10_000);
@@ -108,7 +109,12 @@ function profileFor(folder: string): Profile {
     log: { level: 'info' },
     daemon: { shutdownGraceSeconds: 30, startJitterSeconds: 0 },
     download: { tryLimit: 3, retryBackoffSeconds: 60, gapReportMinutes: 60, allowCreateTables: false },
-    upload: { maxRowsPerPackage: 1000, tables: [] },
+    upload: {
+      maxRowsPerPackage: 1000,
+      retryBackoffSeconds: UPLOAD_RETRY_FIRST_SECONDS,
+      retryBackoffMaxSeconds: UPLOAD_RETRY_MAX_SECONDS,
+      tables: [],
+    },
   };
 }
 

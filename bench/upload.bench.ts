@@ -31,6 +31,7 @@ import {
   type PhaseResult,
 } from './support/phases.js';
 import { PosProcess, POS_EXAMPLES } from './support/pos-process.js';
+import { UPLOAD_RETRY_FIRST_SECONDS, UPLOAD_RETRY_MAX_SECONDS } from '../src/upload/retry-backoff.js';
 
 const ROWS = Number(process.env.BENCH_UPLOAD_ROWS ?? 1_000_000);
 const MAX_ROWS_PER_PACKAGE = Number(process.env.BENCH_UPLOAD_PACKAGE_ROWS ?? 50_000);
@@ -117,7 +118,12 @@ function profileFor(p: ReturnType<typeof paths>): Profile {
     log: { level: 'warn' },
     daemon: { shutdownGraceSeconds: 30, startJitterSeconds: 0 },
     download: { tryLimit: 3, retryBackoffSeconds: 60, gapReportMinutes: 60, allowCreateTables: false },
-    upload: { maxRowsPerPackage: MAX_ROWS_PER_PACKAGE, tables: [{ name: 'sale_line', counterColumn: 'replication_counter' }] },
+    upload: {
+      maxRowsPerPackage: MAX_ROWS_PER_PACKAGE,
+      retryBackoffSeconds: UPLOAD_RETRY_FIRST_SECONDS,
+      retryBackoffMaxSeconds: UPLOAD_RETRY_MAX_SECONDS,
+      tables: [{ name: 'sale_line', counterColumn: 'replication_counter' }],
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 import { access, mkdir, rm } from 'node:fs/promises';
-import { openSqliteChannelDatabase } from '../channel/sqlite-channel-database.js';
+import { openChannelDatabase } from '../channel/open.js';
 import type { ChannelDatabase } from '../channel/channel-database.js';
 import { AsyncClientError } from '../errors.js';
 import type { Direction } from '../package/types.js';
@@ -42,19 +42,23 @@ export interface StoreResourceOptions {
  */
 export async function openStoreResources(profile: Profile, options: StoreResourceOptions = {}): Promise<StoreResources> {
   const createdDirectory = await mkdir(profile.stateDirectory, { recursive: true });
-  const databaseExisted = await access(profile.channel.database).then(
-    () => true,
-    () => false,
-  );
+  const { database } = profile.channel;
+  // A PostgreSQL database is never created here; a SQLite file may be, and is removed again if the start fails.
+  const freshSqliteFile =
+    typeof database === 'string' &&
+    (await access(database).then(
+      () => false,
+      () => true,
+    ));
   const locks: InstanceLock[] = [];
   const undo = async (): Promise<void> => {
     await Promise.allSettled(locks.map((lock) => lock.release()));
-    if (!databaseExisted) await removeDatabaseFiles(profile.channel.database);
+    if (freshSqliteFile) await removeDatabaseFiles(database);
     if (createdDirectory !== undefined) await rm(createdDirectory, { recursive: true, force: true });
   };
   let channelDatabase: ChannelDatabase;
   try {
-    channelDatabase = await openSqliteChannelDatabase(profile.channel.database, { channelId: profile.channel.id });
+    channelDatabase = await openChannelDatabase(profile.channel);
   } catch (error) {
     await undo();
     throw error;

@@ -1,4 +1,5 @@
 import type { DownloadSettings } from '../profile/profile.js';
+import { retryAfterSeconds } from '../workfolder/working-folder.js';
 
 /**
  * A package the format refuses (truncated, corrupt, bad checksum or signature, another
@@ -12,7 +13,11 @@ export function cannotHealByRetrying(code: string): boolean {
   return code.startsWith('E_PACKAGE_');
 }
 
-/** `retryBackoffSeconds * 2^(tries - 1)` after `now`, where `tries` counts the failure just recorded. */
-export function nextTryAt(settings: Pick<DownloadSettings, 'retryBackoffSeconds'>, tries: number, now: Date): Date {
-  return new Date(now.getTime() + settings.retryBackoffSeconds * 1000 * 2 ** Math.max(0, tries - 1));
+/**
+ * `retryBackoffSeconds * 2^(tries - 1)` after `now`, where `tries` counts the failure just
+ * recorded; never before the server's `Retry-After` when the failure carries one.
+ */
+export function nextTryAt(settings: Pick<DownloadSettings, 'retryBackoffSeconds'>, tries: number, now: Date, error?: unknown): Date {
+  const backoff = settings.retryBackoffSeconds * 2 ** Math.max(0, tries - 1);
+  return new Date(now.getTime() + Math.max(backoff, retryAfterSeconds(error) ?? 0) * 1000);
 }

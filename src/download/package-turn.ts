@@ -205,7 +205,7 @@ export class PackageTurn {
     const failure = { code: errorCode(error), message: errorMessage(error) };
     const permanent = cannotHealByRetrying(failure.code);
     const tries = session.tries + 1;
-    const retryAt = permanent ? null : nextTryAt(run.settings, tries, clock.now());
+    const retryAt = permanent ? null : nextTryAt(run.settings, tries, clock.now(), error);
     let result = await journal.markApplyFailed(session.id, failure, retryAt);
     if (permanent || result.tries >= run.settings.tryLimit) {
       result = await journal.markSuspended(result.id);

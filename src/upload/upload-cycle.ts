@@ -6,6 +6,8 @@ import { UploadMetrics } from './upload-metrics.js';
 import { clearUploadStaging, publishUploadSession, uploadStagingDirectory, type UploadPublisherDeps } from './upload-publisher.js';
 import { HeldTables } from './held-tables.js';
 import { nextUploadTry } from './retry-backoff.js';
+import { cycleSchedule } from '../profile/cycle-schedule.js';
+import { retryAfterSeconds } from '../workfolder/working-folder.js';
 import { checkUploadTables, uploadTableConfigs, type UploadTableProblem } from './upload-tables.js';
 
 /** The upload cycle needs nothing beyond what every cycle gets; a reload may change its tables between runs. */
@@ -147,7 +149,11 @@ class UploadRun {
         return { ok: true, session: now };
       }
       const failure = { code: errorCode(error), message: errorMessage(error) };
-      const nextTryAt = nextUploadTry(this.deps.clock.now(), session.tries + 1);
+      const schedule = cycleSchedule(this.profile, 'upload');
+      const nextTryAt = nextUploadTry(this.deps.clock.now(), session.tries + 1, this.profile.upload, {
+        ...(schedule.kind === 'interval' ? { intervalSeconds: schedule.minutes * 60 } : {}),
+        ...retryAfterLimit(error),
+      });
       const failed = await this.deps.channelDatabase.uploads.markFailed(session.id, failure, nextTryAt);
       this.metrics.failures.inc({ code: failure.code });
       this.deps.log.error(
@@ -199,4 +205,9 @@ function rangeFields(session: UploadSession): Record<string, string> {
   return Object.fromEntries(
     session.ranges.map((r) => [r.table, `(${r.fromExclusive === NO_WATERMARK ? 'start' : r.fromExclusive}, ${r.toInclusive}]`]),
   );
+}
+
+function retryAfterLimit(error: unknown): { retryAfterSeconds?: number } {
+  const seconds = retryAfterSeconds(error);
+  return seconds === undefined ? {} : { retryAfterSeconds: seconds };
 }

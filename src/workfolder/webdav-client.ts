@@ -38,6 +38,14 @@ export interface DavRequest {
   readonly body?: Buffer | string | Readable;
 }
 
+/** A small answer, read whole. */
+export interface DavAnswer {
+  readonly status: number;
+  readonly body: string;
+  /** The `Retry-After` header (seconds or an HTTP date), for webDavStatusError. */
+  readonly retryAfter: string | null;
+}
+
 /**
  * HTTP to one WebDAV share: URLs for folder paths, Basic authentication, keep-alive
  * connections, an idle deadline on every request, and transport failures turned into
@@ -77,21 +85,21 @@ export class DavClient {
     const operation = this.operation(action, segments);
     const target = this.urlFor(segments, kind);
     const headers = { Depth: String(depth), 'Content-Type': 'application/xml; charset=utf-8' };
-    const { status, body } = await this.exchange({ method: 'PROPFIND', target, operation, headers, body: PROPFIND_BODY });
+    const { status, body, retryAfter } = await this.exchange({ method: 'PROPFIND', target, operation, headers, body: PROPFIND_BODY });
     if (status === 404) return undefined;
-    if (status !== 207) throw webDavStatusError(status, operation);
+    if (status !== 207) throw webDavStatusError(status, operation, retryAfter);
     return parseMultistatus(body, target);
   }
 
   /** A request with a small answer: sent, answered and read whole within the deadline. */
-  async exchange(request: DavRequest): Promise<{ status: number; body: string }> {
+  async exchange(request: DavRequest): Promise<DavAnswer> {
     const deadline = this.deadline();
     try {
       const response = await this.send(request, deadline);
       const body = await response.text().catch((error: unknown) => {
         throw this.transportError(error, request.operation, deadline);
       });
-      return { status: response.status, body };
+      return { status: response.status, body, retryAfter: response.headers.get('retry-after') };
     } finally {
       deadline.stop();
     }

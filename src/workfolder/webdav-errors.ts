@@ -27,21 +27,44 @@ const STATUSES: Readonly<Record<number, { code: FolderErrorCode; advice: string 
   404: { code: FolderErrorCode.notFound, advice: 'the file or its folder does not exist' },
   409: { code: FolderErrorCode.notFound, advice: 'a parent folder does not exist' },
   410: { code: FolderErrorCode.notFound, advice: 'the file is gone' },
+  412: { code: FolderErrorCode.io, advice: 'a precondition failed: the file changed on the server meanwhile' },
+  423: { code: FolderErrorCode.locked, advice: 'another WebDAV client holds a lock on it; it is tried again later' },
   507: { code: FolderErrorCode.full, advice: 'the server has no space left; free space or raise the quota on the server' },
   408: { code: FolderErrorCode.unreachable, advice: 'the server timed out waiting for the request' },
+  429: { code: FolderErrorCode.unreachable, advice: 'the server is limiting how often this store may ask' },
   502: { code: FolderErrorCode.unreachable, advice: 'a proxy in front of the server got no good answer' },
   503: { code: FolderErrorCode.unreachable, advice: 'the server is unavailable' },
   504: { code: FolderErrorCode.unreachable, advice: 'a proxy in front of the server timed out' },
 };
 
-/** The one place where an HTTP status from the WebDAV server becomes a folder error. */
-export function webDavStatusError(status: number, operation: WebDavOperation): AsyncClientError {
+/**
+ * The one place where an HTTP status from the WebDAV server becomes a folder error. A
+ * `Retry-After` (seconds or an HTTP date) lands in `details.retryAfterSeconds`, which the
+ * cycles' backoff honours (`retryAfterSeconds`).
+ */
+export function webDavStatusError(
+  status: number,
+  operation: WebDavOperation,
+  retryAfter: string | null = null,
+  now = new Date(),
+): AsyncClientError {
   const known = STATUSES[status];
+  const wait = retryAfterFromHeader(retryAfter, now);
+  const asked = wait === undefined ? '' : `; the server asks to retry after ${wait} s`;
   return new AsyncClientError(
     known?.code ?? FolderErrorCode.io,
-    `Cannot ${operation.action} ${where(operation)}: ${known?.advice ?? 'the server answered with an unexpected status'} (HTTP ${status}).`,
-    { ...operation, status },
+    `Cannot ${operation.action} ${where(operation)}: ${known?.advice ?? 'the server answered with an unexpected status'}${asked} (HTTP ${status}).`,
+    { ...operation, status, ...(wait === undefined ? {} : { retryAfterSeconds: wait }) },
   );
+}
+
+/** RFC 9110 `Retry-After`: whole seconds, or an HTTP date; undefined when absent or unreadable. */
+function retryAfterFromHeader(value: string | null, now: Date): number | undefined {
+  const text = value?.trim();
+  if (text === undefined || text === '') return undefined;
+  if (/^\d+$/.test(text)) return Number(text);
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now.getTime()) / 1000));
 }
 
 /**

@@ -15,6 +15,7 @@ import {
 import { relayWithFolderErrors, timedChunks } from './streams.js';
 import { DavClient, type WebDavConnection } from './webdav-client.js';
 import { webDavCreateRefused, webDavStatusError, type WebDavOperation } from './webdav-errors.js';
+import { explainRefusedWrite } from './webdav-refusal.js';
 import type { DavResource } from './webdav-multistatus.js';
 import { FolderErrorCode, type FolderEntry, type FolderHealth, type WorkingFolder } from './working-folder.js';
 
@@ -71,7 +72,7 @@ export class WebDavWorkingFolder implements WorkingFolder {
     if (response.status !== 200 || response.body === null) {
       deadline.stop();
       await response.arrayBuffer().catch(() => undefined);
-      throw webDavStatusError(response.status, operation);
+      throw webDavStatusError(response.status, operation, response.headers.get('retry-after'));
     }
     return relayWithFolderErrors(response.body, (error) => this.dav.transportError(error, operation, deadline), {
       onWait: () => deadline.start(),
@@ -109,10 +110,14 @@ export class WebDavWorkingFolder implements WorkingFolder {
       const operation = this.dav.operation('create folder', segments);
       for (let depth = 1; depth <= segments.length; depth += 1) {
         const level = segments.slice(0, depth);
-        const { status } = await this.dav.exchange({ method: 'MKCOL', target: this.dav.urlFor(level, 'collection'), operation });
+        const { status, retryAfter } = await this.dav.exchange({
+          method: 'MKCOL',
+          target: this.dav.urlFor(level, 'collection'),
+          operation,
+        });
         // 405 is also the answer for a folder that already exists.
         const exists = status === 201 || (status === 405 && (await this.isCollection(level, 'create folder')));
-        if (!exists) throw webDavStatusError(status, operation);
+        if (!exists) throw webDavStatusError(status, operation, retryAfter);
       }
     }
     for (let depth = 0; depth <= segments.length; depth += 1) this.knownFolders.add(joinFolderPath(segments.slice(0, depth)));
@@ -186,12 +191,19 @@ export class WebDavWorkingFolder implements WorkingFolder {
   private async put(segments: FolderPath, content: Readable | Uint8Array, operation: WebDavOperation): Promise<void> {
     const deadline = this.dav.deadline();
     let sourceError: unknown;
+    let bytes = content instanceof Uint8Array ? content.byteLength : 0;
     // Time spent waiting on our own source is not the server being idle.
     const timedSource = (source: Readable): AsyncGenerator<Uint8Array> =>
-      timedChunks(source as AsyncIterable<Uint8Array>, { onWait: () => deadline.stop(), onChunk: () => deadline.start() }, (error) => {
-        sourceError = error;
-        return error;
-      });
+      timedChunks(
+        counted(source as AsyncIterable<Uint8Array>, (length) => {
+          bytes += length;
+        }),
+        { onWait: () => deadline.stop(), onChunk: () => deadline.start() },
+        (error) => {
+          sourceError = error;
+          return error;
+        },
+      );
     const body =
       content instanceof Uint8Array
         ? Buffer.from(content.buffer, content.byteOffset, content.byteLength)
@@ -206,7 +218,9 @@ export class WebDavWorkingFolder implements WorkingFolder {
       if ([404, 409].includes(response.status) && (await this.isCollection(parentOf(segments), operation.action))) {
         throw webDavCreateRefused(response.status, operation);
       }
-      throw webDavStatusError(response.status, operation);
+      if (REFUSALS.includes(response.status))
+        throw await explainRefusedWrite(this.dav, parentOf(segments), response.status, bytes, operation);
+      throw webDavStatusError(response.status, operation, response.headers.get('retry-after'));
     } catch (error) {
       if (sourceError === undefined) throw error;
       throw asFolderError(sourceError, operation);
@@ -218,20 +232,21 @@ export class WebDavWorkingFolder implements WorkingFolder {
   private async moveResource(from: FolderPath, to: FolderPath): Promise<void> {
     const operation = this.dav.operation(`move "${joinFolderPath(to)}" from`, from);
     const headers = { Destination: this.dav.urlFor(to, 'file').href, Overwrite: 'T' };
-    const { status } = await this.dav.exchange({ method: 'MOVE', target: this.dav.urlFor(from, 'file'), operation, headers });
+    const { status, retryAfter } = await this.dav.exchange({ method: 'MOVE', target: this.dav.urlFor(from, 'file'), operation, headers });
     if (status === 201 || status === 204) return;
     if (status === 409) this.forgetFolder(parentOf(to));
     // Servers disagree on the status for a missing source (rclone: 403), so look.
     if ([403, 404, 409].includes(status) && (await this.dav.propfind(from, 'file', 0, 'move')) === undefined) {
       throw webDavStatusError(404, operation);
     }
-    throw webDavStatusError(status, operation);
+    if (REFUSALS.includes(status)) throw await explainRefusedWrite(this.dav, parentOf(to), status, 0, operation);
+    throw webDavStatusError(status, operation, retryAfter);
   }
 
   private async delete(segments: FolderPath, action: string): Promise<void> {
     const operation = this.dav.operation(action, segments);
-    const { status } = await this.dav.exchange({ method: 'DELETE', target: this.dav.urlFor(segments, 'file'), operation });
-    if (![200, 204, 404].includes(status)) throw webDavStatusError(status, operation);
+    const { status, retryAfter } = await this.dav.exchange({ method: 'DELETE', target: this.dav.urlFor(segments, 'file'), operation });
+    if (![200, 204, 404].includes(status)) throw webDavStatusError(status, operation, retryAfter);
   }
 
   private forgetFolder(segments: FolderPath): void {
@@ -256,6 +271,16 @@ export class WebDavWorkingFolder implements WorkingFolder {
       `Cannot ${action} WebDAV folder ${this.dav.base.href}: the server has no folder at that URL. Check workingFolder.url.`,
       { location: this.dav.base.href },
     );
+  }
+}
+
+/** Statuses servers give a write for a full disk or a read-only folder alike (Apache: 500; rclone: 405). */
+const REFUSALS = [403, 405, 500];
+
+async function* counted(source: AsyncIterable<Uint8Array>, onBytes: (length: number) => void): AsyncGenerator<Uint8Array> {
+  for await (const chunk of source) {
+    onBytes(chunk.length);
+    yield chunk;
   }
 }
 

@@ -86,6 +86,8 @@ export const FolderErrorCode = {
   tls: 'E_FOLDER_TLS',
   notFound: 'E_FOLDER_NOT_FOUND',
   readOnly: 'E_FOLDER_READ_ONLY',
+  /** Another WebDAV client holds a lock on the file (HTTP 423); it is retried later. */
+  locked: 'E_FOLDER_LOCKED',
   full: 'E_FOLDER_FULL',
   /** A path that could leave the folder or that the folder cannot hold. */
   path: 'E_FOLDER_PATH',
@@ -93,3 +95,9 @@ export const FolderErrorCode = {
 } as const;
 
 export type FolderErrorCode = (typeof FolderErrorCode)[keyof typeof FolderErrorCode];
+
+/** How long the server asked us to wait before trying again (HTTP `Retry-After`), when a folder error says. */
+export function retryAfterSeconds(error: unknown): number | undefined {
+  const details = (error as { details?: { retryAfterSeconds?: unknown } } | undefined)?.details;
+  return typeof details?.retryAfterSeconds === 'number' ? details.retryAfterSeconds : undefined;
+}

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { loadProfile } from '../../src/profile/load.js';
 import { ProfileError, type ProfileIssue } from '../../src/profile/profile-error.js';
 import { MINIMAL_PROFILE, ProfileFolder } from './profile-files.js';
+import { UPLOAD_RETRY_FIRST_SECONDS, UPLOAD_RETRY_MAX_SECONDS } from '../../src/upload/retry-backoff.js';
 
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -48,7 +49,12 @@ describe('loadProfile: valid profiles', () => {
       log: { level: 'info' },
       daemon: { shutdownGraceSeconds: 30, startJitterSeconds: 30 },
       download: { tryLimit: 3, retryBackoffSeconds: 60, gapReportMinutes: 60, allowCreateTables: false },
-      upload: { maxRowsPerPackage: 50000, tables: [] },
+      upload: {
+        maxRowsPerPackage: 50000,
+        retryBackoffSeconds: UPLOAD_RETRY_FIRST_SECONDS,
+        retryBackoffMaxSeconds: UPLOAD_RETRY_MAX_SECONDS,
+        tables: [],
+      },
     });
   });
 

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Profile } from '../../src/profile/profile.js';
+import { UPLOAD_RETRY_FIRST_SECONDS, UPLOAD_RETRY_MAX_SECONDS } from '../../src/upload/retry-backoff.js';
 
 /** A minimal valid profile; tests edit one line of it so that positions stay known. */
 export const MINIMAL_PROFILE = `profile:
@@ -26,7 +27,12 @@ export const SAMPLE_PROFILE: Profile = {
   log: { level: 'info' },
   daemon: { shutdownGraceSeconds: 30, startJitterSeconds: 30 },
   download: { tryLimit: 3, retryBackoffSeconds: 60, gapReportMinutes: 60, allowCreateTables: false },
-  upload: { maxRowsPerPackage: 50000, tables: [{ name: 'sales_line', counterColumn: 'rowid' }] },
+  upload: {
+    maxRowsPerPackage: 50000,
+    retryBackoffSeconds: UPLOAD_RETRY_FIRST_SECONDS,
+    retryBackoffMaxSeconds: UPLOAD_RETRY_MAX_SECONDS,
+    tables: [{ name: 'sales_line', counterColumn: 'rowid' }],
+  },
 };
 
 /** A temp folder per test, removed afterwards. */

@@ -12,15 +12,18 @@ export type FaultableMethod = 'list' | 'stat' | 'openRead' | 'writeAtomic' | 'mo
  * call is counted so that a test can see retries.
  */
 export class FaultyWorkingFolder implements WorkingFolder {
-  private readonly pending = new Map<FaultableMethod, { code: FolderErrorCode; remaining: number }>();
+  private readonly pending = new Map<FaultableMethod, { code: FolderErrorCode; remaining: number; details: Record<string, unknown> }>();
   private readonly counts = new Map<FaultableMethod, number>();
   private readCut: { afterBytes: number; code: FolderErrorCode } | undefined;
 
   constructor(private readonly inner: WorkingFolder) {}
 
-  /** The next `times` calls of `method` fail with `code` (`Infinity`: until `heal()`). */
-  failNext(method: FaultableMethod, code: FolderErrorCode, times = 1): void {
-    this.pending.set(method, { code, remaining: times });
+  /**
+   * The next `times` calls of `method` fail with `code` (`Infinity`: until `heal()`), with
+   * `details` as a real adapter would give them (`retryAfterSeconds` from a server's Retry-After).
+   */
+  failNext(method: FaultableMethod, code: FolderErrorCode, times = 1, details: Record<string, unknown> = {}): void {
+    this.pending.set(method, { code, remaining: times, details });
   }
 
   /** The next `openRead` stream delivers `afterBytes` bytes, then fails with `code`. */
@@ -112,12 +115,12 @@ export class FaultyWorkingFolder implements WorkingFolder {
     if (fault === undefined) return undefined;
     fault.remaining -= 1;
     if (fault.remaining <= 0) this.pending.delete(method);
-    return injected(fault.code, method);
+    return injected(fault.code, method, fault.details);
   }
 }
 
-function injected(code: FolderErrorCode, during: string): AsyncClientError {
-  return new AsyncClientError(code, `Injected fault (test): ${during} fails with ${code}.`, { injected: true });
+function injected(code: FolderErrorCode, during: string, details: Record<string, unknown> = {}): AsyncClientError {
+  return new AsyncClientError(code, `Injected fault (test): ${during} fails with ${code}.`, { injected: true, ...details });
 }
 
 async function* cutAfter(source: AsyncIterable<Uint8Array>, limit: number, error: AsyncClientError): AsyncGenerator<Uint8Array> {

@@ -2,18 +2,18 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-type DavServers = typeof import('./dav-servers.js');
+type DavServers = typeof import('../../bench/support/dav-servers.js');
 type PostgresClusters = typeof import('./postgres-cluster.js');
 
 /*
  * Jest requires this file outside its module map, where `./x.js` does not resolve to `./x.ts`
- * but an extension-less require does: hence `require('./dav-servers')` instead of an import,
+ * but an extension-less require does: hence `require('../../bench/support/dav-servers')` instead of an import,
  * made only when jest runs the setup (test files import the constants below as ES modules,
  * where there is no `require`). Test files reach the servers through ./webdav-server.ts and
  * ./postgres-server.ts.
  */
 function davServers(): DavServers {
-  return require('./dav-servers') as DavServers;
+  return require('../../bench/support/dav-servers') as DavServers;
 }
 
 function postgresClusters(): PostgresClusters {

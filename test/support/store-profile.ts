@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { DownloadSettings, Profile, UploadSettings } from '../../src/profile/profile.js';
+import { UPLOAD_RETRY_FIRST_SECONDS, UPLOAD_RETRY_MAX_SECONDS } from '../../src/upload/retry-backoff.js';
 
 /** A test store: everything in `root`, the working folder a local one. */
 export interface TestStoreLayout {
@@ -24,6 +25,11 @@ export function testStoreProfile(store: TestStoreLayout): Profile {
     log: { level: 'debug' },
     daemon: { shutdownGraceSeconds: 5, startJitterSeconds: 0 },
     download: store.download ?? { tryLimit: 3, retryBackoffSeconds: 60, gapReportMinutes: 60, allowCreateTables: false },
-    upload: store.upload ?? { maxRowsPerPackage: 1000, tables: [] },
+    upload: store.upload ?? {
+      maxRowsPerPackage: 1000,
+      retryBackoffSeconds: UPLOAD_RETRY_FIRST_SECONDS,
+      retryBackoffMaxSeconds: UPLOAD_RETRY_MAX_SECONDS,
+      tables: [],
+    },
   };
 }

@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { chownToApache, type TestCa, type WebDavServer } from './dav-servers.js';
+import { chownToApache, type TestCa, type WebDavServer } from '../../bench/support/dav-servers.js';
 import { APACHE_ENV, WEBDAV_ENV } from './global-setup.js';
 
 export {
@@ -12,7 +12,7 @@ export {
   stopServer as stopWebDavServer,
   type TestCa,
   type WebDavServer,
-} from './dav-servers.js';
+} from '../../bench/support/dav-servers.js';
 
 /** A fresh empty folder on one of the run's shared servers, for one test; `localPath` is the same folder on disk. */
 export interface WebDavTestFolder {

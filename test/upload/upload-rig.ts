@@ -17,6 +17,7 @@ import { LocalWorkingFolder } from '../../src/workfolder/local.js';
 import type { WorkingFolder } from '../../src/workfolder/working-folder.js';
 import { testStoreProfile } from '../support/store-profile.js';
 import { TestClock } from '../support/test-clock.js';
+import { UPLOAD_RETRY_FIRST_SECONDS, UPLOAD_RETRY_MAX_SECONDS } from '../../src/upload/retry-backoff.js';
 
 export const CHANNEL = 'store-7';
 
@@ -46,6 +47,7 @@ export class UploadRig {
   readonly registry = new Registry();
   tables: readonly UploadTable[] = SALES_TABLES;
   maxRowsPerPackage = 1000;
+  retryBackoffSeconds = UPLOAD_RETRY_FIRST_SECONDS;
   private posDb: Database.Database | undefined;
 
   private constructor(
@@ -109,7 +111,12 @@ export class UploadRig {
       channelId: CHANNEL,
       database: this.databaseFile,
       folder: this.folderRoot,
-      upload: { maxRowsPerPackage: this.maxRowsPerPackage, tables: this.tables },
+      upload: {
+        maxRowsPerPackage: this.maxRowsPerPackage,
+        retryBackoffSeconds: this.retryBackoffSeconds,
+        retryBackoffMaxSeconds: UPLOAD_RETRY_MAX_SECONDS,
+        tables: this.tables,
+      },
     });
   }
 

@@ -13,7 +13,7 @@ test.each([
   [504, 'E_FOLDER_UNREACHABLE'],
   [301, 'E_FOLDER_IO'],
   [500, 'E_FOLDER_IO'],
-  [423, 'E_FOLDER_IO'],
+  [423, 'E_FOLDER_LOCKED'],
 ])('HTTP %i is %s', (status, code) => {
   const error = webDavStatusError(status, operation);
   expect(error.code).toBe(code);

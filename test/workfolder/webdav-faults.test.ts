@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { WebDavWorkingFolder } from '../../src/workfolder/webdav.js';
+import { retryAfterSeconds } from '../../src/workfolder/working-folder.js';
 import {
   startWebDavServer,
   stopWebDavServer,
@@ -215,6 +216,66 @@ describe('when the server is gone or misbehaves', () => {
       (error: { code?: string }) => error.code,
     );
     expect(typeof bombed === 'number' ? bombed < 10_000 : bombed).toBe(typeof bombed === 'number' ? true : 'E_FOLDER_IO');
+  });
+
+  /** A server that answers PUT with `put(request)` and every other method as a healthy one would. */
+  function refusingWrites(put: (path: string) => { status: number; headers?: Record<string, string> }): Promise<string> {
+    return scripted((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        if (request.method === 'PUT') {
+          const answer = put(request.url ?? '');
+          response.writeHead(answer.status, answer.headers ?? {}).end();
+        } else if (request.method === 'PROPFIND') {
+          response.writeHead(207, { 'Content-Type': 'application/xml' });
+          response.end(
+            `<D:multistatus xmlns:D="DAV:"><D:response><D:href>${request.url}</D:href><D:propstat><D:prop><D:resourcetype><D:collection/></D:resourcetype></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response></D:multistatus>`,
+          );
+        } else response.writeHead(204).end();
+      });
+    });
+  }
+
+  test.each([
+    [401, 'E_FOLDER_AUTH'],
+    [403, 'E_FOLDER_READ_ONLY'],
+    [404, 'E_FOLDER_READ_ONLY'],
+    [405, 'E_FOLDER_READ_ONLY'],
+    [409, 'E_FOLDER_READ_ONLY'],
+    [412, 'E_FOLDER_IO'],
+    [423, 'E_FOLDER_LOCKED'],
+    [500, 'E_FOLDER_READ_ONLY'],
+    [503, 'E_FOLDER_UNREACHABLE'],
+    [507, 'E_FOLDER_FULL'],
+  ])('a PUT answered %i (an empty test file refused alike) is %s, with the status in the message', async (status, code) => {
+    const folder = open(await refusingWrites(() => ({ status })));
+    const error = await folder.writeAtomic('upload.bin', Buffer.alloc(1000)).catch((failure: unknown) => failure);
+    expect(error).toMatchObject({ code, details: expect.objectContaining({ status }) });
+    expect(String(error)).toContain(`HTTP ${status}`);
+  });
+
+  test.each([403, 405, 500])(
+    'a PUT answered %i while an empty test file is taken is E_FOLDER_FULL: out of space or quota',
+    async (status) => {
+      const url = await refusingWrites((path) => ({ status: path.includes('async-client-probe') ? 201 : status }));
+      const error = await open(url)
+        .writeAtomic('upload.bin', Buffer.alloc(5000))
+        .catch((failure: unknown) => failure);
+      expect(error).toMatchObject({ code: 'E_FOLDER_FULL', details: expect.objectContaining({ status, bytes: 5000 }) });
+    },
+  );
+
+  test('Retry-After, in seconds or as a date, is kept with the error for the backoff to honour', async () => {
+    const answers = [{ 'Retry-After': '120' }, { 'Retry-After': new Date(Date.now() + 600_000).toUTCString() }];
+    const url = await refusingWrites(() => ({ status: 503, headers: answers.shift() ?? {} }));
+    const folder = open(url);
+
+    const first = await folder.writeAtomic('a.bin', Buffer.from('x')).catch((failure: unknown) => failure);
+    expect(first).toMatchObject({ code: 'E_FOLDER_UNREACHABLE', details: expect.objectContaining({ retryAfterSeconds: 120 }) });
+    expect(retryAfterSeconds(first)).toBe(120);
+    const second = await folder.writeAtomic('a.bin', Buffer.from('x')).catch((failure: unknown) => failure);
+    expect(retryAfterSeconds(second)).toBeGreaterThan(500);
+    expect(retryAfterSeconds(second)).toBeLessThanOrEqual(600);
   });
 
   test('HTTP 507 Insufficient Storage on upload is E_FOLDER_FULL, and the temporary upload is deleted', async () => {

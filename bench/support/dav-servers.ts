@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 
 /*
- * The real WebDAV servers of the tests, started on loopback and stopped by PID. Jest's
+ * The real WebDAV servers of the tests and benchmarks, started on loopback and stopped by PID. Jest's
  * globalSetup loads this file too, outside jest's module map, where a sibling `./x.js`
  * does not resolve: it imports only Node's own modules.
  */

@@ -18,6 +18,8 @@ export interface PostgresChannelDatabaseOptions {
   readonly statementTimeoutMs?: number;
   /** How long an upload plan waits for POS transactions that may hold lower counters; default 5000. */
   readonly transactionWaitMs?: number;
+  /** Read only (status and journal commands): every write fails with E_DATABASE_READONLY. */
+  readonly readonly?: boolean;
   /** The journal's clock; default the system clock. */
   readonly now?: () => Date;
 }
@@ -33,7 +35,11 @@ export async function openPostgresChannelDatabase(
   const location = describeTarget(target);
   const conn = new PostgresConnection(
     await clientConfig(target),
-    { lockTimeoutMs: options.lockTimeoutMs ?? 5000, statementTimeoutMs: options.statementTimeoutMs ?? 0 },
+    {
+      lockTimeoutMs: options.lockTimeoutMs ?? 5000,
+      statementTimeoutMs: options.statementTimeoutMs ?? 0,
+      readonly: options.readonly ?? false,
+    },
     location,
     target.journalSchema ?? DEFAULT_JOURNAL_SCHEMA,
     target.schema ?? DEFAULT_SCHEMA,
@@ -41,11 +47,11 @@ export async function openPostgresChannelDatabase(
     options.now ?? (() => new Date()),
   );
   try {
-    const version = await conn.exclusive('connecting to the channel database', async (client) => {
+    const { version, schemaVersion } = await conn.exclusive('connecting to the channel database', async (client) => {
       const { rows } = await client.query<Row>('SELECT version() AS v');
-      return rows[0]?.v ?? '';
+      return { version: rows[0]?.v ?? '', schemaVersion: await readPostgresSchemaVersion(client, conn.journalSchema) };
     });
-    return new PostgresChannelDatabase(conn, version, options);
+    return new PostgresChannelDatabase(conn, version, schemaVersion, options);
   } catch (error) {
     await conn.close();
     throw error;
@@ -55,11 +61,10 @@ export async function openPostgresChannelDatabase(
 class PostgresChannelDatabase implements ChannelDatabase {
   readonly downloads: PostgresDownloadJournal;
   readonly uploads: PostgresUploadStore;
-  private schemaVersion: number | null = null;
-
   constructor(
     private readonly conn: PostgresConnection,
     private readonly serverVersion: string,
+    private schemaVersion: number | null,
     private readonly options: PostgresChannelDatabaseOptions,
   ) {
     this.downloads = new PostgresDownloadJournal(conn);
@@ -98,7 +103,7 @@ class PostgresChannelDatabase implements ChannelDatabase {
     return {
       engine: 'postgres',
       location: this.conn.location,
-      readonly: false,
+      readonly: this.options.readonly ?? false,
       schemaVersion: this.schemaVersion,
       settings: {
         schema: this.conn.schema,

@@ -12,6 +12,8 @@ export interface PostgresSettings {
   readonly lockTimeoutMs: number;
   /** A statement running longer fails with E_DATABASE_TIMEOUT; 0 means none. */
   readonly statementTimeoutMs: number;
+  /** Every transaction read-only: writes fail with E_DATABASE_READONLY. */
+  readonly readonly: boolean;
 }
 
 /**
@@ -38,7 +40,11 @@ export class PostgresConnection {
       max: 3,
       types: RAW_TEXT,
       application_name: 'async-client',
-      options: `-c TimeZone=UTC -c DateStyle=ISO -c lock_timeout=${settings.lockTimeoutMs} -c statement_timeout=${settings.statementTimeoutMs}`,
+      options: [
+        '-c TimeZone=UTC -c DateStyle=ISO',
+        `-c lock_timeout=${settings.lockTimeoutMs} -c statement_timeout=${settings.statementTimeoutMs}`,
+        settings.readonly ? '-c default_transaction_read_only=on' : '',
+      ].join(' '),
       connectionTimeoutMillis: 10_000,
     });
     // An idle connection the server dropped: the next checkout opens a new one.

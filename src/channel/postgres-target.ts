@@ -12,8 +12,8 @@ export interface PostgresTarget {
   readonly port?: number;
   readonly database?: string;
   readonly user?: string;
-  /** A file holding the password; without it, PGPASSWORD from the environment. */
-  readonly passwordFile?: string;
+  /** The password, read by the profile loader from its file or variable; without it, PGPASSWORD. */
+  readonly password?: string;
   /** The schema of the store's tables; default `public`. */
   readonly schema?: string;
   /** The schema of the session journal; default `async_client`. */
@@ -50,11 +50,11 @@ export function describeTarget(target: PostgresTarget): string {
   return `postgres://${encodeURIComponent(user)}@${host}:${port}/${encodeURIComponent(database)}`;
 }
 
-/** The driver's settings: the password read from its file now, the CA certificate for verified TLS. */
+/** The driver's settings, with the CA certificate for verified TLS; a password in the URL is refused. */
 export async function clientConfig(target: PostgresTarget): Promise<ClientConfig> {
   const { host, port, database, user } = endpoint(target);
   const config: ClientConfig = { host, port, database, user, ssl: await sslConfig(target) };
-  if (target.passwordFile !== undefined) config.password = (await readSecret(target.passwordFile, 'password file')).trimEnd();
+  if (target.password !== undefined) config.password = target.password;
   else if (target.url !== undefined && new URL(target.url).password !== '') {
     throw new AsyncClientError(
       'E_DATABASE_SECRET_IN_PROFILE',

@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { openSqliteChannelDatabase } from '../channel/sqlite-channel-database.js';
+import { openChannelDatabase } from '../channel/open.js';
 import type { ChannelDatabase } from '../channel/channel-database.js';
 import { AsyncClientError } from '../errors.js';
 import type { Profile } from '../profile/profile.js';
@@ -33,7 +33,7 @@ export interface StoreResourceOptions {
 
 export async function openStoreResources(profile: Profile, options: StoreResourceOptions = {}): Promise<StoreResources> {
   await mkdir(profile.stateDirectory, { recursive: true });
-  const channelDatabase = await openSqliteChannelDatabase(profile.channel.database, { channelId: profile.channel.id });
+  const channelDatabase = await openChannelDatabase(profile.channel);
   const workingFolder = openWorkingFolder(profile.workingFolder);
   try {
     await channelDatabase.migrate();

@@ -10,7 +10,7 @@ import { ProfileError, type ProfileIssue } from './profile-error.js';
 import { resolveProfile, type DefaultedDocument } from './resolve.js';
 import { ProfileSchema } from './schema.js';
 import { schemaProblems } from './schema-problems.js';
-import type { WorkingFolderSecrets } from './secrets.js';
+import type { ProfileSecrets } from './secrets.js';
 import { semanticProblems } from './semantic-problems.js';
 import { isOverridden } from './store-overrides.js';
 import type { FieldProblem, ProfileSource } from './yaml-source.js';
@@ -30,7 +30,7 @@ export interface LocalProfileLayer extends WrittenLayer {
   readonly sourcePath: string;
   readonly overrides: readonly string[];
   /** The WebDAV secrets read from their files or variables. */
-  readonly secrets: WorkingFolderSecrets;
+  readonly secrets: ProfileSecrets;
 }
 
 /** A profile HQ published and this store adopted (hq/published-profile.ts). */

@@ -10,7 +10,7 @@ import type { Profile } from './profile.js';
 import { checkedDocument, composeProfile, throwIfAny, type LocalProfileLayer } from './compose.js';
 import { ProfileError, type ProfileIssue } from './profile-error.js';
 import { ProfileSchema, expectationOf } from './schema.js';
-import { readWorkingFolderSecrets } from './secrets.js';
+import { readProfileSecrets } from './secrets.js';
 import { storeOverrideProblems } from './store-overrides.js';
 import { ProfileSource, type FieldProblem } from './yaml-source.js';
 
@@ -40,7 +40,7 @@ export async function readLocalProfile(file: string, options: LoadProfileOptions
   // The schema accepted a map, so the written value is one.
   const written = source.value as Readonly<Record<string, unknown>>;
   throwIfAny(file, locate, storeOverrideProblems(written, document.storeOverrides));
-  const secrets = await readWorkingFolderSecrets(source, document, sourcePath, options.env ?? process.env);
+  const secrets = await readProfileSecrets(source, document, sourcePath, options.env ?? process.env);
   return { source, written, sourcePath, overrides: document.storeOverrides, secrets };
 }
 

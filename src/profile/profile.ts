@@ -27,8 +27,33 @@ export interface ScheduleOverrides {
 export interface ChannelSettings {
   /** `^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`: safe to put in file names. */
   readonly id: string;
-  /** Absolute path of the SQLite channel database. */
-  readonly database: string;
+  /** Absolute path of the SQLite channel database, or where the PostgreSQL one is. */
+  readonly database: string | PostgresDatabaseSettings;
+}
+
+export type PostgresSslMode = 'disable' | 'require' | 'verify-ca' | 'verify-full';
+
+/** A channel database on a PostgreSQL server. */
+export interface PostgresDatabaseSettings {
+  readonly engine: 'postgres';
+  /** `postgres://user@host:port/database`, without a password; the fields below override its parts. */
+  readonly url?: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly database?: string;
+  readonly user?: string;
+  /** A secret read from `passwordFile` or `passwordEnv`; else PGPASSWORD. Never log it (see SECRET_FIELDS). */
+  readonly password?: string;
+  /** Schema of the store's tables. */
+  readonly schema: string;
+  /** Schema of the session journal, created and migrated by the daemon. */
+  readonly journalSchema: string;
+  readonly sslmode: PostgresSslMode;
+  /** Absolute path of the PEM file of the CA that signed the server's certificate. */
+  readonly caFile?: string;
+  readonly lockTimeoutSeconds: number;
+  /** 0: no limit. */
+  readonly statementTimeoutSeconds: number;
 }
 
 export interface LocalWorkingFolderSettings {
@@ -111,4 +136,4 @@ export interface Profile {
 }
 
 /** Field paths that hold secrets: redact them in logs (pino `redact`) and in diffs. */
-export const SECRET_FIELDS: readonly string[] = ['workingFolder.password', 'workingFolder.bearerToken'];
+export const SECRET_FIELDS: readonly string[] = ['workingFolder.password', 'workingFolder.bearerToken', 'channel.database.password'];

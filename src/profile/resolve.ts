@@ -3,10 +3,11 @@
  * every path absolute, resolved against the profile file's folder.
  */
 import path from 'node:path';
-import type { WorkingFolderSecrets } from './secrets.js';
+import type { ProfileSecrets, WorkingFolderSecrets } from './secrets.js';
 import type {
   ChannelSettings,
   LocalWorkingFolderSettings,
+  PostgresDatabaseSettings,
   Profile,
   WebDavWorkingFolderSettings,
   WorkingFolderSettings,
@@ -20,10 +21,16 @@ const DEFAULT_DATABASE_FILE = 'channel.sqlite';
  * before paths are resolved and the password file is read.
  */
 export type DefaultedDocument = Omit<Profile, 'sourcePath' | 'channel' | 'workingFolder'> & {
-  readonly channel: Omit<ChannelSettings, 'database'> & { readonly database?: string };
+  readonly channel: Omit<ChannelSettings, 'database'> & { readonly database?: string | PostgresDatabaseDocument };
   readonly workingFolder: LocalWorkingFolderSettings | (WebDavWorkingFolderSettings & SecretSources);
   /** Read when composing with HQ's profile (compose.ts); the running profile has no use for it. */
   readonly storeOverrides: readonly string[];
+};
+
+/** The PostgreSQL settings as written: the password named, not read yet. */
+export type PostgresDatabaseDocument = Omit<PostgresDatabaseSettings, 'password'> & {
+  readonly passwordFile?: string;
+  readonly passwordEnv?: string;
 };
 
 /** Where the WebDAV secrets come from (secrets.ts reads them); the Profile holds what was read. */
@@ -35,20 +42,33 @@ interface SecretSources {
 }
 
 /** `secrets` are the WebDAV secrets read from their files or variables. */
-export function resolveProfile(document: DefaultedDocument, sourcePath: string, secrets: WorkingFolderSecrets = {}): Profile {
+export function resolveProfile(document: DefaultedDocument, sourcePath: string, secrets: ProfileSecrets = {}): Profile {
   const folder = path.dirname(sourcePath);
   const absolute = (file: string): string => path.resolve(folder, file);
   const stateDirectory = absolute(document.stateDirectory);
   const { publicKey, ...download } = document.download;
   const { storeOverrides: _composedAlready, ...settings } = document;
+  const { databasePassword, ...folderSecrets } = secrets;
   return {
     ...settings,
     sourcePath,
-    channel: { id: document.channel.id, database: absolute(document.channel.database ?? path.join(stateDirectory, DEFAULT_DATABASE_FILE)) },
-    workingFolder: workingFolder(document.workingFolder, absolute, secrets),
+    channel: { id: document.channel.id, database: database(document.channel.database, absolute, stateDirectory, databasePassword) },
+    workingFolder: workingFolder(document.workingFolder, absolute, folderSecrets),
     stateDirectory,
     download: publicKey === undefined ? download : { ...download, publicKey: absolute(publicKey) },
   };
+}
+
+function database(
+  settings: DefaultedDocument['channel']['database'],
+  absolute: (file: string) => string,
+  stateDirectory: string,
+  password: string | undefined,
+): ChannelSettings['database'] {
+  if (settings === undefined) return absolute(path.join(stateDirectory, DEFAULT_DATABASE_FILE));
+  if (typeof settings === 'string') return absolute(settings);
+  const { passwordFile: _file, passwordEnv: _env, caFile, ...postgres } = settings;
+  return { ...postgres, ...(password === undefined ? {} : { password }), ...(caFile === undefined ? {} : { caFile: absolute(caFile) }) };
 }
 
 function workingFolder(

@@ -58,7 +58,14 @@ function unionProblems(error: ValueError, path: FieldPath, root: unknown): Field
   const variants: readonly TSchema[] = error.schema.anyOf;
   const discriminator = discriminatorOf(variants);
   const value = error.value;
-  if (discriminator === undefined || typeof value !== 'object' || value === null || Array.isArray(value)) {
+  const isMap = typeof value === 'object' && value !== null && !Array.isArray(value);
+  // A text or a map (`channel.database`): a map's problems are the map variant's.
+  const maps = variants.filter((variant) => variant.type === 'object');
+  if (discriminator === undefined && isMap && maps.length === 1) {
+    const mapErrors = error.errors[variants.indexOf(maps[0] as TSchema)];
+    if (mapErrors !== undefined) return problemsOf(mapErrors, root);
+  }
+  if (discriminator === undefined || !isMap) {
     return [{ path, target: 'value', expected: expectationOf(error.schema), found: describeFound(value) }];
   }
   const chosen: unknown = (value as Record<string, unknown>)[discriminator];

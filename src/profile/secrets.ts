@@ -1,5 +1,6 @@
 /**
- * The WebDAV secrets a profile names but does not hold: read from a file (systemd's
+ * The secrets a profile names but does not hold (the WebDAV password or token, the PostgreSQL
+ * channel database's password): read from a file (systemd's
  * `LoadCredential=` puts one under /run/credentials/<unit>/) or from the environment, once,
  * at load. A secret that cannot be had is a profile problem at its field, like any other.
  */
@@ -16,6 +17,10 @@ export interface WorkingFolderSecrets {
   readonly bearerToken?: string;
 }
 
+export interface ProfileSecrets extends WorkingFolderSecrets {
+  readonly databasePassword?: string;
+}
+
 type SecretField = 'passwordFile' | 'passwordEnv' | 'bearerTokenFile' | 'bearerTokenEnv';
 
 const WHAT: Readonly<Record<SecretField, string>> = {
@@ -25,7 +30,24 @@ const WHAT: Readonly<Record<SecretField, string>> = {
   bearerTokenEnv: 'an environment variable holding the bearer token',
 };
 
-export async function readWorkingFolderSecrets(
+/** The working folder's and the channel database's secrets. */
+export async function readProfileSecrets(
+  source: ProfileSource,
+  document: DefaultedDocument,
+  sourcePath: string,
+  env: NodeJS.ProcessEnv,
+): Promise<ProfileSecrets> {
+  const database = document.channel.database;
+  if (typeof database !== 'object') return readWorkingFolderSecrets(source, document, sourcePath, env);
+  const read = secretReader(source, sourcePath, env, ['channel', 'database'], database, 'the channel database password');
+  const databasePassword = (await read('passwordFile')) ?? (await read('passwordEnv'));
+  return {
+    ...(await readWorkingFolderSecrets(source, document, sourcePath, env)),
+    ...(databasePassword === undefined ? {} : { databasePassword }),
+  };
+}
+
+async function readWorkingFolderSecrets(
   source: ProfileSource,
   document: DefaultedDocument,
   sourcePath: string,
@@ -33,10 +55,26 @@ export async function readWorkingFolderSecrets(
 ): Promise<WorkingFolderSecrets> {
   const settings = document.workingFolder;
   if (settings.adapter !== 'webdav') return {};
-  const read = async (field: SecretField): Promise<string | undefined> => {
+  const read = secretReader(source, sourcePath, env, ['workingFolder'], settings, '');
+  const password = (await read('passwordFile')) ?? (await read('passwordEnv'));
+  const bearerToken = (await read('bearerTokenFile')) ?? (await read('bearerTokenEnv'));
+  return { ...(password === undefined ? {} : { password }), ...(bearerToken === undefined ? {} : { bearerToken }) };
+}
+
+/** Reads the secret a field names (a file, or an environment variable for `...Env`); a problem at that field otherwise. */
+function secretReader(
+  source: ProfileSource,
+  sourcePath: string,
+  env: NodeJS.ProcessEnv,
+  at: readonly string[],
+  settings: Partial<Record<SecretField, string>>,
+  secret: string,
+): (field: SecretField) => Promise<string | undefined> {
+  return async (field) => {
     const named = settings[field];
     if (named === undefined) return undefined;
-    const problem = (found: string): FieldProblem => ({ path: ['workingFolder', field], target: 'value', expected: WHAT[field], found });
+    const expected = secret === '' ? WHAT[field] : WHAT[field].replace('the WebDAV password', secret);
+    const problem = (found: string): FieldProblem => ({ path: [...at, field], target: 'value', expected, found });
     let value: string | undefined;
     if (field.endsWith('Env')) {
       value = env[named];
@@ -51,9 +89,6 @@ export async function readWorkingFolderSecrets(
     if (value === '') throw fieldError(source, problem(`${JSON.stringify(named)}, which is empty`));
     return value;
   };
-  const password = (await read('passwordFile')) ?? (await read('passwordEnv'));
-  const bearerToken = (await read('bearerTokenFile')) ?? (await read('bearerTokenEnv'));
-  return { ...(password === undefined ? {} : { password }), ...(bearerToken === undefined ? {} : { bearerToken }) };
 }
 
 function fieldError(source: ProfileSource, problem: FieldProblem): ProfileError {

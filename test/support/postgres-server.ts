@@ -1,7 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import type { PostgresTarget } from '../../src/channel/postgres-target.js';
 import { POSTGRES_ENV } from './global-setup.js';
@@ -21,7 +18,7 @@ export function sharedPostgresUrl(): string {
 
 /** A fresh, empty database on a cluster for one test, reached as its superuser. */
 export interface PostgresTestDatabase {
-  /** How the adapter reaches it: the password in a file, as a store would keep it. */
+  /** How the adapter reaches it, as the superuser. */
   readonly target: PostgresTarget;
   /** Superuser URL of the database itself. */
   readonly url: string;
@@ -48,13 +45,16 @@ export async function postgresTestDatabase(clusterUrl = sharedPostgresUrl()): Pr
   }
   const url = new URL(clusterUrl);
   url.pathname = `/${name}`;
-  const folder = await mkdtemp(path.join(os.tmpdir(), 'async-client-pg-secret-'));
-  const passwordFile = path.join(folder, 'password');
-  await writeFile(passwordFile, `${decodeURIComponent(url.password)}\n`);
   const admin = new pg.Pool({ connectionString: url.toString(), max: 2, types: POS_TYPES });
   admin.on('error', () => undefined);
   return {
-    target: { host: url.hostname, port: Number(url.port), database: name, user: decodeURIComponent(url.username), passwordFile },
+    target: {
+      host: url.hostname,
+      port: Number(url.port),
+      database: name,
+      user: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password),
+    },
     url: url.toString(),
     name,
     admin: (sql, params) => admin.query(sql, params),
@@ -67,7 +67,6 @@ export async function postgresTestDatabase(clusterUrl = sharedPostgresUrl()): Pr
       } finally {
         await dropper.end();
       }
-      await rm(folder, { recursive: true, force: true });
     },
   };
 }

@@ -1,4 +1,4 @@
-import { openSqliteChannelDatabase } from '../../channel/sqlite-channel-database.js';
+import { openChannelDatabase } from '../../channel/open.js';
 import { errorCode, errorMessage } from '../../errors.js';
 import { setUploadWatermark } from '../../upload/set-watermark.js';
 import { createUploadCycle } from '../../upload/upload-cycle.js';
@@ -65,7 +65,7 @@ async function setWatermark(args: readonly string[], io: CliIo): Promise<number>
     );
   }
   try {
-    const db = await openSqliteChannelDatabase(profile.channel.database, { channelId: profile.channel.id });
+    const db = await openChannelDatabase(profile.channel);
     try {
       await db.migrate();
       const { wasHeld } = await setUploadWatermark(db.uploads, profile.stateDirectory, table, BigInt(counterText));

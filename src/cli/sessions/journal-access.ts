@@ -1,5 +1,5 @@
 import type { ChannelDatabase } from '../../channel/channel-database.js';
-import { openSqliteChannelDatabase } from '../../channel/sqlite-channel-database.js';
+import { openChannelDatabase } from '../../channel/open.js';
 import { errorCode, errorMessage } from '../../errors.js';
 import type { Profile } from '../../profile/profile.js';
 import { loadProfileOption } from '../args.js';
@@ -21,7 +21,7 @@ export async function withJournal(
   if (typeof profile === 'number') return profile;
   let db: ChannelDatabase;
   try {
-    db = await openSqliteChannelDatabase(profile.channel.database, { channelId: profile.channel.id, readonly: mode === 'read' });
+    db = await openChannelDatabase(profile.channel, { readonly: mode === 'read' });
     if (mode === 'write') await db.migrate();
   } catch (error) {
     io.stderr.write(`${errorMessage(error)}\n`);

@@ -1,5 +1,6 @@
 import type { ChannelDatabase } from '../channel/channel-database.js';
 import type { Direction } from '../package/types.js';
+import { readHqState, type HqProfileStatus } from '../profile/hq/hq-state.js';
 import type { Profile } from '../profile/profile.js';
 import type { HealthReport } from './health-server.js';
 
@@ -17,6 +18,7 @@ export interface DaemonHealth extends HealthReport {
   readonly profile: string;
   readonly channel: string;
   readonly cycles: Readonly<Record<Direction, CycleHealth>>;
+  readonly hqProfile?: HqProfileStatus;
 }
 
 /** What can be known of the daemon from outside it. */
@@ -51,6 +53,8 @@ export interface StoreStatus {
     readonly lastAt: Date | null;
     readonly failed: number;
   };
+  /** Which profile HQ published for this store runs, and what the last look at HQ's profiles found. */
+  readonly hqProfile: HqProfileStatus;
   /** Empty when all is well. */
   readonly attention: readonly Attention[];
 }
@@ -89,6 +93,8 @@ export async function readStoreStatus(db: ChannelDatabase, profile: Profile, dae
     });
   }
   attention.push(...daemonAttention(daemon));
+  const hqProfile = await hqProfileStatus(daemon, profile);
+  attention.push(...hqProfileAttention(hqProfile));
   return {
     channel: profile.channel.id,
     profile: profile.profile.name,
@@ -104,8 +110,43 @@ export async function readStoreStatus(db: ChannelDatabase, profile: Profile, dae
       lastAt: lastUpload === undefined ? null : (lastUpload.uploadedAt ?? lastUpload.availableAt ?? lastUpload.startedAt),
       failed: failedUploads.length,
     },
+    hqProfile,
     attention,
   };
+}
+
+/** The running daemon's word when it answers, else what it last wrote in the state directory. */
+async function hqProfileStatus(daemon: DaemonView, profile: Profile): Promise<HqProfileStatus> {
+  if (daemon.state === 'answering' && daemon.health.hqProfile !== undefined) return daemon.health.hqProfile;
+  const state = await readHqState(profile.stateDirectory).catch(() => undefined);
+  const adopted = state?.adopted ?? null;
+  return {
+    running: adopted === null ? null : { name: adopted.name, assignedBy: adopted.assignedBy, adoptedAt: adopted.adoptedAt },
+    lastCheck: state?.lastCheck ?? null,
+  };
+}
+
+function hqProfileAttention({ running, lastCheck }: HqProfileStatus): Attention[] {
+  if (lastCheck?.outcome !== 'refused') return [];
+  const runs = running === null ? "the store's own file runs" : `${running.name} keeps running`;
+  return [
+    {
+      problem: `HQ's profile for this store is refused (${lastCheck.code ?? 'no code'}), ${runs}: ${(lastCheck.problems ?? []).join('; ')}`,
+      fix: 'HQ publishes it again, checked and signed: async-client profile publish (async-client validate --effective shows what runs)',
+    },
+  ];
+}
+
+/** `pilot (assigned by "store-*" since ...); last look at ...: refused (E_HQ_PROFILE_SIGNATURE)` */
+export function describeHqProfile({ running, lastCheck }: HqProfileStatus): string {
+  const runs =
+    running === null
+      ? "none, the store's file runs alone"
+      : `${running.name} (assigned by ${JSON.stringify(running.assignedBy)} since ${readableTime(running.adoptedAt)})`;
+  if (lastCheck === null) return `${runs}; HQ's profiles not looked at yet`;
+  const code = lastCheck.code === undefined ? '' : ` (${lastCheck.code})`;
+  const why = lastCheck.outcome === 'unassigned' && lastCheck.problems?.[0] !== undefined ? `: ${lastCheck.problems[0]}` : '';
+  return `${runs}; last look at ${readableTime(lastCheck.at)}: ${lastCheck.outcome}${code}${why}`;
 }
 
 function daemonAttention(daemon: DaemonView): Attention[] {

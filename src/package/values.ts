@@ -46,7 +46,8 @@ const stringCodec: ValueCodec = {
   keyText: (value) => value as string,
 };
 
-function integerFromText(text: string): number | bigint {
+/** An integer's canonical decimal text as a number when safe, else a bigint; ValueError outside 64 bits. */
+export function integerFromText(text: string): number | bigint {
   if (!INTEGER_TEXT.test(text)) throw new ValueError(`expected an integer, got the text ${JSON.stringify(text)}`);
   const big = BigInt(text);
   if (big < INT64_MIN || big > INT64_MAX) throw new ValueError(`integer ${text} is outside the signed 64-bit range`);
@@ -108,7 +109,7 @@ const booleanCodec: ValueCodec = {
   keyText: (value) => (value ? 'true' : 'false'),
 };
 
-function checkEpochMs(ms: number): number {
+export function checkEpochMs(ms: number): number {
   if (!Number.isInteger(ms) || Math.abs(ms) > MAX_EPOCH_MS) {
     throw new ValueError(`expected a timestamp in whole milliseconds within ±8.64e15, got ${ms}`);
   }

@@ -60,9 +60,17 @@ export function composeProfile(local: LocalProfileLayer, hq?: HqProfileLayer): C
     if (hq !== undefined && fromHqField(path)) return `HQ:${hq.name}`;
     return isWritten(local.written, path) ? 'local' : 'default';
   };
-  const sources = new Map<string, FieldSource>();
-  for (const path of leafPaths(document)) sources.set(formatFieldPath(path), sourceOf(formatFieldPath(path.slice(0, 2)), path));
-  for (const field of fromHq) if (!sources.has(field)) sources.set(field, `HQ:${hq?.name ?? ''}`);
+  const entries: [string, FieldSource][] = leafPaths(document).map((path) => [
+    formatFieldPath(path),
+    sourceOf(formatFieldPath(path.slice(0, 2)), path),
+  ]);
+  // A field HQ's profile leaves unset (a pattern that ends a local one) is listed with its section.
+  for (const field of [...fromHq].filter((field) => !entries.some(([known]) => known === field))) {
+    const section = `${field.split('.')[0]}.`;
+    const after = entries.findLastIndex(([known]) => known.startsWith(section));
+    entries.splice(after + 1, 0, [field, `HQ:${hq?.name ?? ''}`]);
+  }
+  const sources = new Map(entries);
   return { profile: resolveProfile(document, local.sourcePath, local.secrets), document, sources };
 }
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Backlog, CHANNEL, seedStore } from './download-backlog.js';
-import type { Heartbeat } from '../../src/fleet/heartbeat.js';
+import { HEARTBEAT_VERSION, type Heartbeat } from '../../src/fleet/heartbeat.js';
 import { useTempStore } from '../support/store-fixture.js';
 
 describe('the daemon heartbeat', () => {
@@ -20,7 +20,7 @@ describe('the daemon heartbeat', () => {
     const heartbeat = JSON.parse(await readFile(path.join(store.workingFolder, CHANNEL, 'heartbeat.json'), 'utf8')) as Heartbeat;
     expect(heartbeat).toMatchObject({
       format: 'async-client-heartbeat',
-      formatVersion: '1.0',
+      formatVersion: HEARTBEAT_VERSION,
       channelId: CHANNEL,
       profile: { name: 'Test store', downloadIntervalMinutes: 15, uploadIntervalMinutes: 15 },
       download: { schedule: 'on "*/1 * * * * *"', appliedThrough: 2, waitingCount: 0, waiting: [] },

@@ -1,7 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { signPublishedFile } from '../../src/profile/hq/signature.js';
-import type { CliProcess, LogEvent } from '../support/daemon-process.js';
+import { CLI_PATH, type CliProcess, type LogEvent } from '../support/daemon-process.js';
 import { WEBDAV_PASSWORD_ENV } from '../../src/cli/working-folder-option.js';
 import { HqDesk, publishedProfileText } from '../support/hq-desk.js';
 import { useTempStore } from '../support/store-fixture.js';
@@ -45,6 +46,41 @@ describe('the daemon adopts the profile HQ publishes, over a local working folde
     const second = await daemon.waitFor('profile.reloaded', reloadedByHq, { after });
     expect(second).toMatchObject({ changes: [{ field: 'download.tryLimit', previous: 3, next: 9 }], rescheduled: [] });
     expect(daemon.child.exitCode).toBeNull();
+  });
+
+  it('validate --effective shows each field of what the store runs with its source: default, local, HQ:NAME, override', async () => {
+    const { store } = fixture;
+    const desk = await HqDesk.create(store.root, store.workingFolder);
+    await store.writeProfile({
+      extra: `${desk.pinnedKey}  retryBackoffSeconds: 5\n  tryLimit: 2\nstoreOverrides:\n  - download.tryLimit\n`,
+    });
+    const daemon = fixture.start(['run', '--profile', store.profilePath]);
+    await daemon.waitFor('daemon.ready');
+    await desk.publishAndAssign('pilot', publishedProfileText({ extra: 'download:\n  tryLimit: 9\n  gapReportMinutes: 30\n' }));
+    await daemon.waitFor('profile.reloaded', reloadedByHq);
+
+    const result = spawnSync(process.execPath, [CLI_PATH, 'validate', '--effective', store.profilePath], { encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toBe(
+      `${store.profilePath}: profile "Pilot stores", channel store-0042, download on "*/2 * * * * *", upload on "0 0 0 1 1 *"`,
+    );
+    expect(lines[1]).toMatch(/^HQ profile: pilot, assigned by "store-\*", adopted \S+ \(kept in .*hq-profile\.json\)$/);
+    const sourceOf = (field: string): string | undefined =>
+      lines
+        .find((line) => line.startsWith(`${field} `))
+        ?.trim()
+        .split(/\s+/)
+        .slice(1)
+        .join(' ');
+    expect(sourceOf('profile.name')).toBe('"Pilot stores" HQ:pilot');
+    expect(sourceOf('schedule.download')).toBe('"*/2 * * * * *" HQ:pilot');
+    expect(sourceOf('download.gapReportMinutes')).toBe('30 HQ:pilot');
+    expect(sourceOf('download.tryLimit')).toBe('2 override');
+    expect(sourceOf('download.retryBackoffSeconds')).toBe('5 local');
+    expect(sourceOf('channel.id')).toBe('"store-0042" local');
+    expect(sourceOf('download.allowCreateTables')).toBe('false default');
   });
 
   it('refuses a bad, an unsigned and a foreign-signed profile, saying why, while the last good keeps running', async () => {
@@ -93,6 +129,14 @@ describe('the daemon adopts the profile HQ publishes, over a local working folde
       cycles: { download: { schedule: 'on "*/2 * * * * *"' } },
       hqProfile: { running: { name: 'pilot', assignedBy: 'store-*' }, lastCheck: { outcome: 'refused', code: 'E_HQ_PROFILE_SIGNATURE' } },
     });
+    const status = spawnSync(process.execPath, [CLI_PATH, 'status', '--profile', store.profilePath], { encoding: 'utf8' });
+    expect(status.status).toBe(1);
+    expect(status.stdout).toMatch(
+      /^hq: {7}pilot \(assigned by "store-\*" since .+ UTC\); last look at .+ UTC: refused \(E_HQ_PROFILE_SIGNATURE\)$/m,
+    );
+    expect(status.stdout).toMatch(
+      /^attention: HQ's profile for this store is refused \(E_HQ_PROFILE_SIGNATURE\), pilot keeps running: profiles\/pilot\.yaml\.sig does not verify/m,
+    );
   });
 
   it('starts on the last adopted profile when the working folder cannot be reached at a restart', async () => {

@@ -73,7 +73,7 @@ describe('HeartbeatWriter', () => {
     const heartbeats = start(folder);
     heartbeats.cycleFinished();
     await until('the failure is logged', () => events('heartbeat.failed').length === 1, 10_000);
-    expect(events('heartbeat.failed')[0]).toMatchObject({ code: 'E_FOLDER_FULL', level: 40 });
+    expect(events('heartbeat.failed')[0]).toMatchObject({ code: 'E_FOLDER_FULL', level: 'warn' });
 
     heartbeats.cycleFinished();
     await until('the heartbeat is written', () => events('heartbeat.written').length === 1, 10_000);

@@ -2,14 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generateSigningKeyPair } from '../../src/package/index.js';
+import type { CliResult } from '../cli/package-cli.js';
 import { CLI_PATH } from './daemon-process.js';
-
-/** What a profile run of the built CLI said. */
-export interface CliResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 /** A published profile's text: the Async Server profile, a download pattern, and `extra` sections. */
 export function publishedProfileText(options: { name?: string; download?: string; extra?: string } = {}): string {
@@ -55,8 +49,8 @@ export class HqDesk {
     return this.cli(['profile', 'publish', file, '--name', name, ...signing]);
   }
 
-  assign(pattern: string, name: string): CliResult {
-    return this.cli(['profile', 'assign', pattern, name, '--sign-key', this.privateKeyPath]);
+  assign(pattern: string, name: string, signing: readonly string[] = ['--sign-key', this.privateKeyPath]): CliResult {
+    return this.cli(['profile', 'assign', pattern, name, ...signing]);
   }
 
   /** Publishes `name` and assigns `pattern` to it; throws with the CLI's stderr when either fails. */
@@ -66,7 +60,8 @@ export class HqDesk {
     }
   }
 
-  private cli(args: readonly string[]): CliResult {
+  /** Runs the built CLI with `--working-folder` this desk's folder. */
+  cli(args: readonly string[]): CliResult {
     const result = spawnSync(process.execPath, [CLI_PATH, ...args, '--working-folder', this.folder], {
       encoding: 'utf8',
       env: { PATH: process.env.PATH, ...this.env },

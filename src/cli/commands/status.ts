@@ -3,6 +3,7 @@ import {
   type DaemonHealth,
   type DaemonView,
   describeCycleHealth,
+  describeHqProfile,
   readableTime,
   readStoreStatus,
   type StoreStatus,
@@ -62,6 +63,7 @@ function render(status: StoreStatus): string {
     ...daemonLines(status.daemon),
     `download: applied through sequence ${download.appliedThrough} (last ${readableTime(download.lastAppliedAt)}); ${waiting}`,
     `upload:   ${lastUpload}; ${upload.failed} failed`,
+    `hq:       ${describeHqProfile(status.hqProfile)}`,
     ...status.attention.flatMap((item) => [`attention: ${item.problem}`, `    fix: ${item.fix}`]),
   ];
   return `${lines.join('\n')}\n`;

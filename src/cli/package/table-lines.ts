@@ -1,0 +1,101 @@
+import { AsyncClientError } from '../../errors.js';
+import type { TableSpec } from '../../package/index.js';
+import { packageError } from '../../package/errors.js';
+import { KeyFingerprintSet } from '../../package/key-set.js';
+import type { WireValue } from '../../package/values.js';
+
+export type TableSchema = Omit<TableSpec, 'upsertCount' | 'deleteCount'>;
+
+export function inputError(path: string, line: number, message: string): AsyncClientError {
+  return new AsyncClientError('E_PACK_INPUT', `${path}:${line}: ${message}`, { path, line });
+}
+
+/**
+ * Turns one table's rows, already converted to wire values, into content lines
+ * (docs/package-format.md, section 3) with the checks the package writer makes: nulls only in
+ * nullable columns, never a primary key twice. Counts the rows for the manifest.
+ */
+export class TableLines {
+  private readonly keys = new KeyFingerprintSet();
+  /** Where the primary-key columns are among the columns, in key order. */
+  readonly keyIndexes: readonly number[];
+  private readonly nullable: readonly boolean[];
+  private readonly integerKey: boolean;
+  private readonly deleteKey: WireValue[];
+  private upserts = 0;
+  private deletes = 0;
+
+  constructor(
+    readonly schema: TableSchema,
+    private readonly path: string,
+  ) {
+    this.keyIndexes = schema.primaryKey.map((name) => schema.columns.findIndex((column) => column.name === name));
+    this.nullable = schema.columns.map((column) => column.nullable);
+    this.integerKey = this.keyIndexes.length === 1 && schema.columns[this.keyIndexes[0] as number]?.type === 'integer';
+    this.deleteKey = new Array<WireValue>(this.keyIndexes.length);
+  }
+
+  /** The section line that opens the table. */
+  sectionLine(): string {
+    return `${JSON.stringify({ table: this.schema.name })}\n`;
+  }
+
+  /** `values` in column order, null where the input has none; the array may be reused by the caller. */
+  upsert(values: WireValue[], line: number): string {
+    const nullable = this.nullable;
+    for (let i = 0; i < values.length; i++) {
+      if (values[i] === null && !nullable[i]) {
+        const column = this.schema.columns[i];
+        throw inputError(this.path, line, `column ${column?.name} (${column?.type}): null in a column that is not nullable`);
+      }
+    }
+    this.checkKey(values, line);
+    this.upserts++;
+    return `${JSON.stringify(values)}\n`;
+  }
+
+  /** A delete row: only the key columns of `values` count. */
+  delete(values: WireValue[], line: number): string {
+    const key = this.deleteKey;
+    for (let i = 0; i < key.length; i++) {
+      const value = values[this.keyIndexes[i] as number] ?? null;
+      if (value === null) throw inputError(this.path, line, `primary key column ${this.schema.primaryKey[i]}: null in a primary key`);
+      key[i] = value;
+    }
+    this.checkKey(values, line);
+    this.deletes++;
+    return `{"delete":${JSON.stringify(key)}}\n`;
+  }
+
+  spec(): TableSpec {
+    return { ...this.schema, upsertCount: this.upserts, deleteCount: this.deletes };
+  }
+
+  private checkKey(values: readonly WireValue[], line: number): void {
+    const indexes = this.keyIndexes;
+    let keyText: string;
+    if (indexes.length === 1) {
+      keyText = String(values[indexes[0] as number]);
+    } else {
+      keyText = '';
+      for (const index of indexes) {
+        const part = String(values[index]);
+        keyText += `${part.length}:${part}`;
+      }
+    }
+    const first = values[indexes[0] as number];
+    const order = this.integerKey ? (typeof first === 'number' ? first : BigInt(first as string)) : keyText;
+    if (!this.keys.add(keyText, order)) {
+      const table = this.schema.name;
+      const row = this.upserts + this.deletes + 1;
+      throw packageError(
+        'E_PACKAGE_DUPLICATE_KEY',
+        `${this.path}: table ${table}, row ${row}: primary key ${JSON.stringify(keyText)} was already written (line ${line})`,
+        {
+          table,
+          row,
+        },
+      );
+    }
+  }
+}

@@ -3,7 +3,7 @@ import type { FleetView } from './fleet-view.js';
 
 const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-function escape(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (character) => ESCAPES[character] as string);
 }
 
@@ -20,8 +20,8 @@ tr[data-state=failing],tr[data-state=never-seen]{background:#fff4e0}td.number{te
 export function renderFleetHtml(fleet: FleetView): string {
   const rows = fleet.stores.map((store) => {
     const cells = storeCells(store);
-    const notes = store.notes.map((note) => `<div>${escape(note)}</div>`).join('');
-    return `<tr data-store="${escape(store.channel)}" data-state="${store.state}"${store.needsAttention ? ' class="attention"' : ''}><td>${escape(store.state)}</td><td>${escape(store.channel)}</td><td>${escape(cells.seen)}</td><td class="number">${escape(cells.applied)}</td><td class="number">${escape(cells.behind)}</td><td>${escape(cells.upload)}</td><td>${notes}</td></tr>`;
+    const notes = store.notes.map((note) => `<div>${escapeHtml(note)}</div>`).join('');
+    return `<tr data-store="${escapeHtml(store.channel)}" data-state="${store.state}"${store.needsAttention ? ' class="attention"' : ''}><td>${escapeHtml(store.state)}</td><td>${escapeHtml(store.channel)}</td><td>${escapeHtml(cells.seen)}</td><td class="number">${escapeHtml(cells.applied)}</td><td class="number">${escapeHtml(cells.behind)}</td><td>${escapeHtml(cells.upload)}</td><td>${notes}</td></tr>`;
   });
   return `<!doctype html>
 <html lang="en">
@@ -32,8 +32,8 @@ export function renderFleetHtml(fleet: FleetView): string {
 </head>
 <body>
 <h1>Fleet status</h1>
-<p id="summary">${escape(fleetSummary(fleet))}</p>
-<p>Working folder ${escape(fleet.folder)}, read at <time datetime="${fleet.readAt}">${fleet.readAt}</time>.</p>
+<p id="summary">${escapeHtml(fleetSummary(fleet))}</p>
+<p>Working folder ${escapeHtml(fleet.folder)}, read at <time datetime="${fleet.readAt}">${fleet.readAt}</time>.</p>
 <table id="fleet">
 <thead><tr><th>State</th><th>Store</th><th>Last seen</th><th>Applied</th><th>Behind</th><th>Last upload</th><th>Notes</th></tr></thead>
 <tbody>

@@ -14,9 +14,9 @@ const POLL_MS = 20;
  * published. So, before the upload's snapshot begins:
  *
  * 1. read each table's highest committed counter H (a counter at or below H was drawn before now);
- * 2. take the list of transactions still running (`pg_snapshot_xip(pg_current_snapshot())`):
+ * 2. take the list of transactions still running (each holds a lock on its own id, `pg_locks`):
  *    any of them may hold a counter at or below H that it has not committed yet;
- * 3. wait until each has committed or rolled back (`pg_xact_status`), at most `waitMs`;
+ * 3. wait until each has committed or rolled back (its lock is gone), at most `waitMs`;
  * 4. the snapshot that begins after that sees every row with a counter at or below H that will
  *    ever exist, so the plan reads up to H. Transactions that began after step 2 draw counters
  *    above H and wait for the next upload.
@@ -43,23 +43,16 @@ export async function settledCounters(
     );
     bounds.set(config.table, rows[0]?.high == null ? null : BigInt(rows[0].high));
   }
-  const running = await client.query<Row>(
-    `SELECT coalesce(json_agg(x::text), '[]')::text AS xids FROM pg_snapshot_xip(pg_current_snapshot()) x`,
-  );
-  let xids = JSON.parse(running.rows[0]?.xids ?? '[]') as string[];
-  for (let waited = 0; xids.length > 0; waited += POLL_MS) {
-    const still = await client.query<Row>(`SELECT x::text AS xid FROM unnest($1::xid8[]) x WHERE pg_xact_status(x) = 'in progress'`, [
-      xids,
-    ]);
-    xids = still.rows.map((r) => r.xid as string);
-    if (xids.length === 0 || waited >= waitMs) break;
+  let xids = await runningTransactions(client, null);
+  for (let waited = 0; xids.length > 0 && waited < waitMs; waited += POLL_MS) {
     await sleep(POLL_MS);
+    xids = await runningTransactions(client, xids);
   }
   if (xids.length === 0) return bounds;
   for (const config of tables) {
     const { rows } = await client.query<Row>(
       `SELECT 1 FROM pg_locks x JOIN pg_locks r ON r.pid = x.pid
-       WHERE x.locktype = 'transactionid' AND x.transactionid = ANY (SELECT xid(v) FROM unnest($1::xid8[]) v)
+       WHERE x.locktype = 'transactionid' AND x.transactionid::text = ANY ($1::text[])
          AND r.locktype = 'relation' AND r.relation = $2::regclass
          AND r.mode IN ('RowExclusiveLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
        LIMIT 1`,
@@ -68,4 +61,21 @@ export async function settledCounters(
     if (rows.length > 0) bounds.set(config.table, null);
   }
   return bounds;
+}
+
+/**
+ * The transactions running now (or those of `among` still running), by the lock each holds on
+ * its own id from the moment it has one, in this database only. Not `pg_snapshot_xip`: a snapshot lists only running
+ * ids below its xmax, the id after the newest finished one, so the newest running transaction,
+ * the very one a quiet till leaves open, is not in it.
+ */
+async function runningTransactions(client: pg.ClientBase, among: readonly string[] | null): Promise<string[]> {
+  const { rows } = await client.query<Row>(
+    `SELECT coalesce(json_agg(DISTINCT transactionid::text), '[]')::text AS xids FROM pg_locks
+     WHERE locktype = 'transactionid' AND mode = 'ExclusiveLock' AND granted AND pid <> pg_backend_pid()
+       AND pid IN (SELECT pid FROM pg_stat_activity WHERE datname = current_database())
+       AND ($1::text[] IS NULL OR transactionid::text = ANY ($1::text[]))`,
+    [among],
+  );
+  return JSON.parse(rows[0]?.xids ?? '[]') as string[];
 }

@@ -149,7 +149,10 @@ export class Daemon {
     const { log, clock, effective } = this.options;
     this.reportKeptHqProfile();
     // A store that reached HQ's folder before (it keeps a state file) starts without it, on what it kept.
-    this.resources = await openStoreResources(this.profile, { startUnreachable: effective.hqState !== undefined });
+    this.resources = await openStoreResources(this.profile, {
+      startUnreachable: effective.hqState !== undefined,
+      lock: { directions: CYCLE_DIRECTIONS, command: 'run' },
+    });
     const { channelDatabase, workingFolder, folderFreeBytes, folderUnreachable } = this.resources;
     if (folderUnreachable !== undefined) {
       log.warn(

@@ -1,29 +1,39 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import { type BrowserContext, chromium } from 'playwright-core';
 
-/** Debian's chromium package; .ci/run installs it. */
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+/** Debian's chromium (package `chromium`); playwright-core drives it and downloads no browser of its own. */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
 
-/** Opens `url` in headless Chromium with a fresh profile, hands the page to `use`, and closes everything. */
-export async function withHeadlessPage<T>(url: string, use: (page: Page) => Promise<T>): Promise<T> {
-  const profile = await mkdtemp(path.join(os.tmpdir(), 'chromium-profile-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
-  try {
-    const page = await context.newPage();
-    await page.goto(url);
-    return await use(page);
-  } finally {
-    await context.close();
-    await rm(profile, { recursive: true, force: true });
-  }
+/** A headless Chromium with a fresh profile and nothing that phones home; `close()` ends it and removes the profile. */
+export interface HeadlessChromium {
+  readonly context: BrowserContext;
+  close(): Promise<void>;
+}
+
+export async function launchHeadlessChromium(options: { javaScriptEnabled?: boolean } = {}): Promise<HeadlessChromium> {
+  const userDataDir = await mkdtemp(path.join(os.tmpdir(), 'async-client-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    chromiumSandbox: false,
+    javaScriptEnabled: options.javaScriptEnabled ?? true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      await rm(userDataDir, { recursive: true, force: true });
+    },
+  };
 }

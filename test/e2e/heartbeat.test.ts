@@ -7,7 +7,7 @@ import { Backlog, CHANNEL, seedStore } from './download-backlog.js';
 import { HEARTBEAT_VERSION, type Heartbeat } from '../../src/fleet/heartbeat.js';
 import { plantStore } from '../fleet/fleet-fixtures.js';
 import { CLI_PATH } from '../support/daemon-process.js';
-import { withHeadlessPage } from '../support/headless-chromium.js';
+import { launchHeadlessChromium } from '../support/headless-chromium.js';
 import { useTempStore } from '../support/store-fixture.js';
 
 describe('the daemon heartbeat', () => {
@@ -73,14 +73,20 @@ describe('fleet status', () => {
     expect(text.stdout).toMatch(new RegExp(`^ok +${CHANNEL} +\\d+s ago +2 of 2 +0`, 'm'));
     expect(text.stdout).toContain('2 stores: 1 never-seen, 1 ok; 1 needs someone');
 
-    const table = await withHeadlessPage(pathToFileURL(html).href, (page) =>
-      page.$$eval('#fleet tbody tr', (rows) =>
+    const chromium = await launchHeadlessChromium({ javaScriptEnabled: false });
+    let table: unknown;
+    try {
+      const page = await chromium.context.newPage();
+      await page.goto(pathToFileURL(html).href);
+      table = await page.$$eval('#fleet tbody tr', (rows) =>
         rows.map((row) => ({
           state: row.getAttribute('data-state'),
           cells: [...row.querySelectorAll('td')].map((cell) => cell.textContent),
         })),
-      ),
-    );
+      );
+    } finally {
+      await chromium.close();
+    }
     expect(table).toEqual([
       {
         state: 'never-seen',

@@ -60,7 +60,11 @@ export async function applyPackage(
   }
 }
 
-/** A small package: its rows read first (a few thousand at most), then written in place in the one transaction that marks it Applied. */
+/**
+ * A small package: its rows read first (a few thousand at most), then written in place in the
+ * one transaction that marks it Applied, committed unflushed: the caller flushes before telling
+ * anyone (ChannelDatabase.flush).
+ */
 async function applyInOneTransaction(
   conn: SqliteConnection,
   journal: SqliteDownloadJournal,
@@ -71,14 +75,13 @@ async function applyInOneTransaction(
   const read: RowBatch[] = [];
   for await (const batch of batches) read.push(batch);
   const loads = new Map<string, TableLoad>();
-  return conn.db
-    .transaction(() => {
-      journal.assertApplicable(options.sessionId);
-      planLoads(conn.db, manifest, options, loads, 'direct');
-      for (const batch of read) writeRows(conn, loadOf(loads, manifest, batch), batch.rows);
-      return finishAll(conn, journal, loads, options.sessionId);
-    })
-    .immediate();
+  // Unflushed: a backlog of small packages shares one flush (ChannelDatabase.flush).
+  return conn.commitUnflushed(() => {
+    journal.assertApplicable(options.sessionId);
+    planLoads(conn.db, manifest, options, loads, 'direct');
+    for (const batch of read) writeRows(conn, loadOf(loads, manifest, batch), batch.rows);
+    return finishAll(conn, journal, loads, options.sessionId);
+  });
 }
 
 /** Checks every table before anything is written, then makes each table's load. */

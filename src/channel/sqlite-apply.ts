@@ -9,6 +9,7 @@ import { ShadowTableLoad, swappableOriginal, sweepShadows } from './sqlite-shado
 import { StagedTableLoad } from './sqlite-staged-table.js';
 import { DirectTableLoad } from './sqlite-direct-table.js';
 import { assertMayCreate, tableUnlisted } from './schema-errors.js';
+import { schemaMemo } from './sqlite-schema-memo.js';
 import { checkTable } from './sqlite-table-check.js';
 import { RowFailure } from './sqlite-row-writer.js';
 import type { TableLoad } from './sqlite-table-load.js';
@@ -93,7 +94,9 @@ function planLoads(
   how: 'direct' | 'staged',
 ): void {
   const plans = manifest.tables.map((spec) => {
-    const name = checkTable(db, spec, manifest.kind);
+    // The check reads only the columns, the key and whether there are upserts: not the row counts.
+    const key = JSON.stringify(['check', manifest.kind, spec.name, spec.columns, spec.primaryKey, spec.upsertCount > 0]);
+    const name = schemaMemo(db, key, () => checkTable(db, spec, manifest.kind));
     if (name === null) assertMayCreate(spec, manifest.kind, options.allowCreateTables);
     return { spec, name };
   });

@@ -3,7 +3,7 @@ export * from './types.js';
 export type { PackageErrorCode } from './errors.js';
 export { packageFileName, parsePackageFileName, PACKAGE_EXTENSION, type PackageFileName } from './file-name.js';
 export { FileDigest } from './file-digest.js';
-export { FORMAT_VERSION, IDENTIFIER_PATTERN } from './manifest.js';
+export { FORMAT_NAME, FORMAT_VERSION, IDENTIFIER_PATTERN } from './manifest.js';
 export {
   generateSigningKeyPair,
   signDigest,
@@ -22,6 +22,7 @@ export {
 } from './writer.js';
 export {
   openPackage,
+  openPackageForApply,
   readPackageBatches,
   verifyPackage,
   type OpenedPackage,

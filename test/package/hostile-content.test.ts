@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { errorCode, errorMessage } from '../../src/errors.js';
 import { encodeTail } from '../../src/package/frame.js';
 import { MAX_LINE_BYTES } from '../../src/package/limits.js';
-import { verifyPackage } from '../../src/package/reader.js';
+import { readPackageBatches, verifyPackage } from '../../src/package/reader.js';
 import { sampleLines } from './package-fixtures.js';
 
 /** Frames a body exactly as a writer would (digest, trailer, footer), whatever the body holds. */
@@ -170,5 +170,62 @@ describe('limits', () => {
     (manifest.tables[0] as { upsertCount: number }).upsertCount = 4e9;
     const lines = [JSON.stringify(manifest), ...sampleLines().slice(1)];
     expect(await outcome(frameBody(gzipSync(content(lines))))).toMatch(/^E_PACKAGE_COUNTS: .*declares 4000000000 upserts .* holds 3/);
+  });
+});
+
+describe('what the spec says about its former gaps', () => {
+  async function rowsOf(lines: readonly (string | Buffer)[]): Promise<unknown[][]> {
+    const rows: unknown[][] = [];
+    for await (const batch of readPackageBatches(() => Readable.from([frameBody(gzipSync(content(lines)))]))) {
+      for (const row of batch.rows) if (row.op === 'upsert') rows.push([...row.values]);
+    }
+    return rows;
+  }
+
+  it('reads an integer JSON number by its value: 3.0 is 3, 1e2 is 100, -0 is 0', async () => {
+    const rows = await rowsOf([
+      ...sampleLines().slice(0, 2),
+      '["P1",3.0,"1.50",true,1e2,"AP8=",null]',
+      '["P2",-0,"1",false,-0,null,null]',
+      '["P3",1E2,"1",false,0,null,null]',
+      sampleLines()[5] as string,
+    ]);
+    expect(rows.map((row) => row[1])).toEqual([3, 0, 100]);
+    expect(Object.is(rows[1]?.[1], -0)).toBe(false);
+    expect(rows[0]?.[4]).toEqual(new Date(100));
+    expect(await outcome(frameBody(gzipSync(content(withRow('["P1",1.5,"1.50",true,0,"AP8=",null]')))))).toMatch(
+      /^E_PACKAGE_ROW: .*column quantity/,
+    );
+  });
+
+  it.each([
+    ['2026-11-27T10:00:00Z', 'accepted'],
+    ['2026-11-27T10:00:00.1Z', 'accepted'],
+    ['2026-11-27T10:00:00.123Z', 'accepted'],
+    ['2026-11-27T10:00:00.1234Z', 'E_PACKAGE_MANIFEST'],
+    ['+012026-11-27T10:00:00Z', 'E_PACKAGE_MANIFEST'],
+    ['2026-11-27T10:00:00+01:00', 'E_PACKAGE_MANIFEST'],
+  ])('a createdAt of %s: %s', async (createdAt, expected) => {
+    const lines = sampleLines();
+    lines[0] = (lines[0] as string).replace('"createdAt":"2026-11-27T10:00:00.000Z"', `"createdAt":"${createdAt}"`);
+    expect((await outcome(frameBody(gzipSync(content(lines))))).split(':')[0]).toBe(expected);
+  });
+
+  it('accepts a package without tables, which only moves the sequence on', async () => {
+    const manifest = JSON.parse(sampleLines()[0] as string) as { tables: unknown[] };
+    manifest.tables = [];
+    expect(await outcome(frameBody(gzipSync(content([JSON.stringify(manifest)]))))).toBe('accepted');
+  });
+
+  it('refuses a column name twice in letter case only, and a reserved table name in any case', async () => {
+    const manifest = JSON.parse(sampleLines()[0] as string) as { tables: { name: string; columns: { name: string }[] }[] };
+    (manifest.tables[0]?.columns[6] as { name: string }).name = 'ID';
+    expect(await outcome(frameBody(gzipSync(content([JSON.stringify(manifest), ...sampleLines().slice(1)]))))).toMatch(
+      /^E_PACKAGE_MANIFEST: .*column ID is listed twice \(names are compared ignoring case\)/,
+    );
+    for (const name of ['async_client_meta', 'Async_Client_Watermark', 'SQLITE_SEQUENCE']) {
+      const lines = sampleLines().map((line) => line.replaceAll('"Product"', `"${name}"`));
+      expect(await outcome(frameBody(gzipSync(content(lines))))).toMatch(new RegExp(`^E_PACKAGE_NAME: .*table name ${name} is reserved`));
+    }
   });
 });

@@ -10,7 +10,8 @@ import { Decimal, type CellValue, type ColumnType } from '../../package/index.js
 /** Converts one present (non-null) input value of a column; throws ValueError. */
 export type WireConverter<T> = (value: T) => WireValue;
 
-const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
+/** Years 0000–9999, or ±YYYYYY (ECMAScript's expanded years, as unpack writes them beyond 9999 or before 0). */
+const ISO_TIMESTAMP = /^(\d{4}|[+-]\d{6})-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
 const EPOCH_MS = /^-?\d{1,16}$/;
 /** At most 15 digits: always a safe integer, so Number() is exact and no BigInt is needed. */
 const SMALL_INTEGER = /^-?(0|[1-9]\d{0,14})$/;

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { verifyPackage, type VerifiedPackage } from '../../package/index.js';
+import { FORMAT_NAME, verifyPackage, type VerifiedPackage } from '../../package/index.js';
 import { parseCommandArgs } from '../args.js';
 import { ExitCode, type CliCommand } from '../command.js';
 import { Progress } from './progress.js';
@@ -32,7 +32,10 @@ Exit codes: 0 shown, 1 the file is not a valid package (the reason is printed), 
     try {
       const verified = await verifyPackage(countingSource(path, progress), { label: path });
       progress.done();
-      io.stdout.write(values.json === true ? `${JSON.stringify({ file: path, ...verified }, null, 2)}\n` : describe(path, verified));
+      const manifest = { format: FORMAT_NAME, ...verified.manifest };
+      io.stdout.write(
+        values.json === true ? `${JSON.stringify({ file: path, ...verified, manifest }, null, 2)}\n` : describe(path, verified),
+      );
       return ExitCode.ok;
     } finally {
       progress.done();
@@ -44,7 +47,7 @@ function describe(path: string, verified: VerifiedPackage): string {
   const m = verified.manifest;
   const lines = [
     `file:        ${path} (${verified.fileBytes} bytes)`,
-    `format:      ${m.formatVersion}`,
+    `format:      ${FORMAT_NAME} ${m.formatVersion}`,
     `channel:     ${m.channelId} (${m.direction}, sequence ${m.sequence})`,
     `job:         ${m.job.id} ${m.job.name}`,
     `data group:  ${m.dataGroup}`,

@@ -49,7 +49,15 @@ function plantFleet(): void {
         waitingCount: i % 200 === 11 ? 1 : 0,
         waiting: i % 200 === 11 ? [{ sequence: 41, status: 'Suspended', tries: 5, message: 'table "price" has no column "currency"' }] : [],
       },
-      upload: { schedule: 'every 15 minutes', last: null, nextRun: null, lastSequence: 300, lastStatus: 'Uploaded', lastAt: null, failed: 0 },
+      upload: {
+        schedule: 'every 15 minutes',
+        last: null,
+        nextRun: null,
+        lastSequence: 300,
+        lastStatus: 'Uploaded',
+        lastAt: null,
+        failed: 0,
+      },
     };
     writeFileSync(join(root(), channel, 'heartbeat.json'), JSON.stringify(heartbeat, null, 2));
   }
@@ -145,7 +153,9 @@ async function runParent(): Promise<void> {
     ]);
   }
   console.log(`hq-fleet: fleet status over ${STORES} store folders, ${CONCURRENCY} at once (node ${process.version})\n`);
-  console.log(markdownTable(['working folder', 'fleet status', 'baseline (listing + heartbeat read)', 'ratio', 'peak RSS', 'result', 'target'], rows));
+  console.log(
+    markdownTable(['working folder', 'fleet status', 'baseline (listing + heartbeat read)', 'ratio', 'peak RSS', 'result', 'target'], rows),
+  );
 }
 
 await runBenchmark('hq-fleet', phases, runParent);

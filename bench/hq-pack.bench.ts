@@ -129,7 +129,18 @@ const phases: Record<string, BenchPhase> = {
     setup: resetStores,
     async work() {
       const { csvSpec, plan, stores } = paths();
-      await cli(['package', 'fanout', '--manifest', csvSpec, '--channels', channels().join(','), '--sequences', plan, '--working-folder', stores]);
+      await cli([
+        'package',
+        'fanout',
+        '--manifest',
+        csvSpec,
+        '--channels',
+        channels().join(','),
+        '--sequences',
+        plan,
+        '--working-folder',
+        stores,
+      ]);
       const written = channels().reduce((sum, channel) => sum + readdirSync(join(stores, channel, 'download')).length, 0);
       return { packages: written };
     },
@@ -184,7 +195,9 @@ async function runParent(): Promise<void> {
   const write = runPhase(import.meta.url, 'write-bytes');
   rmSync(p.stores, { recursive: true, force: true });
   const budget = 2 * pack.seconds + write.seconds;
-  console.log(`\nfan-out of the CSV catalog to ${CHANNELS} stores (${fanout.packages} packages of ${(Number(pack.fileBytes) / 2 ** 20).toFixed(1)} MB)\n`);
+  console.log(
+    `\nfan-out of the CSV catalog to ${CHANNELS} stores (${fanout.packages} packages of ${(Number(pack.fileBytes) / 2 ** 20).toFixed(1)} MB)\n`,
+  );
   console.log(
     markdownTable(
       ['measure', 'seconds', 'peak RSS'],

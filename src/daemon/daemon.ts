@@ -3,7 +3,8 @@ import { HeartbeatWriter } from '../fleet/heartbeat-writer.js';
 import type { Logger } from '../observe/logger.js';
 import { HealthServer } from '../observe/health-server.js';
 import { DaemonMetrics } from '../observe/metrics.js';
-import type { CycleHealth, DaemonHealth } from '../observe/store-status.js';
+import { renderStatusPage } from '../observe/status-page.js';
+import { type CycleHealth, type DaemonHealth, readStoreStatus } from '../observe/store-status.js';
 import { CYCLE_DIRECTIONS, cycleSchedule, describeCycleSchedule } from '../profile/cycle-schedule.js';
 import { describeProfileChange } from '../profile/diff.js';
 import { composeProfile, type LocalProfileLayer } from '../profile/compose.js';
@@ -149,7 +150,10 @@ export class Daemon {
     const { log, clock, effective } = this.options;
     this.reportKeptHqProfile();
     // A store that reached HQ's folder before (it keeps a state file) starts without it, on what it kept.
-    this.resources = await openStoreResources(this.profile, { startUnreachable: effective.hqState !== undefined });
+    this.resources = await openStoreResources(this.profile, {
+      startUnreachable: effective.hqState !== undefined,
+      lock: { directions: CYCLE_DIRECTIONS, command: 'run' },
+    });
     const { channelDatabase, workingFolder, folderFreeBytes, folderUnreachable } = this.resources;
     if (folderUnreachable !== undefined) {
       log.warn(
@@ -186,6 +190,10 @@ export class Daemon {
         ...profile.daemon.health,
         registry: this.metrics.registry,
         health: () => this.health(),
+        page: async () => {
+          const status = await readStoreStatus(channelDatabase, this.profile, { state: 'answering', health: this.health() });
+          return renderStatusPage(status, clock.now());
+        },
         log,
       });
     }

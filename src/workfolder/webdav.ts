@@ -12,9 +12,10 @@ import {
   temporarySibling,
   type FolderPath,
 } from './paths.js';
-import { relayWithFolderErrors, timedChunks } from './streams.js';
+import { timedChunks } from './streams.js';
 import { DavClient, type WebDavConnection } from './webdav-client.js';
 import { webDavCreateRefused, webDavStatusError, type WebDavOperation } from './webdav-errors.js';
+import { openResumableRead } from './webdav-read.js';
 import { explainRefusedWrite } from './webdav-refusal.js';
 import type { DavResource } from './webdav-multistatus.js';
 import { FolderErrorCode, type FolderEntry, type FolderHealth, type WorkingFolder } from './working-folder.js';
@@ -75,24 +76,7 @@ export class WebDavWorkingFolder implements WorkingFolder {
 
   async openRead(file: string): Promise<Readable> {
     const segments = folderPath(file, 'file');
-    const operation = this.dav.operation('read', segments);
-    const deadline = this.dav.deadline();
-    const response = await this.dav
-      .send({ method: 'GET', target: this.dav.urlFor(segments, 'file'), operation }, deadline)
-      .catch((error: unknown) => {
-        deadline.stop();
-        throw error;
-      });
-    if (response.status !== 200 || response.body === null) {
-      deadline.stop();
-      await response.arrayBuffer().catch(() => undefined);
-      throw webDavStatusError(response.status, operation, response.headers.get('retry-after'));
-    }
-    return relayWithFolderErrors(response.body, (error) => this.dav.transportError(error, operation, deadline), {
-      onWait: () => deadline.start(),
-      onChunk: () => deadline.stop(),
-      onEnd: () => deadline.stop(),
-    });
+    return openResumableRead(this.dav, segments, this.dav.operation('read', segments));
   }
 
   async writeAtomic(file: string, content: Readable | Uint8Array): Promise<void> {

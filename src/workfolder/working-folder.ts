@@ -87,6 +87,8 @@ export const FolderErrorCode = {
   /** A certificate problem (expired, wrong host, unknown CA, client certificate missing or refused): retrying cannot fix it. */
   tls: 'E_FOLDER_TLS',
   notFound: 'E_FOLDER_NOT_FOUND',
+  /** The file was replaced while it was being read: read it again from the start. */
+  changed: 'E_FOLDER_CHANGED',
   readOnly: 'E_FOLDER_READ_ONLY',
   /** Another WebDAV client holds a lock on the file (HTTP 423); it is retried later. */
   locked: 'E_FOLDER_LOCKED',

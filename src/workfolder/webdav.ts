@@ -36,7 +36,11 @@ export class WebDavWorkingFolder implements WorkingFolder {
    */
   private readonly knownFolders = new Set<string>();
 
-  constructor(connection: WebDavConnection) {
+  /** `probeOwner` (the store's channel id) names the preflight's probe files (see `probePath`). */
+  constructor(
+    connection: WebDavConnection,
+    private readonly probeOwner?: string,
+  ) {
     this.dav = new DavClient(connection);
   }
 
@@ -121,10 +125,10 @@ export class WebDavWorkingFolder implements WorkingFolder {
     for (let depth = 0; depth <= segments.length; depth += 1) this.knownFolders.add(joinFolderPath(segments.slice(0, depth)));
   }
 
-  async sweepTemporaries(dir: string, olderThan: Date): Promise<number> {
+  async sweepTemporaries(dir: string, olderThan: Date, only: (name: string) => boolean = () => true): Promise<number> {
     const segments = folderPath(dir, 'dir');
     const stale = this.filesIn(segments, (await this.dav.propfind(segments, 'collection', 1, 'sweep')) ?? []).filter(
-      (entry) => isTemporaryName(entry.name) && entry.modifiedAt < olderThan,
+      (entry) => isTemporaryName(entry.name) && only(entry.name) && entry.modifiedAt < olderThan,
     );
     for (const entry of stale) await this.delete([...segments, entry.name], 'sweep');
     return stale.length;
@@ -134,7 +138,7 @@ export class WebDavWorkingFolder implements WorkingFolder {
     try {
       const [root] = (await this.dav.propfind([], 'collection', 0, 'check')) ?? [];
       if (root === undefined || !root.isCollection) throw this.rootMissing('check');
-      const probe = probePath();
+      const probe = probePath(this.probeOwner);
       await this.write(probe, Buffer.from('async-client probe\n'));
       await this.delete(probe, 'remove the probe file');
       return { ok: true, freeBytes: root.quotaAvailableBytes };

@@ -35,10 +35,11 @@ export interface WorkingFolder {
   ensureDir(dir: string): Promise<void>;
   /**
    * Removes the temporary files this adapter left in `dir` (a crash or a broken upload
-   * mid-write) that were last modified before `olderThan`; returns how many. Hidden
-   * files of other writers are left alone.
+   * mid-write, a server's spool name built on ours) that were last modified before
+   * `olderThan`, and of those only the names `only` accepts when given; returns how many.
+   * Hidden files of other writers are left alone.
    */
-  sweepTemporaries(dir: string, olderThan: Date): Promise<number>;
+  sweepTemporaries(dir: string, olderThan: Date, only?: (name: string) => boolean): Promise<number>;
   /** Preflight: reachable, writable (a probe file is written and removed), free space. */
   check(): Promise<FolderHealth>;
   /** Where the folder is, for logs and messages; never holds a secret. */

@@ -237,6 +237,7 @@ export class Daemon {
       return;
     }
     this.local = local;
+    this.hq.forget();
     await this.apply(next, { trigger });
   }
 

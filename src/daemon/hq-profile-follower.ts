@@ -62,6 +62,11 @@ export class HqProfileFollower {
     return { running, lastCheck: this.lastCheck };
   }
 
+  /** The next poll reads HQ's files even if they did not change: the store's own file did, and may now take a profile it refused. */
+  forget(): void {
+    this.check?.forget();
+  }
+
   /** Starts looking at `folder` for `channelId`'s assignment. */
   attach(folder: WorkingFolder, channelId: string): void {
     this.check = new HqProfileCheck(folder, channelId);

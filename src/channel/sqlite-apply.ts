@@ -9,6 +9,7 @@ import { ShadowTableLoad, swappableOriginal, sweepShadows } from './sqlite-shado
 import { StagedTableLoad } from './sqlite-staged-table.js';
 import { DirectTableLoad } from './sqlite-direct-table.js';
 import { assertMayCreate, tableUnlisted } from './schema-errors.js';
+import { schemaMemo } from './sqlite-schema-memo.js';
 import { checkTable } from './sqlite-table-check.js';
 import { RowFailure } from './sqlite-row-writer.js';
 import type { TableLoad } from './sqlite-table-load.js';
@@ -60,7 +61,11 @@ export async function applyPackage(
   }
 }
 
-/** A small package: its rows read first (a few thousand at most), then written in place in the one transaction that marks it Applied. */
+/**
+ * A small package: its rows read first (a few thousand at most), then written in place in the
+ * one transaction that marks it Applied, committed unflushed: the caller flushes before telling
+ * anyone (ChannelDatabase.flush).
+ */
 async function applyInOneTransaction(
   conn: SqliteConnection,
   journal: SqliteDownloadJournal,
@@ -71,14 +76,13 @@ async function applyInOneTransaction(
   const read: RowBatch[] = [];
   for await (const batch of batches) read.push(batch);
   const loads = new Map<string, TableLoad>();
-  return conn.db
-    .transaction(() => {
-      journal.assertApplicable(options.sessionId);
-      planLoads(conn.db, manifest, options, loads, 'direct');
-      for (const batch of read) writeRows(conn, loadOf(loads, manifest, batch), batch.rows);
-      return finishAll(conn, journal, loads, options.sessionId);
-    })
-    .immediate();
+  // Unflushed: a backlog of small packages shares one flush (ChannelDatabase.flush).
+  return conn.commitUnflushed(() => {
+    journal.assertApplicable(options.sessionId);
+    planLoads(conn.db, manifest, options, loads, 'direct');
+    for (const batch of read) writeRows(conn, loadOf(loads, manifest, batch), batch.rows);
+    return finishAll(conn, journal, loads, options.sessionId);
+  });
 }
 
 /** Checks every table before anything is written, then makes each table's load. */
@@ -90,7 +94,9 @@ function planLoads(
   how: 'direct' | 'staged',
 ): void {
   const plans = manifest.tables.map((spec) => {
-    const name = checkTable(db, spec, manifest.kind);
+    // The check reads only the columns, the key and whether there are upserts: not the row counts.
+    const key = JSON.stringify(['check', manifest.kind, spec.name, spec.columns, spec.primaryKey, spec.upsertCount > 0]);
+    const name = schemaMemo(db, key, () => checkTable(db, spec, manifest.kind));
     if (name === null) assertMayCreate(spec, manifest.kind, options.allowCreateTables);
     return { spec, name };
   });

@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { PackageKind, PackageRow, TableSpec } from '../package/types.js';
 import { type Binder, bindersFor, RowWriter } from './sqlite-row-writer.js';
 import { quoteName } from './sqlite-schema.js';
+import { schemaMemo } from './sqlite-schema-memo.js';
 import { createTableSql } from './sqlite-table-check.js';
 import { declaredTypes, keyMatch, type TableLoad, upsertClause } from './sqlite-table-load.js';
 
@@ -23,24 +24,26 @@ export class DirectTableLoad implements TableLoad {
     kind: PackageKind,
     name: string | null,
   ) {
-    const types = declaredTypes(db, spec, name);
     const table = quoteName(name ?? spec.name);
     if (name === null) db.exec(createTableSql(spec, spec.name));
     else if (kind === 'full') db.exec(`DELETE FROM ${table}`);
-    const binders = bindersFor(spec, types);
-    this.writer = new RowWriter(
-      db,
-      spec,
-      {
-        into: table,
-        numbered: false,
-        // A full package starts from an empty table: a plain insert, where a duplicate key is an error.
-        conflict: kind === 'full' ? '' : upsertClause(spec),
-        deleteSql: spec.primaryKey.length === 0 ? null : `DELETE FROM ${table} WHERE ${keyMatch(spec)}`,
-      },
-      binders,
-      spec.primaryKey.map((k) => binders[spec.columns.findIndex((c) => c.name === k)] as Binder),
-    );
+    const make = (): RowWriter => {
+      const binders = bindersFor(spec, declaredTypes(db, spec, name ?? spec.name));
+      return new RowWriter(
+        db,
+        spec,
+        {
+          into: table,
+          numbered: false,
+          // A full package starts from an empty table: a plain insert, where a duplicate key is an error.
+          conflict: kind === 'full' ? '' : upsertClause(spec),
+          deleteSql: spec.primaryKey.length === 0 ? null : `DELETE FROM ${table} WHERE ${keyMatch(spec)}`,
+        },
+        binders,
+        spec.primaryKey.map((k) => binders[spec.columns.findIndex((c) => c.name === k)] as Binder),
+      );
+    };
+    this.writer = schemaMemo(db, JSON.stringify(['direct', kind, table, spec.columns, spec.primaryKey]), make);
   }
 
   write(rows: readonly PackageRow[]): void {

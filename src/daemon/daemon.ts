@@ -3,7 +3,8 @@ import { HeartbeatWriter } from '../fleet/heartbeat-writer.js';
 import type { Logger } from '../observe/logger.js';
 import { HealthServer } from '../observe/health-server.js';
 import { DaemonMetrics } from '../observe/metrics.js';
-import type { CycleHealth, DaemonHealth } from '../observe/store-status.js';
+import { renderStatusPage } from '../observe/status-page.js';
+import { type CycleHealth, type DaemonHealth, readStoreStatus } from '../observe/store-status.js';
 import { CYCLE_DIRECTIONS, cycleSchedule, describeCycleSchedule } from '../profile/cycle-schedule.js';
 import { describeProfileChange } from '../profile/diff.js';
 import { composeProfile, type LocalProfileLayer } from '../profile/compose.js';
@@ -189,6 +190,10 @@ export class Daemon {
         ...profile.daemon.health,
         registry: this.metrics.registry,
         health: () => this.health(),
+        page: async () => {
+          const status = await readStoreStatus(channelDatabase, this.profile, { state: 'answering', health: this.health() });
+          return renderStatusPage(status, clock.now());
+        },
         log,
       });
     }

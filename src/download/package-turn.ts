@@ -10,10 +10,10 @@ import type { DownloadSettings } from '../profile/profile.js';
 import type { Clock } from '../schedule/clock.js';
 import type { ChannelFolders } from '../workfolder/layout.js';
 import type { FolderEntry, WorkingFolder } from '../workfolder/working-folder.js';
-import type { BackgroundWork } from './background-work.js';
 import type { DownloadMetrics } from './download-metrics.js';
 import { cannotHealByRetrying, nextTryAt } from './failure-policy.js';
 import type { HqReport } from './hq-report.js';
+import type { ReportsAfterFlush } from './reports-after-flush.js';
 import type { RunTally } from './run-tally.js';
 import type { StagedFile, StagingArea } from './staging.js';
 
@@ -25,8 +25,8 @@ export interface TurnContext {
   /** The pinned public key's PEM text, when the profile names one. */
   readonly publicKey: string | undefined;
   readonly tally: RunTally;
-  /** Reports to HQ that may overlap the next package. */
-  readonly background: BackgroundWork;
+  /** Reports to HQ, sent once the Applied commits are flushed, overlapping the next packages. */
+  readonly reports: ReportsAfterFlush;
 }
 
 export interface TurnDeps {
@@ -94,7 +94,7 @@ export class PackageTurn {
 
   /**
    * Journals and applies a prepared package, then discards its staged copy. Returns whether it
-   * was applied; the report of an applied one may still be in flight (`run.background`).
+   * was applied; the report of an applied one may still wait or be in flight (`run.reports`).
    */
   async take(
     run: TurnContext,
@@ -163,7 +163,13 @@ export class PackageTurn {
     this.deps.metrics.lastSuccessTimestamp.set(clock.now().getTime() / 1000);
     run.tally.recordApplied(sequence, rows);
     const applied = await journal.find(downloaded.id);
-    if (applied !== null) await run.background.add(this.deps.report.settle(run.folders, file, applied));
+    // Kept until the package is settled, so that a failed report or move never costs a second download.
+    await this.deps.staging.keep(prepared.staged, file);
+    if (applied !== null) {
+      await run.reports.add(async () => {
+        if (await this.deps.report.settle(run.folders, file, applied)) await this.deps.staging.release(file);
+      });
+    }
     return true;
   }
 

@@ -51,6 +51,14 @@ export interface ChannelDatabase {
    * `batches`, rolls everything back.
    */
   applyPackage(manifest: PackageManifest, batches: AsyncIterable<RowBatch>, options: ApplyOptions): Promise<AppliedCounts>;
+  /**
+   * Waits until every commit so far would survive a power cut. `applyPackage` may return before
+   * its commit is flushed to disk (so that a backlog of small packages shares one flush); the
+   * caller tells nobody outside (HQ's report, the move to `applied/`) of an Applied package
+   * before this resolves. A power cut before it undoes those packages whole: rows and Applied
+   * record together, so they are applied again, once.
+   */
+  flush(): Promise<void>;
   readonly downloads: DownloadJournal;
   readonly uploads: UploadStore;
 }

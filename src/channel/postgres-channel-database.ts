@@ -121,6 +121,9 @@ class PostgresChannelDatabase implements ChannelDatabase {
     );
   }
 
+  /** Every PostgreSQL commit is flushed before it returns (synchronous_commit on), so nothing waits. */
+  async flush(): Promise<void> {}
+
   close(): Promise<void> {
     return this.conn.close();
   }

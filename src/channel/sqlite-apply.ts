@@ -7,9 +7,12 @@ import { DiskRoom } from './sqlite-disk-room.js';
 import { translateSqliteError } from './sqlite-errors.js';
 import { ShadowTableLoad, swappableOriginal, sweepShadows } from './sqlite-shadow-table.js';
 import { StagedTableLoad } from './sqlite-staged-table.js';
+import { DirectTableLoad } from './sqlite-direct-table.js';
 import { assertMayCreate, tableUnlisted } from './schema-errors.js';
+import { schemaMemo } from './sqlite-schema-memo.js';
 import { checkTable } from './sqlite-table-check.js';
-import { RowFailure, type TableLoad } from './sqlite-table-load.js';
+import { RowFailure } from './sqlite-row-writer.js';
+import type { TableLoad } from './sqlite-table-load.js';
 
 /**
  * Rows written per staging transaction. The POS may take the write lock between two of them
@@ -20,7 +23,9 @@ const ROWS_PER_TRANSACTION = 4096;
 const ROWS_IN_FIRST_TRANSACTION = 256;
 
 /**
- * Applies a package without holding the write lock while it is read: rows go to shadow tables
+ * Applies a package without holding the write lock while it is read. A small package (at most
+ * one staging transaction's rows) is read first and written in place in one transaction. A
+ * larger one streams: rows go to shadow tables
  * (full) or temporary staging tables (incremental) in short transactions, and one short final
  * transaction puts them in place and marks the session Applied, so the POS sees the whole
  * package or none of it. Staging commits are not flushed (`synchronous=NORMAL`): they matter only
@@ -37,40 +42,94 @@ export async function applyPackage(
   const { db } = conn;
   journal.assertApplicable(options.sessionId);
   sweepShadows(db);
+  const rows = manifest.tables.reduce((sum, table) => sum + table.upsertCount + table.deleteCount, 0);
+  if (rows <= ROWS_PER_TRANSACTION) return applyInOneTransaction(conn, journal, manifest, batches, options);
   const synchronous = Number(db.pragma('synchronous', { simple: true }));
   const loads = new Map<string, TableLoad>();
   try {
     // Every table is checked before the first write: a refused package has written nothing to undo.
-    db.transaction(() => {
-      const plans = manifest.tables.map((spec) => {
-        const name = checkTable(db, spec, manifest.kind);
-        if (name === null) assertMayCreate(spec, manifest.kind, options.allowCreateTables);
-        return { spec, name };
-      });
-      for (const { spec, name } of plans) {
-        const original = name === null || manifest.kind !== 'full' ? null : swappableOriginal(db, name);
-        const load =
-          name === null || original !== null ? new ShadowTableLoad(db, spec, original) : new StagedTableLoad(db, spec, manifest.kind, name);
-        loads.set(spec.name, load);
-      }
-    }).immediate();
+    db.transaction(() => planLoads(db, manifest, options, loads, 'staged')).immediate();
     db.pragma('synchronous = NORMAL');
     await stageRows(conn, manifest, batches, loads);
     db.pragma(`synchronous = ${synchronous}`);
-    return db
-      .transaction(() => {
-        journal.assertApplicable(options.sessionId);
-        const counts: AppliedCounts = Object.fromEntries([...loads].map(([name, load]) => [name, finish(conn, load)]));
-        journal.markAppliedNow(options.sessionId, counts);
-        return counts;
-      })
-      .immediate();
+    return db.transaction(() => finishAll(conn, journal, loads, options.sessionId)).immediate();
   } finally {
     // SQLite has already rolled back after some errors (SQLITE_FULL among them).
     if (db.inTransaction) db.exec('ROLLBACK');
     db.pragma(`synchronous = ${synchronous}`);
     discardAll(loads.values());
   }
+}
+
+/**
+ * A small package: its rows read first (a few thousand at most), then written in place in the
+ * one transaction that marks it Applied, committed unflushed: the caller flushes before telling
+ * anyone (ChannelDatabase.flush).
+ */
+async function applyInOneTransaction(
+  conn: SqliteConnection,
+  journal: SqliteDownloadJournal,
+  manifest: PackageManifest,
+  batches: AsyncIterable<RowBatch>,
+  options: ApplyOptions,
+): Promise<AppliedCounts> {
+  const read: RowBatch[] = [];
+  for await (const batch of batches) read.push(batch);
+  const loads = new Map<string, TableLoad>();
+  // Unflushed: a backlog of small packages shares one flush (ChannelDatabase.flush).
+  return conn.commitUnflushed(() => {
+    journal.assertApplicable(options.sessionId);
+    planLoads(conn.db, manifest, options, loads, 'direct');
+    for (const batch of read) writeRows(conn, loadOf(loads, manifest, batch), batch.rows);
+    return finishAll(conn, journal, loads, options.sessionId);
+  });
+}
+
+/** Checks every table before anything is written, then makes each table's load. */
+function planLoads(
+  db: SqliteConnection['db'],
+  manifest: PackageManifest,
+  options: ApplyOptions,
+  loads: Map<string, TableLoad>,
+  how: 'direct' | 'staged',
+): void {
+  const plans = manifest.tables.map((spec) => {
+    // The check reads only the columns, the key and whether there are upserts: not the row counts.
+    const key = JSON.stringify(['check', manifest.kind, spec.name, spec.columns, spec.primaryKey, spec.upsertCount > 0]);
+    const name = schemaMemo(db, key, () => checkTable(db, spec, manifest.kind));
+    if (name === null) assertMayCreate(spec, manifest.kind, options.allowCreateTables);
+    return { spec, name };
+  });
+  for (const { spec, name } of plans) {
+    if (how === 'direct') {
+      loads.set(spec.name, new DirectTableLoad(db, spec, manifest.kind, name));
+      continue;
+    }
+    const original = name === null || manifest.kind !== 'full' ? null : swappableOriginal(db, name);
+    loads.set(
+      spec.name,
+      name === null || original !== null ? new ShadowTableLoad(db, spec, original) : new StagedTableLoad(db, spec, manifest.kind, name),
+    );
+  }
+}
+
+/** Inside the final transaction: every table's rows in place, and the session Applied with them. */
+function finishAll(
+  conn: SqliteConnection,
+  journal: SqliteDownloadJournal,
+  loads: ReadonlyMap<string, TableLoad>,
+  sessionId: number,
+): AppliedCounts {
+  journal.assertApplicable(sessionId);
+  const counts: AppliedCounts = Object.fromEntries([...loads].map(([name, load]) => [name, finish(conn, load)]));
+  journal.markAppliedNow(sessionId, counts);
+  return counts;
+}
+
+function loadOf(loads: ReadonlyMap<string, TableLoad>, manifest: PackageManifest, batch: RowBatch): TableLoad {
+  const load = loads.get(batch.table.name);
+  if (load === undefined) throw tableUnlisted(manifest, batch.table.name);
+  return load;
 }
 
 /** Reads the package into the loads, a few thousand rows per transaction. */
@@ -94,13 +153,12 @@ async function stageRows(
     if (writesMain) room.assertRoomFor(rows);
     // A transaction on temporary tables only takes no lock on the channel database.
     conn.db.exec(writesMain ? 'BEGIN IMMEDIATE' : 'BEGIN');
-    for (const { load, rows } of chunk) for (const row of rows) writeRow(conn, load, row);
+    for (const { load, rows } of chunk) writeRows(conn, load, rows);
     conn.db.exec('COMMIT');
     if (writesMain) room.committed(rows);
   };
   for await (const batch of batches) {
-    const load = loads.get(batch.table.name);
-    if (load === undefined) throw tableUnlisted(manifest, batch.table.name);
+    const load = loadOf(loads, manifest, batch);
     pending.push({ load, rows: batch.rows });
     pendingRows += batch.rows.length;
     if (pendingRows >= limit) flush();
@@ -108,31 +166,34 @@ async function stageRows(
   if (pendingRows > 0) flush();
 }
 
-function writeRow(conn: SqliteConnection, load: TableLoad, row: PackageRow): void {
+function writeRows(conn: SqliteConnection, load: TableLoad, rows: readonly PackageRow[]): void {
   try {
-    load.write(row);
+    load.write(rows);
   } catch (error) {
-    const table = load.spec.name;
-    const where = `${row.op} of row ${load.seen} of table ${table}`;
-    if (error instanceof AsyncClientError)
-      throw new AsyncClientError(error.code, `${where}: ${error.message}`, { ...error.details, table, row: load.seen });
-    throw translateSqliteError(error, conn.location, where, { table, row: load.seen });
+    throw rowError(conn, load, error);
   }
 }
 
 function finish(conn: SqliteConnection, load: TableLoad): number {
-  const table = load.spec.name;
   try {
     return load.finish();
   } catch (error) {
-    if (error instanceof RowFailure) {
-      throw translateSqliteError(error.cause, conn.location, `${error.op} of row ${error.row} of table ${table}`, {
-        table,
-        row: error.row,
-      });
-    }
+    const table = load.spec.name;
+    if (error instanceof RowFailure) throw rowError(conn, load, error);
     throw translateSqliteError(error, conn.location, `putting the ${load.seen} rows of table ${table} in place`, { table });
   }
+}
+
+/** A failure of one row, naming it: ours keep their code, SQLite's are translated. */
+function rowError(conn: SqliteConnection, load: TableLoad, error: unknown): unknown {
+  if (!(error instanceof RowFailure)) return error;
+  const table = load.spec.name;
+  const where = `${error.op} of row ${error.row} of table ${table}`;
+  const details = { table, row: error.row };
+  const { cause } = error;
+  if (cause instanceof AsyncClientError)
+    return new AsyncClientError(cause.code, `${where}: ${cause.message}`, { ...cause.details, ...details });
+  return translateSqliteError(cause, conn.location, where, details);
 }
 
 /** Clean-up after the final commit or a failure; one that fails leaves a leftover the next sweep removes. */

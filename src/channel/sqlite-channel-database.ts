@@ -149,6 +149,10 @@ class SqliteChannelDatabase implements ChannelDatabase {
     );
   }
 
+  flush(): Promise<void> {
+    return this.conn.flush();
+  }
+
   async close(): Promise<void> {
     await this.uploads.close();
     await this.conn.close();

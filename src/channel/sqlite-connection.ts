@@ -1,3 +1,4 @@
+import { open } from 'node:fs/promises';
 import type { Database, Statement } from 'better-sqlite3';
 import { Serial } from './serial.js';
 import { translateSqliteError } from './sqlite-errors.js';
@@ -9,6 +10,8 @@ import { translateSqliteError } from './sqlite-errors.js';
 export class SqliteConnection {
   private readonly serial = new Serial();
   private readonly statements = new Map<string, Statement>();
+  /** Whether a commit since the last flush went to the WAL without an fsync. */
+  private unflushed = false;
 
   constructor(
     readonly db: Database,
@@ -49,14 +52,36 @@ export class SqliteConnection {
    * only repeats a step; the next flushed commit flushes the WAL before it, this one included.
    */
   writeUnflushed<T>(where: string, work: () => T): Promise<T> {
-    return this.exclusive(where, () => {
-      const synchronous = Number(this.db.pragma('synchronous', { simple: true }));
-      this.db.pragma('synchronous = NORMAL');
+    return this.exclusive(where, () => this.commitUnflushed(work));
+  }
+
+  /** Runs `work` in one write transaction whose commit is not flushed; inside `exclusive`. */
+  commitUnflushed<T>(work: () => T): T {
+    const synchronous = Number(this.db.pragma('synchronous', { simple: true }));
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      const result = this.db.transaction(work).immediate();
+      this.unflushed = true;
+      return result;
+    } finally {
+      this.db.pragma(`synchronous = ${synchronous}`);
+    }
+  }
+
+  /**
+   * Flushes the unflushed commits: an fsync of the WAL, which holds them (a checkpoint copies
+   * frames to the database only after syncing the WAL). What `synchronous=FULL` does at each commit.
+   */
+  flush(): Promise<void> {
+    return this.exclusive('flushing commits to disk', async () => {
+      if (!this.unflushed) return;
+      const wal = await open(`${this.location}-wal`, 'r');
       try {
-        return this.db.transaction(work).immediate();
+        await wal.sync();
       } finally {
-        this.db.pragma(`synchronous = ${synchronous}`);
+        await wal.close();
       }
+      this.unflushed = false;
     });
   }
 

@@ -2,7 +2,8 @@ import type { Database } from 'better-sqlite3';
 import type { PackageRow, TableSpec } from '../package/types.js';
 import { isOtherProcessAlive } from '../process-alive.js';
 import { quoteName } from './sqlite-schema.js';
-import { insertSql, RowStatements, type TableLoad } from './sqlite-table-load.js';
+import { type Binder, bindersFor, RowWriter } from './sqlite-row-writer.js';
+import { declaredTypes, keyMatch, type TableLoad } from './sqlite-table-load.js';
 import { createTableSql } from './sqlite-table-check.js';
 
 /** `async_client_shadow_<pid>_<n>`: the pid tells a leftover of a killed process from a live one's. */
@@ -61,7 +62,7 @@ export class ShadowTableLoad implements TableLoad {
   seen = 0;
   private count = 0;
   private readonly shadow: string;
-  private readonly statements: RowStatements;
+  private readonly writer: RowWriter;
   private swapped = false;
 
   /** Inside a write transaction: creates the shadow; `original` null for a table the package creates. */
@@ -74,19 +75,26 @@ export class ShadowTableLoad implements TableLoad {
     this.shadow = `${SHADOW_PREFIX}${process.pid}_${shadowsMade}`;
     db.exec(original === null ? createTableSql(spec, this.shadow) : `CREATE TABLE ${quoteName(this.shadow)}${original.definition}`);
     building.add(this.shadow);
-    const key = spec.primaryKey.map((k) => `${quoteName(k)} = ?`).join(' AND ');
-    // Every key appears at most once in a package, so a delete in a full package finds nothing: it runs for what it reports.
-    this.statements = new RowStatements(
+    const binders = bindersFor(spec, declaredTypes(db, spec, original?.name ?? null));
+    const keyBinders = spec.primaryKey.map((k) => binders[spec.columns.findIndex((c) => c.name === k)] as Binder);
+    this.writer = new RowWriter(
       db,
       spec,
-      insertSql(quoteName(this.shadow), spec),
-      `DELETE FROM ${quoteName(this.shadow)} WHERE ${key}`,
+      {
+        into: quoteName(this.shadow),
+        numbered: false,
+        conflict: '',
+        // Every key appears at most once in a package, so a delete in a full package finds nothing: it runs for what it reports.
+        deleteSql: spec.primaryKey.length === 0 ? null : `DELETE FROM ${quoteName(this.shadow)} WHERE ${keyMatch(spec)}`,
+      },
+      binders,
+      keyBinders,
     );
   }
 
-  write(row: PackageRow): void {
-    this.seen += 1;
-    this.count += this.statements.run(row, this.seen);
+  write(rows: readonly PackageRow[]): void {
+    this.count += this.writer.write(rows, this.seen + 1);
+    this.seen += rows.length;
   }
 
   finish(): number {

@@ -1,7 +1,8 @@
 import type { Database } from 'better-sqlite3';
 import type { CellValue, PackageKind, PackageRow, TableSpec } from '../package/types.js';
+import { AS_READ, type Binder, bindersFor, RowWriter } from './sqlite-row-writer.js';
 import { quoteName } from './sqlite-schema.js';
-import { insertSql, RowFailure, RowStatements, upsertClause, type TableLoad } from './sqlite-table-load.js';
+import { declaredTypes, keyMatch, type TableLoad, upsertClause } from './sqlite-table-load.js';
 
 let stagesMade = 0;
 
@@ -21,7 +22,7 @@ export class StagedTableLoad implements TableLoad {
   private readonly deletes: string;
   private readonly columns: string;
   private readonly keys: string;
-  private readonly statements: RowStatements;
+  private readonly writer: RowWriter;
 
   constructor(
     private readonly db: Database,
@@ -37,22 +38,32 @@ export class StagedTableLoad implements TableLoad {
     this.deletes = `temp.${deletes}`;
     this.columns = spec.columns.map((c) => quoteName(c.name)).join(', ');
     this.keys = spec.primaryKey.map(quoteName).join(', ');
-    // Untyped columns keep each value exactly as bound; the target's own types apply when it is put in place.
-    db.exec(`CREATE TEMP TABLE ${upserts} (${this.columns})`);
-    if (this.keys !== '') db.exec(`CREATE TEMP TABLE ${deletes} (${this.keys})`);
-    const placeholders = (count: number): string => Array.from({ length: count + 1 }, () => '?').join(', ');
-    this.statements = new RowStatements(
+    // The target's declared types: staged values take the form the target would give them.
+    const types = declaredTypes(db, spec, target);
+    const column = (name: string): number => spec.columns.findIndex((c) => c.name === name);
+    db.exec(`CREATE TEMP TABLE ${upserts} (${spec.columns.map((c, i) => `${quoteName(c.name)} ${types[i]}`).join(', ')})`);
+    if (this.keys !== '') {
+      db.exec(`CREATE TEMP TABLE ${deletes} (${spec.primaryKey.map((k) => `${quoteName(k)} ${types[column(k)]}`).join(', ')})`);
+    }
+    const binders = bindersFor(spec, types);
+    const placeholders = Array.from({ length: spec.primaryKey.length + 1 }, () => '?').join(', ');
+    this.writer = new RowWriter(
       db,
       spec,
-      `INSERT INTO ${this.upserts} (rowid, ${this.columns}) VALUES (${placeholders(spec.columns.length)})`,
-      this.keys === '' ? null : `INSERT INTO ${this.deletes} (rowid, ${this.keys}) VALUES (${placeholders(spec.primaryKey.length)})`,
-      true,
+      {
+        into: this.upserts,
+        numbered: true,
+        conflict: '',
+        deleteSql: this.keys === '' ? null : `INSERT INTO ${this.deletes} (rowid, ${this.keys}) VALUES (${placeholders})`,
+      },
+      binders,
+      spec.primaryKey.map((k) => binders[column(k)] as Binder),
     );
   }
 
-  write(row: PackageRow): void {
-    this.seen += 1;
-    this.statements.run(row, this.seen);
+  write(rows: readonly PackageRow[]): void {
+    this.writer.write(rows, this.seen + 1);
+    this.seen += rows.length;
   }
 
   finish(): number {
@@ -95,11 +106,17 @@ export class StagedTableLoad implements TableLoad {
 
   /** After a set-based statement failed: the same rows one at a time, in the same order, to throw a RowFailure naming the first that fails. */
   private replayToFind(): void {
-    const byRow = new RowStatements(
+    const byRow = new RowWriter(
       this.db,
       this.spec,
-      insertSql(this.table, this.spec) + (this.kind === 'full' ? '' : upsertClause(this.spec)),
-      this.keys === '' ? null : `DELETE FROM ${this.table} WHERE ${this.spec.primaryKey.map((k) => `${quoteName(k)} = ?`).join(' AND ')}`,
+      {
+        into: this.table,
+        numbered: false,
+        conflict: this.kind === 'full' ? '' : upsertClause(this.spec),
+        deleteSql: this.keys === '' ? null : `DELETE FROM ${this.table} WHERE ${keyMatch(this.spec)}`,
+      },
+      this.spec.columns.map(() => AS_READ),
+      this.spec.primaryKey.map(() => AS_READ),
     );
     this.db.exec('SAVEPOINT async_client_replay');
     try {
@@ -112,18 +129,15 @@ export class StagedTableLoad implements TableLoad {
     }
   }
 
-  private replay(byRow: RowStatements, op: PackageRow['op'], from: string): void {
+  private replay(byRow: RowWriter, op: PackageRow['op'], from: string): void {
     // Pages, not an iterator: the connection runs no other statement while one iterates.
     const page = this.db.prepare(`SELECT rowid, * FROM ${from} WHERE rowid > ? ORDER BY rowid LIMIT 1000`).raw().safeIntegers();
     for (let after = 0n; ; ) {
       const rows = page.all(after) as [bigint, ...CellValue[]][];
       if (rows.length === 0) return;
       for (const [rowid, ...values] of rows) {
-        try {
-          byRow.run(op === 'upsert' ? { op, values } : { op, key: values }, 0);
-        } catch (error) {
-          throw new RowFailure(op, Number(rowid), error);
-        }
+        // One row per call, so that a RowFailure carries the staged row's own number.
+        byRow.write([op === 'upsert' ? { op, values } : { op, key: values }], Number(rowid));
         after = rowid;
       }
     }

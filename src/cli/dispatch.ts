@@ -15,6 +15,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<CliCommand>>> = {
   sessions: async () => (await import('./commands/sessions.js')).sessionsCommand,
   package: async () => (await import('./commands/package.js')).packageCommand,
   profile: async () => (await import('./commands/profile.js')).profileCommand,
+  fleet: async () => (await import('./commands/fleet.js')).fleetCommand,
 };
 
 function loadCommand(name: string | undefined): Promise<CliCommand> | undefined {

@@ -2,6 +2,7 @@ import { Registry } from 'prom-client';
 import { openStoreResources, type StoreResources } from '../daemon/store-resources.js';
 import { errorCode, errorMessage } from '../errors.js';
 import { systemClock } from '../schedule/clock.js';
+import type { Direction } from '../package/types.js';
 import type { Cycle, CycleDeps, CycleReport } from '../schedule/cycle.js';
 import { loadProfileOption, PROFILE_OPTION, PROFILE_OPTION_HELP, parseCommandArgs, usageError } from './args.js';
 import { ExitCode, type CliCommand, type CliIo } from './command.js';
@@ -23,17 +24,19 @@ ${LOG_FORMAT_OPTION_HELP}
 
 Output: the cycle's summary on stdout; the daemon's events on stderr, one readable line each
 on a terminal, JSON lines otherwise (--log-format chooses).
-SIGINT or SIGTERM stops the cycle between two packages.`;
+SIGINT or SIGTERM stops the cycle between two packages. Refused (exit 1, naming the PID)
+while the daemon or another one-shot run runs the same cycle for this store.`;
 
 /**
  * Runs one cycle of `createCycle` in the foreground, as the daemon would run it: load the
- * profile, open and check the store's database and working folder (openStoreResources), run
- * once, close. The exit code says what happened: 0 work done or nothing to do, 1 a failure
+ * profile, take the direction's lock and open and check the store's database and working
+ * folder (openStoreResources), run once, close. The exit code says what happened: 0 work done or nothing to do, 1 a failure
  * (a session failed, or the run could not start or finish), 2 usage, 3 waiting
  * (`report.fields.waiting`: a gap, a Suspended package, a retry not yet due).
  */
 export async function runCycleOnce(
   command: CliCommand,
+  direction: Direction,
   args: readonly string[],
   io: CliIo,
   createCycle: (deps: CycleDeps) => Cycle,
@@ -42,7 +45,7 @@ export async function runCycleOnce(
   const abort = (): void => stop.abort();
   takeStopSignals(abort);
   try {
-    return await runOnce(command, args, io, createCycle, stop.signal);
+    return await runOnce(command, direction, args, io, createCycle, stop.signal);
   } finally {
     process.off('SIGINT', abort).off('SIGTERM', abort);
   }
@@ -50,6 +53,7 @@ export async function runCycleOnce(
 
 async function runOnce(
   command: CliCommand,
+  direction: Direction,
   args: readonly string[],
   io: CliIo,
   createCycle: (deps: CycleDeps) => Cycle,
@@ -68,7 +72,7 @@ async function runOnce(
   const log = logger(profile.log.level);
   let resources: StoreResources;
   try {
-    resources = await openStoreResources(profile);
+    resources = await openStoreResources(profile, { lock: { directions: [direction], command: `${direction} --once` } });
   } catch (error) {
     io.stderr.write(`async-client ${command.name}: cannot start: ${errorMessage(error)} (${errorCode(error)})\n`);
     return ExitCode.failure;

@@ -3,7 +3,8 @@ import { HeartbeatWriter } from '../fleet/heartbeat-writer.js';
 import type { Logger } from '../observe/logger.js';
 import { HealthServer } from '../observe/health-server.js';
 import { DaemonMetrics } from '../observe/metrics.js';
-import type { CycleHealth, DaemonHealth } from '../observe/store-status.js';
+import { renderStatusPage } from '../observe/status-page.js';
+import { type CycleHealth, type DaemonHealth, readStoreStatus } from '../observe/store-status.js';
 import { CYCLE_DIRECTIONS, cycleSchedule, describeCycleSchedule } from '../profile/cycle-schedule.js';
 import { describeProfileChange } from '../profile/diff.js';
 import { composeProfile, type LocalProfileLayer } from '../profile/compose.js';
@@ -13,7 +14,7 @@ import { problemLines } from '../profile/profile-error.js';
 import type { Profile } from '../profile/profile.js';
 import type { Direction } from '../package/types.js';
 import type { Clock } from '../schedule/clock.js';
-import { drawStartOffsetMs } from '../schedule/cron-plan.js';
+import { housekeepingOffsetMs, storeOffsetsMs } from '../schedule/store-offsets.js';
 import type { Cycle } from '../schedule/cycle.js';
 import { CycleScheduler, type CycleResult } from '../schedule/cycle-scheduler.js';
 import { packageVersion } from '../cli/version.js';
@@ -32,8 +33,6 @@ export interface DaemonOptions {
   readonly log: Logger;
   readonly clock: Clock;
   readonly env: NodeJS.ProcessEnv;
-  /** Draws this store's schedule offset; injected for tests. */
-  readonly random?: () => number;
 }
 
 /**
@@ -51,8 +50,6 @@ export class Daemon {
   private readonly results = new Map<Direction, CycleResult>();
   private readonly notifier: SystemdNotifier;
   private readonly scheduler: CycleScheduler;
-  /** This store's offset for every timer (see `planCronJob`). */
-  private readonly offsetMs: number;
   private housekeeping: Housekeeping | undefined;
   private heartbeat: HeartbeatWriter | undefined;
   private cycles: readonly Cycle[] = [];
@@ -75,18 +72,15 @@ export class Daemon {
       effective.hqState,
       effective.hqLayer,
     );
-    const profile = this.profile;
     this.notifier = new SystemdNotifier({
       env: options.env,
       pid: process.pid,
       onError: (error) => log.warn({ code: error.code, ...error.details }, 'systemd.notify_failed'),
     });
-    this.offsetMs = drawStartOffsetMs(profile.daemon.startJitterSeconds, options.random);
     this.scheduler = new CycleScheduler({
       log,
       metrics: this.metrics,
       clock: options.clock,
-      offsetMs: this.offsetMs,
       onResult: (result) => this.recordResult(result),
     });
   }
@@ -156,7 +150,10 @@ export class Daemon {
     const { log, clock, effective } = this.options;
     this.reportKeptHqProfile();
     // A store that reached HQ's folder before (it keeps a state file) starts without it, on what it kept.
-    this.resources = await openStoreResources(this.profile, { startUnreachable: effective.hqState !== undefined });
+    this.resources = await openStoreResources(this.profile, {
+      startUnreachable: effective.hqState !== undefined,
+      lock: { directions: CYCLE_DIRECTIONS, command: 'run' },
+    });
     const { channelDatabase, workingFolder, folderFreeBytes, folderUnreachable } = this.resources;
     if (folderUnreachable !== undefined) {
       log.warn(
@@ -173,7 +170,7 @@ export class Daemon {
     }
     const deps = { channelDatabase, workingFolder, profile: () => this.profile, log, registry: this.metrics.registry, clock };
     this.cycles = createCycles(deps, () => this.followHq());
-    this.housekeeping = new Housekeeping({ ...deps, offsetMs: this.offsetMs });
+    this.housekeeping = new Housekeeping({ ...deps, offsetMs: housekeepingOffsetMs(profile.channel.id) });
     this.heartbeat = new HeartbeatWriter({
       ...deps,
       clientVersion: packageVersion(),
@@ -193,10 +190,14 @@ export class Daemon {
         ...profile.daemon.health,
         registry: this.metrics.registry,
         health: () => this.health(),
+        page: async () => {
+          const status = await readStoreStatus(channelDatabase, this.profile, { state: 'answering', health: this.health() });
+          return renderStatusPage(status, clock.now());
+        },
         log,
       });
     }
-    for (const cycle of this.cycles) this.scheduler.set(cycle, cycleSchedule(profile, cycle.direction));
+    this.scheduleCycles(profile);
     this.state = 'ready';
     this.metrics.ready.set(1);
     log.info(
@@ -281,9 +282,8 @@ export class Daemon {
     if (running) await this.notifier.reloading();
     this.profile = effective;
     log.level = effective.log.level;
-    for (const cycle of this.cycles) {
-      if (running && change.rescheduled.includes(cycle.direction)) this.scheduler.set(cycle, cycleSchedule(effective, cycle.direction));
-    }
+    // Both, since one's new interval may move the other's offset (they never start in the same second).
+    if (running && change.rescheduled.length > 0) this.scheduleCycles(effective);
     this.metrics.profileReloads.inc({ result: 'applied' });
     log.info(
       { ...fields, changes: change.fields, rescheduled: change.rescheduled, schedules: this.describeSchedules() },
@@ -299,6 +299,13 @@ export class Daemon {
     if (running !== null)
       log.info({ profile: running.name, assignedBy: running.assignedBy, adoptedAt: running.adoptedAt }, 'hq_profile.restored');
     if (effective.hqProblem !== undefined) log.error({ ...effective.hqProblem, running: null }, 'hq_profile.refused');
+  }
+
+  /** Each cycle at this store's stable place in its interval (store-offsets.ts). */
+  private scheduleCycles(profile: Profile): void {
+    const schedules = { download: cycleSchedule(profile, 'download'), upload: cycleSchedule(profile, 'upload') };
+    const offsets = storeOffsetsMs(profile.channel.id, schedules, profile.daemon.startJitterSeconds);
+    for (const cycle of this.cycles) this.scheduler.set(cycle, schedules[cycle.direction], offsets[cycle.direction]);
   }
 
   private describeSchedules(): Record<string, { schedule: string; nextRun: Date | null }> {

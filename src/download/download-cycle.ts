@@ -9,6 +9,7 @@ import { BackgroundWork } from './background-work.js';
 import { DownloadMetrics } from './download-metrics.js';
 import { FileChecksums } from './file-checksums.js';
 import { HqReport } from './hq-report.js';
+import { ReportsAfterFlush } from './reports-after-flush.js';
 import { PackageTurn, type PreparedPackage, type TurnContext } from './package-turn.js';
 import { RunTally } from './run-tally.js';
 import { StagingArea } from './staging.js';
@@ -65,7 +66,7 @@ class DownloadRun {
       settings: profile.download,
       publicKey: await readPublicKey(profile.download.publicKey),
       tally: this.tally,
-      background: new BackgroundWork(REPORTS_IN_FLIGHT),
+      reports: new ReportsAfterFlush(this.deps.channelDatabase, new BackgroundWork(REPORTS_IN_FLIGHT)),
     };
     this.report.beginRun();
     const swept = await this.staging.sweep();
@@ -81,7 +82,7 @@ class DownloadRun {
     try {
       await this.walk(context, listing, highest + 1, signal);
     } finally {
-      await context.background.drain();
+      await context.reports.drain();
     }
     return this.tally.report();
   }

@@ -5,15 +5,15 @@ import type { DownloadSession } from '../channel/download-journal.js';
 import { canDownloadStatusBecome } from '../channel/session-status.js';
 import { errorCode, errorMessage } from '../errors.js';
 import type { Logger } from '../observe/logger.js';
-import { openPackage, type OpenedPackage, type PackageReaderOptions } from '../package/index.js';
+import { openPackageForApply, type OpenedPackage, type PackageReaderOptions } from '../package/index.js';
 import type { DownloadSettings } from '../profile/profile.js';
 import type { Clock } from '../schedule/clock.js';
 import type { ChannelFolders } from '../workfolder/layout.js';
 import type { FolderEntry, WorkingFolder } from '../workfolder/working-folder.js';
-import type { BackgroundWork } from './background-work.js';
 import type { DownloadMetrics } from './download-metrics.js';
 import { cannotHealByRetrying, nextTryAt } from './failure-policy.js';
 import type { HqReport } from './hq-report.js';
+import type { ReportsAfterFlush } from './reports-after-flush.js';
 import type { RunTally } from './run-tally.js';
 import type { StagedFile, StagingArea } from './staging.js';
 
@@ -25,8 +25,8 @@ export interface TurnContext {
   /** The pinned public key's PEM text, when the profile names one. */
   readonly publicKey: string | undefined;
   readonly tally: RunTally;
-  /** Reports to HQ that may overlap the next package. */
-  readonly background: BackgroundWork;
+  /** Reports to HQ, sent once the Applied commits are flushed, overlapping the next packages. */
+  readonly reports: ReportsAfterFlush;
 }
 
 export interface TurnDeps {
@@ -54,17 +54,19 @@ function stagedSource(staged: StagedFile): () => Readable {
   return () => createReadStream(staged.path, { highWaterMark: Math.max(1, Math.min(staged.size, READ_CHUNK_BYTES)) });
 }
 
-/** A package staged and verified ahead of its turn; nothing is journaled yet. */
+/** A package staged, its frame (digest, signature) and manifest checked ahead of its turn; nothing is journaled yet. */
 export type PreparedPackage =
   | { readonly outcome: 'unreadable'; readonly error: unknown }
   | { readonly outcome: 'refused'; readonly staged: StagedFile; readonly error: unknown }
   | { readonly outcome: 'verified'; readonly staged: StagedFile; readonly opened: OpenedPackage };
 
 /**
- * One package's turn, in two steps. `prepare` stages the file locally and verifies it
- * completely, touching neither the journal nor the channel tables, so that the next package
- * can be prepared while this one is applied. `take` records the package, then applies its
- * rows and the Applied record in one transaction, and tells HQ. Any failure is recorded on the
+ * One package's turn, in two steps. `prepare` stages the file locally and checks its frame
+ * (digest, signature) and manifest, touching neither the journal nor the channel tables, so
+ * that the next package can be prepared while this one is applied. `take` records the package,
+ * then applies it: its content is decompressed and checked once, as the rows stream into the
+ * channel database's staging, and a content error discards them; the rows and the Applied
+ * record become visible together. Then it tells HQ. Any failure is recorded on the
  * session (ApplyFailed with backoff, or Suspended), logged once as `download.failed`, counted,
  * and reported to HQ.
  */
@@ -80,7 +82,7 @@ export class PackageTurn {
       return { outcome: 'unreadable', error };
     }
     try {
-      return { outcome: 'verified', staged, opened: await openPackage(stagedSource(staged), this.readerOptions(run, file)) };
+      return { outcome: 'verified', staged, opened: await openPackageForApply(stagedSource(staged), this.readerOptions(run, file)) };
     } catch (error) {
       return { outcome: 'refused', staged, error };
     }
@@ -92,7 +94,7 @@ export class PackageTurn {
 
   /**
    * Journals and applies a prepared package, then discards its staged copy. Returns whether it
-   * was applied; the report of an applied one may still be in flight (`run.background`).
+   * was applied; the report of an applied one may still wait or be in flight (`run.reports`).
    */
   async take(
     run: TurnContext,
@@ -161,7 +163,7 @@ export class PackageTurn {
     this.deps.metrics.lastSuccessTimestamp.set(clock.now().getTime() / 1000);
     run.tally.recordApplied(sequence, rows);
     const applied = await journal.find(downloaded.id);
-    if (applied !== null) await run.background.add(this.deps.report.settle(run.folders, file, applied));
+    if (applied !== null) await run.reports.add(() => this.deps.report.settle(run.folders, file, applied));
     return true;
   }
 

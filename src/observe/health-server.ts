@@ -15,10 +15,12 @@ export interface HealthServerOptions {
   readonly port: number;
   readonly registry: Registry;
   readonly health: () => HealthReport;
+  /** The status page's HTML, for `GET /`. */
+  readonly page: () => Promise<string>;
   readonly log: Logger;
 }
 
-/** Serves `GET /healthz` (JSON) and `GET /metrics` (Prometheus text) for monitoring. */
+/** Serves `GET /` (the status page, for people), `GET /healthz` (JSON) and `GET /metrics` (Prometheus text) for monitoring. */
 export class HealthServer {
   private constructor(private readonly server: Server) {}
 
@@ -27,6 +29,14 @@ export class HealthServer {
       const path = (request.url ?? '/').split('?')[0];
       if (request.method !== 'GET') {
         response.writeHead(405, { allow: 'GET' }).end();
+      } else if (path === '/') {
+        options.page().then(
+          (html) => response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(html),
+          (error: unknown) => {
+            options.log.error({ err: error }, 'health.page_failed');
+            response.writeHead(500).end();
+          },
+        );
       } else if (path === '/healthz') {
         const report = options.health();
         response.writeHead(report.ready ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify(report)}\n`);

@@ -22,6 +22,7 @@ export {
 } from './writer.js';
 export {
   openPackage,
+  openPackageForApply,
   readPackageBatches,
   verifyPackage,
   type OpenedPackage,

@@ -68,6 +68,25 @@ export async function openPackage(source: PackageSource, options: PackageReaderO
 }
 
 /**
+ * Checks the frame (footer, trailer, digest, signature: one read, nothing decompressed) and
+ * reads the manifest line, then offers the rows for applying in one pass that checks the content
+ * as it reads: each package is decompressed and parsed once. A content error (or a file changed
+ * since its frame was checked) throws from `batches()` after some batches, so a consumer stages
+ * what it receives and discards it on a throw (the channel database's applyPackage does).
+ */
+export async function openPackageForApply(source: PackageSource, options: PackageReaderOptions = {}): Promise<OpenedPackage> {
+  const frame = await checkFrame(source, options);
+  const manifest = await drain(readContent(source, frame, options, 'manifest'));
+  return {
+    manifest,
+    sha256: frame.sha256,
+    signature: frame.signature,
+    fileBytes: frame.fileBytes,
+    batches: () => readContent(source, frame, options),
+  };
+}
+
+/**
  * Checks the frame of the file (footer, trailer, digest, signature) reading it once without
  * decompressing a byte; then reads it again, inflating the body in one stream under the limits
  * of docs/package-format.md, and yields its rows as it checks them. Rows come only from a file
@@ -139,12 +158,14 @@ function sniffContent(head: Buffer, where: string): void {
 /**
  * The second pass: hashes the body again (it must be the body whose frame was checked) and
  * inflates it once through the content parser. After a content error it reads on, hashing
- * only, so that a file changed since the frame was checked is reported as changed.
+ * only, so that a file changed since the frame was checked is reported as changed. With
+ * `until: 'manifest'` it stops, yielding nothing, once the manifest line is read and checked.
  */
 async function* readContent(
   source: PackageSource,
   frame: { readonly sha256: string; readonly bodyBytes: number },
   options: PackageReaderOptions,
+  until?: 'manifest',
 ): AsyncGenerator<RowBatch, PackageManifest, undefined> {
   const where = labelOf(source, options);
   const raw = open(source);
@@ -158,6 +179,7 @@ async function* readContent(
       for await (const chunk of member.output) {
         member.count(chunk as Buffer);
         parser.push(chunk as Buffer);
+        if (until === 'manifest' && parser.manifest !== undefined) return parser.manifest;
         yield* drainBatches(parser);
       }
       member.finish();

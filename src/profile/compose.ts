@@ -64,13 +64,11 @@ export function composeProfile(local: LocalProfileLayer, hq?: HqProfileLayer): C
     formatFieldPath(path),
     sourceOf(formatFieldPath(path.slice(0, 2)), path),
   ]);
-  // A field HQ's profile leaves unset (a pattern that ends a local one) is listed with its section.
-  for (const field of [...fromHq].filter((field) => !entries.some(([known]) => known === field))) {
-    const section = `${field.split('.')[0]}.`;
-    const after = entries.findLastIndex(([known]) => known.startsWith(section));
-    entries.splice(after + 1, 0, [field, `HQ:${hq?.name ?? ''}`]);
-  }
-  const sources = new Map(entries);
+  // A field HQ's profile leaves unset (a pattern that ends a local one) is listed too.
+  for (const field of fromHq) if (!entries.some(([known]) => known === field)) entries.push([field, `HQ:${hq?.name ?? ''}`]);
+  // Listed section by section in the schema's order, each section's fields as they come.
+  const sectionRank = ([field]: [string, FieldSource]): number => Object.keys(ProfileSchema.properties).indexOf(field.split('.')[0] ?? '');
+  const sources = new Map(entries.sort((a, b) => sectionRank(a) - sectionRank(b)));
   return { profile: resolveProfile(document, local.sourcePath, local.secrets), document, sources };
 }
 

@@ -357,7 +357,8 @@ const DaemonSchema = defaultedSection(
       wholeNumber(0, 3600, 'seconds', {
         default: 30,
         title: 'Start jitter (seconds)',
-        description: 'Largest random offset of the first cycles, so that a fleet does not hit HQ at the same second.',
+        description:
+          'Largest delay of a cycle scheduled by a pattern, stable per store, so that a fleet does not hit HQ at the same second (interval schedules are spread over the whole interval instead).',
       }),
     ),
     health: HealthSchema,

@@ -13,29 +13,23 @@ export interface CronPlan {
 const EVERY_SECOND = '* * * * * *';
 
 /**
- * Turns a cycle's schedule and this store's offset into a croner job.
+ * Turns a cycle's schedule and this store's offset for it (`storeOffsetsMs`) into a croner job.
  *
- * The offset spreads a fleet of stores over time so that they do not all reach HQ at
- * the same second. An interval schedule starts counting at `now + offset`, which shifts
- * every run. A pattern keeps the operator's trigger times (they often follow opening
- * hours) and instead delays each run by the offset.
+ * An interval schedule runs at the epoch-aligned times `t ≡ offset (mod interval)`: the same
+ * place in every interval whenever the daemon started, so a fleet whose offsets are spread
+ * stays spread. A pattern keeps the operator's trigger times (they often follow opening hours)
+ * and instead delays each run by the offset.
  */
 export function planCronJob(schedule: CycleSchedule, now: Date, offsetMs: number): CronPlan {
   if (schedule.kind === 'interval') {
-    return {
-      pattern: EVERY_SECOND,
-      options: { interval: schedule.minutes * 60, startAt: new Date(now.getTime() + offsetMs) },
-      runDelayMs: 0,
-    };
+    const periodMs = schedule.minutes * 60_000;
+    const first = Math.floor((now.getTime() - offsetMs) / periodMs) * periodMs + offsetMs + periodMs;
+    // croner fires at the first whole second after `startAt`.
+    return { pattern: EVERY_SECOND, options: { interval: schedule.minutes * 60, startAt: new Date(first - 1) }, runDelayMs: 0 };
   }
   return {
     pattern: schedule.pattern,
     options: schedule.timezone === undefined ? {} : { timezone: schedule.timezone },
     runDelayMs: offsetMs,
   };
-}
-
-/** This store's offset: uniform in [0, maxSeconds], drawn once per daemon start. */
-export function drawStartOffsetMs(maxSeconds: number, random: () => number = Math.random): number {
-  return Math.floor(random() * (maxSeconds * 1000 + 1));
 }

@@ -21,8 +21,6 @@ export interface CycleSchedulerOptions {
   readonly log: Logger;
   readonly metrics: DaemonMetrics;
   readonly clock: Clock;
-  /** This store's offset (see `planCronJob`). */
-  readonly offsetMs: number;
   /** Told after every run, whatever its outcome. */
   readonly onResult: (result: CycleResult) => void;
 }
@@ -47,11 +45,14 @@ export class CycleScheduler {
 
   constructor(private readonly options: CycleSchedulerOptions) {}
 
-  /** Schedules a cycle, or replaces its schedule; a run in flight goes on undisturbed. */
-  set(cycle: Cycle, schedule: CycleSchedule): void {
+  /**
+   * Schedules a cycle at this store's `offsetMs` (store-offsets.ts), or replaces its schedule;
+   * a run in flight goes on undisturbed.
+   */
+  set(cycle: Cycle, schedule: CycleSchedule, offsetMs = 0): void {
     if (this.shutdown.signal.aborted) return;
     this.scheduled.get(cycle.direction)?.job.stop();
-    const plan = planCronJob(schedule, this.options.clock.now(), this.options.offsetMs);
+    const plan = planCronJob(schedule, this.options.clock.now(), offsetMs);
     const job = new Cron(plan.pattern, plan.options, () => {
       this.trigger(cycle, plan.runDelayMs);
     });

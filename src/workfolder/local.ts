@@ -43,6 +43,21 @@ export class LocalWorkingFolder implements WorkingFolder {
     return entries.filter((entry) => entry !== undefined).sort(byName);
   }
 
+  async listFolders(dir: string): Promise<string[]> {
+    const segments = folderPath(dir, 'dir');
+    const absolute = await this.resolve(segments, 'list folders in');
+    try {
+      const dirents = await readdir(absolute, { withFileTypes: true });
+      return dirents
+        .filter((dirent) => dirent.isDirectory() && !isHiddenName(dirent.name))
+        .map((dirent) => dirent.name)
+        .sort();
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return [];
+      throw this.error(error, 'list folders in', segments);
+    }
+  }
+
   async stat(file: string): Promise<FolderEntry | undefined> {
     const segments = folderPath(file, 'file');
     return this.entry(segments, await this.resolve(segments, 'stat'));

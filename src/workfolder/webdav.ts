@@ -53,6 +53,20 @@ export class WebDavWorkingFolder implements WorkingFolder {
       .sort(byName);
   }
 
+  async listFolders(dir: string): Promise<string[]> {
+    const segments = folderPath(dir, 'dir');
+    const resources = await this.dav.propfind(segments, 'collection', 1, 'list folders in');
+    if (resources === undefined) {
+      this.forgetFolder(segments);
+      await this.requireRoot('list folders in');
+      return [];
+    }
+    return this.childrenOf(segments, resources, true)
+      .map(({ name }) => name)
+      .filter((name) => !isHiddenName(name))
+      .sort();
+  }
+
   async stat(file: string): Promise<FolderEntry | undefined> {
     const segments = folderPath(file, 'file');
     const [resource] = (await this.dav.propfind(segments, 'file', 0, 'stat')) ?? [];
@@ -160,6 +174,15 @@ export class WebDavWorkingFolder implements WorkingFolder {
    * may name another host in absolute hrefs, so only the path is compared.)
    */
   private filesIn(segments: FolderPath, resources: readonly DavResource[]): FolderEntry[] {
+    return this.childrenOf(segments, resources, false).map(({ name, resource }) => toEntry([...segments, name], resource));
+  }
+
+  /** The files or the folders directly inside `segments` among a Depth 1 PROPFIND's resources, hidden ones too. */
+  private childrenOf(
+    segments: FolderPath,
+    resources: readonly DavResource[],
+    collections: boolean,
+  ): Array<{ name: string; resource: DavResource }> {
     const prefix = this.dav
       .urlFor(segments, 'collection')
       .pathname.split('/')
@@ -172,9 +195,9 @@ export class WebDavWorkingFolder implements WorkingFolder {
           resource.segments.length === depth + 1 &&
           prefix.every((segment, index) => resource.segments[index] === segment) &&
           isPlainSegment(resource.segments[depth] ?? '') &&
-          !resource.isCollection,
+          resource.isCollection === collections,
       )
-      .map((resource) => toEntry([...segments, resource.segments[depth] ?? ''], resource));
+      .map((resource) => ({ name: resource.segments[depth] ?? '', resource }));
   }
 
   private async write(segments: FolderPath, content: Readable | Uint8Array): Promise<void> {

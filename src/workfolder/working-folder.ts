@@ -17,6 +17,8 @@ import type { AsyncClientError } from '../errors.js';
 export interface WorkingFolder {
   /** Files (not folders, not hidden names) directly inside `dir`, sorted by name. */
   list(dir: string): Promise<FolderEntry[]>;
+  /** Names of the folders (not hidden ones) directly inside `dir`, sorted: HQ's view of the stores. */
+  listFolders(dir: string): Promise<string[]>;
   stat(path: string): Promise<FolderEntry | undefined>;
   /** A stream of the file's bytes; stream errors are `AsyncClientError`s too. */
   openRead(path: string): Promise<Readable>;

@@ -153,6 +153,7 @@ function lockedDuringApply(inner: ChannelDatabase, lock: () => Promise<void>, un
     check: () => inner.check(),
     describe: () => inner.describe(),
     close: () => inner.close(),
+    flush: () => inner.flush(),
     async applyPackage(manifest, batches, options) {
       if (armed) await lock();
       locked = armed;

@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
 import fc from 'fast-check';
-import { drawStartOffsetMs, planCronJob } from '../../src/schedule/cron-plan.js';
+import { planCronJob } from '../../src/schedule/cron-plan.js';
 
 const NOW = new Date('2026-03-02T10:00:00.000Z');
 
@@ -16,12 +16,21 @@ function nextRuns(plan: ReturnType<typeof planCronJob>, count: number, from?: Da
 
 describe('planCronJob', () => {
   // croner counts an interval from its own clock, so interval plans start from the real now.
-  it('runs an interval schedule every N minutes, counted from now plus the store offset', () => {
+  it('runs an interval schedule every N minutes at the same place in every interval, counted from the epoch', () => {
     const now = new Date();
     const plan = planCronJob({ kind: 'interval', minutes: 15 }, now, 7000);
     expect(plan.runDelayMs).toBe(0);
-    const firstExpected = Math.floor((now.getTime() + 7000) / 1000) * 1000 + 1000;
-    expect(nextRuns(plan, 3)).toEqual([0, 15, 30].map((minutes) => new Date(firstExpected + minutes * 60000).toISOString()));
+    const runs = nextRuns(plan, 3).map((iso) => Date.parse(iso));
+    for (const run of runs) expect(run % (15 * 60_000)).toBe(7000);
+    expect(runs[0]! - now.getTime()).toBeGreaterThan(0);
+    expect(runs[0]! - now.getTime()).toBeLessThanOrEqual(15 * 60_000);
+  });
+
+  it('gives the same run times whenever the daemon starts: a restart does not move a store', () => {
+    const plan = (now: Date) => planCronJob({ kind: 'interval', minutes: 5 }, now, 137_000);
+    const fromNow = nextRuns(plan(new Date()), 4);
+    const afterRestart = nextRuns(plan(new Date(Date.now() + 137_345)), 2);
+    expect(fromNow).toEqual(expect.arrayContaining(afterRestart));
   });
 
   it('keeps an operator pattern as written and delays each run by the store offset instead', () => {
@@ -35,25 +44,18 @@ describe('planCronJob', () => {
     expect(nextRuns(plan, 1, NOW)).toEqual(['2026-03-03T08:00:00.000Z']);
   });
 
-  it('spaces interval runs exactly N minutes apart for every valid interval and offset', () => {
+  it('spaces interval runs exactly N minutes apart, at the offset, for every valid interval and offset', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1440 }), fc.integer({ min: 0, max: 3600 * 1000 }), (minutes, offsetMs) => {
+      fc.property(fc.integer({ min: 1, max: 1440 }), fc.integer({ min: 0, max: 1439 * 60 }), (minutes, offsetSeconds) => {
+        const offsetMs = (offsetSeconds % (minutes * 60)) * 1000;
         const now = new Date();
         const runs = nextRuns(planCronJob({ kind: 'interval', minutes }, now, offsetMs), 3).map((iso) => Date.parse(iso));
-        expect(runs[0]! - now.getTime()).toBeGreaterThan(offsetMs);
-        expect(runs[0]! - now.getTime()).toBeLessThanOrEqual(offsetMs + 1000);
+        expect(runs[0]! % (minutes * 60_000)).toBe(offsetMs);
+        expect(runs[0]! - now.getTime()).toBeLessThanOrEqual(minutes * 60_000);
         expect(runs[1]! - runs[0]!).toBe(minutes * 60000);
         expect(runs[2]! - runs[1]!).toBe(minutes * 60000);
       }),
       { numRuns: 50 },
     );
-  });
-});
-
-describe('drawStartOffsetMs', () => {
-  it('stays within 0 and the configured maximum, both ends included', () => {
-    expect(drawStartOffsetMs(30, () => 0)).toBe(0);
-    expect(drawStartOffsetMs(30, () => 0.9999999999)).toBe(30000);
-    expect(drawStartOffsetMs(0, () => 0.5)).toBe(0);
   });
 });

@@ -54,7 +54,6 @@ function setup() {
     log: createLogger('debug', destination),
     metrics,
     clock: systemClock,
-    offsetMs: 0,
     onResult: (result) => {
       results.push(result);
       resultArrived();

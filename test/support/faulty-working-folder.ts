@@ -3,7 +3,17 @@ import { AsyncClientError } from '../../src/errors.js';
 import type { FolderEntry, FolderErrorCode, FolderHealth, WorkingFolder } from '../../src/workfolder/working-folder.js';
 
 /** The port's methods that can be made to fail. */
-export type FaultableMethod = 'list' | 'stat' | 'openRead' | 'writeAtomic' | 'move' | 'remove' | 'ensureDir' | 'sweepTemporaries' | 'check';
+export type FaultableMethod =
+  | 'list'
+  | 'listFolders'
+  | 'stat'
+  | 'openRead'
+  | 'writeAtomic'
+  | 'move'
+  | 'remove'
+  | 'ensureDir'
+  | 'sweepTemporaries'
+  | 'check';
 
 /**
  * Wraps any `WorkingFolder` and makes chosen calls fail as a sick folder would: the next
@@ -43,6 +53,11 @@ export class FaultyWorkingFolder implements WorkingFolder {
   async list(dir: string): Promise<FolderEntry[]> {
     this.enter('list');
     return this.inner.list(dir);
+  }
+
+  async listFolders(dir: string): Promise<string[]> {
+    this.enter('listFolders');
+    return this.inner.listFolders(dir);
   }
 
   async stat(path: string): Promise<FolderEntry | undefined> {

@@ -46,6 +46,17 @@ export function describeWorkingFolderContract(driver: string, open: () => Promis
 
     const text = async (path: string): Promise<string> => (await readAll(await folder.openRead(path))).toString();
 
+    test('listFolders gives the folders directly in a folder, sorted; no files or deeper folders', async () => {
+      await folder.ensureDir('stores/b-2/download');
+      await folder.ensureDir('stores/a-1');
+      await folder.writeAtomic('stores/file.txt', Buffer.from('x'));
+      await subject.plantFile('stores/.partial-from-hq', 'x');
+
+      expect(await folder.listFolders('stores')).toEqual(['a-1', 'b-2']);
+      expect(await folder.listFolders('')).toEqual(['stores']);
+      expect(await folder.listFolders('nowhere')).toEqual([]);
+    });
+
     test('list of a missing folder is empty', async () => {
       expect(await folder.list('nowhere')).toEqual([]);
     });

@@ -26,7 +26,7 @@ Exit codes:
      next try is not due yet; later packages wait behind it
 `,
   run: (args, io) =>
-    runCycleOnce(downloadCommand, args, io, (deps) =>
+    runCycleOnce(downloadCommand, 'download', args, io, (deps) =>
       createDownloadCycle({ ...deps, stagingDirectory: downloadStagingDirectory(deps.profile().stateDirectory) }),
     ),
 };

@@ -1,4 +1,5 @@
 import { commandGroup } from '../command-group.js';
+import { fanoutCommand } from '../package/fanout.js';
 import { inspectCommand } from '../package/inspect.js';
 import { keygenCommand } from '../package/keygen.js';
 import { packCommand } from '../package/pack.js';
@@ -10,5 +11,5 @@ export const packageCommand = commandGroup({
   name: 'package',
   summary: 'pack, inspect, verify and unpack data packages; make signing keys',
   intro: 'Tools for the data package format (docs/package-format.md) that HQ integrators and operators use.',
-  subcommands: [packCommand, inspectCommand, verifyCommand, unpackCommand, keygenCommand],
+  subcommands: [packCommand, fanoutCommand, inspectCommand, verifyCommand, unpackCommand, keygenCommand],
 });

@@ -32,7 +32,8 @@ ${LOG_FORMAT_OPTION_HELP}
 
 Exit codes:
   0  stopped cleanly on a signal
-  1  could not start (invalid profile, start-up check failed) or a cycle was still
+  1  could not start (invalid profile, start-up check failed, another process runs this
+     store's cycles: the message names its PID) or a cycle was still
      running when the grace period ended
   2  usage error
 `,

@@ -42,7 +42,7 @@ Exit codes:
 `,
   run(args, io) {
     if (args.some((arg) => arg === SET_WATERMARK || arg.startsWith(`${SET_WATERMARK}=`))) return setWatermark(args, io);
-    return runCycleOnce(uploadCommand, args, io, createUploadCycle);
+    return runCycleOnce(uploadCommand, 'upload', args, io, createUploadCycle);
   },
 };
 

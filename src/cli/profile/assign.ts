@@ -53,7 +53,7 @@ Exit codes: 0 assigned, 1 refused or failed (the reason is printed), 2 usage err
       const assignments = Assignments.parse(ASSIGNMENTS_FILE, next);
       await writeSigned(folder, ASSIGNMENTS_FILE, Buffer.from(next, 'utf8'), privateKeyPem);
       io.stdout.write(
-        `assigned ${pattern} to ${name} in ${ASSIGNMENTS_FILE} (${assignments.entries.length} entries) in ${folder.describe()}\n`,
+        `assigned ${pattern} to ${name} in ${ASSIGNMENTS_FILE} (${assignments.entries.length === 1 ? '1 entry' : `${assignments.entries.length} entries`}) in ${folder.describe()}\n`,
       );
     } finally {
       await folder.close();

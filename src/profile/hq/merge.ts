@@ -1,9 +1,10 @@
 /**
  * How a profile HQ published for a store combines with the store's own file. Field by field,
  * highest first: the store's overrides, then HQ's profile, then the store's file, then the
- * defaults (docs/working-folder.md, Profiles). One exception keeps a cycle's timing whole:
- * each direction's interval and pattern come from the same layer, so a local pattern never
- * outlives an interval HQ set, and a store that overrides one of them keeps both.
+ * defaults (docs/working-folder.md, Profiles). Two rules keep things whole: the `profile`
+ * section (the Async Server profile: name, description, intervals) is HQ's as a whole, field
+ * overrides aside; and each direction's interval and pattern come from the same layer, so a
+ * local pattern never outlives an interval HQ set, and a store that overrides one keeps both.
  */
 import type { Direction } from '../../package/types.js';
 import { isOverridden, writtenValue } from '../store-overrides.js';
@@ -33,6 +34,13 @@ export function mergeHqProfile(local: Document, hq: Document, overrides: readonl
       writeField(merged, field, structuredClone(value));
       fromHq.add(field);
     }
+  }
+  // The Async Server profile is one thing: a local description does not stay under HQ's name.
+  for (const key of Object.keys(sectionOf(local, 'profile'))) {
+    const field = `profile.${key}`;
+    if (fromHq.has(field) || isOverridden(overrides, field)) continue;
+    writeField(merged, field, undefined);
+    fromHq.add(field);
   }
   for (const fields of Object.values(TIMING)) {
     if (fields.some((field) => isOverridden(overrides, field))) {

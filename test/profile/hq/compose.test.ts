@@ -65,6 +65,17 @@ describe('a store file with the profile HQ published for it', () => {
     expect(kept.sources.get('schedule.upload')).toBe('override');
   });
 
+  it("takes HQ's Async Server profile whole: a local description does not stay under HQ's name unless overridden", async () => {
+    const described = MINIMAL_PROFILE.replace('  name: Store 0042\n', '  name: Store 0042\n  description: the corner shop\n');
+    const local = await readLocalProfile(await folder.write('store.yaml', described));
+    const pilot = parsePublishedProfile('pilot', 'profiles/pilot.yaml', PILOT);
+    const composed = composeProfile(local, pilot);
+    expect(composed.profile.profile.description).toBeUndefined();
+    expect(composed.sources.get('profile.description')).toBe('HQ:pilot');
+    const kept = await readLocalProfile(await folder.write('kept.yaml', `${described}storeOverrides: [profile.description]\n`));
+    expect(composeProfile(kept, pilot).profile.profile.description).toBe('the corner shop');
+  });
+
   it('with no HQ profile, is the file alone: local and default only', async () => {
     const local = await readLocalProfile(await folder.write('store.yaml', MINIMAL_PROFILE));
     const { sources } = composeProfile(local);

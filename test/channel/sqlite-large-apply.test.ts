@@ -1,0 +1,133 @@
+import { spawnSync } from 'node:child_process';
+import type { CellValue, RowBatch } from '../../src/package/types.js';
+import { deletes, failingAfter, manifest, seen, stream, table, upserts } from './fixtures.js';
+import { openSqliteSubject } from './sqlite-subject.js';
+import type { ChannelDatabaseSubject } from './subject.js';
+
+/** More rows than one transaction takes, so that the package streams through staging and a final swap or merge. */
+const ROWS = 10_000;
+
+const ITEM = table(
+  'item',
+  [
+    ['id', 'integer', false],
+    ['name', 'string'],
+    ['price', 'integer'],
+  ],
+  ['id'],
+);
+
+function items(from: number, count: number, version: string, price = (id: number): CellValue => id): RowBatch[] {
+  const batches: RowBatch[] = [];
+  for (let start = from; start < from + count; start += 1000) {
+    const size = Math.min(1000, from + count - start);
+    batches.push(
+      upserts(
+        ITEM,
+        Array.from({ length: size }, (_, i) => [start + i, `${version} ${start + i}`, price(start + i)]),
+      ),
+    );
+  }
+  return batches;
+}
+
+const SHADOWS = "SELECT name FROM sqlite_schema WHERE name LIKE 'async_client_shadow_%'";
+
+describe('SQLite: packages larger than one transaction', () => {
+  let subject: ChannelDatabaseSubject & { readonly file: string };
+  beforeEach(async () => {
+    subject = await openSqliteSubject();
+    await subject.pos('CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT, price INTEGER CHECK (price >= 0))');
+    await subject.pos('CREATE INDEX item_name ON item (name)');
+    await subject.pos('CREATE VIEW cheap_item AS SELECT id FROM item WHERE price < 10');
+    await subject.pos(
+      "WITH RECURSIVE n(id) AS (SELECT 1 UNION ALL SELECT id + 1 FROM n WHERE id < 100) INSERT INTO item SELECT id, 'old ' || id, id FROM n",
+    );
+  });
+  afterEach(async () => {
+    await subject.cleanup();
+  });
+
+  const apply = async (sequence: number, kind: 'full' | 'incremental', batches: AsyncIterable<RowBatch>): Promise<unknown> => {
+    const session = await seen(subject.db, sequence);
+    return subject.db.applyPackage(manifest(sequence, kind, [ITEM]), batches, { sessionId: session.id, allowCreateTables: false });
+  };
+
+  test('a full package is swapped in whole: the POS reads the old table until then, and keeps its index and view', async () => {
+    let seenMidway: Record<string, unknown>[] = [];
+    async function* readingMidway(): AsyncIterable<RowBatch> {
+      const batches = items(1, ROWS, 'new');
+      yield* batches.slice(0, 6);
+      seenMidway = await subject.query("SELECT COUNT(*) AS n, MIN(name) AS first FROM item WHERE name LIKE 'old%'");
+      yield* batches.slice(6);
+    }
+    expect(await apply(1, 'full', readingMidway())).toEqual({ item: ROWS });
+    expect(seenMidway).toEqual([{ n: 100, first: 'old 1' }]);
+    expect(await subject.query('SELECT COUNT(*) AS n, MIN(name) AS first FROM item')).toEqual([{ n: ROWS, first: 'new 1' }]);
+    expect(await subject.query("SELECT name FROM sqlite_schema WHERE tbl_name = 'item' AND type = 'index'")).toEqual([
+      { name: 'item_name' },
+    ]);
+    expect(await subject.query('SELECT COUNT(*) AS n FROM cheap_item')).toEqual([{ n: 9 }]);
+    expect(await subject.query(SHADOWS)).toEqual([]);
+    expect((await subject.query('PRAGMA integrity_check'))[0]).toEqual({ integrity_check: 'ok' });
+  });
+
+  test('a full package whose row breaks a constraint leaves the old table, names the row, and leaves no shadow', async () => {
+    const batches = items(1, ROWS, 'new', (id) => (id === 5000 ? -1 : id));
+    await expect(apply(1, 'full', stream(...batches))).rejects.toMatchObject({
+      code: 'E_DATABASE_CONSTRAINT',
+      message: expect.stringContaining('upsert of row 5000 of table item'),
+    });
+    expect(await subject.query('SELECT COUNT(*) AS n, MIN(name) AS first FROM item')).toEqual([{ n: 100, first: 'old 1' }]);
+    expect(await subject.query(SHADOWS)).toEqual([]);
+    expect(await subject.query('SELECT status FROM async_client_download_session WHERE sequence = 1')).toEqual([{ status: 'Available' }]);
+  });
+
+  test('a reader that fails part-way through a full package changes nothing and leaves no shadow', async () => {
+    const readerError = new Error('package removed by HQ while being read');
+    await expect(apply(1, 'full', failingAfter(readerError, ...items(1, 6000, 'new')))).rejects.toBe(readerError);
+    expect(await subject.query('SELECT COUNT(*) AS n FROM item')).toEqual([{ n: 100 }]);
+    expect(await subject.query(SHADOWS)).toEqual([]);
+    expect(await apply(1, 'full', stream(...items(1, ROWS, 'new')))).toEqual({ item: ROWS });
+  });
+
+  test('an incremental package is staged, then upserted and deleted by key in the final transaction', async () => {
+    const batches = [...items(50, ROWS, 'new'), deletes(ITEM, [[1], [2], [99_999]])];
+    expect(await apply(1, 'incremental', stream(...batches))).toEqual({ item: ROWS + 2 });
+    expect(await subject.query('SELECT COUNT(*) AS n FROM item')).toEqual([{ n: ROWS + 49 - 2 }]);
+    expect(await subject.query('SELECT name FROM item WHERE id IN (3, 50, 10049) ORDER BY id')).toEqual([
+      { name: 'old 3' },
+      { name: 'new 50' },
+      { name: 'new 10049' },
+    ]);
+  });
+
+  test('an incremental row that breaks a constraint is named by its place in the package, and nothing is applied', async () => {
+    const batches = items(1, ROWS, 'new', (id) => (id === 4500 ? -5 : id));
+    await expect(apply(1, 'incremental', stream(...batches))).rejects.toMatchObject({
+      code: 'E_DATABASE_CONSTRAINT',
+      message: expect.stringContaining('upsert of row 4500 of table item'),
+    });
+    expect(await subject.query('SELECT COUNT(*) AS n, MIN(name) AS first FROM item')).toEqual([{ n: 100, first: 'old 1' }]);
+  });
+
+  test("a full package into a table with the POS's triggers fires them row by row, as a delete and insert would", async () => {
+    await subject.pos('CREATE TABLE item_changes (n INTEGER NOT NULL)');
+    await subject.pos('INSERT INTO item_changes VALUES (0)');
+    await subject.pos('CREATE TRIGGER item_insert AFTER INSERT ON item BEGIN UPDATE item_changes SET n = n + 1; END');
+    await subject.pos('CREATE TRIGGER item_delete AFTER DELETE ON item BEGIN UPDATE item_changes SET n = n + 1000; END');
+    expect(await apply(1, 'full', stream(...items(1, ROWS, 'new')))).toEqual({ item: ROWS });
+    expect(await subject.query('SELECT n FROM item_changes')).toEqual([{ n: 100 * 1000 + ROWS }]);
+    expect(await subject.query("SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name")).toEqual([
+      { name: 'item_delete' },
+      { name: 'item_insert' },
+    ]);
+  });
+
+  test('a shadow a killed process left behind is dropped by the next apply', async () => {
+    const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    await subject.pos(`CREATE TABLE async_client_shadow_${dead}_1 (id INTEGER PRIMARY KEY)`);
+    expect(await apply(1, 'incremental', stream(...items(1, 10, 'new')))).toEqual({ item: 10 });
+    expect(await subject.query(SHADOWS)).toEqual([]);
+  });
+});

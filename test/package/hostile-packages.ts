@@ -151,12 +151,14 @@ export function hostileCases(target: HostileTarget): HostileCase[] {
       message: /line 3 is longer than 8388608 bytes/,
       bytes: () => rowsPackage(target, [overLongName(MAX_LINE_BYTES + 1)], undefined, 0),
     },
-    {
-      name: 'a count of 1e9 declared over a million rows',
-      code: 'E_PACKAGE_COUNTS',
-      message: /declares 1000000000 upserts and 0 deletes but holds 1000000/,
-      bytes: () => rowsPackage(target, keys(1_000_000), (_m, t) => (t.upsertCount = 1e9)),
-    },
+    ...[200_000, 1_000_000].map(
+      (rows): HostileCase => ({
+        name: `a count of 1e9 declared over ${rows.toLocaleString('en')} rows`,
+        code: 'E_PACKAGE_COUNTS',
+        message: new RegExp(`declares 1000000000 upserts and 0 deletes but holds ${rows}`),
+        bytes: () => rowsPackage(target, keys(rows), (_m, t) => (t.upsertCount = 1e9)),
+      }),
+    ),
     {
       name: 'a count of 4e9 declared',
       code: 'E_PACKAGE_COUNTS',

@@ -242,6 +242,7 @@ export class Daemon {
       return;
     }
     this.local = local;
+    this.hq.forget();
     await this.apply(next, { trigger });
   }
 

@@ -252,6 +252,7 @@ export class Daemon {
       return;
     }
     this.local = local;
+    this.hq.forget();
     await this.apply(next, { trigger });
   }
 

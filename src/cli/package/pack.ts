@@ -8,6 +8,7 @@ import { ExitCode, type CliCommand } from '../command.js';
 import { packageVersion } from '../version.js';
 import { AtomicFile } from './atomic-file.js';
 import { loadPackSpec, type PackFlags } from './pack-spec.js';
+import { FileDigest } from '../../package/file-digest.js';
 import { Progress } from './progress.js';
 import { withSpooledTables } from './spooled-tables.js';
 import { requireOption } from './usage.js';
@@ -68,12 +69,13 @@ The package is written to a temporary name and renamed when complete. Exit codes
       const target = new AtomicFile(isDirectory ? resolve(out, packageFileName(manifest)) : out);
       try {
         const assembled = assemblePackage(manifest, body, signingKey);
-        await pipeline(assembled.content, target.stream);
+        const digest = new FileDigest();
+        await pipeline(assembled.content, digest, target.stream);
         await target.commit();
         const written = assembled.result();
         const rows = tables.reduce((sum, table) => sum + table.upsertCount + table.deleteCount, 0);
         io.stdout.write(
-          `${target.path}: ${rows} rows in ${tables.length} tables, ${written.fileBytes} bytes, sha256 ${written.sha256}${written.signed ? ', signed' : ''}\n`,
+          `${target.path}: ${rows} rows in ${tables.length} tables, ${written.fileBytes} bytes, file sha256 ${digest.checksum()}, body sha256 ${written.sha256}${written.signed ? ', signed' : ''}\n`,
         );
         return ExitCode.ok;
       } catch (error) {

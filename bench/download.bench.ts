@@ -108,7 +108,14 @@ function profileFor(folder: string): Profile {
     stateDirectory: state,
     log: { level: 'info' },
     daemon: { shutdownGraceSeconds: 30, startJitterSeconds: 0 },
-    download: { tryLimit: 3, retryBackoffSeconds: 60, gapReportMinutes: 60, allowCreateTables: false },
+    download: {
+      tryLimit: 3,
+      retryBackoffSeconds: 60,
+      gapReportMinutes: 60,
+      allowCreateTables: false,
+      pollSeconds: 60,
+      watchPolling: false,
+    },
     upload: {
       maxRowsPerPackage: 1000,
       retryBackoffSeconds: UPLOAD_RETRY_FIRST_SECONDS,

@@ -98,6 +98,10 @@ export interface DownloadSettings {
   readonly gapReportMinutes: number;
   /** Whether a full package may create a table the channel database lacks. */
   readonly allowCreateTables: boolean;
+  /** How often a WebDAV download area is polled for new packages (and a local one when `watchPolling`); 0: the timer only. */
+  readonly pollSeconds: number;
+  /** Poll a local download area instead of waiting for file events (network shares). */
+  readonly watchPolling: boolean;
   /** Absolute path of HQ's Ed25519 public key (PEM); when set, unsigned packages are refused. */
   readonly publicKey?: string;
 }

@@ -400,6 +400,22 @@ const DOWNLOAD_ANNOTATIONS = { title: 'Download', description: 'Options of the d
 const DownloadSchema = defaultedSection(
   {
     ...downloadTuning,
+    pollSeconds: Type.Optional(
+      wholeNumber(0, 3600, 'seconds', {
+        default: 60,
+        title: 'Pick-up poll (seconds)',
+        description:
+          'How often a WebDAV download area is listed for new packages (one request), and a local one polled when watchPolling is true; a new package starts a download cycle at once. 0: the timer only.',
+      }),
+    ),
+    watchPolling: Type.Optional(
+      Type.Boolean({
+        default: false,
+        title: 'Poll a local folder',
+        description: 'Poll a local download area every pollSeconds instead of waiting for file events: for network shares (NFS, SMB).',
+        ...expecting('true or false'),
+      }),
+    ),
     publicKey: Type.Optional(
       text('a file path', {
         title: "HQ's public key",

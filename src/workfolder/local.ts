@@ -14,7 +14,15 @@ import {
   type FolderPath,
 } from './paths.js';
 import { relayWithFolderErrors } from './streams.js';
-import { FolderErrorCode, type FolderEntry, type FolderHealth, type WorkingFolder } from './working-folder.js';
+import { watchLocalFolder } from './local-watch.js';
+import {
+  FolderErrorCode,
+  type FolderEntry,
+  type FolderHealth,
+  type FolderWatch,
+  type WatchOptions,
+  type WorkingFolder,
+} from './working-folder.js';
 
 const READ_CHUNK_BYTES = 64 * 1024;
 /** Directory fsync is not supported everywhere (CIFS answers EINVAL); the rename itself still happened. */
@@ -160,6 +168,10 @@ export class LocalWorkingFolder implements WorkingFolder {
       }
     }
     return removed;
+  }
+
+  watch(dir: string, onChange: (names: readonly string[]) => void, options: WatchOptions): FolderWatch {
+    return watchLocalFolder(path.join(this.root, ...folderPath(dir, 'dir')), onChange, options);
   }
 
   async check(): Promise<FolderHealth> {

@@ -26,7 +26,7 @@ export const SAMPLE_PROFILE: Profile = {
   stateDirectory: '/var/lib/async-client',
   log: { level: 'info' },
   daemon: { shutdownGraceSeconds: 30, startJitterSeconds: 30 },
-  download: { tryLimit: 3, retryBackoffSeconds: 60, gapReportMinutes: 60, allowCreateTables: false },
+  download: { tryLimit: 3, retryBackoffSeconds: 60, gapReportMinutes: 60, allowCreateTables: false, pollSeconds: 60, watchPolling: false },
   upload: {
     maxRowsPerPackage: 50000,
     retryBackoffSeconds: UPLOAD_RETRY_FIRST_SECONDS,

@@ -24,7 +24,14 @@ export function testStoreProfile(store: TestStoreLayout): Profile {
     stateDirectory: path.join(store.root, 'state'),
     log: { level: 'debug' },
     daemon: { shutdownGraceSeconds: 5, startJitterSeconds: 0 },
-    download: store.download ?? { tryLimit: 3, retryBackoffSeconds: 60, gapReportMinutes: 60, allowCreateTables: false },
+    download: store.download ?? {
+      tryLimit: 3,
+      retryBackoffSeconds: 60,
+      gapReportMinutes: 60,
+      allowCreateTables: false,
+      pollSeconds: 60,
+      watchPolling: false,
+    },
     upload: store.upload ?? {
       maxRowsPerPackage: 1000,
       retryBackoffSeconds: UPLOAD_RETRY_FIRST_SECONDS,

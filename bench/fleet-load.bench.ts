@@ -28,7 +28,7 @@ import { markdownTable, runBenchmark } from './support/phases.js';
 
 const STORES = Number(process.env.BENCH_FLEET_STORES ?? 200);
 const WINDOW_SECONDS = Number(process.env.BENCH_FLEET_SECONDS ?? 300);
-const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 180);
+const IDLE_SECONDS = Number(process.env.BENCH_FLEET_IDLE_SECONDS ?? 180);
 const OLD_JITTER_SECONDS = 30;
 const CLI = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'src', 'cli', 'main.js');
 

@@ -60,6 +60,8 @@ export interface LocalWorkingFolderSettings {
   readonly adapter: 'local';
   /** Absolute path of the local or network-mounted folder. */
   readonly path: string;
+  /** The path is where a share is mounted: unreachable, never empty, when nothing is mounted. */
+  readonly mountPoint?: boolean;
 }
 
 export interface WebDavWorkingFolderSettings {

@@ -230,6 +230,14 @@ const LocalWorkingFolderSchema = Type.Object(
       title: 'Folder',
       description: "Path of the working folder; relative paths resolve against this file's folder.",
     }),
+    mountPoint: Type.Optional(
+      Type.Boolean({
+        title: 'Mount point',
+        description:
+          'The path is where a network share is mounted: when the share is not mounted there, the folder is unreachable (E_FOLDER_UNREACHABLE), never an empty folder.',
+        ...expecting('true or false'),
+      }),
+    ),
   },
   { additionalProperties: false, title: 'Local working folder' },
 );

@@ -51,6 +51,29 @@ describe('package pack input checks (through the built binary)', () => {
     expect(JSON.parse(lines[3000] as string)).toMatchObject({ id: 9999, _op: 'delete' });
   });
 
+  it('reads CRLF and LF alike, skips empty lines, and keeps a quoted "" apart from an empty field', () => {
+    writeFileSync(join(dir, 'item.csv'), '\uFEFFid,label,note\r\n1,"two\r\nlines",""\r\n\r\n2,"q""uote",\n\n3,x,"say ""hi"""\n4,"",z');
+    expect(pack().code).toBe(0);
+    expect(runPackageCli(['unpack', 'out.acpkg', '--out', 'back', '--format', 'jsonl'], dir)).toMatchObject({ code: 0 });
+    const rows = readFileSync(join(dir, 'back', 'Item.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as unknown);
+    expect(rows).toEqual([
+      { id: 1, label: 'two\r\nlines', note: '' },
+      { id: 2, label: 'q"uote', note: null },
+      { id: 3, label: 'x', note: 'say "hi"' },
+      { id: 4, label: '', note: 'z' },
+    ]);
+  });
+
+  it('names the exact line after quoted line breaks and empty lines', () => {
+    writeFileSync(join(dir, 'item.csv'), 'id,label,note\r\n1,"a\r\nb\nc",""\r\n\r\n2,,x\r\n');
+    const result = pack();
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/E_PACK_INPUT: .*item\.csv:6: column label \(string\): null in a column/);
+  });
+
   it('packs the same package from JSON Lines', () => {
     writeFileSync(join(dir, 'item.csv'), 'id,label,note\n1,a,\n2,b,x\n');
     writeFileSync(join(dir, 'item.jsonl'), '{"id":1,"label":"a","note":null}\r\n\n{"id":"2","label":"b","note":"x"}');
@@ -61,7 +84,9 @@ describe('package pack input checks (through the built binary)', () => {
   });
 
   it.each([
-    ['an unclosed quote', 'item.csv', 'id,label,note\n1,a,\n2,"open,\n', /E_PACK_INPUT: .*item\.csv:3: a quoted field is not closed/],
+    ['an unclosed quote', 'item.csv', 'id,label,note\n1,a,\n2,"open,\n', /E_PACK_INPUT: .*item\.csv:3: Quote Not Closed/],
+    ['a quote inside an unquoted field', 'item.csv', 'id,label,note\n1,ab"c,\n', /E_PACK_INPUT: .*item\.csv:2: Invalid Opening Quote/],
+    ['text after a closing quote', 'item.csv', 'id,label,note\n\n1,"x"y,\n', /E_PACK_INPUT: .*item\.csv:3: Invalid Closing Quote/],
     [
       'a record with a field too many',
       'item.csv',

@@ -78,4 +78,30 @@ describe(`download backlog through the daemon, async-client run (seed ${SEED})`,
     // Not a flake guard: the kills must have cut into the backlog for the test to mean anything.
     expect(killedMidBacklog).toBeGreaterThan(0);
   }, 180_000);
+
+  test('SIGKILL at random points of a backlog of 300 small packages (many commits to one flush): each applied once, none reported before it is applied', async () => {
+    const sequences = 300;
+    const backlog = new Backlog(SEED + 2, 5);
+    const delay = seededRandom(SEED + 3);
+    for (let sequence = 1; sequence <= sequences; sequence += 1) await backlog.publish(downloadArea, sequence);
+    let killedMidBacklog = 0;
+    for (let kill = 1; kill <= 8; kill += 1) {
+      const before = appliedCount();
+      const child = fixture.start(['run', '--profile', fixture.store.profilePath]).child;
+      const exited = once(child, 'exit');
+      await Promise.race([sleep(800 + Math.floor(delay() * 2500)), exited]);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+      const state = readDatabase(fixture.store.databasePath);
+      const applied = new Set(state.sessions.filter((s) => s.status === 'Applied').map((s) => s.sequence));
+      // A file moved to applied/ (HQ told) belongs to a package whose Applied commit was flushed before the move.
+      for (const name of await readdir(path.join(downloadArea, 'applied')).catch(() => [])) {
+        expect(applied.has(Number(/_(\d{12})\.acpkg$/.exec(name)?.[1]))).toBe(true);
+      }
+      if (applied.size > before && applied.size < sequences) killedMidBacklog += 1;
+    }
+    await drain(sequences);
+    await expectExactlyOnce(backlog, sequences);
+    expect(killedMidBacklog).toBeGreaterThan(0);
+  }, 180_000);
 });

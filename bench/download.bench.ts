@@ -208,6 +208,36 @@ function restoreFolder(folder: string): void {
   rmSync(join(folder, FOLDERS.status), { recursive: true, force: true });
 }
 
+type PackageFolder = 'largeFolder' | 'fullFolder' | 'largerFolder';
+
+/** Applies the package in `folder` to a fresh copy of the table, then puts the package back. */
+function applyPhase(folder: PackageFolder): BenchPhase {
+  return {
+    setup: freshDatabase,
+    work: async () => {
+      const { rows } = await runCycle(paths()[folder]);
+      restoreFolder(paths()[folder]);
+      return { rows };
+    },
+  };
+}
+
+/** The same while the POS till sells throughout: its longest wait for the database. */
+function applyWithTillPhase(folder: PackageFolder): BenchPhase {
+  return {
+    setup: freshDatabase,
+    work: async () => {
+      const { result: rows, tally } = await PosProcess.during(
+        paths().database,
+        POS_SALES_PER_SECOND,
+        async () => (await runCycle(paths()[folder])).rows,
+      );
+      restoreFolder(paths()[folder]);
+      return { rows, writerSales: tally.sales, writerLongestWaitMs: tally.longestWaitMs };
+    },
+  };
+}
+
 const phases: Record<string, BenchPhase> = {
   prepare: {
     work: async () => {
@@ -263,58 +293,15 @@ const phases: Record<string, BenchPhase> = {
     },
   },
 
-  'cycle-full': {
-    setup: freshDatabase,
-    work: async () => {
-      const { rows } = await runCycle(paths().fullFolder);
-      restoreFolder(paths().fullFolder);
-      return { rows };
-    },
-  },
+  'cycle-full': applyPhase('fullFolder'),
 
-  'cycle-full-with-writer': {
-    setup: freshDatabase,
-    work: async () => {
-      const { result: rows, tally } = await PosProcess.during(
-        paths().database,
-        POS_SALES_PER_SECOND,
-        async () => (await runCycle(paths().fullFolder)).rows,
-      );
-      restoreFolder(paths().fullFolder);
-      return { rows, writerSales: tally.sales, writerLongestWaitMs: tally.longestWaitMs };
-    },
-  },
+  'cycle-full-with-writer': applyWithTillPhase('fullFolder'),
 
-  'cycle-full-larger': {
-    setup: freshDatabase,
-    work: async () => {
-      const { rows } = await runCycle(paths().largerFolder);
-      restoreFolder(paths().largerFolder);
-      return { rows };
-    },
-  },
+  'cycle-full-larger': applyPhase('largerFolder'),
 
-  'cycle-large': {
-    setup: freshDatabase,
-    work: async () => {
-      const { rows } = await runCycle(paths().largeFolder);
-      restoreFolder(paths().largeFolder);
-      return { rows };
-    },
-  },
+  'cycle-large': applyPhase('largeFolder'),
 
-  'cycle-large-with-writer': {
-    setup: freshDatabase,
-    work: async () => {
-      const { result: rows, tally } = await PosProcess.during(
-        paths().database,
-        POS_SALES_PER_SECOND,
-        async () => (await runCycle(paths().largeFolder)).rows,
-      );
-      restoreFolder(paths().largeFolder);
-      return { rows, writerSales: tally.sales, writerLongestWaitMs: tally.longestWaitMs };
-    },
-  },
+  'cycle-large-with-writer': applyWithTillPhase('largeFolder'),
 
   'cycle-backlog': {
     setup: freshDatabase,

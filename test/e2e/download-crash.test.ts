@@ -1,11 +1,9 @@
-import { once } from 'node:events';
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { useTempStore } from '../support/store-fixture.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { until } from '../support/until.js';
-import { Backlog, CHANNEL, preparePosDatabase, readDatabase } from './download-backlog.js';
+import { Backlog, CHANNEL, killDaemonAfter, preparePosDatabase, readDatabase } from './download-backlog.js';
 
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
 
@@ -65,11 +63,7 @@ describe(`download backlog through the daemon, async-client run (seed ${SEED})`,
     for (let kill = 1; kill <= 15; kill += 1) {
       if (kill === 8) for (let sequence = 11; sequence <= 20; sequence += 1) await backlog.publish(downloadArea, sequence);
       const before = appliedCount();
-      const child = fixture.start(['run', '--profile', fixture.store.profilePath]).child;
-      const exited = once(child, 'exit');
-      await Promise.race([sleep(100 + Math.floor(delay() * 1600)), exited]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
+      await killDaemonAfter(fixture, 100 + Math.floor(delay() * 1600));
       const after = appliedCount();
       if (after > before && after < 20) killedMidBacklog += 1;
     }
@@ -87,11 +81,7 @@ describe(`download backlog through the daemon, async-client run (seed ${SEED})`,
     let killedMidBacklog = 0;
     for (let kill = 1; kill <= 8; kill += 1) {
       const before = appliedCount();
-      const child = fixture.start(['run', '--profile', fixture.store.profilePath]).child;
-      const exited = once(child, 'exit');
-      await Promise.race([sleep(800 + Math.floor(delay() * 2500)), exited]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
+      await killDaemonAfter(fixture, 800 + Math.floor(delay() * 2500));
       const state = readDatabase(fixture.store.databasePath);
       const applied = new Set(state.sessions.filter((s) => s.status === 'Applied').map((s) => s.sequence));
       // A file moved to applied/ (HQ told) belongs to a package whose Applied commit was flushed before the move.

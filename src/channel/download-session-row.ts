@@ -1,5 +1,5 @@
 import { AsyncClientError } from '../errors.js';
-import type { DownloadSession, SeenPackage } from './download-journal.js';
+import type { DownloadSession, SeenPackage, SessionFailure } from './download-journal.js';
 import { isDownloadPending, type DownloadStatus } from './session-status.js';
 
 /** A download session as the journal's table holds it: times as ISO 8601 text. */
@@ -74,3 +74,35 @@ export function sequenceConflict(existing: DownloadSession, pkg: SeenPackage): A
     },
   );
 }
+
+/** Column values a status change writes besides `status` and `updated_at`, given the time and the session before. */
+export type DownloadChanges = (now: string, session: DownloadSession) => Readonly<Record<string, string | number | null>>;
+
+/** What each status change writes, the same in every engine's journal. */
+export const downloadChanges = {
+  downloaded: (): DownloadChanges => (now) => ({ downloaded_at: now }),
+  applyFailed:
+    (failure: SessionFailure, nextTryAt: Date | null): DownloadChanges =>
+    (now, session) => ({
+      tries: session.tries + 1,
+      error_code: failure.code,
+      error_message: failure.message,
+      next_try_at: nextTryAt?.toISOString() ?? null,
+      failed_at: now,
+    }),
+  suspended:
+    (failure?: SessionFailure): DownloadChanges =>
+    (now, session) => ({
+      error_code: failure?.code ?? session.errorCode,
+      error_message: failure?.message ?? session.errorMessage,
+      next_try_at: null,
+      suspended_at: now,
+    }),
+  canceled:
+    (by: string, reason: string): DownloadChanges =>
+    (now) => ({ canceled_at: now, canceled_by: by, cancel_reason: reason, next_try_at: null }),
+  retried: (): DownloadChanges => () => ({ tries: 0, next_try_at: null }),
+  applied:
+    (rowsAffected: Readonly<Record<string, number>>): DownloadChanges =>
+    (now) => ({ applied_at: now, rows_affected: JSON.stringify(rowsAffected), error_code: null, error_message: null, next_try_at: null }),
+};

@@ -65,13 +65,17 @@ export class PostgresConnection {
   async withClient<T>(where: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     let client: pg.PoolClient | undefined;
     let broken = false;
+    // A connection lost mid-work is also emitted as an event; the failing query reports it.
+    const ignore = (): void => undefined;
     try {
       client = await this.pool.connect();
+      client.on('error', ignore);
       return await work(client);
     } catch (error) {
       broken = isConnectionLoss(error);
       throw translatePostgresError(error, this.location, where);
     } finally {
+      client?.off('error', ignore);
       client?.release(broken);
     }
   }

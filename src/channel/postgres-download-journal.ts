@@ -1,7 +1,13 @@
 import type pg from 'pg';
 import { AsyncClientError } from '../errors.js';
 import type { DownloadJournal, DownloadSession, SeenPackage, SessionFailure, SessionListFilter } from './download-journal.js';
-import { type DownloadSessionRow, sequenceConflict, toDownloadSession } from './download-session-row.js';
+import {
+  type DownloadSessionRow,
+  downloadChanges,
+  type DownloadChanges,
+  sequenceConflict,
+  toDownloadSession,
+} from './download-session-row.js';
 import { type PostgresConnection, quoteIdent, type Row } from './postgres-connection.js';
 import { assertDownloadTransition, type DownloadStatus } from './session-status.js';
 
@@ -24,8 +30,6 @@ const COLUMNS = [
   'cancel_reason',
   ...TIMES.map((c) => `to_json(${c}) #>> '{}' AS ${c}`),
 ].join(', ');
-
-type Changes = Readonly<Record<string, string | number | null>>;
 
 function toSession(row: Row): DownloadSession {
   return toDownloadSession({
@@ -70,34 +74,23 @@ export class PostgresDownloadJournal implements DownloadJournal {
   }
 
   markDownloaded(id: number): Promise<DownloadSession> {
-    return this.change(id, 'Downloaded', (now) => ({ downloaded_at: now }));
+    return this.change(id, 'Downloaded', downloadChanges.downloaded());
   }
 
   markApplyFailed(id: number, failure: SessionFailure, nextTryAt: Date | null): Promise<DownloadSession> {
-    return this.change(id, 'ApplyFailed', (now, session) => ({
-      tries: session.tries + 1,
-      error_code: failure.code,
-      error_message: failure.message,
-      next_try_at: nextTryAt?.toISOString() ?? null,
-      failed_at: now,
-    }));
+    return this.change(id, 'ApplyFailed', downloadChanges.applyFailed(failure, nextTryAt));
   }
 
   markSuspended(id: number, failure?: SessionFailure): Promise<DownloadSession> {
-    return this.change(id, 'Suspended', (now, session) => ({
-      error_code: failure?.code ?? session.errorCode,
-      error_message: failure?.message ?? session.errorMessage,
-      next_try_at: null,
-      suspended_at: now,
-    }));
+    return this.change(id, 'Suspended', downloadChanges.suspended(failure));
   }
 
   cancel(id: number, by: string, reason: string): Promise<DownloadSession> {
-    return this.change(id, 'Canceled', (now) => ({ canceled_at: now, canceled_by: by, cancel_reason: reason, next_try_at: null }));
+    return this.change(id, 'Canceled', downloadChanges.canceled(by, reason));
   }
 
   retry(id: number): Promise<DownloadSession> {
-    return this.change(id, 'Available', () => ({ tries: 0, next_try_at: null }));
+    return this.change(id, 'Available', downloadChanges.retried());
   }
 
   find(id: number): Promise<DownloadSession | null> {
@@ -151,25 +144,14 @@ export class PostgresDownloadJournal implements DownloadJournal {
 
   /** Inside the apply's transaction, after the rows: the Applied record that commits with them. */
   async markAppliedNow(client: pg.ClientBase, id: number, rowsAffected: Readonly<Record<string, number>>): Promise<void> {
-    await this.changeNow(client, id, 'Applied', (now) => ({
-      applied_at: now,
-      rows_affected: JSON.stringify(rowsAffected),
-      error_code: null,
-      error_message: null,
-      next_try_at: null,
-    }));
+    await this.changeNow(client, id, 'Applied', downloadChanges.applied(rowsAffected));
   }
 
-  private change(id: number, to: DownloadStatus, changes: (now: string, session: DownloadSession) => Changes): Promise<DownloadSession> {
+  private change(id: number, to: DownloadStatus, changes: DownloadChanges): Promise<DownloadSession> {
     return this.conn.write(`marking download session ${id} ${to}`, (client) => this.changeNow(client, id, to, changes));
   }
 
-  private async changeNow(
-    client: pg.ClientBase,
-    id: number,
-    to: DownloadStatus,
-    changes: (now: string, session: DownloadSession) => Changes,
-  ): Promise<DownloadSession> {
+  private async changeNow(client: pg.ClientBase, id: number, to: DownloadStatus, changes: DownloadChanges): Promise<DownloadSession> {
     const session = await this.mustFind(client, id, ' FOR UPDATE');
     assertDownloadTransition(id, session.status, to);
     const now = this.conn.now().toISOString();

@@ -75,6 +75,7 @@ export function translatePostgresError(error: unknown, location: string, where: 
 
 /** Whether the connection that reported `error` is gone and must not be reused. */
 export function isConnectionLoss(error: unknown): boolean {
+  if (error instanceof AsyncClientError) return error.code === 'E_DATABASE_UNREACHABLE';
   if (!isPgError(error)) return false;
   const code = error.code ?? '';
   return CONNECTION_ERRORS.has(code) || /^(08|57P0)/.test(code) || DRIVER_CONNECTION_MESSAGE.test(error.message);

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { AsyncClientError } from '../errors.js';
@@ -115,7 +116,16 @@ export class StageCopy {
     try {
       if (!this.stream.write(text)) await Promise.race([once(this.stream, 'drain'), this.done]);
     } catch (error) {
-      throw this.translate(error);
+      // Writing into a COPY the server already ended throws the driver's TypeError; the COPY's own error says why.
+      throw this.translate(
+        await Promise.race([
+          this.done.then(
+            () => error,
+            (failure: unknown) => failure,
+          ),
+          sleep(1000).then(() => error),
+        ]),
+      );
     }
   }
 

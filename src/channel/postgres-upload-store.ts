@@ -17,7 +17,7 @@ import {
   type UploadTableConfig,
   type UploadTableDescription,
 } from './upload-journal.js';
-import { toUploadSession, type UploadSessionRow } from './upload-session-row.js';
+import { toUploadSession, type UploadSessionRow, uploadChanges } from './upload-session-row.js';
 
 const TIMES = ['next_try_at', 'started_at', 'available_at', 'uploaded_at', 'failed_at', 'updated_at'];
 const COLUMNS = [
@@ -144,15 +144,7 @@ export class PostgresUploadStore implements UploadStore {
         await this.assertWatermark(client, range);
         await this.setWatermarkNow(client, range.table, range.toInclusive);
       }
-      return {
-        file_name: pkg.fileName,
-        size: pkg.size,
-        checksum: pkg.checksum,
-        uploaded_at: now,
-        error_code: null,
-        error_message: null,
-        next_try_at: null,
-      };
+      return uploadChanges.uploaded(pkg, now);
     });
   }
 

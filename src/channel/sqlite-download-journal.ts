@@ -1,13 +1,16 @@
 import { AsyncClientError } from '../errors.js';
 import type { DownloadJournal, DownloadSession, SeenPackage, SessionFailure, SessionListFilter } from './download-journal.js';
 import { assertDownloadTransition, type DownloadStatus } from './session-status.js';
-import { type DownloadSessionRow as Row, sequenceConflict, toDownloadSession as toSession } from './download-session-row.js';
+import {
+  type DownloadSessionRow as Row,
+  downloadChanges,
+  type DownloadChanges,
+  sequenceConflict,
+  toDownloadSession as toSession,
+} from './download-session-row.js';
 import type { SqliteConnection } from './sqlite-connection.js';
 
 const TABLE = 'async_client_download_session';
-
-/** Column values a status change writes besides `status` and `updated_at`. */
-type Changes = Readonly<Record<string, string | number | null>>;
 
 /** The download journal in the channel database's own `async_client_download_session` table. */
 export class SqliteDownloadJournal implements DownloadJournal {
@@ -37,35 +40,24 @@ export class SqliteDownloadJournal implements DownloadJournal {
   /** Unflushed: Downloaded only says a verified copy was staged; its loss repeats the staging. */
   markDownloaded(id: number): Promise<DownloadSession> {
     return this.conn.writeUnflushed(`marking download session ${id} Downloaded`, () =>
-      this.changeNow(id, 'Downloaded', (now) => ({ downloaded_at: now })),
+      this.changeNow(id, 'Downloaded', downloadChanges.downloaded()),
     );
   }
 
   markApplyFailed(id: number, failure: SessionFailure, nextTryAt: Date | null): Promise<DownloadSession> {
-    return this.change(id, 'ApplyFailed', (now, session) => ({
-      tries: session.tries + 1,
-      error_code: failure.code,
-      error_message: failure.message,
-      next_try_at: nextTryAt?.toISOString() ?? null,
-      failed_at: now,
-    }));
+    return this.change(id, 'ApplyFailed', downloadChanges.applyFailed(failure, nextTryAt));
   }
 
   markSuspended(id: number, failure?: SessionFailure): Promise<DownloadSession> {
-    return this.change(id, 'Suspended', (now, session) => ({
-      error_code: failure?.code ?? session.errorCode,
-      error_message: failure?.message ?? session.errorMessage,
-      next_try_at: null,
-      suspended_at: now,
-    }));
+    return this.change(id, 'Suspended', downloadChanges.suspended(failure));
   }
 
   cancel(id: number, by: string, reason: string): Promise<DownloadSession> {
-    return this.change(id, 'Canceled', (now) => ({ canceled_at: now, canceled_by: by, cancel_reason: reason, next_try_at: null }));
+    return this.change(id, 'Canceled', downloadChanges.canceled(by, reason));
   }
 
   retry(id: number): Promise<DownloadSession> {
-    return this.change(id, 'Available', () => ({ tries: 0, next_try_at: null }));
+    return this.change(id, 'Available', downloadChanges.retried());
   }
 
   find(id: number): Promise<DownloadSession | null> {
@@ -115,20 +107,14 @@ export class SqliteDownloadJournal implements DownloadJournal {
 
   /** Inside the apply's transaction, after the rows: the Applied record that commits with them. */
   markAppliedNow(id: number, rowsAffected: Readonly<Record<string, number>>): void {
-    this.changeNow(id, 'Applied', (now) => ({
-      applied_at: now,
-      rows_affected: JSON.stringify(rowsAffected),
-      error_code: null,
-      error_message: null,
-      next_try_at: null,
-    }));
+    this.changeNow(id, 'Applied', downloadChanges.applied(rowsAffected));
   }
 
-  private change(id: number, to: DownloadStatus, changes: (now: string, session: DownloadSession) => Changes): Promise<DownloadSession> {
+  private change(id: number, to: DownloadStatus, changes: DownloadChanges): Promise<DownloadSession> {
     return this.conn.write(`marking download session ${id} ${to}`, () => this.changeNow(id, to, changes));
   }
 
-  private changeNow(id: number, to: DownloadStatus, changes: (now: string, session: DownloadSession) => Changes): DownloadSession {
+  private changeNow(id: number, to: DownloadStatus, changes: DownloadChanges): DownloadSession {
     const session = this.mustFind(id);
     assertDownloadTransition(id, session.status, to);
     const now = this.conn.now().toISOString();

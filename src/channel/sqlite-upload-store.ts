@@ -5,7 +5,7 @@ import { assertUploadTransition, type UploadStatus } from './session-status.js';
 import type { SqliteConnection } from './sqlite-connection.js';
 import { translateSqliteError } from './sqlite-errors.js';
 import { assertMayRecordIntent, watermarkMoved } from './upload-errors.js';
-import { toUploadSession, type UploadSessionRow as Row } from './upload-session-row.js';
+import { toUploadSession, uploadChanges, type UploadSessionRow as Row } from './upload-session-row.js';
 import { SqliteUploadSnapshot } from './sqlite-upload-snapshot.js';
 import { describeUploadTable } from './sqlite-upload-table.js';
 import { Serial } from './serial.js';
@@ -126,15 +126,7 @@ export class SqliteUploadStore implements UploadStore {
         this.assertWatermark(range);
         this.setWatermarkNow(range.table, range.toInclusive);
       }
-      return {
-        file_name: pkg.fileName,
-        size: pkg.size,
-        checksum: pkg.checksum,
-        uploaded_at: now,
-        error_code: null,
-        error_message: null,
-        next_try_at: null,
-      };
+      return uploadChanges.uploaded(pkg, now);
     });
   }
 

@@ -1,5 +1,6 @@
 import type { UploadStatus } from './session-status.js';
-import type { CounterRange, UploadSession } from './upload-journal.js';
+import type { SessionFailure } from './download-journal.js';
+import type { BuiltPackage, CounterRange, UploadSession } from './upload-journal.js';
 
 /** An upload session as the journal's table holds it: times as ISO 8601 text. */
 export interface UploadSessionRow {
@@ -46,3 +47,31 @@ export function toUploadSession(row: UploadSessionRow, ranges: readonly CounterR
     updatedAt: new Date(row.updated_at),
   };
 }
+
+type UploadChanges = Record<string, string | number | null>;
+
+/** What each upload status change writes besides `status` and `updated_at`, the same in every engine's journal. */
+export const uploadChanges = {
+  available: (pkg: BuiltPackage, now: string): UploadChanges => ({
+    file_name: pkg.fileName,
+    size: pkg.size,
+    checksum: pkg.checksum,
+    available_at: now,
+  }),
+  failed: (failure: SessionFailure, nextTryAt: Date | null, now: string, session: UploadSession): UploadChanges => ({
+    tries: session.tries + 1,
+    error_code: failure.code,
+    error_message: failure.message,
+    next_try_at: nextTryAt?.toISOString() ?? null,
+    failed_at: now,
+  }),
+  uploaded: (pkg: BuiltPackage, now: string): UploadChanges => ({
+    file_name: pkg.fileName,
+    size: pkg.size,
+    checksum: pkg.checksum,
+    uploaded_at: now,
+    error_code: null,
+    error_message: null,
+    next_try_at: null,
+  }),
+};

@@ -44,11 +44,11 @@ export function usageError(command: CliCommand, io: CliIo, problem: string): num
 }
 
 /** `--profile PATH`, else `$ASYNC_CLIENT_PROFILE`, else the path the service unit uses. */
-const DEFAULT_PROFILE_PATH = '/etc/async-client/profile.yaml';
+export const DEFAULT_PROFILE_PATH = '/etc/async-client/profile.yaml';
 
 export const PROFILE_OPTION = { profile: { type: 'string', short: 'p' } } as const;
 
-function profilePath(value: string | undefined, io: CliIo): string {
+export function profilePath(value: string | undefined, io: CliIo): string {
   return value ?? io.env.ASYNC_CLIENT_PROFILE ?? DEFAULT_PROFILE_PATH;
 }
 

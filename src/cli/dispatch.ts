@@ -9,12 +9,14 @@ import { releaseStopSignals } from './early-signals.js';
 const COMMANDS: Readonly<Record<string, () => Promise<CliCommand>>> = {
   run: async () => (await import('./commands/run.js')).runCommand,
   validate: async () => (await import('./commands/validate.js')).validateCommand,
+  doctor: async () => (await import('./commands/doctor.js')).doctorCommand,
   status: async () => (await import('./commands/status.js')).statusCommand,
   download: async () => (await import('./commands/download.js')).downloadCommand,
   upload: async () => (await import('./commands/upload.js')).uploadCommand,
   sessions: async () => (await import('./commands/sessions.js')).sessionsCommand,
   package: async () => (await import('./commands/package.js')).packageCommand,
   profile: async () => (await import('./commands/profile.js')).profileCommand,
+  fleet: async () => (await import('./commands/fleet.js')).fleetCommand,
 };
 
 function loadCommand(name: string | undefined): Promise<CliCommand> | undefined {

@@ -6,6 +6,7 @@ import type { Profile } from '../profile/profile.js';
 import type { Clock } from '../schedule/clock.js';
 import { planCronJob } from '../schedule/cron-plan.js';
 import { channelFolders } from '../workfolder/layout.js';
+import { isProbeNameOf } from '../workfolder/paths.js';
 import type { WorkingFolder } from '../workfolder/working-folder.js';
 
 /** A temporary file this old was left by a write that will never finish (a crash, a broken upload). */
@@ -23,8 +24,9 @@ export interface HousekeepingDeps {
 
 /**
  * The daemon's hourly chores: removes the temporary files our own writers left in the
- * channel's areas of the working folder (status reports, upload packages). HQ's own
- * temporary files are left alone. Runs never overlap (croner's `protect`; the job is
+ * channel's areas of the working folder (heartbeat, status reports, upload packages), the
+ * spool names servers build on them, and this store's preflight probes in the shared root.
+ * HQ's own temporary files and other stores' probes are left alone. Runs never overlap (croner's `protect`; the job is
  * never replaced) and a failure is logged, never thrown.
  */
 export class Housekeeping {
@@ -47,12 +49,20 @@ export class Housekeeping {
   /** Sweeps once; resolves with the number of files removed. */
   async run(): Promise<number> {
     const { workingFolder, profile, log, clock } = this.deps;
-    const folders = channelFolders(profile().channel.id);
+    const channelId = profile().channel.id;
+    const folders = channelFolders(channelId);
     const olderThan = new Date(clock.now().getTime() - ABANDONED_AFTER_MS);
+    // The channel's own folders hold only what this store writes; the shared root, only its probes.
+    const sweeps: ReadonlyArray<readonly [string, ((name: string) => boolean) | undefined]> = [
+      [channelId, undefined],
+      [folders.status, undefined],
+      [folders.upload, undefined],
+      ['', isProbeNameOf(channelId)],
+    ];
     let total = 0;
-    for (const folder of [folders.status, folders.upload]) {
+    for (const [folder, only] of sweeps) {
       try {
-        const removed = await workingFolder.sweepTemporaries(folder, olderThan);
+        const removed = await workingFolder.sweepTemporaries(folder, olderThan, only);
         if (removed > 0) {
           this.swept.inc({ folder }, removed);
           log.info({ folder, removed }, 'housekeeping.swept');

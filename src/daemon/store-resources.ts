@@ -73,7 +73,7 @@ export async function openStoreResources(profile: Profile, options: StoreResourc
     await undo();
     throw error;
   }
-  const workingFolder = openWorkingFolder(profile.workingFolder);
+  const workingFolder = openWorkingFolder(profile.workingFolder, { probeOwner: profile.channel.id });
   try {
     await channelDatabase.migrate();
     await channelDatabase.check();

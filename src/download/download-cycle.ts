@@ -38,7 +38,7 @@ export function createDownloadCycle(deps: DownloadCycleDeps): Cycle {
   const metrics = new DownloadMetrics(deps.registry);
   const staging = new StagingArea(deps.stagingDirectory);
   const report = new HqReport(deps.workingFolder, deps.log, deps.clock);
-  const checksums = new FileChecksums(deps.workingFolder);
+  const checksums = new FileChecksums(deps.workingFolder, staging);
   const turn = new PackageTurn({ ...deps, staging, report, metrics });
   return {
     direction: 'download',
@@ -69,9 +69,9 @@ class DownloadRun {
       reports: new ReportsAfterFlush(this.deps.channelDatabase, new BackgroundWork(REPORTS_IN_FLIGHT)),
     };
     this.report.beginRun();
-    const swept = await this.staging.sweep();
-    if (swept > 0) this.deps.log.info({ files: swept, directory: this.staging.directory }, 'download.staging_swept');
     const listing = await listDownloadPackages(this.deps.workingFolder, context.folders.download, context.channelId);
+    const swept = await this.staging.sweep(listing.values());
+    if (swept > 0) this.deps.log.info({ files: swept, directory: this.staging.directory }, 'download.staging_swept');
     this.checksums.keepOnly(listing.values());
     const highest = await this.deps.channelDatabase.downloads.highestApplied();
     for (const [sequence, file] of listing) {
@@ -93,7 +93,7 @@ class DownloadRun {
     const firstLook = !this.checksums.has(file);
     const checksum = await this.checksums.of(file);
     if ((session?.status === 'Applied' || session?.status === 'Canceled') && session.checksum === checksum) {
-      if (await this.report.settle(run.folders, file, session)) {
+      if (await this.settle(run, file, session)) {
         this.deps.log.info({ sequence, file: file.name, sessionId: session.id, status: session.status }, 'download.settled');
         this.tally.recordSettled();
       }
@@ -108,6 +108,13 @@ class DownloadRun {
     if (session !== null) await this.report.status(run.folders, session, error.message);
   }
 
+  /** Reports and moves a finished package; once moved, its kept copy goes. */
+  private async settle(run: TurnContext, file: FolderEntry, session: DownloadSession): Promise<boolean> {
+    const moved = await this.report.settle(run.folders, file, session);
+    if (moved) await this.staging.release(file);
+    return moved;
+  }
+
   private async walk(run: TurnContext, listing: DownloadListing, from: number, signal: AbortSignal): Promise<void> {
     const journal = this.deps.channelDatabase.downloads;
     // The next package is staged and verified while this one is applied; discarded if unused.
@@ -117,7 +124,7 @@ class DownloadRun {
         const file = listing.get(sequence);
         const session = await journal.findBySequence(sequence);
         if (session?.status === 'Canceled' && (file === undefined || (await this.checksums.of(file)) === session.checksum)) {
-          if (file !== undefined && (await this.report.settle(run.folders, file, session))) this.tally.recordSettled();
+          if (file !== undefined && (await this.settle(run, file, session))) this.tally.recordSettled();
           continue;
         }
         if (file === undefined) {

@@ -9,7 +9,11 @@ import { versionOf, type FolderEntry, type WorkingFolder } from '../workfolder/w
 export class FileChecksums {
   private readonly known = new Map<string, { readonly version: string; readonly checksum: string }>();
 
-  constructor(private readonly folder: WorkingFolder) {}
+  /** `kept` knows the checksums of copies the staging area keeps, so that those files are never read again. */
+  constructor(
+    private readonly folder: WorkingFolder,
+    private readonly kept: { keptChecksum(entry: FolderEntry): string | undefined },
+  ) {}
 
   /** Whether the file at this version was hashed before by this process. */
   has(entry: FolderEntry): boolean {
@@ -20,6 +24,8 @@ export class FileChecksums {
     const version = versionOf(entry);
     const cached = this.known.get(entry.path);
     if (cached?.version === version) return cached.checksum;
+    const kept = this.kept.keptChecksum(entry);
+    if (kept !== undefined) return kept;
     const hash = createHash('sha256');
     for await (const chunk of await this.folder.openRead(entry.path)) hash.update(chunk as Buffer);
     const checksum = hash.digest('hex');

@@ -163,7 +163,13 @@ export class PackageTurn {
     this.deps.metrics.lastSuccessTimestamp.set(clock.now().getTime() / 1000);
     run.tally.recordApplied(sequence, rows);
     const applied = await journal.find(downloaded.id);
-    if (applied !== null) await run.reports.add(() => this.deps.report.settle(run.folders, file, applied));
+    // Kept until the package is settled, so that a failed report or move never costs a second download.
+    await this.deps.staging.keep(prepared.staged, file);
+    if (applied !== null) {
+      await run.reports.add(async () => {
+        if (await this.deps.report.settle(run.folders, file, applied)) await this.deps.staging.release(file);
+      });
+    }
     return true;
   }
 

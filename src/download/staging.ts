@@ -1,10 +1,12 @@
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { errorCode } from '../errors.js';
 import { FileDigest } from '../package/index.js';
 import { isOtherProcessAlive } from '../process-alive.js';
-import type { FolderEntry, WorkingFolder } from '../workfolder/working-folder.js';
+import { FolderErrorCode, versionOf, type FolderEntry, type WorkingFolder } from '../workfolder/working-folder.js';
 
 /** `<stateDirectory>/staging`: where the download cycle keeps local copies of packages it applies. */
 export function downloadStagingDirectory(stateDirectory: string): string {
@@ -21,6 +23,8 @@ export interface StagedFile {
 
 /** `<pid>-<package name>`, and `.partial` while the copy is being written. */
 const STAGED_NAME = /^(\d+)-.+?(\.partial)?$/;
+/** `kept-<version key>-<sha256>`: the verified copy of an applied package whose move to `applied/` is still due. */
+const KEPT_NAME = /^kept-([0-9a-f]{32})-([0-9a-f]{64})$/;
 
 /**
  * Local copies of packages. A copy is written under `<pid>-<name>.partial` and renamed once
@@ -28,26 +32,82 @@ const STAGED_NAME = /^(\d+)-.+?(\.partial)?$/;
  * apply. A process killed mid-copy or mid-apply leaves its files behind under its own pid:
  * `sweep` removes those of processes that are gone (and our own, since a cycle never
  * overlaps itself), and never touches those of a live process such as a daemon running
- * beside `download --once`. The cycle never reads a copy it did not write in the same run.
+ * beside `download --once`.
+ *
+ * The copy of an applied package is kept (`keep`) until the package is settled (moved out
+ * of `download/`, `release`): when the report or the move fails, the next run (or the next
+ * process) knows the file's checksum from the kept copy, keyed by the file's name and
+ * version (ETag, else size and time), and never downloads the package a second time. A kept
+ * copy whose file is no longer listed is swept.
  */
 export class StagingArea {
+  /** Checksums of kept copies, by version key. */
+  private readonly kept = new Map<string, string>();
+
   constructor(readonly directory: string) {}
 
-  /** Removes what dead processes (or earlier runs of this one) left; returns how many files. */
-  async sweep(): Promise<number> {
+  /**
+   * Removes what dead processes (or earlier runs of this one) left, and kept copies of files
+   * no longer in `listed`; remembers the others. Returns how many files were removed.
+   */
+  async sweep(listed: Iterable<FolderEntry>): Promise<number> {
     await mkdir(this.directory, { recursive: true });
+    const keys = new Set([...listed].map(versionKey));
+    this.kept.clear();
     let removed = 0;
     for (const name of await readdir(this.directory)) {
+      const kept = KEPT_NAME.exec(name);
+      if (kept !== null && keys.has(kept[1] ?? '')) {
+        this.kept.set(kept[1] ?? '', kept[2] ?? '');
+        continue;
+      }
       const owner = STAGED_NAME.exec(name)?.[1];
-      if (owner === undefined || isOtherProcessAlive(Number(owner))) continue;
+      if (kept === null && (owner === undefined || isOtherProcessAlive(Number(owner)))) continue;
       await unlink(path.join(this.directory, name)).catch(() => undefined);
       removed += 1;
     }
     return removed;
   }
 
-  /** Streams `entry` from the working folder into a local copy, hashing it on the way. */
+  /**
+   * Streams `entry` from the working folder into a local copy, hashing it on the way. A file
+   * replaced while it was read (E_FOLDER_CHANGED) is read once more from the start.
+   */
   async stage(folder: WorkingFolder, entry: FolderEntry): Promise<StagedFile> {
+    try {
+      return await this.copy(folder, entry);
+    } catch (error) {
+      if (errorCode(error) !== FolderErrorCode.changed) throw error;
+      return this.copy(folder, entry);
+    }
+  }
+
+  async discard(file: StagedFile): Promise<void> {
+    await unlink(file.path).catch(() => undefined);
+  }
+
+  /** Keeps the copy of an applied package until `release`; `entry` is the file it was read from. */
+  async keep(file: StagedFile, entry: FolderEntry): Promise<void> {
+    const key = versionKey(entry);
+    await rename(file.path, path.join(this.directory, `kept-${key}-${file.checksum}`));
+    this.kept.set(key, file.checksum);
+  }
+
+  /** The checksum of this version of the file when a copy of it is kept. */
+  keptChecksum(entry: FolderEntry): string | undefined {
+    return this.kept.get(versionKey(entry));
+  }
+
+  /** The package is settled: its kept copy goes. */
+  async release(entry: FolderEntry): Promise<void> {
+    const key = versionKey(entry);
+    const checksum = this.kept.get(key);
+    if (checksum === undefined) return;
+    this.kept.delete(key);
+    await unlink(path.join(this.directory, `kept-${key}-${checksum}`)).catch(() => undefined);
+  }
+
+  private async copy(folder: WorkingFolder, entry: FolderEntry): Promise<StagedFile> {
     const final = path.join(this.directory, `${process.pid}-${entry.name}`);
     const partial = `${final}.partial`;
     const digest = new FileDigest();
@@ -60,8 +120,12 @@ export class StagingArea {
     }
     return { path: final, checksum: digest.checksum(), size: digest.size };
   }
+}
 
-  async discard(file: StagedFile): Promise<void> {
-    await unlink(file.path).catch(() => undefined);
-  }
+/** One key per file name and version, short enough for any file system. */
+function versionKey(entry: FolderEntry): string {
+  return createHash('sha256')
+    .update(`${entry.name}\0${versionOf(entry)}`)
+    .digest('hex')
+    .slice(0, 32);
 }

@@ -4,6 +4,7 @@
  */
 import { LineCounter, isAlias, isMap, isNode, isScalar, isSeq, parseDocument, type Document, type YAMLError } from 'yaml';
 import { formatFieldPath, type FieldPath } from './field-path.js';
+import { findMisindentedLine, INDENTATION_ERRORS } from './misindented-line.js';
 import { ProfileError, type ProfileIssue } from './profile-error.js';
 
 /** Where an issue points: the field's value, its key (unknown fields), or the map it is missing from. */
@@ -33,7 +34,7 @@ export class ProfileSource {
       throw ProfileError.fromIssues(
         'E_PROFILE_YAML',
         file,
-        document.errors.map((error) => partial.yamlIssue(error)),
+        yamlIssues(document.errors, text, lines, file, (error) => partial.yamlIssue(error)),
       );
     }
     let value: unknown;
@@ -109,6 +110,32 @@ export class ProfileSource {
     }
     return path;
   }
+}
+
+/** One issue per YAML error, unless re-indenting one line makes the file valid: then one issue, at that line (see findMisindentedLine). */
+function yamlIssues(
+  errors: readonly YAMLError[],
+  text: string,
+  lines: LineCounter,
+  file: string,
+  issueOf: (error: YAMLError) => ProfileIssue,
+): ProfileIssue[] {
+  const [first] = errors;
+  const indentationOnly =
+    errors.every((error) => INDENTATION_ERRORS.has(error.code)) && errors.some((e) => e.code !== 'MULTILINE_IMPLICIT_KEY');
+  const misindented = first === undefined || !indentationOnly ? undefined : findMisindentedLine(text, lines.linePos(first.pos[0]).line - 1);
+  if (misindented === undefined) return errors.map(issueOf);
+  const { line, column, expectedColumn } = misindented;
+  return [
+    {
+      file,
+      line,
+      column,
+      field: '',
+      expected: `this line indented like the keys around it (at column ${expectedColumn})`,
+      found: `it at column ${column}`,
+    },
+  ];
 }
 
 function rangeStart(node: unknown): number | undefined {

@@ -24,7 +24,11 @@ const DIRECTORY_SYNC_UNSUPPORTED = new Set(['EINVAL', 'ENOTSUP', 'EOPNOTSUPP']);
 export class LocalWorkingFolder implements WorkingFolder {
   private readonly root: string;
 
-  constructor(root: string) {
+  /** `probeOwner` (the store's channel id) names the preflight's probe files (see `probePath`). */
+  constructor(
+    root: string,
+    private readonly probeOwner?: string,
+  ) {
     this.root = path.resolve(root);
   }
 
@@ -137,7 +141,7 @@ export class LocalWorkingFolder implements WorkingFolder {
     }
   }
 
-  async sweepTemporaries(dir: string, olderThan: Date): Promise<number> {
+  async sweepTemporaries(dir: string, olderThan: Date, only: (name: string) => boolean = () => true): Promise<number> {
     const segments = folderPath(dir, 'dir');
     const absolute = await this.resolve(segments, 'sweep');
     const names = await readdir(absolute).catch((error: unknown) => {
@@ -145,7 +149,7 @@ export class LocalWorkingFolder implements WorkingFolder {
       throw this.error(error, 'sweep', segments);
     });
     let removed = 0;
-    for (const name of names.filter(isTemporaryName)) {
+    for (const name of names.filter((name) => isTemporaryName(name) && only(name))) {
       const file = path.join(absolute, name);
       try {
         if ((await stat(file)).mtime >= olderThan) continue;
@@ -160,7 +164,7 @@ export class LocalWorkingFolder implements WorkingFolder {
 
   async check(): Promise<FolderHealth> {
     try {
-      const probe = probePath();
+      const probe = probePath(this.probeOwner);
       await this.write(probe, Buffer.from('async-client probe\n'));
       await unlink(path.join(await this.realRoot(), ...probe)).catch((error: unknown) => {
         throw this.error(error, 'remove the probe file', probe);

@@ -7,12 +7,15 @@ export type WorkingFolderConfig =
   | { readonly adapter: 'local'; readonly path: string }
   | ({ readonly adapter: 'webdav' } & WebDavConnection);
 
-/** Opens the adapter the profile names. Nothing is contacted yet: `check()` is the preflight. */
-export function openWorkingFolder(config: WorkingFolderConfig): WorkingFolder {
+/**
+ * Opens the adapter the profile names. Nothing is contacted yet: `check()` is the preflight.
+ * `probeOwner`, a store's channel id, marks the preflight's probe files as that store's.
+ */
+export function openWorkingFolder(config: WorkingFolderConfig, options: { readonly probeOwner?: string } = {}): WorkingFolder {
   switch (config.adapter) {
     case 'local':
-      return new LocalWorkingFolder(config.path);
+      return new LocalWorkingFolder(config.path, options.probeOwner);
     case 'webdav':
-      return new WebDavWorkingFolder(config);
+      return new WebDavWorkingFolder(config, options.probeOwner);
   }
 }

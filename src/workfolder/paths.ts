@@ -73,16 +73,35 @@ export function temporarySibling(path: FolderPath): FolderPath {
   return [...parentOf(path), `.${nameOf(path)}.tmp-${randomBytes(6).toString('hex')}`];
 }
 
-/** A hidden file at the root that `check()` writes and removes to prove the folder is writable. */
-export function probePath(): FolderPath {
-  return [`.async-client-probe.tmp-${randomBytes(6).toString('hex')}`];
+/**
+ * A hidden file that `check()` writes and removes to prove the folder is writable; `owner`
+ * (the store's channel id) in its name lets housekeeping remove the store's own probes that a
+ * killed process left in the shared root, and no other store's.
+ */
+export function probePath(owner?: string): FolderPath {
+  return [`${probePrefix(owner)}.tmp-${randomBytes(6).toString('hex')}`];
 }
 
-const TEMPORARY_NAME = /^\..+\.tmp-[0-9a-f]{12}$/;
+function probePrefix(owner: string | undefined): string {
+  return owner === undefined ? '.async-client-probe' : `.async-client-probe-${owner}`;
+}
 
-/** A name `temporarySibling` or `probePath` made: ours to sweep when a crash left it behind. */
+/**
+ * `.<name>.tmp-<12 hex>`, as `temporarySibling` and `probePath` make them, and the same with a
+ * suffix some servers add when they spool an upload under a name of their own
+ * (`.<name>.tmp-<hex>.0000000009`).
+ */
+const TEMPORARY_NAME = /^\..+\.tmp-[0-9a-f]{12}(\.[0-9A-Za-z_-]{1,32})?$/;
+
+/** A name `temporarySibling` or `probePath` made, or a server's spool name built on one: ours to sweep when a crash left it behind. */
 export function isTemporaryName(name: string): boolean {
   return TEMPORARY_NAME.test(name);
+}
+
+/** Whether `name` is a probe file of `owner` (or a server's spool name built on one). */
+export function isProbeNameOf(owner: string): (name: string) => boolean {
+  const prefix = `${probePrefix(owner)}.tmp-`;
+  return (name) => name.startsWith(prefix) && isTemporaryName(name);
 }
 
 /** Orders entries by name, by code unit, so that package sequence order holds on every adapter. */

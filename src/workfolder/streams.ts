@@ -24,7 +24,11 @@ export function relayWithFolderErrors(
   return Readable.from(timedChunks(source, hooks, toFolderError), { objectMode: false });
 }
 
-/** The chunks of `source`, with `hooks` called around each wait; errors go through `mapError`. */
+/**
+ * The chunks of `source`, with `hooks` called around each wait; the source's errors go through
+ * `mapError`. An error thrown into the generator by its consumer (a request that failed
+ * destroys its body stream with the socket's error) is the consumer's, and passes unchanged.
+ */
 export async function* timedChunks<Chunk>(
   source: AsyncIterable<Chunk>,
   hooks: RelayHooks,
@@ -35,7 +39,13 @@ export async function* timedChunks<Chunk>(
   try {
     for (;;) {
       hooks.onWait?.();
-      const next = await iterator.next();
+      let next: IteratorResult<Chunk>;
+      try {
+        next = await iterator.next();
+      } catch (error) {
+        finished = true;
+        throw mapError(error);
+      }
       hooks.onChunk?.();
       if (next.done === true) {
         finished = true;
@@ -43,9 +53,6 @@ export async function* timedChunks<Chunk>(
       }
       yield next.value;
     }
-  } catch (error) {
-    finished = true;
-    throw mapError(error);
   } finally {
     hooks.onEnd?.();
     if (!finished) await iterator.return?.();

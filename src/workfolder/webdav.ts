@@ -12,9 +12,10 @@ import {
   temporarySibling,
   type FolderPath,
 } from './paths.js';
-import { relayWithFolderErrors, timedChunks } from './streams.js';
+import { timedChunks } from './streams.js';
 import { DavClient, type WebDavConnection } from './webdav-client.js';
 import { webDavCreateRefused, webDavStatusError, type WebDavOperation } from './webdav-errors.js';
+import { openResumableRead } from './webdav-read.js';
 import { explainRefusedWrite } from './webdav-refusal.js';
 import type { DavResource } from './webdav-multistatus.js';
 import { FolderErrorCode, type FolderEntry, type FolderHealth, type WorkingFolder } from './working-folder.js';
@@ -35,7 +36,11 @@ export class WebDavWorkingFolder implements WorkingFolder {
    */
   private readonly knownFolders = new Set<string>();
 
-  constructor(connection: WebDavConnection) {
+  /** `probeOwner` (the store's channel id) names the preflight's probe files (see `probePath`). */
+  constructor(
+    connection: WebDavConnection,
+    private readonly probeOwner?: string,
+  ) {
     this.dav = new DavClient(connection);
   }
 
@@ -75,24 +80,7 @@ export class WebDavWorkingFolder implements WorkingFolder {
 
   async openRead(file: string): Promise<Readable> {
     const segments = folderPath(file, 'file');
-    const operation = this.dav.operation('read', segments);
-    const deadline = this.dav.deadline();
-    const response = await this.dav
-      .send({ method: 'GET', target: this.dav.urlFor(segments, 'file'), operation }, deadline)
-      .catch((error: unknown) => {
-        deadline.stop();
-        throw error;
-      });
-    if (response.status !== 200 || response.body === null) {
-      deadline.stop();
-      await response.arrayBuffer().catch(() => undefined);
-      throw webDavStatusError(response.status, operation, response.headers.get('retry-after'));
-    }
-    return relayWithFolderErrors(response.body, (error) => this.dav.transportError(error, operation, deadline), {
-      onWait: () => deadline.start(),
-      onChunk: () => deadline.stop(),
-      onEnd: () => deadline.stop(),
-    });
+    return openResumableRead(this.dav, segments, this.dav.operation('read', segments));
   }
 
   async writeAtomic(file: string, content: Readable | Uint8Array): Promise<void> {
@@ -137,10 +125,10 @@ export class WebDavWorkingFolder implements WorkingFolder {
     for (let depth = 0; depth <= segments.length; depth += 1) this.knownFolders.add(joinFolderPath(segments.slice(0, depth)));
   }
 
-  async sweepTemporaries(dir: string, olderThan: Date): Promise<number> {
+  async sweepTemporaries(dir: string, olderThan: Date, only: (name: string) => boolean = () => true): Promise<number> {
     const segments = folderPath(dir, 'dir');
     const stale = this.filesIn(segments, (await this.dav.propfind(segments, 'collection', 1, 'sweep')) ?? []).filter(
-      (entry) => isTemporaryName(entry.name) && entry.modifiedAt < olderThan,
+      (entry) => isTemporaryName(entry.name) && only(entry.name) && entry.modifiedAt < olderThan,
     );
     for (const entry of stale) await this.delete([...segments, entry.name], 'sweep');
     return stale.length;
@@ -150,7 +138,7 @@ export class WebDavWorkingFolder implements WorkingFolder {
     try {
       const [root] = (await this.dav.propfind([], 'collection', 0, 'check')) ?? [];
       if (root === undefined || !root.isCollection) throw this.rootMissing('check');
-      const probe = probePath();
+      const probe = probePath(this.probeOwner);
       await this.write(probe, Buffer.from('async-client probe\n'));
       await this.delete(probe, 'remove the probe file');
       return { ok: true, freeBytes: root.quotaAvailableBytes };

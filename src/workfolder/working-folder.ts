@@ -35,10 +35,11 @@ export interface WorkingFolder {
   ensureDir(dir: string): Promise<void>;
   /**
    * Removes the temporary files this adapter left in `dir` (a crash or a broken upload
-   * mid-write) that were last modified before `olderThan`; returns how many. Hidden
-   * files of other writers are left alone.
+   * mid-write, a server's spool name built on ours) that were last modified before
+   * `olderThan`, and of those only the names `only` accepts when given; returns how many.
+   * Hidden files of other writers are left alone.
    */
-  sweepTemporaries(dir: string, olderThan: Date): Promise<number>;
+  sweepTemporaries(dir: string, olderThan: Date, only?: (name: string) => boolean): Promise<number>;
   /** Preflight: reachable, writable (a probe file is written and removed), free space. */
   check(): Promise<FolderHealth>;
   /** Where the folder is, for logs and messages; never holds a secret. */
@@ -87,6 +88,8 @@ export const FolderErrorCode = {
   /** A certificate problem (expired, wrong host, unknown CA, client certificate missing or refused): retrying cannot fix it. */
   tls: 'E_FOLDER_TLS',
   notFound: 'E_FOLDER_NOT_FOUND',
+  /** The file was replaced while it was being read: read it again from the start. */
+  changed: 'E_FOLDER_CHANGED',
   readOnly: 'E_FOLDER_READ_ONLY',
   /** Another WebDAV client holds a lock on the file (HTTP 423); it is retried later. */
   locked: 'E_FOLDER_LOCKED',

@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { ExitCode } from '../../src/cli/command.js';
 import { sessionsCommand } from '../../src/cli/commands/sessions.js';
 import { DownloadStore } from '../download/download-store.js';
@@ -145,6 +146,21 @@ describe('async-client sessions', () => {
     } finally {
       await other.close();
     }
+  });
+
+  test('with no $SUDO_USER nor $USER (root under su -c, cron), the OS user is who canceled', async () => {
+    const id = String(await sessionId(2));
+    expect((await runCli(sessionsCommand, ['cancel', id, '--yes', '--reason', 'r', '--profile', profile], {})).exitCode).toBe(ExitCode.ok);
+    expect((await store.db.downloads.findBySequence(2))?.canceledBy).toBe(userInfo().username);
+  });
+
+  test('--status takes a status name in any case', async () => {
+    for (const typed of ['suspended', 'SUSPENDED', 'Suspended']) {
+      const run = await sessions('list', '--status', typed, '--json');
+      expect(run.exitCode).toBe(ExitCode.ok);
+      expect((JSON.parse(run.stdout) as { status: string }[]).map((s) => s.status)).toEqual(['Suspended']);
+    }
+    expect((await sessions('list', '--status', 'suspend')).exitCode).toBe(ExitCode.usage);
   });
 
   test('an unknown action or none shows the actions; exit 2', async () => {

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -114,6 +115,37 @@ describe('async-client validate', () => {
     });
     const missing = JSON.parse((await validate(['nowhere.yaml', '--json'], folder.root)).stdout) as Record<string, unknown>;
     expect(missing).toMatchObject({ valid: false, code: 'E_PROFILE_NOT_FOUND', issues: [] });
+  });
+
+  test.each([
+    [
+      'one space too many',
+      '   downloadIntervalMinutes: 15',
+      'store.yaml:3:4 expected this line indented like the keys around it (at column 3), found it at column 4',
+    ],
+    [
+      'one space too few',
+      ' downloadIntervalMinutes: 15',
+      'store.yaml:3:2 expected this line indented like the keys around it (at column 3), found it at column 2',
+    ],
+    [
+      'a first key too deep',
+      '   name: Store 0042',
+      'store.yaml:2:4 expected this line indented like the keys around it (at column 3), found it at column 4',
+    ],
+  ])('a mis-indented key (%s) is reported once, at the line that is wrong', async (_case, line, message) => {
+    const key = line.trim().split(':')[0] as string;
+    const lines = MINIMAL_PROFILE.split('\n').map((l) => (l.trim().startsWith(`${key}:`) ? line : l));
+    await folder.write('store.yaml', lines.join('\n'));
+    expect(await validate(['store.yaml'], folder.root)).toEqual({ exitCode: ExitCode.failure, stdout: '', stderr: `${message}\n` });
+  });
+
+  test('a mis-indented key among comments: the example profile with line 13 one space deeper', async () => {
+    const lines = (await readFile(path.join(repositoryRoot, 'config/profile.example.yaml'), 'utf8')).split('\n');
+    expect(lines[12]).toBe('  name: Example store');
+    await folder.write('store.yaml', lines.with(12, `   ${lines[12]?.trimStart()}`).join('\n'));
+    const run = await validate(['store.yaml'], folder.root);
+    expect(run.stderr).toBe('store.yaml:13:4 expected this line indented like the keys around it (at column 3), found it at column 4\n');
   });
 
   test('a missing file or a folder: exit 1 with what to do', async () => {

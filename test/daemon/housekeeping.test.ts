@@ -71,4 +71,38 @@ describe('Housekeeping', () => {
       'async_client_housekeeping_swept_total{folder="store-0042/upload"} 1',
     );
   });
+
+  it("also removes a server's spool name built on ours and this store's probes left in the shared root, never another store's", async () => {
+    const upload = path.join(root, 'store-0042', 'upload');
+    await mkdir(upload, { recursive: true });
+    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    const files = {
+      spooled: path.join(upload, '.store-0042_upload_000000000007.acpkg.tmp-0123456789ab.0000000009'),
+      heartbeat: path.join(root, 'store-0042', '.heartbeat.json.tmp-0123456789ab'),
+      ownProbe: path.join(root, '.async-client-probe-store-0042.tmp-0123456789ab'),
+      otherProbe: path.join(root, '.async-client-probe-store-0043.tmp-0123456789ab'),
+      hqFile: path.join(root, '.hq-index.tmp-0123456789ab'),
+    };
+    for (const file of Object.values(files)) {
+      await writeFile(file, 'x');
+      await utimes(file, twoHoursAgo, twoHoursAgo);
+    }
+    housekeeping = new Housekeeping({
+      workingFolder: new LocalWorkingFolder(root),
+      profile: () => SAMPLE_PROFILE,
+      log: createLogger('silent'),
+      registry: new DaemonMetrics().registry,
+      clock: systemClock,
+      offsetMs: 0,
+    });
+
+    expect(await housekeeping.run()).toBe(3);
+    expect((await readdir(root)).sort()).toEqual([
+      '.async-client-probe-store-0043.tmp-0123456789ab',
+      '.hq-index.tmp-0123456789ab',
+      'store-0042',
+    ]);
+    expect(await readdir(upload)).toEqual([]);
+    expect(await readdir(path.join(root, 'store-0042'))).toEqual(['upload']);
+  });
 });

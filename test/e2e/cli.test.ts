@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { CLI_PATH } from '../support/daemon-process.js';
 
-const COMMANDS = ['run', 'validate', 'status', 'download', 'upload', 'sessions', 'package'];
+const COMMANDS = ['run', 'validate', 'doctor', 'status', 'download', 'upload', 'sessions', 'package'];
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 function cli(args: readonly string[]): { code: number | null; stdout: string; stderr: string } {

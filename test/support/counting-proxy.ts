@@ -1,4 +1,4 @@
-import { createServer, request as forward, type Server } from 'node:http';
+import { createServer, request as forward, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 /** One request that went through the proxy. */
 export interface ProxiedRequest {
@@ -6,14 +6,31 @@ export interface ProxiedRequest {
   /** Path and query, as the client asked. */
   readonly path: string;
   readonly status: number;
+  /** The `Range` header the client sent, if any. */
+  readonly range: string | undefined;
+  /** Body bytes sent back to the client (for a GET: what crossed the "WAN"). */
+  responseBytes: number;
+}
+
+/** A fault the proxy applies to the next request of a method. */
+interface Cut {
+  readonly method: 'GET' | 'PUT';
+  readonly afterBytes: number;
 }
 
 /**
  * A plain HTTP proxy in front of a real WebDAV server that records every request, so that a
- * test can count what the adapter asks of HQ's server (PROPFIND, MKCOL, GET...).
+ * test can count what the adapter asks of HQ's server (PROPFIND, MKCOL, GET...) and the bytes
+ * that crossed; and that breaks the link as a WAN does: it can cut the next GET's answer or the
+ * next PUT's body after so many bytes, hide `Range` from the server (one that ignores ranges),
+ * and hold a request until the test has done something (replaced the file, say).
  */
 export class CountingProxy {
   readonly requests: ProxiedRequest[] = [];
+  /** When set, `Range` and `If-Range` never reach the server. */
+  ignoreRanges = false;
+  private cut: Cut | undefined;
+  private hold: { readonly until: () => Promise<void> } | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -25,22 +42,23 @@ export class CountingProxy {
     const upstream = new URL(target);
     let proxy: CountingProxy | undefined;
     const server = createServer((incoming, outgoing) => {
-      const upstreamRequest = forward(
-        { host: upstream.hostname, port: upstream.port, method: incoming.method, path: incoming.url, headers: incoming.headers },
-        (answer) => {
-          proxy?.requests.push({ method: incoming.method ?? '', path: incoming.url ?? '', status: answer.statusCode ?? 0 });
-          outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(outgoing);
-        },
-      );
-      upstreamRequest.on('error', () => outgoing.destroy());
-      incoming.pipe(upstreamRequest);
+      void proxy?.forward(upstream, incoming, outgoing);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const address = server.address();
     if (address === null || typeof address === 'string') throw new Error('no port');
     proxy = new CountingProxy(server, `http://127.0.0.1:${address.port}${upstream.pathname}`);
     return proxy;
+  }
+
+  /** The next request of `method` has its connection cut after `afterBytes` bytes of its body (GET: the answer's; PUT: the upload's). */
+  cutNext(method: 'GET' | 'PUT', afterBytes: number): void {
+    this.cut = { method, afterBytes };
+  }
+
+  /** The next request that asks for a `Range` (a resumed download) waits until `until` resolves before it is forwarded. */
+  holdNextRange(until: () => Promise<void>): void {
+    this.hold = { until };
   }
 
   /** How many requests of each method, e.g. `{ PROPFIND: 1, GET: 1 }`; clears the record. */
@@ -53,5 +71,65 @@ export class CountingProxy {
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise((resolve) => this.server.close(resolve));
+  }
+
+  private async forward(upstream: URL, incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
+    const hold = incoming.headers.range === undefined ? undefined : this.hold;
+    if (hold !== undefined) {
+      this.hold = undefined;
+      incoming.pause();
+      await hold.until();
+    }
+    const cut = this.cut?.method === incoming.method ? this.cut : undefined;
+    if (cut !== undefined) this.cut = undefined;
+    const headers = { ...incoming.headers };
+    if (this.ignoreRanges) {
+      delete headers.range;
+      delete headers['if-range'];
+    }
+    const range = incoming.headers.range;
+    const upstreamRequest = forward(
+      { host: upstream.hostname, port: upstream.port, method: incoming.method, path: incoming.url, headers },
+      (answer) => {
+        const record: ProxiedRequest = {
+          method: incoming.method ?? '',
+          path: incoming.url ?? '',
+          status: answer.statusCode ?? 0,
+          range,
+          responseBytes: 0,
+        };
+        this.requests.push(record);
+        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.on('data', (chunk: Buffer) => {
+          const room = cut?.method === 'GET' ? cut.afterBytes - record.responseBytes : chunk.length;
+          if (room < chunk.length) {
+            record.responseBytes += Math.max(0, room);
+            if (room > 0) outgoing.write(chunk.subarray(0, room));
+            answer.destroy();
+            outgoing.socket?.destroy();
+            return;
+          }
+          record.responseBytes += chunk.length;
+          outgoing.write(chunk);
+        });
+        answer.on('end', () => outgoing.end());
+      },
+    );
+    upstreamRequest.on('error', () => outgoing.destroy());
+    if (cut?.method !== 'PUT') {
+      incoming.pipe(upstreamRequest);
+      return;
+    }
+    let sent = 0;
+    incoming.on('data', (chunk: Buffer) => {
+      if (sent + chunk.length < cut.afterBytes) {
+        sent += chunk.length;
+        upstreamRequest.write(chunk);
+        return;
+      }
+      upstreamRequest.destroy();
+      incoming.socket.destroy();
+    });
+    incoming.on('end', () => upstreamRequest.end());
   }
 }

@@ -99,9 +99,9 @@ export class FaultyWorkingFolder implements WorkingFolder {
     return this.inner.ensureDir(dir);
   }
 
-  async sweepTemporaries(dir: string, olderThan: Date): Promise<number> {
+  async sweepTemporaries(dir: string, olderThan: Date, only?: (name: string) => boolean): Promise<number> {
     this.enter('sweepTemporaries');
-    return this.inner.sweepTemporaries(dir, olderThan);
+    return this.inner.sweepTemporaries(dir, olderThan, only);
   }
 
   async check(): Promise<FolderHealth> {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 type DavServers = typeof import('../../bench/support/dav-servers.js');
-type PostgresClusters = typeof import('./postgres-cluster.js');
+type PostgresClusters = typeof import('../../bench/support/postgres-cluster.js');
 
 /*
  * Jest requires this file outside its module map, where `./x.js` does not resolve to `./x.ts`
@@ -17,7 +17,7 @@ function davServers(): DavServers {
 }
 
 function postgresClusters(): PostgresClusters {
-  return require('./postgres-cluster') as PostgresClusters;
+  return require('../../bench/support/postgres-cluster') as PostgresClusters;
 }
 
 /** How the run's shared servers reach the test workers, which inherit this process's environment. */

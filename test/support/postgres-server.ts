@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { PostgresTarget } from '../../src/channel/postgres-target.js';
 import { POSTGRES_ENV } from './global-setup.js';
 
-export { type PostgresCluster, startPostgresCluster, stopPostgresCluster } from './postgres-cluster.js';
+export { type PostgresCluster, startPostgresCluster, stopPostgresCluster } from '../../bench/support/postgres-cluster.js';
 
 /** The run's shared cluster, as jest's globalSetup (global-setup.ts) started it: its superuser URL. */
 export function sharedPostgresUrl(): string {

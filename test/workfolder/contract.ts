@@ -153,9 +153,11 @@ export function describeWorkingFolderContract(driver: string, open: () => Promis
     test('sweepTemporaries removes only its own temporary names older than the cut-off', async () => {
       await folder.writeAtomic('keep.bin', Buffer.from('k'));
       await subject.plantFile('.keep.bin.tmp-0123456789ab', 'left by a crash');
+      await subject.plantFile('.other.bin.tmp-0123456789ab.0000000009', "a server's spool name built on ours");
       await subject.plantFile('.hq-upload-in-progress', 'HQ is writing');
 
       expect(await folder.sweepTemporaries('', new Date(0))).toBe(0);
+      expect(await folder.sweepTemporaries('', new Date(Date.now() + 3_600_000), (name) => name.startsWith('.other'))).toBe(1);
       expect(await folder.sweepTemporaries('', new Date(Date.now() + 3_600_000))).toBe(1);
       expect(await subject.rawNames('')).toEqual(['.hq-upload-in-progress', 'keep.bin']);
       expect(await folder.sweepTemporaries('missing', new Date())).toBe(0);

@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { PROFILE_OPTION, PROFILE_OPTION_HELP, parseCommandArgs, usageError } from '../args.js';
 import { ExitCode, type CliCommand, type CliIo } from '../command.js';
 import { parseSessionId, withJournal } from './journal-access.js';
@@ -18,7 +19,7 @@ under the same name) if the store still needs it.
 Options:
       --yes            Required: confirms the cancel.
       --reason TEXT    Required: why, for the journal and HQ's status report.
-      --by NAME        Who cancels; default $SUDO_USER, else $USER.
+      --by NAME        Who cancels; default $SUDO_USER, else $USER, else the OS user.
 ${PROFILE_OPTION_HELP}
   -h, --help           Show this help.
 
@@ -55,6 +56,14 @@ Exit codes: 0 canceled, 1 no such session or it is already Applied or Canceled,
   },
 };
 
+/** Who runs the command: $SUDO_USER, $USER, else the OS account of this process (root under a bare `su -c` or a cron job has no $USER). */
 function defaultActor(io: CliIo): string {
-  return io.env.SUDO_USER ?? io.env.USER ?? 'unknown';
+  const named = io.env.SUDO_USER ?? io.env.USER;
+  if (named !== undefined && named !== '') return named;
+  try {
+    return userInfo().username;
+  } catch {
+    // No passwd entry for this uid (a container's arbitrary user): the uid is still who it was.
+    return `uid ${process.getuid?.() ?? 'unknown'}`;
+  }
 }

@@ -26,7 +26,7 @@ with direction, id, sequence, status, tries, last change, file and the last erro
 
 Options:
       --direction D    download or upload; default both.
-      --status S       Only sessions in status S: ${DOWNLOAD_STATUSES.join(', ')} (download),
+      --status S       Only sessions in status S (any case): ${DOWNLOAD_STATUSES.join(', ')} (download),
                        ${UPLOAD_STATUSES.join(', ')} (upload).
       --limit N        At most N sessions per direction (default 50).
       --json           A JSON array of sessions instead of the table.
@@ -47,8 +47,10 @@ Exit codes: 0 listed (also when there is none), 1 the profile or database cannot
     const limit = limitText === undefined ? 50 : Number(limitText);
     if (!Number.isSafeInteger(limit) || limit < 1)
       return usageError(listSessionsCommand, io, `--limit must be a whole number from 1, got ${JSON.stringify(limitText)}`);
+    // Statuses as operators type them: `suspended` is `Suspended`.
+    const canonical = (d: Direction): string | undefined => statusesOf(d).find((s) => s.toLowerCase() === status?.toLowerCase());
     const wanted = (direction === undefined ? DIRECTIONS : [direction as Direction]).filter(
-      (d) => status === undefined || statusesOf(d).includes(status),
+      (d) => status === undefined || canonical(d) !== undefined,
     );
     if (wanted.length === 0) {
       const which = direction === undefined ? 'session' : `${direction} session`;
@@ -62,11 +64,11 @@ Exit codes: 0 listed (also when there is none), 1 the profile or database cannot
       const sessions: AnySession[] = [];
       if (hasJournal(db)) {
         if (wanted.includes('download')) {
-          const filter = { limit, ...(status === undefined ? {} : { status: status as DownloadStatus }) };
+          const filter = { limit, ...(status === undefined ? {} : { status: canonical('download') as DownloadStatus }) };
           sessions.push(...(await db.downloads.list(filter)).map((s) => tagged('download', s)));
         }
         if (wanted.includes('upload')) {
-          const filter = { limit, ...(status === undefined ? {} : { status: status as UploadStatus }) };
+          const filter = { limit, ...(status === undefined ? {} : { status: canonical('upload') as UploadStatus }) };
           sessions.push(...(await db.uploads.list(filter)).map((s) => tagged('upload', s)));
         }
       }

@@ -3,6 +3,7 @@
  * how a store reads them: size-capped, as the exact bytes that were signed.
  */
 import { AsyncClientError } from '../../errors.js';
+import { readCappedFile } from '../../workfolder/capped-read.js';
 import type { WorkingFolder } from '../../workfolder/working-folder.js';
 
 export const PROFILES_FOLDER = 'profiles';
@@ -16,21 +17,16 @@ export function publishedProfileFile(name: string): string {
 }
 
 /** The whole file, or E_HQ_PROFILE_TOO_LARGE past the limit; folder errors pass through. */
-export async function readPublishedFile(folder: WorkingFolder, file: string): Promise<Buffer> {
-  const stream = await folder.openRead(file);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > PUBLISHED_FILE_LIMIT_BYTES) {
-      stream.destroy();
-      throw new AsyncClientError(
+export function readPublishedFile(folder: WorkingFolder, file: string): Promise<Buffer> {
+  return readCappedFile(
+    folder,
+    file,
+    PUBLISHED_FILE_LIMIT_BYTES,
+    () =>
+      new AsyncClientError(
         'E_HQ_PROFILE_TOO_LARGE',
         `${file} is larger than ${PUBLISHED_FILE_LIMIT_BYTES} bytes, which no profile is; HQ should publish it again`,
         { file },
-      );
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+      ),
+  );
 }

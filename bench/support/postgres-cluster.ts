@@ -22,6 +22,8 @@ export interface PostgresCluster {
   /** Holds the data folder and the Unix socket; removed on stop. */
   readonly folder: string;
   readonly pid: number;
+  /** `-c` settings the server runs with. */
+  readonly settings: Readonly<Record<string, string>>;
 }
 
 /**
@@ -29,6 +31,10 @@ export interface PostgresCluster {
  * they run as `nobody`, in a folder handed to it.
  */
 const NOBODY = 65534;
+
+function serverOwner(): { uid?: number; gid?: number } {
+  return process.getuid?.() === 0 ? { uid: NOBODY, gid: NOBODY } : {};
+}
 
 /**
  * `initdb` in a temp folder and `postgres` on a free loopback port, password auth over TCP.
@@ -38,12 +44,12 @@ const NOBODY = 65534;
 export async function startPostgresCluster(port: number, settings: Readonly<Record<string, string>> = {}): Promise<PostgresCluster> {
   const bin = postgresBinFolder();
   const folder = await mkdtemp(path.join(tmpdir(), 'async-client-postgres-'));
-  const owner = process.getuid?.() === 0 ? { uid: NOBODY, gid: NOBODY } : {};
+  const owner = serverOwner();
   const password = 'test-superuser-pass';
   const data = path.join(folder, 'data');
   const passwordFile = path.join(folder, 'superuser-password');
   await writeFile(passwordFile, password);
-  if (owner.uid !== undefined) {
+  if (owner.uid !== undefined && owner.gid !== undefined) {
     await chown(folder, owner.uid, owner.gid);
     await chown(passwordFile, owner.uid, owner.gid);
   }
@@ -67,34 +73,62 @@ export async function startPostgresCluster(port: number, settings: Readonly<Reco
     await rm(folder, { recursive: true, force: true });
     throw new Error(`initdb failed (${init.error?.message ?? `exit ${init.status}`}): ${init.stderr}`);
   }
-  const options = { listen_addresses: '127.0.0.1', unix_socket_directories: folder, fsync: 'off', full_page_writes: 'off', ...settings };
-  const args = ['-D', data, '-p', String(port), ...Object.entries(options).flatMap(([key, value]) => ['-c', `${key}=${value}`])];
-  const child = spawn(path.join(bin, 'postgres'), args, { ...owner, stdio: ['ignore', 'ignore', 'pipe'] });
+  const cluster = { url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`, port, password, folder, pid: -1, settings };
+  try {
+    return await startPostgresServer(cluster);
+  } catch (error) {
+    await rm(folder, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Starts the cluster's server (again, after stopPostgresServer) on its port; the returned cluster has the new PID. */
+export async function startPostgresServer(cluster: PostgresCluster): Promise<PostgresCluster> {
+  const { port, folder } = cluster;
+  const options = {
+    listen_addresses: '127.0.0.1',
+    unix_socket_directories: folder,
+    fsync: 'off',
+    full_page_writes: 'off',
+    ...cluster.settings,
+  };
+  const args = [
+    '-D',
+    path.join(folder, 'data'),
+    '-p',
+    String(port),
+    ...Object.entries(options).flatMap(([key, value]) => ['-c', `${key}=${value}`]),
+  ];
+  const child = spawn(path.join(postgresBinFolder(), 'postgres'), args, { ...serverOwner(), stdio: ['ignore', 'ignore', 'pipe'] });
   let output = '';
   child.stderr.on('data', (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
   });
   child.unref();
-  const cluster = { url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`, port, password, folder, pid: child.pid ?? -1 };
+  const started = { ...cluster, pid: child.pid ?? -1 };
   for (let waited = 0; ; waited += 100) {
-    const ready = spawnSync(path.join(bin, 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(port)]);
-    if (ready.status === 0) return cluster;
+    const ready = spawnSync(path.join(postgresBinFolder(), 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(port)]);
+    if (ready.status === 0) return started;
     if (child.exitCode !== null || waited >= STARTUP_LIMIT_MS) {
-      await stopPostgresCluster(cluster);
+      await stopPostgresServer(started);
       throw new Error(`postgres did not start on port ${port}: ${output}`);
     }
     await sleep(100);
   }
 }
 
-/** Stops the cluster by its PID (fast shutdown), waits until it is gone, and removes its folder. */
-export async function stopPostgresCluster(cluster: Pick<PostgresCluster, 'pid' | 'folder'>): Promise<void> {
-  if (signal(cluster.pid, 'SIGINT')) {
-    for (let waited = 0; signal(cluster.pid, 0); waited += 20) {
-      if (waited === 10_000) signal(cluster.pid, 'SIGKILL');
-      await sleep(20);
-    }
+/** Stops the server by its PID (fast shutdown: sessions are ended) and waits until it is gone; the data stays. */
+export async function stopPostgresServer(cluster: Pick<PostgresCluster, 'pid'>): Promise<void> {
+  if (!signal(cluster.pid, 'SIGINT')) return;
+  for (let waited = 0; signal(cluster.pid, 0); waited += 20) {
+    if (waited === 10_000) signal(cluster.pid, 'SIGKILL');
+    await sleep(20);
   }
+}
+
+/** Stops the server and removes the cluster's folder. */
+export async function stopPostgresCluster(cluster: Pick<PostgresCluster, 'pid' | 'folder'>): Promise<void> {
+  await stopPostgresServer(cluster);
   await rm(cluster.folder, { recursive: true, force: true });
 }
 

@@ -1,0 +1,42 @@
+import type { FleetView } from './fleet-view.js';
+import { formatAge, STORE_STATES, type StoreView } from './store-view.js';
+
+/** The cells of one store's line, shared by the text and the HTML view. */
+export function storeCells(store: StoreView): {
+  seen: string;
+  applied: string;
+  behind: string;
+  upload: string;
+} {
+  return {
+    seen: store.silentSeconds === null ? 'never' : `${formatAge(store.silentSeconds)} ago`,
+    applied: store.appliedThrough === null ? '-' : `${store.appliedThrough} of ${store.newestDropped ?? store.appliedThrough}`,
+    behind: store.behind === null ? '-' : String(store.behind),
+    upload:
+      store.lastUpload === null
+        ? '-'
+        : `${store.lastUpload.sequence} ${store.lastUpload.status}${store.lastUpload.at === null ? '' : ` ${store.lastUpload.at}`}`,
+  };
+}
+
+/** `2000 stores: 1990 ok, 6 behind, 3 silent, 1 suspended; 4 need someone` */
+export function fleetSummary(fleet: FleetView): string {
+  const parts = STORE_STATES.filter((state) => fleet.counts[state] > 0).map((state) => `${fleet.counts[state]} ${state}`);
+  return `${fleet.stores.length} stores: ${parts.join(', ') || 'none'}; ${fleet.attention} need${fleet.attention === 1 ? 's' : ''} someone`;
+}
+
+/** One line per store, worst first, under a header; the summary last. */
+export function renderFleetText(fleet: FleetView): string {
+  const header = ['STATE', 'STORE', 'LAST SEEN', 'APPLIED', 'BEHIND', 'LAST UPLOAD', 'NOTES'];
+  const rows = fleet.stores.map((store) => {
+    const cells = storeCells(store);
+    return [store.state, store.channel, cells.seen, cells.applied, cells.behind, cells.upload, store.notes.join('; ')];
+  });
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] as string).length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] as number)))
+      .join('  ')
+      .trimEnd();
+  return `${[line(header), ...rows.map(line)].join('\n')}\n${fleetSummary(fleet)}\n`;
+}

@@ -152,11 +152,21 @@ export function readDatabase(file: string): {
   }
 }
 
-/** Starts the daemon on the fixture's store and SIGKILLs it after `afterMs`, unless it exited before. */
+/**
+ * Starts the daemon on the fixture's store and SIGKILLs it `afterMs` after it is READY (or at
+ * once, should it exit first): counted from READY, the kills land in the applies whatever the
+ * machine's start-up time.
+ */
 export async function killDaemonAfter(fixture: StoreFixture, afterMs: number): Promise<void> {
-  const child = fixture.start(['run', '--profile', fixture.store.profilePath]).child;
+  const daemon = fixture.start(['run', '--profile', fixture.store.profilePath]);
+  const { child } = daemon;
   const exited = once(child, 'exit');
-  await Promise.race([sleep(afterMs), exited]);
+  // A daemon that exits before READY ends the wait through `exited`.
+  const ready = daemon.waitFor('daemon.ready').then(
+    () => sleep(afterMs),
+    () => undefined,
+  );
+  await Promise.race([ready, exited]);
   if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await exited;
 }

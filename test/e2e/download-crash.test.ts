@@ -63,7 +63,7 @@ describe(`download backlog through the daemon, async-client run (seed ${SEED})`,
     for (let kill = 1; kill <= 15; kill += 1) {
       if (kill === 8) for (let sequence = 11; sequence <= 20; sequence += 1) await backlog.publish(downloadArea, sequence);
       const before = appliedCount();
-      await killDaemonAfter(fixture, 100 + Math.floor(delay() * 1600));
+      await killDaemonAfter(fixture, Math.floor(delay() * 1500));
       const after = appliedCount();
       if (after > before && after < 20) killedMidBacklog += 1;
     }
@@ -81,7 +81,7 @@ describe(`download backlog through the daemon, async-client run (seed ${SEED})`,
     let killedMidBacklog = 0;
     for (let kill = 1; kill <= 8; kill += 1) {
       const before = appliedCount();
-      await killDaemonAfter(fixture, 800 + Math.floor(delay() * 2500));
+      await killDaemonAfter(fixture, Math.floor(delay() * 1500));
       const state = readDatabase(fixture.store.databasePath);
       const applied = new Set(state.sessions.filter((s) => s.status === 'Applied').map((s) => s.sequence));
       // A file moved to applied/ (HQ told) belongs to a package whose Applied commit was flushed before the move.

@@ -114,8 +114,15 @@ function profileFor(folder: string): Profile {
     workingFolder: { adapter: 'local', path: folder },
     stateDirectory: state,
     log: { level: 'info' },
-    daemon: { shutdownGraceSeconds: 30, startJitterSeconds: 0 },
-    download: { tryLimit: 3, retryBackoffSeconds: 60, gapReportMinutes: 60, allowCreateTables: false },
+    daemon: { shutdownGraceSeconds: 30, startJitterSeconds: 0, journalRetentionDays: 90 },
+    download: {
+      tryLimit: 3,
+      retryBackoffSeconds: 60,
+      gapReportMinutes: 60,
+      allowCreateTables: false,
+      pollSeconds: 60,
+      watchPolling: false,
+    },
     upload: {
       maxRowsPerPackage: 1000,
       retryBackoffSeconds: UPLOAD_RETRY_FIRST_SECONDS,

@@ -116,8 +116,15 @@ function profileFor(p: ReturnType<typeof paths>): Profile {
     workingFolder: { adapter: 'local', path: p.folder },
     stateDirectory: p.state,
     log: { level: 'warn' },
-    daemon: { shutdownGraceSeconds: 30, startJitterSeconds: 0 },
-    download: { tryLimit: 3, retryBackoffSeconds: 60, gapReportMinutes: 60, allowCreateTables: false },
+    daemon: { shutdownGraceSeconds: 30, startJitterSeconds: 0, journalRetentionDays: 90 },
+    download: {
+      tryLimit: 3,
+      retryBackoffSeconds: 60,
+      gapReportMinutes: 60,
+      allowCreateTables: false,
+      pollSeconds: 60,
+      watchPolling: false,
+    },
     upload: {
       maxRowsPerPackage: MAX_ROWS_PER_PACKAGE,
       retryBackoffSeconds: UPLOAD_RETRY_FIRST_SECONDS,

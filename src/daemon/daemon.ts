@@ -19,6 +19,8 @@ import type { Cycle } from '../schedule/cycle.js';
 import { CycleScheduler, type CycleResult } from '../schedule/cycle-scheduler.js';
 import { packageVersion } from '../cli/version.js';
 import { createCycles } from './cycles.js';
+import { DownloadPickUp } from '../download/pick-up.js';
+import { JournalRetention } from './journal-retention.js';
 import { Housekeeping } from './housekeeping.js';
 import { HqProfileFollower } from './hq-profile-follower.js';
 import { restartOnlyChanges, withRestartOnlyFieldsOf } from './live-profile.js';
@@ -51,6 +53,7 @@ export class Daemon {
   private readonly notifier: SystemdNotifier;
   private readonly scheduler: CycleScheduler;
   private housekeeping: Housekeeping | undefined;
+  private pickUp: DownloadPickUp | undefined;
   private heartbeat: HeartbeatWriter | undefined;
   private cycles: readonly Cycle[] = [];
   private resources: StoreResources | undefined;
@@ -170,7 +173,8 @@ export class Daemon {
     }
     const deps = { channelDatabase, workingFolder, profile: () => this.profile, log, registry: this.metrics.registry, clock };
     this.cycles = createCycles(deps, () => this.followHq());
-    this.housekeeping = new Housekeeping({ ...deps, offsetMs: housekeepingOffsetMs(profile.channel.id) });
+    const journal = new JournalRetention(deps);
+    this.housekeeping = new Housekeeping({ ...deps, offsetMs: housekeepingOffsetMs(profile.channel.id), journal });
     this.heartbeat = new HeartbeatWriter({
       ...deps,
       clientVersion: packageVersion(),
@@ -198,6 +202,13 @@ export class Daemon {
       });
     }
     this.scheduleCycles(profile);
+    this.pickUp = new DownloadPickUp({
+      workingFolder,
+      log,
+      runDownload: () => this.scheduler.runNow('download'),
+      isDownloading: () => this.scheduler.isRunning('download'),
+    });
+    await this.pickUp.follow(profile.channel.id, profile.download);
     this.state = 'ready';
     this.metrics.ready.set(1);
     log.info(
@@ -221,6 +232,7 @@ export class Daemon {
   private async close(): Promise<void> {
     this.state = 'stopped';
     this.housekeeping?.stop();
+    await this.pickUp?.close();
     await this.heartbeat?.stop();
     this.notifier.stopWatchdog();
     await this.watcher?.close();
@@ -242,6 +254,7 @@ export class Daemon {
       return;
     }
     this.local = local;
+    this.hq.forget();
     await this.apply(next, { trigger });
   }
 
@@ -284,6 +297,7 @@ export class Daemon {
     log.level = effective.log.level;
     // Both, since one's new interval may move the other's offset (they never start in the same second).
     if (running && change.rescheduled.length > 0) this.scheduleCycles(effective);
+    if (running) await this.pickUp?.follow(effective.channel.id, effective.download);
     this.metrics.profileReloads.inc({ result: 'applied' });
     log.info(
       { ...fields, changes: change.fields, rescheduled: change.rescheduled, schedules: this.describeSchedules() },
@@ -318,6 +332,7 @@ export class Daemon {
   }
 
   private recordResult(result: CycleResult): void {
+    if (result.direction === 'download') this.pickUp?.cycleFinished();
     this.results.set(result.direction, result);
     this.heartbeat?.cycleFinished();
     void this.notifier.status(this.statusLine());

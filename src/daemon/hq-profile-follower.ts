@@ -49,6 +49,7 @@ export class HqProfileFollower {
   ) {
     this.adopted = layer === undefined ? null : (state?.adopted ?? null);
     this.lastCheck = state?.lastCheck ?? null;
+    if (state !== undefined && this.lastCheck !== null) this.written = said(this.adopted, this.lastCheck);
   }
 
   /** The HQ profile laid over the store's file, if any. */
@@ -60,6 +61,11 @@ export class HqProfileFollower {
     const running =
       this.adopted === null ? null : { name: this.adopted.name, assignedBy: this.adopted.assignedBy, adoptedAt: this.adopted.adoptedAt };
     return { running, lastCheck: this.lastCheck };
+  }
+
+  /** The next poll reads HQ's files even if they did not change: the store's own file did, and may now take a profile it refused. */
+  forget(): void {
+    this.check?.forget();
   }
 
   /** Starts looking at `folder` for `channelId`'s assignment. */
@@ -145,9 +151,9 @@ export class HqProfileFollower {
   /** Writes the state file when what it says changes; a failure to write is logged, never thrown. */
   private async record(check: Omit<HqCheckRecord, 'at'>): Promise<void> {
     this.lastCheck = { at: this.deps.clock.now().toISOString(), ...check };
-    const said = JSON.stringify({ adopted: this.adopted, check });
-    if (said === this.written) return;
-    this.written = said;
+    const next = said(this.adopted, this.lastCheck);
+    if (next === this.written) return;
+    this.written = next;
     const state: HqProfileState = { version: 1, adopted: this.adopted, lastCheck: this.lastCheck };
     try {
       await writeHqState(this.deps.stateDirectory, state);
@@ -155,6 +161,11 @@ export class HqProfileFollower {
       this.deps.log.warn({ code: errorCode(error), problems: problemLines(error) }, 'hq_profile.state_write_failed');
     }
   }
+}
+
+/** What the state file says, but for the time of the check; a look that finds the adopted profile unchanged says nothing new. */
+function said(adopted: AdoptedHqProfile | null, { at: _time, ...check }: HqCheckRecord): string {
+  return JSON.stringify({ adopted, check: check.outcome === 'unchanged' ? { ...check, outcome: 'adopted' } : check });
 }
 
 function sameProfile(adopted: AdoptedHqProfile, published: PublishedProfile): boolean {

@@ -230,6 +230,14 @@ const LocalWorkingFolderSchema = Type.Object(
       title: 'Folder',
       description: "Path of the working folder; relative paths resolve against this file's folder.",
     }),
+    mountPoint: Type.Optional(
+      Type.Boolean({
+        title: 'Mount point',
+        description:
+          'The path is where a network share is mounted: when the share is not mounted there, the folder is unreachable (E_FOLDER_UNREACHABLE), never an empty folder.',
+        ...expecting('true or false'),
+      }),
+    ),
   },
   { additionalProperties: false, title: 'Local working folder' },
 );
@@ -361,9 +369,17 @@ const DaemonSchema = defaultedSection(
           'Largest delay of a cycle scheduled by a pattern, stable per store, so that a fleet does not hit HQ at the same second (interval schedules are spread over the whole interval instead).',
       }),
     ),
+    journalRetentionDays: Type.Optional(
+      wholeNumber(0, 3650, 'days', {
+        default: 90,
+        title: 'Journal retention (days)',
+        description:
+          'Finished sessions (Applied, Canceled, Uploaded) older than this are removed from the journal by the hourly housekeeping, in small batches; 0 keeps them all. Pending sessions and the newest of each direction are never removed.',
+      }),
+    ),
     health: HealthSchema,
   },
-  { title: 'Daemon', description: 'Lifecycle and health endpoint.' },
+  { title: 'Daemon', description: 'Lifecycle, journal retention and health endpoint.' },
 );
 
 /** The download options HQ may also set in a published profile: all but the key the store pins. */
@@ -400,6 +416,22 @@ const DOWNLOAD_ANNOTATIONS = { title: 'Download', description: 'Options of the d
 const DownloadSchema = defaultedSection(
   {
     ...downloadTuning,
+    pollSeconds: Type.Optional(
+      wholeNumber(0, 3600, 'seconds', {
+        default: 60,
+        title: 'Pick-up poll (seconds)',
+        description:
+          'How often a WebDAV download area is listed for new packages (one request), and a local one polled when watchPolling is true; a new package starts a download cycle at once. 0: the timer only.',
+      }),
+    ),
+    watchPolling: Type.Optional(
+      Type.Boolean({
+        default: false,
+        title: 'Poll a local folder',
+        description: 'Poll a local download area every pollSeconds instead of waiting for file events: for network shares (NFS, SMB).',
+        ...expecting('true or false'),
+      }),
+    ),
     publicKey: Type.Optional(
       text('a file path', {
         title: "HQ's public key",

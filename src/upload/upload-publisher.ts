@@ -92,7 +92,7 @@ async function stage(deps: UploadPublisherDeps, session: UploadSession): Promise
     await rm(building, { force: true });
     throw new AsyncClientError(
       'E_UPLOAD_CONTENT_CHANGED',
-      `upload sequence ${session.sequence}: rebuilt from its counter ranges, the package is no longer the one recorded (SHA-256 ${built.checksum}, recorded ${session.checksum}): rows in those ranges changed since, or the table's filter or columns did; HQ must not get two different packages for one sequence, so restore the table's configuration`,
+      `upload sequence ${session.sequence}: rebuilt from its counter ranges, the package is no longer the one recorded (file sha256 ${built.checksum}, recorded ${session.checksum}): rows in those ranges changed since, or the table's filter or columns did; HQ must not get two different packages for one sequence, so restore the table's configuration`,
       { sequence: session.sequence, recorded: session.checksum, rebuilt: built.checksum },
     );
   }

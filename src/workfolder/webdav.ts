@@ -18,7 +18,15 @@ import { webDavCreateRefused, webDavStatusError, type WebDavOperation } from './
 import { openResumableRead } from './webdav-read.js';
 import { explainRefusedWrite } from './webdav-refusal.js';
 import type { DavResource } from './webdav-multistatus.js';
-import { FolderErrorCode, type FolderEntry, type FolderHealth, type WorkingFolder } from './working-folder.js';
+import { pollFolder } from './polling-watch.js';
+import {
+  FolderErrorCode,
+  type FolderEntry,
+  type FolderHealth,
+  type WorkingFolder,
+  type FolderWatch,
+  type WatchOptions,
+} from './working-folder.js';
 
 export type { WebDavConnection, WebDavTls } from './webdav-client.js';
 
@@ -132,6 +140,11 @@ export class WebDavWorkingFolder implements WorkingFolder {
     );
     for (const entry of stale) await this.delete([...segments, entry.name], 'sweep');
     return stale.length;
+  }
+
+  watch(dir: string, onChange: (names: readonly string[]) => void, options: WatchOptions): FolderWatch {
+    folderPath(dir, 'dir');
+    return pollFolder(() => this.list(dir), onChange, options);
   }
 
   async check(): Promise<FolderHealth> {

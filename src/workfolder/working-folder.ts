@@ -40,10 +40,30 @@ export interface WorkingFolder {
    * Hidden files of other writers are left alone.
    */
   sweepTemporaries(dir: string, olderThan: Date, only?: (name: string) => boolean): Promise<number>;
+  /**
+   * Tells `onChange` the names of files (not hidden ones) that appeared or changed directly in
+   * `dir`: native file events on a local path (or polling every `pollSeconds` when `polling`,
+   * for network shares whose events do not arrive), a Depth 1 listing every `pollSeconds` on
+   * WebDAV. On a local path a file is reported once its size has held still, so one still
+   * being written in place is not. Nothing is reported for what is there at the start.
+   */
+  watch(dir: string, onChange: (names: readonly string[]) => void, options: WatchOptions): FolderWatch;
   /** Preflight: reachable, writable (a probe file is written and removed), free space. */
   check(): Promise<FolderHealth>;
   /** Where the folder is, for logs and messages; never holds a secret. */
   describe(): string;
+  close(): Promise<void>;
+}
+
+export interface WatchOptions {
+  readonly pollSeconds: number;
+  /** Poll a local path instead of waiting for file events. */
+  readonly polling: boolean;
+  /** A poll or the watcher failed; watching goes on. */
+  readonly onError: (error: AsyncClientError) => void;
+}
+
+export interface FolderWatch {
   close(): Promise<void>;
 }
 

@@ -81,8 +81,8 @@ describe('package fanout (through the built binary)', () => {
       const file = join('exchange', store, 'download', `${store}_download_${String(sequence).padStart(12, '0')}.acpkg`);
       const verified = runPackageCli(['verify', file, '--public-key', 'keys/hq.public.pem', '--channel', store, '--check-name'], dir);
       expect(verified).toMatchObject({ code: 0, stderr: '' });
-      expect(verified.stdout).toMatch(/1 tables, 500 rows, sha256 [0-9a-f]{64}, signature verified/);
-      digests.add(/sha256 ([0-9a-f]{64})/.exec(verified.stdout)?.[1] ?? '');
+      expect(verified.stdout).toMatch(/1 tables, 500 rows, body sha256 [0-9a-f]{64}, file sha256 [0-9a-f]{64}, signature verified/);
+      digests.add(/body sha256 ([0-9a-f]{64})/.exec(verified.stdout)?.[1] ?? '');
       const inspected = JSON.parse(runPackageCli(['inspect', file, '--json'], dir).stdout) as {
         manifest: { channelId: string; sequence: number };
       };

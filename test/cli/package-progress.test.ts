@@ -13,15 +13,28 @@ class Capture extends Writable {
 }
 
 describe('progress display', () => {
-  it('draws rows, megabytes and rate on a terminal, and clears its line when done', () => {
+  it('draws megabytes and rate on a terminal (rows once counted), and clears its line when done', () => {
     const terminal = new Capture(true);
     const progress = new Progress(terminal, 'packing');
     progress.setBytes(3 * 2 ** 20);
     progress.addRows(1500);
     progress.done();
     // biome-ignore lint/suspicious/noControlCharactersInRegex: the progress line is terminal escapes
-    expect(terminal.text).toMatch(/^\r\x1b\[Kpacking: 0 rows, 3\.0 MB, 0 rows\/s/);
+    expect(terminal.text).toMatch(/^\r\x1b\[Kpacking: 3\.0 MB, [\d.]+ MB\/s/);
     expect(terminal.text.endsWith('\r\x1b[K')).toBe(true);
+  });
+
+  it('pack counts the bytes of the rows it checked, not 0.0 MB', () => {
+    const terminal = new Capture(true);
+    const progress = new Progress(terminal, 'packing');
+    progress.addRows(599_574, 48 * 2 ** 20);
+    expect(terminal.text).toMatch(/packing: 599,574 rows, 48\.0 MB, [\d,]+ rows\/s$/);
+  });
+
+  it('a reader that counts only bytes shows them with a byte rate', () => {
+    const terminal = new Capture(true);
+    new Progress(terminal, 'reading').setBytes(5 * 2 ** 20);
+    expect(terminal.text).toMatch(/reading: 5\.0 MB, [\d.]+ MB\/s$/);
   });
 
   it('prints nothing when the stream is not a terminal', () => {

@@ -83,7 +83,7 @@ describe('async-client package (through the built binary)', () => {
       dir,
     );
     expect(good).toMatchObject({ code: 0, stderr: '' });
-    expect(good.stdout).toMatch(/^valid: .*2 tables, 6 rows, sha256 [0-9a-f]{64}, signature verified/);
+    expect(good.stdout).toMatch(/^valid: .*2 tables, 6 rows, body sha256 [0-9a-f]{64}, file sha256 [0-9a-f]{64}, signature verified/);
     const wrongKey = runPackageCli(['verify', expectedName, '--public-key', 'keys/other.public.pem'], dir);
     expect(wrongKey.code).toBe(1);
     expect(wrongKey.stderr).toMatch(/^invalid: E_PACKAGE_SIGNATURE: /);

@@ -66,7 +66,14 @@ export class DownloadStore {
   readonly logLines: Record<string, unknown>[] = [];
   /** Called with every log line as it is written, e.g. to act at a precise step of a run. */
   onLog: (line: Record<string, unknown>) => void = () => undefined;
-  settings: DownloadSettings = { tryLimit: 3, retryBackoffSeconds: 60, gapReportMinutes: 60, allowCreateTables: true };
+  settings: DownloadSettings = {
+    tryLimit: 3,
+    retryBackoffSeconds: 60,
+    gapReportMinutes: 60,
+    allowCreateTables: true,
+    pollSeconds: 60,
+    watchPolling: false,
+  };
   folder: WorkingFolder;
   /** The database the cycle works on: the store's own, or a fault-injecting wrapper around it. */
   cycleDatabase: ChannelDatabase;

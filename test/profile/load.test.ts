@@ -47,8 +47,15 @@ describe('loadProfile: valid profiles', () => {
       workingFolder: { adapter: 'local', path: path.join(folder.root, 'exchange') },
       stateDirectory: '/var/lib/async-client',
       log: { level: 'info' },
-      daemon: { shutdownGraceSeconds: 30, startJitterSeconds: 30 },
-      download: { tryLimit: 3, retryBackoffSeconds: 60, gapReportMinutes: 60, allowCreateTables: false },
+      daemon: { shutdownGraceSeconds: 30, startJitterSeconds: 30, journalRetentionDays: 90 },
+      download: {
+        tryLimit: 3,
+        retryBackoffSeconds: 60,
+        gapReportMinutes: 60,
+        allowCreateTables: false,
+        pollSeconds: 60,
+        watchPolling: false,
+      },
       upload: {
         maxRowsPerPackage: 50000,
         retryBackoffSeconds: UPLOAD_RETRY_FIRST_SECONDS,

@@ -1,6 +1,13 @@
 import { Readable } from 'node:stream';
 import { AsyncClientError } from '../../src/errors.js';
-import type { FolderEntry, FolderErrorCode, FolderHealth, WorkingFolder } from '../../src/workfolder/working-folder.js';
+import type {
+  FolderEntry,
+  FolderErrorCode,
+  FolderHealth,
+  FolderWatch,
+  WatchOptions,
+  WorkingFolder,
+} from '../../src/workfolder/working-folder.js';
 
 /** The port's methods that can be made to fail. */
 export type FaultableMethod =
@@ -102,6 +109,10 @@ export class FaultyWorkingFolder implements WorkingFolder {
   async sweepTemporaries(dir: string, olderThan: Date, only?: (name: string) => boolean): Promise<number> {
     this.enter('sweepTemporaries');
     return this.inner.sweepTemporaries(dir, olderThan, only);
+  }
+
+  watch(dir: string, onChange: (names: readonly string[]) => void, options: WatchOptions): FolderWatch {
+    return this.inner.watch(dir, onChange, options);
   }
 
   async check(): Promise<FolderHealth> {

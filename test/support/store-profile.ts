@@ -23,8 +23,15 @@ export function testStoreProfile(store: TestStoreLayout): Profile {
     workingFolder: { adapter: 'local', path: store.folder },
     stateDirectory: path.join(store.root, 'state'),
     log: { level: 'debug' },
-    daemon: { shutdownGraceSeconds: 5, startJitterSeconds: 0 },
-    download: store.download ?? { tryLimit: 3, retryBackoffSeconds: 60, gapReportMinutes: 60, allowCreateTables: false },
+    daemon: { shutdownGraceSeconds: 5, startJitterSeconds: 0, journalRetentionDays: 90 },
+    download: store.download ?? {
+      tryLimit: 3,
+      retryBackoffSeconds: 60,
+      gapReportMinutes: 60,
+      allowCreateTables: false,
+      pollSeconds: 60,
+      watchPolling: false,
+    },
     upload: store.upload ?? {
       maxRowsPerPackage: 1000,
       retryBackoffSeconds: UPLOAD_RETRY_FIRST_SECONDS,

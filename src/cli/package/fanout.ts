@@ -98,7 +98,8 @@ run again), 2 usage error.
           concurrency,
           ...(signingKey === undefined ? {} : { signingKey }),
           onOutcome: (outcome) => {
-            if (outcome.result === 'written') io.stdout.write(`${outcome.path}: ${outcome.fileBytes} bytes, sha256 ${outcome.sha256}\n`);
+            if (outcome.result === 'written')
+              io.stdout.write(`${outcome.path}: ${outcome.fileBytes} bytes, body sha256 ${outcome.sha256}\n`);
             if (outcome.result === 'failed') io.stderr.write(`${outcome.path}: ${describeFailure(outcome.error)}\n`);
           },
         });

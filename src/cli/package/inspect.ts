@@ -30,11 +30,15 @@ Exit codes: 0 shown, 1 the file is not a valid package (the reason is printed), 
     const path = resolve(io.cwd, singlePositional(positionals, 'package file'));
     const progress = new Progress(io.stderr, 'reading');
     try {
-      const verified = await verifyPackage(countingSource(path, progress), { label: path });
+      const reading = countingSource(path, progress);
+      const { sha256: bodySha256, ...verified } = await verifyPackage(reading.source, { label: path });
       progress.done();
       const manifest = { format: FORMAT_NAME, ...verified.manifest };
+      const hashes = { bodySha256, fileSha256: reading.fileSha256() };
       io.stdout.write(
-        values.json === true ? `${JSON.stringify({ file: path, ...verified, manifest }, null, 2)}\n` : describe(path, verified),
+        values.json === true
+          ? `${JSON.stringify({ file: path, ...verified, ...hashes, manifest }, null, 2)}\n`
+          : describe(path, verified, hashes),
       );
       return ExitCode.ok;
     } finally {
@@ -43,7 +47,7 @@ Exit codes: 0 shown, 1 the file is not a valid package (the reason is printed), 
   },
 };
 
-function describe(path: string, verified: VerifiedPackage): string {
+function describe(path: string, verified: Omit<VerifiedPackage, 'sha256'>, hashes: { bodySha256: string; fileSha256: string }): string {
   const m = verified.manifest;
   const lines = [
     `file:        ${path} (${verified.fileBytes} bytes)`,
@@ -53,7 +57,8 @@ function describe(path: string, verified: VerifiedPackage): string {
     `data group:  ${m.dataGroup}`,
     `kind:        ${m.kind}`,
     `created:     ${m.createdAt} by ${m.producer}`,
-    `sha256:      ${verified.sha256}`,
+    `body sha256: ${hashes.bodySha256} (the trailer's, of the compressed body)`,
+    `file sha256: ${hashes.fileSha256} (of the whole file, as the session journal and sha256sum have it)`,
     `signature:   ${verified.signature}`,
     'tables:',
   ];

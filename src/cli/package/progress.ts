@@ -20,11 +20,14 @@ export class Progress {
     this.enabled = (stream as { isTTY?: boolean }).isTTY === true;
   }
 
-  addRows(count: number): void {
-    this.rows += count;
+  /** Rows done, and the bytes they came to when the caller counts bytes that way (pack: the content before compression). */
+  addRows(rows: number, bytes = 0): void {
+    this.rows += rows;
+    this.bytes += bytes;
     this.maybeDraw();
   }
 
+  /** Bytes read so far, for a reader that counts no rows. */
   setBytes(bytes: number): void {
     this.bytes = bytes;
     this.maybeDraw();
@@ -43,6 +46,8 @@ export class Progress {
     const seconds = Math.max((now - this.started) / 1000, 0.001);
     const rate = Math.round(this.rows / seconds).toLocaleString('en-US');
     const megabytes = (this.bytes / 2 ** 20).toFixed(1);
-    this.stream.write(`\r\x1b[K${this.label}: ${this.rows.toLocaleString('en-US')} rows, ${megabytes} MB, ${rate} rows/s`);
+    const rows = this.rows === 0 ? '' : `${this.rows.toLocaleString('en-US')} rows, `;
+    const perSecond = this.rows === 0 ? `${(this.bytes / 2 ** 20 / seconds).toFixed(1)} MB/s` : `${rate} rows/s`;
+    this.stream.write(`\r\x1b[K${this.label}: ${rows}${megabytes} MB, ${perSecond}`);
   }
 }

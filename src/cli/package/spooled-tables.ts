@@ -30,7 +30,7 @@ export async function withSpooledTables<T>(
         tables.push(
           await readTableLines(file, schema, async (lines, rows) => {
             await spool.write(lines);
-            progress.addRows(rows);
+            progress.addRows(rows, lines.byteLength);
           }),
         );
       }

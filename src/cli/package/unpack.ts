@@ -46,7 +46,10 @@ Exit codes: 0 written, 1 failed (nothing written), 2 usage error.
     const progress = new Progress(io.stderr, 'unpacking');
     const files = new Map<string, { file: AtomicFile; writer: TableWriter }>();
     try {
-      const scan = readPackageBatches(countingSource(path, progress), { label: path, ...(publicKey === undefined ? {} : { publicKey }) });
+      const scan = readPackageBatches(countingSource(path, progress).source, {
+        label: path,
+        ...(publicKey === undefined ? {} : { publicKey }),
+      });
       let next = await scan.next();
       for (; next.done !== true; next = await scan.next()) {
         const batch = next.value;

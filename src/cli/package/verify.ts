@@ -42,7 +42,8 @@ Exit codes: 0 valid, 1 invalid (the reason is printed with its error code), 2 us
     const publicKey = values['public-key'] === undefined ? undefined : await readFile(resolve(io.cwd, values['public-key']), 'utf8');
     const progress = new Progress(io.stderr, 'verifying');
     try {
-      const verified = await verifyPackage(countingSource(path, progress), {
+      const reading = countingSource(path, progress);
+      const verified = await verifyPackage(reading.source, {
         label: path,
         ...(publicKey === undefined ? {} : { publicKey }),
         ...(values.channel === undefined ? {} : { expectedChannelId: values.channel }),
@@ -52,7 +53,7 @@ Exit codes: 0 valid, 1 invalid (the reason is printed with its error code), 2 us
       progress.done();
       const rows = verified.manifest.tables.reduce((sum, table) => sum + table.upsertCount + table.deleteCount, 0);
       io.stdout.write(
-        `valid: ${path}: ${verified.manifest.tables.length} tables, ${rows} rows, sha256 ${verified.sha256}, signature ${verified.signature}\n`,
+        `valid: ${path}: ${verified.manifest.tables.length} tables, ${rows} rows, body sha256 ${verified.sha256}, file sha256 ${reading.fileSha256()}, signature ${verified.signature}\n`,
       );
       return ExitCode.ok;
     } catch (error) {

@@ -15,7 +15,7 @@ export const resendSessionCommand: CliCommand = {
 Publishes upload sequence SEQ again into the working folder's upload area, under the same
 file name, when HQ lost or removed it and asks for it again. The package is rebuilt from the
 session's recorded counter ranges and must come out byte-identical to the one first
-published (same SHA-256 as \`sessions show\` lists); if the rows in those ranges changed
+published (the same file sha256 as \`sessions show\` lists); if the rows in those ranges changed
 since, or the table's filter or columns did, nothing is published. Watermarks and the
 session stay as they are.
 
@@ -67,7 +67,7 @@ package differs (E_UPLOAD_CONTENT_CHANGED), or the database or working folder fa
         session,
       );
       io.stdout.write(
-        `upload sequence ${sequence} published again: ${channelFolders(profile.channel.id).upload}/${built.fileName} (${built.size} bytes, SHA-256 ${built.checksum}, identical to the first)\n`,
+        `upload sequence ${sequence} published again: ${channelFolders(profile.channel.id).upload}/${built.fileName} (${built.size} bytes, file sha256 ${built.checksum}, identical to the first)\n`,
       );
       return ExitCode.ok;
     } catch (error) {

@@ -38,12 +38,15 @@ export function sessionTable(sessions: readonly AnySession[]): string {
   return `${[line(COLUMNS), ...rows.map(line)].join('\n')}\n`;
 }
 
+/** How a field is named in every output: `checksum` is the whole file's SHA-256, never the package body's (`package inspect` shows both). */
+const FIELD_NAMES: Readonly<Record<string, string>> = { checksum: 'file sha256' };
+
 /** Every field of one session, one `name: value` line each; absent values are left out. */
 export function sessionDetails(session: AnySession): string {
   const lines: string[] = [];
   for (const [name, value] of Object.entries(session)) {
     const text = describeValue(value);
-    if (text !== undefined) lines.push(`${name}: ${text}`);
+    if (text !== undefined) lines.push(`${FIELD_NAMES[name] ?? name}: ${text}`);
   }
   return `${lines.join('\n')}\n`;
 }

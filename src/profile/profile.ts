@@ -88,6 +88,8 @@ export interface DaemonSettings {
   readonly shutdownGraceSeconds: number;
   /** Upper bound of the random offset applied to each store's first cycle. */
   readonly startJitterSeconds: number;
+  /** Finished sessions older than this many days leave the journal; 0 keeps them. */
+  readonly journalRetentionDays: number;
   /** Serves /healthz and /metrics when present. */
   readonly health?: HealthEndpointSettings;
 }

@@ -1,28 +1,8 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { Decimal, type RowBatch } from '../../src/package/types.js';
-import { manifest, seen, table, upserts } from './fixtures.js';
+import type { RowBatch } from '../../src/package/types.js';
+import { manifest, PRODUCT, products, seen, upserts } from './fixtures.js';
 import { openPostgresSubject } from './postgres-subject.js';
-
-const PRODUCT = table(
-  'product',
-  [
-    ['id', 'integer', false],
-    ['name', 'string'],
-    ['price', 'decimal'],
-  ],
-  ['id'],
-);
-
-async function* products(count: number, name = 'product'): AsyncIterable<RowBatch> {
-  for (let start = 0; start < count; start += 1000) {
-    const size = Math.min(1000, count - start);
-    yield upserts(
-      PRODUCT,
-      Array.from({ length: size }, (_, i) => [start + i + 1, `${name} ${start + i + 1}`, new Decimal(`${i}.95`)]),
-    );
-  }
-}
 
 /** A till in a process of its own: sells until told `stop`, then prints how many sales it wrote. */
 const TILL = `

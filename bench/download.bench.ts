@@ -107,7 +107,7 @@ function profileFor(folder: string): Profile {
     workingFolder: { adapter: 'local', path: folder },
     stateDirectory: state,
     log: { level: 'info' },
-    daemon: { shutdownGraceSeconds: 30, startJitterSeconds: 0 },
+    daemon: { shutdownGraceSeconds: 30, startJitterSeconds: 0, journalRetentionDays: 90 },
     download: {
       tryLimit: 3,
       retryBackoffSeconds: 60,

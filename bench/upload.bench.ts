@@ -116,7 +116,7 @@ function profileFor(p: ReturnType<typeof paths>): Profile {
     workingFolder: { adapter: 'local', path: p.folder },
     stateDirectory: p.state,
     log: { level: 'warn' },
-    daemon: { shutdownGraceSeconds: 30, startJitterSeconds: 0 },
+    daemon: { shutdownGraceSeconds: 30, startJitterSeconds: 0, journalRetentionDays: 90 },
     download: {
       tryLimit: 3,
       retryBackoffSeconds: 60,

@@ -82,4 +82,10 @@ export interface DownloadJournal {
   highestApplied(): Promise<number>;
   /** Sessions neither Applied nor Canceled, in sequence order: the cycle's work list. */
   pending(): Promise<DownloadSession[]>;
+  /**
+   * Journal retention: removes up to `limit` Applied or Canceled sessions last changed before
+   * `olderThan`, oldest first, and never one at or above the highest Applied sequence (which
+   * says where the next package starts). Returns how many went; one short transaction.
+   */
+  prune(olderThan: Date, limit: number): Promise<number>;
 }

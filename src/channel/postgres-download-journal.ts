@@ -147,6 +147,17 @@ export class PostgresDownloadJournal implements DownloadJournal {
     await this.changeNow(client, id, 'Applied', downloadChanges.applied(rowsAffected));
   }
 
+  prune(olderThan: Date, limit: number): Promise<number> {
+    return this.conn.write('pruning old download sessions', async (client) => {
+      const result = await client.query(
+        `DELETE FROM ${this.table} WHERE id IN (SELECT id FROM ${this.table} WHERE channel_id = $1 AND status IN ('Applied', 'Canceled') AND updated_at < $2
+           AND sequence < (SELECT COALESCE(MAX(sequence), 0) FROM ${this.table} WHERE channel_id = $1 AND status = 'Applied') ORDER BY updated_at, id LIMIT $3)`,
+        [this.conn.channelId, olderThan.toISOString(), limit],
+      );
+      return result.rowCount ?? 0;
+    });
+  }
+
   private change(id: number, to: DownloadStatus, changes: DownloadChanges): Promise<DownloadSession> {
     return this.conn.write(`marking download session ${id} ${to}`, (client) => this.changeNow(client, id, to, changes));
   }

@@ -168,6 +168,18 @@ export class PostgresUploadStore implements UploadStore {
     });
   }
 
+  prune(olderThan: Date, limit: number): Promise<number> {
+    return this.conn.write('pruning old upload sessions', async (client) => {
+      // Its ranges go with it (ON DELETE CASCADE).
+      const result = await client.query(
+        `DELETE FROM ${this.session} WHERE id IN (SELECT id FROM ${this.session} WHERE channel_id = $1 AND status = 'Uploaded' AND updated_at < $2
+           AND sequence < (SELECT MAX(sequence) FROM ${this.session} WHERE channel_id = $1) ORDER BY sequence LIMIT $3)`,
+        [this.conn.channelId, olderThan.toISOString(), limit],
+      );
+      return result.rowCount ?? 0;
+    });
+  }
+
   private change(
     id: number,
     to: UploadStatus,

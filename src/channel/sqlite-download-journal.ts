@@ -110,6 +110,19 @@ export class SqliteDownloadJournal implements DownloadJournal {
     this.changeNow(id, 'Applied', downloadChanges.applied(rowsAffected));
   }
 
+  prune(olderThan: Date, limit: number): Promise<number> {
+    return this.conn.write('pruning old download sessions', () => {
+      const { channelId } = this.conn;
+      const result = this.conn
+        .statement(
+          `DELETE FROM ${TABLE} WHERE id IN (SELECT id FROM ${TABLE} WHERE channel_id = ? AND status IN ('Applied', 'Canceled') AND updated_at < ?
+             AND sequence < (SELECT COALESCE(MAX(sequence), 0) FROM ${TABLE} WHERE channel_id = ? AND status = 'Applied') ORDER BY updated_at, id LIMIT ?)`,
+        )
+        .run(channelId, olderThan.toISOString(), channelId, limit);
+      return result.changes;
+    });
+  }
+
   private change(id: number, to: DownloadStatus, changes: DownloadChanges): Promise<DownloadSession> {
     return this.conn.write(`marking download session ${id} ${to}`, () => this.changeNow(id, to, changes));
   }

@@ -148,6 +148,20 @@ export class SqliteUploadStore implements UploadStore {
     );
   }
 
+  prune(olderThan: Date, limit: number): Promise<number> {
+    return this.conn.write('pruning old upload sessions', () => {
+      const { channelId } = this.conn;
+      // Its ranges go with it (ON DELETE CASCADE).
+      const result = this.conn
+        .statement(
+          `DELETE FROM ${SESSION} WHERE id IN (SELECT id FROM ${SESSION} WHERE channel_id = ? AND status = 'Uploaded' AND updated_at < ?
+             AND sequence < (SELECT MAX(sequence) FROM ${SESSION} WHERE channel_id = ?) ORDER BY sequence LIMIT ?)`,
+        )
+        .run(channelId, olderThan.toISOString(), channelId, limit);
+      return result.changes;
+    });
+  }
+
   /** Waits for a snapshot in flight, then closes the read connection. */
   close(): Promise<void> {
     return this.readerSerial.run(() => {

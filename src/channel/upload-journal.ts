@@ -116,5 +116,11 @@ export interface UploadStore {
   complete(id: number, pkg: BuiltPackage): Promise<UploadSession>;
   find(id: number): Promise<UploadSession | null>;
   findBySequence(sequence: number): Promise<UploadSession | null>;
+  /**
+   * Journal retention: removes up to `limit` Uploaded sessions (with their ranges) last changed
+   * before `olderThan`, oldest first, never the highest sequence (which numbers the next).
+   * Returns how many went; one short transaction.
+   */
+  prune(olderThan: Date, limit: number): Promise<number>;
   list(filter?: SessionListFilter<UploadStatus>): Promise<UploadSession[]>;
 }

@@ -20,6 +20,7 @@ import { CycleScheduler, type CycleResult } from '../schedule/cycle-scheduler.js
 import { packageVersion } from '../cli/version.js';
 import { createCycles } from './cycles.js';
 import { DownloadPickUp } from '../download/pick-up.js';
+import { JournalRetention } from './journal-retention.js';
 import { Housekeeping } from './housekeeping.js';
 import { HqProfileFollower } from './hq-profile-follower.js';
 import { restartOnlyChanges, withRestartOnlyFieldsOf } from './live-profile.js';
@@ -172,7 +173,8 @@ export class Daemon {
     }
     const deps = { channelDatabase, workingFolder, profile: () => this.profile, log, registry: this.metrics.registry, clock };
     this.cycles = createCycles(deps, () => this.followHq());
-    this.housekeeping = new Housekeeping({ ...deps, offsetMs: housekeepingOffsetMs(profile.channel.id) });
+    const journal = new JournalRetention(deps);
+    this.housekeeping = new Housekeeping({ ...deps, offsetMs: housekeepingOffsetMs(profile.channel.id), journal });
     this.heartbeat = new HeartbeatWriter({
       ...deps,
       clientVersion: packageVersion(),

@@ -8,6 +8,7 @@ import { planCronJob } from '../schedule/cron-plan.js';
 import { channelFolders } from '../workfolder/layout.js';
 import { isProbeNameOf } from '../workfolder/paths.js';
 import type { WorkingFolder } from '../workfolder/working-folder.js';
+import type { JournalRetention } from './journal-retention.js';
 
 /** A temporary file this old was left by a write that will never finish (a crash, a broken upload). */
 const ABANDONED_AFTER_MS = 60 * 60 * 1000;
@@ -20,10 +21,12 @@ export interface HousekeepingDeps {
   readonly clock: Clock;
   /** This store's offset (see `planCronJob`), so that a fleet does not sweep at once. */
   readonly offsetMs: number;
+  /** The journal's retention, run after the sweep. */
+  readonly journal?: JournalRetention;
 }
 
 /**
- * The daemon's hourly chores: removes the temporary files our own writers left in the
+ * The daemon's hourly chores: the journal's retention (JournalRetention), and removes the temporary files our own writers left in the
  * channel's areas of the working folder (heartbeat, status reports, upload packages), the
  * spool names servers build on them, and this store's preflight probes in the shared root.
  * HQ's own temporary files and other stores' probes are left alone. Runs never overlap (croner's `protect`; the job is
@@ -43,6 +46,7 @@ export class Housekeeping {
     const plan = planCronJob({ kind: 'interval', minutes: 60 }, deps.clock.now(), deps.offsetMs);
     this.job = new Cron(plan.pattern, { ...plan.options, protect: true }, async () => {
       await this.run();
+      await deps.journal?.run();
     });
   }
 

@@ -91,8 +91,12 @@ class DownloadRun {
   private async settleOld(run: TurnContext, sequence: number, file: FolderEntry): Promise<void> {
     const session = await this.deps.channelDatabase.downloads.findBySequence(sequence);
     const firstLook = !this.checksums.has(file);
+    // The apply keeps its copy before it announces the package: an abandoned copy means the process ended in between.
+    const unannounced = this.staging.wasAbandoned(file.name) && this.staging.keptChecksum(file) === undefined;
     const checksum = await this.checksums.of(file);
     if ((session?.status === 'Applied' || session?.status === 'Canceled') && session.checksum === checksum) {
+      if (session.status === 'Applied' && unannounced)
+        this.turn.announceApplied(run, session, file, session.rowsAffected, { recovered: true });
       if (await this.settle(run, file, session)) {
         this.deps.log.info({ sequence, file: file.name, sessionId: session.id, status: session.status }, 'download.settled');
         this.tally.recordSettled();

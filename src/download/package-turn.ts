@@ -144,33 +144,41 @@ export class PackageTurn {
     } catch (error) {
       return this.fail(run, downloaded, error);
     }
-    const rows = Object.values(rowsAffected).reduce((sum, count) => sum + count, 0);
-    log.info(
-      {
-        sequence,
-        file: file.name,
-        sessionId: downloaded.id,
-        kind: manifest.kind,
-        job: manifest.job.id,
-        rowsAffected,
-        rows,
-        durationMs: clock.now().getTime() - started.getTime(),
-      },
-      'download.applied',
-    );
-    this.deps.metrics.packagesApplied.inc();
-    this.deps.metrics.rowsApplied.inc(rows);
-    this.deps.metrics.lastSuccessTimestamp.set(clock.now().getTime() / 1000);
-    run.tally.recordApplied(sequence, rows);
-    const applied = await journal.find(downloaded.id);
-    // Kept until the package is settled, so that a failed report or move never costs a second download.
+    // Kept before it is announced: a package Applied with no kept copy (a crash in between) is announced when it is settled.
     await this.deps.staging.keep(prepared.staged, file);
+    this.announceApplied(run, downloaded, file, rowsAffected, {
+      kind: manifest.kind,
+      job: manifest.job.id,
+      durationMs: clock.now().getTime() - started.getTime(),
+    });
+    const applied = await journal.find(downloaded.id);
     if (applied !== null) {
       await run.reports.add(async () => {
         if (await this.deps.report.settle(run.folders, file, applied)) await this.deps.staging.release(file);
       });
     }
     return true;
+  }
+
+  /**
+   * `download.applied`, its metrics and the run's tally, once per Applied package: right after
+   * the apply, or, when the process ended between the commit and the kept copy, when the next
+   * run settles the package (`recovered: true`, with the rows the journal recorded).
+   */
+  announceApplied(
+    run: TurnContext,
+    session: DownloadSession,
+    file: FolderEntry,
+    rowsAffected: Readonly<Record<string, number>>,
+    facts: Readonly<Record<string, unknown>>,
+  ): void {
+    const { log, metrics, clock } = this.deps;
+    const rows = Object.values(rowsAffected).reduce((sum, count) => sum + count, 0);
+    log.info({ sequence: session.sequence, file: file.name, sessionId: session.id, ...facts, rowsAffected, rows }, 'download.applied');
+    metrics.packagesApplied.inc();
+    metrics.rowsApplied.inc(rows);
+    metrics.lastSuccessTimestamp.set(clock.now().getTime() / 1000);
+    run.tally.recordApplied(session.sequence, rows);
   }
 
   private readerOptions(run: TurnContext, file: FolderEntry): PackageReaderOptions {

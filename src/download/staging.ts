@@ -43,6 +43,8 @@ const KEPT_NAME = /^kept-([0-9a-f]{32})-([0-9a-f]{64})$/;
 export class StagingArea {
   /** Checksums of kept copies, by version key. */
   private readonly kept = new Map<string, string>();
+  /** Names of the packages whose complete copy the last sweep found abandoned by an ended process. */
+  private abandoned = new Set<string>();
 
   constructor(readonly directory: string) {}
 
@@ -54,6 +56,7 @@ export class StagingArea {
     await mkdir(this.directory, { recursive: true });
     const keys = new Set([...listed].map(versionKey));
     this.kept.clear();
+    this.abandoned = new Set();
     let removed = 0;
     for (const name of await readdir(this.directory)) {
       const kept = KEPT_NAME.exec(name);
@@ -61,8 +64,10 @@ export class StagingArea {
         this.kept.set(kept[1] ?? '', kept[2] ?? '');
         continue;
       }
-      const owner = STAGED_NAME.exec(name)?.[1];
+      const staged = STAGED_NAME.exec(name);
+      const owner = staged?.[1];
       if (kept === null && (owner === undefined || isOtherProcessAlive(Number(owner)))) continue;
+      if (staged !== null && staged[2] === undefined) this.abandoned.add(name.slice(`${owner}-`.length));
       await unlink(path.join(this.directory, name)).catch(() => undefined);
       removed += 1;
     }
@@ -91,6 +96,15 @@ export class StagingArea {
     const key = versionKey(entry);
     await rename(file.path, path.join(this.directory, `kept-${key}-${file.checksum}`));
     this.kept.set(key, file.checksum);
+  }
+
+  /**
+   * Whether the last sweep found a complete copy of package `fileName` that an ended process
+   * left: copied, perhaps applied, never kept. Together with an Applied session it means the
+   * process ended between the Applied commit and the kept copy, before it announced the package.
+   */
+  wasAbandoned(fileName: string): boolean {
+    return this.abandoned.has(fileName);
   }
 
   /** The checksum of this version of the file when a copy of it is kept. */

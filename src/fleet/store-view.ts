@@ -137,7 +137,11 @@ export async function readStore(folder: WorkingFolder, channel: string, options:
     if (cycle.last?.outcome === 'error')
       notes.push(`last ${cycle === download ? 'download' : 'upload'} cycle failed: ${cycle.last.summary}`);
   }
-  if (failing.length > 0 || upload.failed > 0 || download.last?.outcome === 'error' || upload.last?.outcome === 'error')
+  // A profile HQ published that the store refuses is HQ's to fix (1.0 heartbeats say nothing of it).
+  const hqCheck = heartbeat.hqProfile?.lastCheck;
+  const hqRefused = hqCheck?.outcome === 'refused';
+  if (hqRefused) notes.push(`HQ profile refused (${hqCheck.code ?? 'no code'}): ${hqCheck.problems?.[0] ?? ''}`);
+  if (failing.length > 0 || upload.failed > 0 || download.last?.outcome === 'error' || upload.last?.outcome === 'error' || hqRefused)
     states.push('failing');
   const behind = newestDropped - download.appliedThrough;
   if (behind > 0) {

@@ -5,7 +5,7 @@ import { drainOrClose } from './drain.js';
 import { packageError } from './errors.js';
 import { BodyDigest, encodeTail } from './frame.js';
 import { KeyFingerprintSet } from './key-set.js';
-import { MAX_LINE_BYTES, MAX_MANIFEST_BYTES } from './limits.js';
+import { contentLimit, MAX_COMPRESSION_RATIO, MAX_LINE_BYTES, MAX_MANIFEST_BYTES } from './limits.js';
 import { encodeManifestLine, FORMAT_VERSION, validateManifest } from './manifest.js';
 import { signDigest, toPrivateKey, type KeyInput } from './signature.js';
 import { TableCodec } from './table-codec.js';
@@ -57,10 +57,13 @@ export function createPackageWriter(input: PackageManifestInput, destination: Wr
   const digest = new BodyDigest();
   let sha256 = '';
   let fileBytes = 0;
+  let bodyBytes = 0;
+  let contentBytes = 0;
   const framer = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       digest.update(chunk);
       fileBytes += chunk.length;
+      bodyBytes += chunk.length;
       callback(null, chunk);
     },
     flush(callback) {
@@ -102,6 +105,7 @@ export function createPackageWriter(input: PackageManifestInput, destination: Wr
   async function flush(): Promise<void> {
     const text = pending;
     pending = '';
+    contentBytes += Buffer.byteLength(text);
     if (!gzip.write(text)) await drainOrClose(gzip);
     if (failure !== undefined) throw failure;
   }
@@ -141,6 +145,13 @@ export function createPackageWriter(input: PackageManifestInput, destination: Wr
         gzip.end();
         await done;
         if (failure !== undefined) throw failure;
+        if (contentBytes > contentLimit(bodyBytes, manifest)) {
+          throw packageError(
+            'E_PACKAGE_LIMIT',
+            `package writer: ${contentBytes} bytes of content compressed to ${bodyBytes}, more than the ${MAX_COMPRESSION_RATIO}:1 readers accept; write at a lower compression level`,
+            { contentBytes, bodyBytes },
+          );
+        }
         return { manifest, sha256, signed: signingKey !== undefined, fileBytes };
       });
     },

@@ -60,6 +60,8 @@ export interface LocalWorkingFolderSettings {
   readonly adapter: 'local';
   /** Absolute path of the local or network-mounted folder. */
   readonly path: string;
+  /** The path is where a share is mounted: unreachable, never empty, when nothing is mounted. */
+  readonly mountPoint?: boolean;
 }
 
 export interface WebDavWorkingFolderSettings {
@@ -86,6 +88,8 @@ export interface DaemonSettings {
   readonly shutdownGraceSeconds: number;
   /** Upper bound of the random offset applied to each store's first cycle. */
   readonly startJitterSeconds: number;
+  /** Finished sessions older than this many days leave the journal; 0 keeps them. */
+  readonly journalRetentionDays: number;
   /** Serves /healthz and /metrics when present. */
   readonly health?: HealthEndpointSettings;
 }

@@ -76,7 +76,7 @@ function workingFolder(
   absolute: (file: string) => string,
   secrets: WorkingFolderSecrets,
 ): WorkingFolderSettings {
-  if (settings.adapter === 'local') return { adapter: 'local', path: absolute(settings.path) };
+  if (settings.adapter === 'local') return { ...settings, path: absolute(settings.path) };
   const { passwordFile: _file, passwordEnv: _env, bearerTokenFile: _tokenFile, bearerTokenEnv: _tokenEnv, tls, ...webdav } = settings;
   const files = tls === undefined ? undefined : Object.fromEntries(Object.entries(tls).map(([field, file]) => [field, absolute(file)]));
   return { ...webdav, ...secrets, ...(files === undefined ? {} : { tls: files }) };

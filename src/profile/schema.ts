@@ -230,6 +230,14 @@ const LocalWorkingFolderSchema = Type.Object(
       title: 'Folder',
       description: "Path of the working folder; relative paths resolve against this file's folder.",
     }),
+    mountPoint: Type.Optional(
+      Type.Boolean({
+        title: 'Mount point',
+        description:
+          'The path is where a network share is mounted: when the share is not mounted there, the folder is unreachable (E_FOLDER_UNREACHABLE), never an empty folder.',
+        ...expecting('true or false'),
+      }),
+    ),
   },
   { additionalProperties: false, title: 'Local working folder' },
 );
@@ -361,9 +369,17 @@ const DaemonSchema = defaultedSection(
           'Largest delay of a cycle scheduled by a pattern, stable per store, so that a fleet does not hit HQ at the same second (interval schedules are spread over the whole interval instead).',
       }),
     ),
+    journalRetentionDays: Type.Optional(
+      wholeNumber(0, 3650, 'days', {
+        default: 90,
+        title: 'Journal retention (days)',
+        description:
+          'Finished sessions (Applied, Canceled, Uploaded) older than this are removed from the journal by the hourly housekeeping, in small batches; 0 keeps them all. Pending sessions and the newest of each direction are never removed.',
+      }),
+    ),
     health: HealthSchema,
   },
-  { title: 'Daemon', description: 'Lifecycle and health endpoint.' },
+  { title: 'Daemon', description: 'Lifecycle, journal retention and health endpoint.' },
 );
 
 /** The download options HQ may also set in a published profile: all but the key the store pins. */

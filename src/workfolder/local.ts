@@ -28,6 +28,11 @@ const READ_CHUNK_BYTES = 64 * 1024;
 /** Directory fsync is not supported everywhere (CIFS answers EINVAL); the rename itself still happened. */
 const DIRECTORY_SYNC_UNSUPPORTED = new Set(['EINVAL', 'ENOTSUP', 'EOPNOTSUPP']);
 
+export interface LocalFolderOptions {
+  /** The folder is a mount point (a network share): when nothing is mounted there, it is unreachable, never empty. */
+  readonly mountPoint?: boolean;
+}
+
 /** A working folder on a local or network-mounted path, through node:fs. */
 export class LocalWorkingFolder implements WorkingFolder {
   private readonly root: string;
@@ -36,6 +41,7 @@ export class LocalWorkingFolder implements WorkingFolder {
   constructor(
     root: string,
     private readonly probeOwner?: string,
+    private readonly options: LocalFolderOptions = {},
   ) {
     this.root = path.resolve(root);
   }
@@ -256,7 +262,12 @@ export class LocalWorkingFolder implements WorkingFolder {
   private async realRoot(): Promise<string> {
     try {
       const root = await realpath(this.root);
-      if (!(await stat(root)).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+      const stats = await stat(root);
+      if (!stats.isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+      // An unmounted share leaves its empty mount point behind, which must not read as an empty folder.
+      if (this.options.mountPoint === true && root !== path.dirname(root) && (await stat(path.dirname(root))).dev === stats.dev) {
+        throw Object.assign(new Error('nothing is mounted there (the share is not mounted)'), { code: 'ENOTCONN' });
+      }
       return root;
     } catch (error) {
       throw unreachableRoot(this.root, error);

@@ -1,10 +1,10 @@
-import { LocalWorkingFolder } from './local.js';
+import { LocalWorkingFolder, type LocalFolderOptions } from './local.js';
 import { WebDavWorkingFolder, type WebDavConnection } from './webdav.js';
 import type { WorkingFolder } from './working-folder.js';
 
 /** The profile's `workingFolder` section: which adapter, and its options. */
 export type WorkingFolderConfig =
-  | { readonly adapter: 'local'; readonly path: string }
+  | ({ readonly adapter: 'local'; readonly path: string } & LocalFolderOptions)
   | ({ readonly adapter: 'webdav' } & WebDavConnection);
 
 /**
@@ -14,7 +14,11 @@ export type WorkingFolderConfig =
 export function openWorkingFolder(config: WorkingFolderConfig, options: { readonly probeOwner?: string } = {}): WorkingFolder {
   switch (config.adapter) {
     case 'local':
-      return new LocalWorkingFolder(config.path, options.probeOwner);
+      return new LocalWorkingFolder(
+        config.path,
+        options.probeOwner,
+        config.mountPoint === undefined ? {} : { mountPoint: config.mountPoint },
+      );
     case 'webdav':
       return new WebDavWorkingFolder(config, options.probeOwner);
   }

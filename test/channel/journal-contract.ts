@@ -21,6 +21,23 @@ export function describeJournalContract(open: SubjectFactory): void {
     });
   };
 
+  test('retention prunes old Applied and Canceled sessions in batches, never a pending one nor the highest Applied', async () => {
+    for (const sequence of [1, 2, 3]) await apply((await seen(subject.db, sequence)).id, sequence);
+    await seen(subject.db, 4);
+    await subject.db.downloads.cancel((await seen(subject.db, 5)).id, 'ops', 'not needed');
+    const future = new Date(Date.now() + 3_600_000);
+    expect(await subject.db.downloads.prune(new Date(Date.now() - 3_600_000), 100)).toBe(0);
+    expect(await subject.db.downloads.prune(future, 1)).toBe(1);
+    expect(await subject.db.downloads.prune(future, 100)).toBe(1);
+    expect(await subject.db.downloads.prune(future, 100)).toBe(0);
+    expect((await subject.db.downloads.list()).map((s) => [s.sequence, s.status])).toEqual([
+      [5, 'Canceled'],
+      [4, 'Available'],
+      [3, 'Applied'],
+    ]);
+    expect(await subject.db.downloads.highestApplied()).toBe(3);
+  });
+
   test('a package seen again is the same session; what the cycle saw is recorded', async () => {
     const first = await seen(subject.db, 1);
     expect(first).toMatchObject({ channelId: 'store-1', sequence: 1, jobId: '1070', status: 'Available', tries: 0, rowsAffected: {} });

@@ -83,6 +83,28 @@ export function describeUploadContract(open: SubjectFactory): void {
     });
   });
 
+  test('retention prunes old Uploaded sessions with their ranges, never the newest nor one not Uploaded', async () => {
+    await sales(1n, 2n, 3n, 4n, 5n, 6n);
+    for (let published = 0; published < 2; published += 1) {
+      const intent = await subject.db.uploads.recordIntent((await plan([SALE], 2)).ranges);
+      await subject.db.uploads.markAvailable(intent.id, BUILT);
+      await subject.db.uploads.complete(intent.id, BUILT);
+    }
+    const last = await subject.db.uploads.recordIntent((await plan([SALE], 2)).ranges);
+    await subject.db.uploads.markAvailable(last.id, BUILT);
+    const future = new Date(Date.now() + 3_600_000);
+    expect(await subject.db.uploads.prune(new Date(Date.now() - 3_600_000), 100)).toBe(0);
+    expect(await subject.db.uploads.prune(future, 100)).toBe(2);
+    expect((await subject.db.uploads.list()).map((s) => [s.sequence, s.status])).toEqual([[3, 'Available']]);
+    expect(await subject.db.uploads.findBySequence(1)).toBeNull();
+    // The watermark and the numbering go on from where they were.
+    expect(await subject.db.uploads.watermarks()).toEqual(new Map([['sale', 4n]]));
+    await subject.db.uploads.complete(last.id, BUILT);
+    expect(await subject.db.uploads.prune(future, 100)).toBe(0);
+    await sales(7n);
+    expect((await subject.db.uploads.recordIntent((await plan([SALE], 2)).ranges)).sequence).toBe(4);
+  });
+
   test('an upload goes plan, intent, read, complete; the watermark moves only at complete', async () => {
     await sales(1n, 2n, 3n, 4n, 5n, 6n);
     const first = await plan([SALE], 4);

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hostileCases, rowBomb } from '../package/hostile-packages.js';
+import { MEMORY_LIMIT_MIB, runCappedCli } from '../support/capped-cli.js';
 import { runPackageCli } from './package-cli.js';
 
 const target = { channelId: 'store-7', sequence: 2 };
@@ -15,7 +16,7 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 /** One line on stderr, the code first, no stack trace. */
-function expectRefusal(result: ReturnType<typeof runPackageCli>, code: string, message: RegExp): void {
+function expectRefusal(result: { code: number | null; stdout: string; stderr: string }, code: string, message: RegExp): void {
   expect(result.code).toBe(1);
   expect(result.stdout).toBe('');
   expect(result.stderr).toMatch(new RegExp(`^invalid: ${code}: `));
@@ -24,14 +25,12 @@ function expectRefusal(result: ReturnType<typeof runPackageCli>, code: string, m
   expect(result.stderr).not.toMatch(/\n\s+at /);
 }
 
-describe('package verify refuses every crafted package (through the built binary)', () => {
+describe('package verify refuses every crafted package (built binary, heap capped, peak RSS measured)', () => {
   it.each(hostileCases(target).map((hostile) => [hostile.name, hostile] as const))('%s', (_name, hostile) => {
     writeFileSync(join(dir, fileName), hostile.bytes());
-    expectRefusal(
-      runPackageCli(['verify', fileName, '--channel', 'store-7', '--direction', 'download', '--check-name'], dir),
-      hostile.code,
-      hostile.message,
-    );
+    const run = runCappedCli(['package', 'verify', fileName, '--channel', 'store-7', '--direction', 'download', '--check-name'], dir);
+    expectRefusal(run, hostile.code, hostile.message);
+    expect(run.peakRssMib).toBeLessThan(MEMORY_LIMIT_MIB);
   });
 
   it('checks a pinned key before inflating: a bomb signed by another key is a signature error', () => {

@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { ExitCode } from '../../src/cli/command.js';
 import { sessionsCommand } from '../../src/cli/commands/sessions.js';
-import { DownloadStore } from '../download/download-store.js';
+import { DownloadStore, FOLDERS } from '../download/download-store.js';
 import { runCli } from './sessions-cli-run.js';
 
 let store: DownloadStore;
@@ -127,6 +127,36 @@ describe('async-client sessions', () => {
       USER: 'root',
     });
     expect(bySudo).toMatchObject({ exitCode: ExitCode.failure, stderr: expect.stringContaining('Canceled is final') });
+  });
+
+  test('retry refuses a package whose unchanged file failed verification; a new file from HQ, or --force, is retried', async () => {
+    const other = await DownloadStore.create();
+    try {
+      await other.write(`${FOLDERS.download}/${other.fileName(1)}`, Buffer.from('not a package'));
+      await other.run();
+      const failed = await other.db.downloads.findBySequence(1);
+      expect(failed).toMatchObject({ status: 'Suspended', errorCode: expect.stringMatching(/^E_PACKAGE_/) });
+      const otherProfile = await other.writeProfileFile();
+      const retry = (...extra: string[]) => runCli(sessionsCommand, ['retry', String(failed?.id), ...extra, '--profile', otherProfile], {});
+
+      const refused = await retry();
+      expect(refused.exitCode).toBe(ExitCode.failure);
+      expect(refused.stderr).toContain(
+        `is still that same file (file sha256 ${failed?.checksum}): a retry would fail the same way (E_RETRY_UNCHANGED)`,
+      );
+      expect(await other.db.downloads.findBySequence(1)).toMatchObject({ status: 'Suspended' });
+
+      expect((await retry('--force')).exitCode).toBe(ExitCode.ok);
+      await other.run();
+      expect(await other.db.downloads.findBySequence(1)).toMatchObject({ status: 'Suspended' });
+
+      // HQ sends the package again: a different file under the same name.
+      await other.publish(1, [[1, 'one', 1]], { kind: 'full' });
+      const after = await other.db.downloads.findBySequence(1);
+      expect((await runCli(sessionsCommand, ['retry', String(after?.id), '--profile', otherProfile], {})).exitCode).toBe(ExitCode.ok);
+    } finally {
+      await other.close();
+    }
   });
 
   test('--by names who cancels; $SUDO_USER wins over $USER', async () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FaultyWorkingFolder } from '../support/faulty-working-folder.js';
 import { DownloadStore } from './download-store.js';
@@ -39,6 +39,36 @@ describe('download cycle: crashes and a sick working folder', () => {
     expect(await store.namesIn('applied')).toEqual([store.fileName(1)]);
     expect(await store.statusReport(1)).toMatchObject({ status: 'Applied', rowsAffected: { product: 1 } });
     expect(await store.db.downloads.list()).toHaveLength(1);
+  });
+
+  test('a package Applied just before a crash, before its copy was kept, is announced once when it is settled, also across restarts', async () => {
+    await store.publish(1, [[1, 'one', 1]], { kind: 'full' });
+    faulty.failNext('move', 'E_FOLDER_UNREACHABLE');
+    await store.run();
+    // What a crash between the Applied commit and the kept copy leaves: Applied in the journal,
+    // the file still in download/, the ended process's complete copy instead of a kept one, and
+    // no download.applied line.
+    for (const name of await store.staged()) await rm(path.join(store.stagingDirectory, name));
+    await writeFile(path.join(store.stagingDirectory, `${deadPid()}-${store.fileName(1)}`), await store.readPackage(1));
+    store.logLines.splice(0);
+
+    store.restart();
+    faulty.failNext('move', 'E_FOLDER_UNREACHABLE');
+    expect(await store.run()).toMatchObject({ fields: { applied: 1 } });
+    expect(store.events('download.applied')).toEqual([
+      expect.objectContaining({ sequence: 1, recovered: true, rows: 1, rowsAffected: { product: 1 } }),
+    ]);
+    expect(await store.metric('async_client_download_packages_applied_total')).toBe(1);
+    expect(store.events('download.settled')).toEqual([]);
+
+    // The settling is still due; the next process settles it without announcing it again.
+    store.restart();
+    expect(await store.run()).toMatchObject({ summary: '1 settled', fields: { applied: 0 } });
+    expect(store.events('download.applied')).toHaveLength(1);
+    expect(await store.metric('async_client_download_packages_applied_total')).toBe(0);
+    expect(store.events('download.settled')).toEqual([expect.objectContaining({ sequence: 1, status: 'Applied' })]);
+    expect(await store.namesIn('applied')).toEqual([store.fileName(1)]);
+    expect(await store.staged()).toEqual([]);
   });
 
   test('staged copies a killed process left are swept; a Downloaded session is staged again and applied', async () => {

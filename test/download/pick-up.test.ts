@@ -7,7 +7,7 @@ import { createLogger } from '../../src/observe/logger.js';
 import { LocalWorkingFolder } from '../../src/workfolder/local.js';
 import { WebDavWorkingFolder } from '../../src/workfolder/webdav.js';
 import type { WorkingFolder } from '../../src/workfolder/working-folder.js';
-import { CountingProxy } from '../support/counting-proxy.js';
+import { CountingProxy } from '../../bench/support/counting-proxy.js';
 import { until } from '../support/until.js';
 import { webDavTestFolder } from '../support/webdav-server.js';
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { DownloadStore, FOLDERS } from '../download/download-store.js';
 import { hostileCases } from '../package/hostile-packages.js';
+import { MEMORY_LIMIT_MIB, runCappedCli } from '../support/capped-cli.js';
 import { CLI_PATH } from '../support/daemon-process.js';
 
 interface CliRun {
@@ -78,7 +79,7 @@ const chosen = new Set([
 ]);
 const cases = hostileCases({ channelId: 'store-7', sequence: 2 }).filter((hostile) => chosen.has(hostile.name));
 
-describe('download --once refuses crafted packages and leaves the database as it was (built binary)', () => {
+describe('download --once refuses crafted packages and leaves the database as it was (built binary, heap capped, peak RSS measured)', () => {
   it('covers every chosen case', () => {
     expect(cases.map((hostile) => hostile.name).sort()).toEqual([...chosen].sort());
   });
@@ -86,8 +87,9 @@ describe('download --once refuses crafted packages and leaves the database as it
   it.each(cases.map((hostile) => [hostile.name, hostile] as const))('%s', async (_name, hostile) => {
     const before = databaseDigest(store.databaseFile);
     await dropHostile(hostile.bytes());
-    const run = cli(['download', '--once', '--profile', profile]);
+    const run = runCappedCli(['download', '--once', '--profile', profile]);
     expect(run).toMatchObject({ code: 1, stdout: 'download: 1 failed\n' });
+    expect(run.peakRssMib).toBeLessThan(MEMORY_LIMIT_MIB);
     const failed = run.stderr
       .trim()
       .split('\n')

@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { signPublishedFile } from '../../src/profile/hq/signature.js';
 import { CLI_PATH, type CliProcess, type LogEvent } from '../support/daemon-process.js';
 import { WEBDAV_PASSWORD_ENV } from '../../src/cli/working-folder-option.js';
 import { HqDesk, publishedProfileText } from '../support/hq-desk.js';
@@ -45,6 +44,16 @@ describe('the daemon adopts the profile HQ publishes, over a local working folde
     expect((await desk.publish('pilot', publishedProfileText({ extra: 'download:\n  tryLimit: 9\n' }))).code).toBe(0);
     const second = await daemon.waitFor('profile.reloaded', reloadedByHq, { after });
     expect(second).toMatchObject({ changes: [{ field: 'download.tryLimit', previous: 3, next: 9 }], rescheduled: [] });
+
+    // HQ assigns the store nothing any more: it goes back to its own file.
+    const unassigned = daemon.events.length;
+    await desk.placeSigned('profiles/assignments.yaml', 'assignments:\n  store-1*: pilot\n');
+    expect(await daemon.waitFor('hq_profile.unassigned', () => true, { after: unassigned })).toMatchObject({
+      previous: 'pilot',
+      reason: 'no entry of profiles/assignments.yaml matches channel store-0042',
+    });
+    const back = await daemon.waitFor('profile.reloaded', reloadedByHq, { after: unassigned });
+    expect(back).toMatchObject({ hqProfile: null, rescheduled: ['download'], schedules: { download: { schedule: 'on "*/1 * * * * *"' } } });
     expect(daemon.child.exitCode).toBeNull();
   });
 
@@ -95,11 +104,7 @@ describe('the daemon adopts the profile HQ publishes, over a local working folde
     const bad = publishedProfileText().replace('downloadIntervalMinutes: 5', 'downloadIntervalMinutes: 0');
     // The publish tool refuses it, so it is put there by hand, signed, as a careless script would.
     expect((await desk.publish('pilot', bad)).stderr).toContain('pilot.draft.yaml:3:28 profile.downloadIntervalMinutes');
-    await writeFile(
-      `${published}.sig`,
-      signPublishedFile('profiles/pilot.yaml', Buffer.from(bad), await readFile(desk.privateKeyPath, 'utf8')),
-    );
-    await writeFile(published, bad);
+    await desk.placeSigned('profiles/pilot.yaml', bad);
     const invalid = await daemon.waitFor('hq_profile.refused', (line) => line.code === 'E_HQ_PROFILE_INVALID', { after });
     expect(invalid).toMatchObject({
       running: 'pilot',

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { constants, crc32, deflateRawSync, gzipSync } from 'node:zlib';
 import { encodeTail } from '../../src/package/frame.js';
 import { MAX_LINE_BYTES } from '../../src/package/limits.js';
 import { signDigest, toPrivateKey, type KeyInput } from '../../src/package/signature.js';
@@ -92,15 +92,34 @@ export function rowBomb(target: HostileTarget, rows = 64, signingKey?: KeyInput)
   return frameBody(gzipSync(content, { level: 9 }), signingKey);
 }
 
-/** The classic bomb: a gibibyte of spaces after the manifest and section, one line that never ends. */
-export function spaceBomb(target: HostileTarget, mebibytes = 64): Buffer {
+/**
+ * The classic bomb: a gibibyte of spaces after the manifest and section, one line that never
+ * ends. Built without compressing a gibibyte: one mebibyte of spaces is deflated once, flushed to
+ * a byte boundary without reference to earlier bytes, and repeated; a final empty block ends it.
+ */
+export function spaceBomb(target: HostileTarget, mebibytes = 1024): Buffer {
   const head = contentOf([hostileManifest(target, 1), '{"table":"product"}']);
   const spaces = Buffer.alloc(1024 * 1024, 0x20);
-  return frameBody(gzipSync(Buffer.concat([head, ...Array.from({ length: mebibytes }, () => spaces)]), { level: 9 }));
+  const flushed = { finishFlush: constants.Z_FULL_FLUSH };
+  const headBlock = deflateRawSync(head, flushed);
+  const spaceBlock = deflateRawSync(spaces, flushed);
+  let crc = crc32(head);
+  for (let i = 0; i < mebibytes; i++) crc = crc32(spaces, crc);
+  const size = (head.length + mebibytes * spaces.length) % 2 ** 32;
+  const header = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
+  const trailer = Buffer.alloc(8);
+  trailer.writeUInt32LE(crc >>> 0, 0);
+  trailer.writeUInt32LE(size, 4);
+  const blocks = Array.from({ length: mebibytes }, () => spaceBlock);
+  return frameBody(Buffer.concat([header, headBlock, ...blocks, deflateRawSync(Buffer.alloc(0)), trailer]));
 }
 
+/** Rows of `count` distinct keys, out of order after the first half so that duplicate checks need their table. */
 function keys(count: number): string[] {
-  return Array.from({ length: count }, (_, i) => `[${i},"p${i}",1]`);
+  return Array.from({ length: count }, (_, i) => {
+    const id = i < count / 2 ? i : count + count - i;
+    return `[${id},"p${id}",1]`;
+  });
 }
 
 const overLongName = (bytes: number): string => {
@@ -132,12 +151,14 @@ export function hostileCases(target: HostileTarget): HostileCase[] {
       message: /line 3 is longer than 8388608 bytes/,
       bytes: () => rowsPackage(target, [overLongName(MAX_LINE_BYTES + 1)], undefined, 0),
     },
-    {
-      name: 'a count of 1e9 declared over 200,000 rows',
-      code: 'E_PACKAGE_COUNTS',
-      message: /declares 1000000000 upserts and 0 deletes but holds 200000/,
-      bytes: () => rowsPackage(target, keys(200_000), (_m, t) => (t.upsertCount = 1e9)),
-    },
+    ...[200_000, 1_000_000].map(
+      (rows): HostileCase => ({
+        name: `a count of 1e9 declared over ${rows.toLocaleString('en')} rows`,
+        code: 'E_PACKAGE_COUNTS',
+        message: new RegExp(`declares 1000000000 upserts and 0 deletes but holds ${rows}`),
+        bytes: () => rowsPackage(target, keys(rows), (_m, t) => (t.upsertCount = 1e9)),
+      }),
+    ),
     {
       name: 'a count of 4e9 declared',
       code: 'E_PACKAGE_COUNTS',

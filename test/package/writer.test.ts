@@ -127,3 +127,41 @@ describe('the package writer', () => {
     expect(verified.signature).toBe('verified');
   });
 });
+
+describe('the package writer never writes what a reader refuses', () => {
+  const note: TableSpec = {
+    name: 'Note',
+    columns: [
+      { name: 'id', type: 'integer', nullable: false },
+      { name: 'text', type: 'string', nullable: false },
+    ],
+    primaryKey: ['id'],
+    upsertCount: 1,
+    deleteCount: 0,
+  };
+
+  it('refuses a string holding a lone surrogate', async () => {
+    const result = await failure(manifestFor([note]), [['Note', [{ op: 'upsert', values: [1, 'a\ud800b'] }]]]);
+    expect(result.code).toBe('E_PACKAGE_ROW');
+  });
+
+  it('refuses a row line longer than 8 MiB, counted in bytes', async () => {
+    const atLimit = 'é'.repeat((8 * 1024 * 1024 - '[1,""]'.length) / 2);
+    expect((await failure(manifestFor([note]), [['Note', [{ op: 'upsert', values: [1, atLimit] }]]])).code).toBe('written');
+    expect((await failure(manifestFor([note]), [['Note', [{ op: 'upsert', values: [1, `${atLimit}x`] }]]])).code).toBe('E_PACKAGE_LIMIT');
+  });
+
+  it('refuses content that compresses more than 256:1, and writes the same rows at a level that keeps under it', async () => {
+    const rows: PackageRow[] = Array.from({ length: 24 }, (_, i) => ({ op: 'upsert', values: [i, 'a'.repeat(1024 * 1024)] }));
+    const manifest = manifestFor([{ ...note, upsertCount: rows.length }]);
+    const sink = new BufferSink();
+    const tight = createPackageWriter(manifest, sink, { compressionLevel: 9 });
+    await tight.writeRows('Note', rows);
+    await expect(tight.end()).rejects.toMatchObject({ code: 'E_PACKAGE_LIMIT', message: expect.stringContaining('256:1') });
+    const loose = new BufferSink();
+    const writer = createPackageWriter(manifest, loose, { compressionLevel: 1 });
+    await writer.writeRows('Note', rows);
+    await writer.end();
+    expect((await verifyPackage(() => Readable.from([loose.bytes]))).manifest.tables[0]?.upsertCount).toBe(24);
+  });
+});

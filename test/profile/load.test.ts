@@ -47,7 +47,7 @@ describe('loadProfile: valid profiles', () => {
       workingFolder: { adapter: 'local', path: path.join(folder.root, 'exchange') },
       stateDirectory: '/var/lib/async-client',
       log: { level: 'info' },
-      daemon: { shutdownGraceSeconds: 30, startJitterSeconds: 30 },
+      daemon: { shutdownGraceSeconds: 30, startJitterSeconds: 30, journalRetentionDays: 90 },
       download: {
         tryLimit: 3,
         retryBackoffSeconds: 60,

@@ -25,7 +25,7 @@ export const SAMPLE_PROFILE: Profile = {
   workingFolder: { adapter: 'webdav', url: 'https://hq.example/dav/', username: 'store', password: 'old-secret', timeoutSeconds: 30 },
   stateDirectory: '/var/lib/async-client',
   log: { level: 'info' },
-  daemon: { shutdownGraceSeconds: 30, startJitterSeconds: 30 },
+  daemon: { shutdownGraceSeconds: 30, startJitterSeconds: 30, journalRetentionDays: 90 },
   download: { tryLimit: 3, retryBackoffSeconds: 60, gapReportMinutes: 60, allowCreateTables: false, pollSeconds: 60, watchPolling: false },
   upload: {
     maxRowsPerPackage: 50000,

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generateSigningKeyPair } from '../../src/package/index.js';
+import { signPublishedFile } from '../../src/profile/hq/signature.js';
 import type { CliResult } from '../cli/package-cli.js';
 import { CLI_PATH } from './daemon-process.js';
 
@@ -58,6 +59,17 @@ export class HqDesk {
     for (const result of [await this.publish(name, text), this.assign(pattern, name)]) {
       if (result.code !== 0) throw new Error(`profile tool failed (${result.code}): ${result.stderr}`);
     }
+  }
+
+  /**
+   * Puts `text` at `file` (e.g. `profiles/pilot.yaml`) in a local working folder with HQ's
+   * signature, past the publish tool's checks, as a careless script would: the signature
+   * first, so that a store never sees the new file with an older signature.
+   */
+  async placeSigned(file: string, text: string): Promise<void> {
+    const target = path.join(this.folder, file);
+    await writeFile(`${target}.sig`, signPublishedFile(file, Buffer.from(text), await readFile(this.privateKeyPath, 'utf8')));
+    await writeFile(target, text);
   }
 
   /** Runs the built CLI with `--working-folder` this desk's folder. */

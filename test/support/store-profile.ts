@@ -23,7 +23,7 @@ export function testStoreProfile(store: TestStoreLayout): Profile {
     workingFolder: { adapter: 'local', path: store.folder },
     stateDirectory: path.join(store.root, 'state'),
     log: { level: 'debug' },
-    daemon: { shutdownGraceSeconds: 5, startJitterSeconds: 0 },
+    daemon: { shutdownGraceSeconds: 5, startJitterSeconds: 0, journalRetentionDays: 90 },
     download: store.download ?? {
       tryLimit: 3,
       retryBackoffSeconds: 60,

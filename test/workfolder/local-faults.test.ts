@@ -67,6 +67,34 @@ afterEach(async () => {
   });
 });
 
+(canMount ? describe : describe.skip)('a network share mounted at the folder (needs root)', () => {
+  test('with mountPoint, an unmounted share is E_FOLDER_UNREACHABLE, never an empty folder; without it, it would read as empty', async () => {
+    const mount = path.join(base, 'share');
+    await mkdir(path.join(mount, 'CH01', 'download'), { recursive: true });
+    const guarded = new LocalWorkingFolder(mount, undefined, { mountPoint: true });
+    const unguarded = new LocalWorkingFolder(mount);
+
+    // Nothing mounted: the bare mount point holds an empty download area of its own.
+    expect(await unguarded.list('CH01/download')).toEqual([]);
+    await expect(guarded.list('CH01/download')).rejects.toMatchObject({
+      code: 'E_FOLDER_UNREACHABLE',
+      message: expect.stringContaining('not mounted'),
+    });
+    const health = await guarded.check();
+    expect(health.ok ? 'ok' : health.error.code).toBe('E_FOLDER_UNREACHABLE');
+
+    await mountTmpfs(mount, 1024 * 1024);
+    try {
+      await mkdir(path.join(mount, 'CH01', 'download'), { recursive: true });
+      await writeFile(path.join(mount, 'CH01', 'download', 'CH01_download_000000000001.acpkg'), 'x');
+      expect((await guarded.list('CH01/download')).map((entry) => entry.name)).toEqual(['CH01_download_000000000001.acpkg']);
+      expect(await guarded.check()).toMatchObject({ ok: true });
+    } finally {
+      await unmount(mount);
+    }
+  });
+});
+
 describe('links and missing roots', () => {
   test('a symlink that leads out of the folder is refused with E_FOLDER_PATH; one that stays inside works', async () => {
     const root = path.join(base, 'root');

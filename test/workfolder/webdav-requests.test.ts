@@ -2,7 +2,7 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { WebDavWorkingFolder } from '../../src/workfolder/webdav.js';
-import { CountingProxy } from '../support/counting-proxy.js';
+import { CountingProxy } from '../../bench/support/counting-proxy.js';
 import { webDavTestFolder, type WebDavTestFolder } from '../support/webdav-server.js';
 
 let shared: WebDavTestFolder;

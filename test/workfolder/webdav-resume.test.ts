@@ -3,7 +3,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebDavWorkingFolder } from '../../src/workfolder/webdav.js';
-import { CountingProxy } from '../support/counting-proxy.js';
+import { CountingProxy } from '../../bench/support/counting-proxy.js';
 import { webDavTestFolder, type WebDavTestFolder } from '../support/webdav-server.js';
 import { patternedChunk, patternedStream, readAll } from './byte-streams.js';
 

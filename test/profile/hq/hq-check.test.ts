@@ -81,6 +81,26 @@ describe("a store's look at the profile HQ publishes for it", () => {
     expect(await check.run(hq.publicKeyPem)).toMatchObject({ kind: 'assigned' });
   });
 
+  it('refuses at adoption what publish refuses: a path, a credential or an unknown key, at file:line:col', async () => {
+    await place('profiles/pilot.yaml', `${publishedProfileText()}workingFolder:\n  adapter: local\n  path: /srv/elsewhere\n`);
+    await place('profiles/assignments.yaml', 'assignments:\n  "*": pilot\n');
+    expect(await check.run(hq.publicKeyPem)).toEqual({
+      kind: 'refused',
+      code: 'E_HQ_PROFILE_INVALID',
+      problems: [
+        `profiles/pilot.yaml:8:1 workingFolder: expected only the sections every store may share: profile, schedule, download, upload, found "workingFolder", a path or a credential, which only each store's own file sets`,
+      ],
+    });
+  });
+
+  it('refuses a profile cut short after it was signed', async () => {
+    const text = publishedProfileText();
+    await place('profiles/pilot.yaml', text);
+    await writeFile(path.join(root, 'profiles/pilot.yaml'), text.slice(0, 60));
+    await place('profiles/assignments.yaml', 'assignments:\n  "*": pilot\n');
+    expect(await check.run(hq.publicKeyPem)).toMatchObject({ kind: 'refused', code: 'E_HQ_PROFILE_SIGNATURE' });
+  });
+
   it('refuses a file too large to be a profile without reading all of it', async () => {
     await place('profiles/assignments.yaml', `assignments:\n  "*": pilot\n#${'x'.repeat(300 * 1024)}\n`);
     expect(await check.run(hq.publicKeyPem)).toMatchObject({ kind: 'refused', code: 'E_HQ_PROFILE_TOO_LARGE' });

@@ -6,6 +6,8 @@ export interface ProxiedRequest {
   /** Path and query, as the client asked. */
   readonly path: string;
   readonly status: number;
+  /** When the request arrived (ms since the epoch). */
+  readonly at: number;
   /** The `Range` header the client sent, if any. */
   readonly range: string | undefined;
   /** Body bytes sent back to the client (for a GET: what crossed the "WAN"). */
@@ -88,6 +90,7 @@ export class CountingProxy {
       delete headers['if-range'];
     }
     const range = incoming.headers.range;
+    const at = Date.now();
     const upstreamRequest = forward(
       { host: upstream.hostname, port: upstream.port, method: incoming.method, path: incoming.url, headers },
       (answer) => {
@@ -95,6 +98,7 @@ export class CountingProxy {
           method: incoming.method ?? '',
           path: incoming.url ?? '',
           status: answer.statusCode ?? 0,
+          at,
           range,
           responseBytes: 0,
         };
@@ -110,7 +114,11 @@ export class CountingProxy {
             return;
           }
           record.responseBytes += chunk.length;
-          outgoing.write(chunk);
+          // Held back while the client is slower, so that what is counted is what it got, not a buffer a cut would drop.
+          if (!outgoing.write(chunk)) {
+            answer.pause();
+            outgoing.once('drain', () => answer.resume());
+          }
         });
         answer.on('end', () => outgoing.end());
       },

@@ -74,7 +74,7 @@ describe('the daemon on a PostgreSQL channel database', () => {
     expect(await database.admin('SELECT counter FROM async_client.watermark')).toMatchObject({ rows: [{ counter: 25 }] });
     const logged = JSON.stringify(daemon.named('daemon.ready')) + daemon.stderr();
     expect(logged).not.toContain(String(database.target.password));
-  });
+  }, 180_000);
 
   it(`SIGKILL at random points of a backlog (seed ${SEED}): after restarts every package is applied exactly once`, async () => {
     const { store } = fixture;

@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
  * A benchmark runs each phase in a child process of its own so that each phase's peak RSS
- * (`process.resourceUsage().maxRSS`) is that phase's alone. The script hands its phases and
+ * (VmHWM, see `peakRssKib`) is that phase's alone. The script hands its phases and
  * its parent's work to `runBenchmark`: in the parent, the parent's work calls `runPhase` (or
  * `runPhasesMedian`) for each phase; in a child, `runBenchmark` runs and measures the phase.
  */
@@ -90,13 +90,22 @@ export function runPhasesMedian(script: string, phases: readonly string[], repea
   );
 }
 
+/**
+ * This process's peak RSS in KiB: VmHWM where /proc exists. getrusage's ru_maxrss survives
+ * execve, so it reports the parent's size at spawn time whenever that was larger.
+ */
+function peakRssKib(): number {
+  const status = existsSync('/proc/self/status') ? readFileSync('/proc/self/status', 'utf8') : '';
+  const peak = /^VmHWM:\s+(\d+) kB$/m.exec(status);
+  return peak === null ? process.resourceUsage().maxRSS : Number(peak[1]);
+}
+
 /** Times `work` and prints the phase's result as the last stdout line, for `runPhase` to collect. */
 async function measurePhase(phase: string, work: PhaseWork): Promise<void> {
   const started = performance.now();
   const metrics = await work();
   const seconds = (performance.now() - started) / 1000;
-  const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  const result: PhaseResult = { phase, seconds, peakRssMb, ...metrics };
+  const result: PhaseResult = { phase, seconds, peakRssMb: peakRssKib() / 1024, ...metrics };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

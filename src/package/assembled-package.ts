@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { constants, crc32, deflateRawSync } from 'node:zlib';
 import { crc32Combine } from './crc32-combine.js';
@@ -13,13 +14,34 @@ import type { WrittenPackage, PackageManifestInput } from './writer.js';
 function gzipHeader(level: number): Buffer {
   return Buffer.from([0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, level === 1 ? 4 : level === 9 ? 2 : 0, 0x03]);
 }
-const READ_CHUNK_BYTES = 1024 * 1024;
+const READ_CHUNK_BYTES = 64 * 1024;
 
 export interface AssembledPackage {
-  /** The whole package file, streamed: read it once. */
+  /** The whole package file as a stream, for a working-folder adapter: read it once. */
   readonly content: Readable;
-  /** What was written; available once `content` has ended. */
+  /**
+   * Hands the whole package file to `write` instead, chunk by chunk; `write` must be done with a
+   * chunk when its promise resolves, since one buffer is read into again: no chunk is left as
+   * garbage for the collector, which keeps the writer's memory flat.
+   */
+  writeTo(write: (chunk: Buffer) => Promise<void>): Promise<WrittenPackage>;
+  /** What was written; available once the content has ended. */
   result(): WrittenPackage;
+}
+
+/** The spool's bytes read again and again into one buffer: each chunk is valid until the next is asked for. */
+async function* reusedChunks(path: string): AsyncGenerator<Buffer> {
+  const file = await open(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) return;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await file.close();
+  }
 }
 
 /**
@@ -39,7 +61,7 @@ export function assemblePackage(input: PackageManifestInput, body: SpooledBody, 
   gzipTrailer.writeUInt32LE((line.length + body.length) % 2 ** 32, 4);
   let written: WrittenPackage | undefined;
 
-  async function* bytes(): AsyncGenerator<Buffer> {
+  async function* bytes(spool: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
     const digest = new BodyDigest();
     let size = 0;
     const counted = (chunk: Buffer): Buffer => {
@@ -49,7 +71,7 @@ export function assemblePackage(input: PackageManifestInput, body: SpooledBody, 
     };
     yield counted(gzipHeader(body.level));
     yield counted(head);
-    for await (const chunk of createReadStream(body.path, { highWaterMark: READ_CHUNK_BYTES })) yield counted(chunk as Buffer);
+    for await (const chunk of spool) yield counted(chunk);
     yield counted(gzipTrailer);
     const sha256 = digest.hex();
     const tail = encodeTail(key === undefined ? { sha256 } : { sha256, signature: signDigest(sha256, key) });
@@ -57,11 +79,18 @@ export function assemblePackage(input: PackageManifestInput, body: SpooledBody, 
     yield tail;
   }
 
-  return {
-    content: Readable.from(bytes(), { objectMode: false }),
+  const assembled: AssembledPackage = {
+    get content() {
+      return Readable.from(bytes(createReadStream(body.path, { highWaterMark: READ_CHUNK_BYTES })), { objectMode: false });
+    },
+    async writeTo(write) {
+      for await (const chunk of bytes(reusedChunks(body.path))) await write(chunk);
+      return assembled.result();
+    },
     result() {
       if (written === undefined) throw packageError('E_PACKAGE_WRITER', 'package assembly: result() asked before the content was read');
       return written;
     },
   };
+  return assembled;
 }

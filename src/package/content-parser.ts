@@ -16,6 +16,8 @@ export interface ContentExpectations {
 }
 
 const LINE_FEED = 0x0a;
+/** A batch ends at this many characters of rows whatever its row count: large rows are handed on one by one. */
+const MAX_BATCH_CHARS = 1024 * 1024;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const OPEN_BRACE = 0x7b;
@@ -43,6 +45,9 @@ export class ContentParser {
   private upserts = 0;
   private deletes = 0;
   private batch: PackageRow[] = [];
+  /** Characters of the lines in `batch`, and of the line being read. */
+  private batchChars = 0;
+  private lineChars = 0;
 
   constructor(
     private readonly where: string,
@@ -151,6 +156,7 @@ export class ContentParser {
   }
 
   private line(text: string): void {
+    this.lineChars = text.length;
     const first = text.charCodeAt(0);
     const last = text.charCodeAt(text.length - 1);
     if (this.manifestValue === undefined) {
@@ -270,7 +276,8 @@ export class ContentParser {
       );
     }
     this.batch.push(row);
-    if (this.batch.length >= this.batchRows) this.flushBatch();
+    this.batchChars += this.lineChars;
+    if (this.batch.length >= this.batchRows || this.batchChars >= MAX_BATCH_CHARS) this.flushBatch();
   }
 
   /** Lone surrogates can only come from `\u` escapes, so only a line that has one is walked. */
@@ -301,6 +308,7 @@ export class ContentParser {
     if (this.batch.length === 0 || this.codec === undefined) return;
     this.batches.push({ table: this.codec.table, rows: this.batch });
     this.batch = [];
+    this.batchChars = 0;
   }
 
   private parse(text: string): unknown {

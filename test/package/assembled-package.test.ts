@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -112,6 +112,17 @@ describe('assemblePackage', () => {
     const lines = content.toString().split('\n');
     expect(JSON.parse(lines[0] as string)).toMatchObject({ format: 'async-client-package', channelId: 'store-1', sequence: 1 });
     expect(lines[1]).toBe('{"table":"price"}');
+  });
+
+  it('writes the same bytes through writeTo, which reuses one buffer, as through the stream', async () => {
+    const body = await spoolRows();
+    const streamed = await readFile(await writeOut('streamed.acpkg', assemblePackage(manifest('store-1', 3), body).content));
+    const chunks: Buffer[] = [];
+    const written = await assemblePackage(manifest('store-1', 3), body).writeTo(async (chunk) => {
+      chunks.push(Buffer.from(chunk));
+    });
+    expect(Buffer.concat(chunks).equals(streamed)).toBe(true);
+    expect(written.fileBytes).toBe(streamed.length);
   });
 
   it('refuses a manifest that is not valid before writing a byte', () => {

@@ -229,3 +229,15 @@ describe('what the spec says about its former gaps', () => {
     }
   });
 });
+
+describe('batches', () => {
+  it('end at a mebibyte of rows whatever their count, so large rows are handed on one or two at a time', async () => {
+    const manifest = JSON.parse(sampleLines()[0] as string) as { tables: { upsertCount: number; deleteCount: number }[] };
+    Object.assign(manifest.tables[0] as object, { upsertCount: 6, deleteCount: 0 });
+    const rows = Array.from({ length: 6 }, (_, i) => `["P${i}",1,"1.50",true,0,null,"${'x'.repeat(600_000)}"]`);
+    const sizes: number[] = [];
+    const bytes = frameBody(gzipSync(content([JSON.stringify(manifest), '{"table":"Product"}', ...rows]), { level: 0 }));
+    for await (const batch of readPackageBatches(() => Readable.from([bytes]), { batchRows: 64 })) sizes.push(batch.rows.length);
+    expect(sizes).toEqual([2, 2, 2]);
+  });
+});

@@ -79,39 +79,48 @@ function wrongDigest(bytes: Buffer): Buffer {
 }
 
 /**
+ * A gzip member made of pieces deflated one by one, each flushed to a byte boundary without
+ * reference to earlier bytes, so that concatenating them is one valid deflate stream: a piece
+ * repeated a thousand times is deflated once. Builds a gibibyte bomb in milliseconds.
+ */
+function memberOf(pieces: readonly Buffer[]): Buffer {
+  const deflated = new Map<Buffer, Buffer>();
+  let crc = 0;
+  let size = 0;
+  const blocks = pieces.map((piece) => {
+    crc = crc32(piece, crc);
+    size += piece.length;
+    let block = deflated.get(piece);
+    if (block === undefined) {
+      block = deflateRawSync(piece, { finishFlush: constants.Z_FULL_FLUSH });
+      deflated.set(piece, block);
+    }
+    return block;
+  });
+  const trailer = Buffer.alloc(8);
+  trailer.writeUInt32LE(crc >>> 0, 0);
+  trailer.writeUInt32LE(size % 2 ** 32, 4);
+  const header = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
+  return Buffer.concat([header, ...blocks, deflateRawSync(Buffer.alloc(0)), trailer]);
+}
+
+/**
  * A gzip bomb behind a valid manifest: rows of distinct keys whose names are a mebibyte of one
  * letter, so that each line is within the line limit and only the decompressed size can stop it.
  */
 export function rowBomb(target: HostileTarget, rows = 64, signingKey?: KeyInput): Buffer {
-  const name = 'a'.repeat(1024 * 1024);
-  const content = contentOf([
-    hostileManifest(target, rows),
-    '{"table":"product"}',
-    ...Array.from({ length: rows }, (_, i) => `[${i},"${name}",null]`),
-  ]);
-  return frameBody(gzipSync(content, { level: 9 }), signingKey);
+  const name = Buffer.alloc(1024 * 1024, 'a');
+  const end = Buffer.from('",null]\n');
+  const pieces = [contentOf([hostileManifest(target, rows), '{"table":"product"}'])];
+  for (let i = 0; i < rows; i++) pieces.push(Buffer.from(`[${i},"`), name, end);
+  return frameBody(memberOf(pieces), signingKey);
 }
 
-/**
- * The classic bomb: a gibibyte of spaces after the manifest and section, one line that never
- * ends. Built without compressing a gibibyte: one mebibyte of spaces is deflated once, flushed to
- * a byte boundary without reference to earlier bytes, and repeated; a final empty block ends it.
- */
+/** The classic bomb: a gibibyte of spaces after the manifest and section, one line that never ends. */
 export function spaceBomb(target: HostileTarget, mebibytes = 1024): Buffer {
-  const head = contentOf([hostileManifest(target, 1), '{"table":"product"}']);
   const spaces = Buffer.alloc(1024 * 1024, 0x20);
-  const flushed = { finishFlush: constants.Z_FULL_FLUSH };
-  const headBlock = deflateRawSync(head, flushed);
-  const spaceBlock = deflateRawSync(spaces, flushed);
-  let crc = crc32(head);
-  for (let i = 0; i < mebibytes; i++) crc = crc32(spaces, crc);
-  const size = (head.length + mebibytes * spaces.length) % 2 ** 32;
-  const header = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
-  const trailer = Buffer.alloc(8);
-  trailer.writeUInt32LE(crc >>> 0, 0);
-  trailer.writeUInt32LE(size, 4);
-  const blocks = Array.from({ length: mebibytes }, () => spaceBlock);
-  return frameBody(Buffer.concat([header, headBlock, ...blocks, deflateRawSync(Buffer.alloc(0)), trailer]));
+  const head = contentOf([hostileManifest(target, 1), '{"table":"product"}']);
+  return frameBody(memberOf([head, ...Array.from({ length: mebibytes }, () => spaces)]));
 }
 
 /** Rows of `count` distinct keys, out of order after the first half so that duplicate checks need their table. */

@@ -1,6 +1,6 @@
+import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { assemblePackage } from '../../package/assembled-package.js';
 import { packageFileName } from '../../package/index.js';
 import { parseCommandArgs } from '../args.js';
@@ -8,7 +8,6 @@ import { ExitCode, type CliCommand } from '../command.js';
 import { packageVersion } from '../version.js';
 import { AtomicFile } from './atomic-file.js';
 import { loadPackSpec, type PackFlags } from './pack-spec.js';
-import { FileDigest } from '../../package/file-digest.js';
 import { Progress } from './progress.js';
 import { withSpooledTables } from './spooled-tables.js';
 import { requireOption } from './usage.js';
@@ -68,14 +67,16 @@ The package is written to a temporary name and renamed when complete. Exit codes
       const manifest = { ...spec.manifest, tables };
       const target = new AtomicFile(isDirectory ? resolve(out, packageFileName(manifest)) : out);
       try {
-        const assembled = assemblePackage(manifest, body, signingKey);
-        const digest = new FileDigest();
-        await pipeline(assembled.content, digest, target.stream);
+        // The file's own SHA-256 (what a store's journal records), taken on the way out.
+        const fileHash = createHash('sha256');
+        const written = await assemblePackage(manifest, body, signingKey).writeTo((chunk) => {
+          fileHash.update(chunk);
+          return new Promise((done, fail) => target.stream.write(chunk, (error) => (error ? fail(error) : done())));
+        });
         await target.commit();
-        const written = assembled.result();
         const rows = tables.reduce((sum, table) => sum + table.upsertCount + table.deleteCount, 0);
         io.stdout.write(
-          `${target.path}: ${rows} rows in ${tables.length} tables, ${written.fileBytes} bytes, file sha256 ${digest.checksum()}, body sha256 ${written.sha256}${written.signed ? ', signed' : ''}\n`,
+          `${target.path}: ${rows} rows in ${tables.length} tables, ${written.fileBytes} bytes, file sha256 ${fileHash.digest('hex')}, body sha256 ${written.sha256}${written.signed ? ', signed' : ''}\n`,
         );
         return ExitCode.ok;
       } catch (error) {

@@ -16,7 +16,7 @@ export type InputFormat = 'csv' | 'jsonl';
 
 /** Receives a table's content lines in batches of about this many bytes. */
 const BATCH_BYTES = 128 * 1024;
-const READ_CHUNK_BYTES = 16384;
+const READ_CHUNK_BYTES = 64 * 1024;
 
 function inputFormatOf(path: string): InputFormat {
   if (/\.csv$/i.test(path)) return 'csv';
@@ -30,15 +30,19 @@ function isDelete(value: unknown, path: string, line: number): boolean {
   throw inputError(path, line, `${OP_COLUMN} must be upsert or delete, got ${JSON.stringify(value)}`);
 }
 
-/** The file's text in chunks of whole characters, read into one reused buffer, without a leading byte order mark. */
+/**
+ * The file's text in chunks of whole characters, without a leading byte order mark. Two
+ * buffers are reused: the next read is under way while the caller works on the current chunk.
+ */
 async function* textChunks(path: string): AsyncGenerator<string> {
   const file = await open(path, 'r');
+  const buffers = [Buffer.allocUnsafe(READ_CHUNK_BYTES), Buffer.allocUnsafe(READ_CHUNK_BYTES)];
+  let reading = file.read(buffers[0] as Buffer, 0, READ_CHUNK_BYTES, null);
   try {
-    const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
     const decoder = new StringDecoder('utf8');
-    let first = true;
-    for (;;) {
-      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+    for (let turn = 0, first = true; ; turn = 1 - turn) {
+      const { bytesRead, buffer } = await reading;
+      if (bytesRead > 0) reading = file.read(buffers[1 - turn] as Buffer, 0, READ_CHUNK_BYTES, null);
       const text = bytesRead === 0 ? decoder.end() : decoder.write(buffer.subarray(0, bytesRead));
       if (text.length > 0) {
         yield first && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
@@ -47,6 +51,7 @@ async function* textChunks(path: string): AsyncGenerator<string> {
       if (bytesRead === 0) return;
     }
   } finally {
+    await reading.catch(() => undefined);
     await file.close();
   }
 }

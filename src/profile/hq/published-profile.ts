@@ -15,7 +15,7 @@ import { ProfileSource, type FieldProblem } from '../yaml-source.js';
 import { compiledPublishedProfileSchema, PublishedProfileSchema, STORE_ONLY_FIELDS } from './published-schema.js';
 
 /** `^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`, and not `assignments`: it names `profiles/<name>.yaml`. */
-export const PROFILE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const PROFILE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 export function isProfileName(name: string): boolean {
   return PROFILE_NAME_PATTERN.test(name) && name !== 'assignments';

@@ -9,7 +9,6 @@ import { AsyncServerProfileSchema, PublishedDownloadSchema, ScheduleSchema, Uplo
 
 /** The sections HQ may set, in the order they are merged and shown. */
 export const HQ_SECTIONS = ['profile', 'schedule', 'download', 'upload'] as const;
-export type HqSection = (typeof HQ_SECTIONS)[number];
 
 export const PublishedProfileSchema = Type.Object(
   {

@@ -4,14 +4,16 @@
  *    path (stage, verify, apply, journal, report), against the same rows upserted from memory
  *    with one prepared better-sqlite3 statement in one transaction;
  *    a 1,000,000-row full package into the same table, against the sqlite3 shell's `.import` of
- *    the same rows as CSV into an empty table with the same primary key;
+ *    the same rows as CSV into an empty table with the same primary key (the Debian `sqlite3`
+ *    package is installed when the shell is missing); and a full package five times larger, whose
+ *    peak RSS must stay that of the smaller one;
  * 2. a backlog of 10,000 small packages in one cycle: packages/s, and the time per package of
  *    the first and the last thousand (listing must not make it grow);
  * 3. the longest wait of a POS till (the example simulator, examples/pos/) selling every 5 ms
  *    during the large applies, full and incremental.
  * Every measured phase runs in its own process (bench/support/phases.ts) for a clean peak RSS.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, createWriteStream, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +33,7 @@ import {
   markdownTable,
   runBenchmark,
   runPhase,
+  runPhasesMedian,
   scratchDirectory,
   type BenchPhase,
   type PhaseResult,
@@ -40,6 +43,9 @@ import { UPLOAD_RETRY_FIRST_SECONDS, UPLOAD_RETRY_MAX_SECONDS } from '../src/upl
 
 const ROWS = Number(process.env.BENCH_DOWNLOAD_ROWS ?? 1_000_000);
 const BACKLOG = Number(process.env.BENCH_DOWNLOAD_BACKLOG ?? 10_000);
+/** A full package this many times larger shows whether memory grows with a package's size. */
+const LARGER = Number(process.env.BENCH_DOWNLOAD_LARGER ?? 5);
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 const BACKLOG_ROWS = 10;
 /** The till sells every 5 ms, as fast as a busy store's tills together. */
 const POS_SALES_PER_SECOND = 200;
@@ -79,8 +85,8 @@ function productValues(id: number, v: number): PackageRow & { op: 'upsert' } {
   };
 }
 
-function* packageRows(): Generator<PackageRow & { op: 'upsert' }> {
-  for (let id = ROWS / 2 + 1; id <= (ROWS * 3) / 2; id += 1) yield productValues(id, 1);
+function* packageRows(rows = ROWS): Generator<PackageRow & { op: 'upsert' }> {
+  for (let id = ROWS / 2 + 1; id <= ROWS / 2 + rows; id += 1) yield productValues(id, 1);
 }
 
 function paths() {
@@ -90,6 +96,7 @@ function paths() {
     database: join(dir, 'channel.sqlite'),
     largeFolder: join(dir, 'large-folder'),
     fullFolder: join(dir, 'full-folder'),
+    largerFolder: join(dir, 'larger-folder'),
     csv: join(dir, 'rows.csv'),
     importDatabase: join(dir, 'import.sqlite'),
     backlogFolder: join(dir, 'backlog-folder'),
@@ -208,10 +215,40 @@ function restoreFolder(folder: string): void {
   rmSync(join(folder, FOLDERS.status), { recursive: true, force: true });
 }
 
+type PackageFolder = 'largeFolder' | 'fullFolder' | 'largerFolder';
+
+/** Applies the package in `folder` to a fresh copy of the table, then puts the package back. */
+function applyPhase(folder: PackageFolder): BenchPhase {
+  return {
+    setup: freshDatabase,
+    work: async () => {
+      const { rows } = await runCycle(paths()[folder]);
+      restoreFolder(paths()[folder]);
+      return { rows };
+    },
+  };
+}
+
+/** The same while the POS till sells throughout: its longest wait for the database. */
+function applyWithTillPhase(folder: PackageFolder): BenchPhase {
+  return {
+    setup: freshDatabase,
+    work: async () => {
+      const { result: rows, tally } = await PosProcess.during(
+        paths().database,
+        POS_SALES_PER_SECOND,
+        async () => (await runCycle(paths()[folder])).rows,
+      );
+      restoreFolder(paths()[folder]);
+      return { rows, writerSales: tally.sales, writerLongestWaitMs: tally.longestWaitMs };
+    },
+  };
+}
+
 const phases: Record<string, BenchPhase> = {
   prepare: {
     work: async () => {
-      const { seedDatabase, largeFolder, fullFolder, backlogFolder } = paths();
+      const { seedDatabase, largeFolder, fullFolder, largerFolder, backlogFolder } = paths();
       const seed = new Database(seedDatabase);
       seed.pragma('journal_mode = WAL');
       seed.exec(CREATE_PRODUCT);
@@ -225,6 +262,8 @@ const phases: Record<string, BenchPhase> = {
       await writePackage(largeFolder, 1, packageRows(), ROWS);
       mkdirSync(join(fullFolder, FOLDERS.download), { recursive: true });
       await writePackage(fullFolder, 1, packageRows(), ROWS, 'full');
+      mkdirSync(join(largerFolder, FOLDERS.download), { recursive: true });
+      await writePackage(largerFolder, 1, packageRows(ROWS * LARGER), ROWS * LARGER, 'full');
       writeCsv(paths().csv);
       mkdirSync(join(backlogFolder, FOLDERS.download), { recursive: true });
       for (let sequence = 1; sequence <= BACKLOG; sequence += 1) {
@@ -261,49 +300,15 @@ const phases: Record<string, BenchPhase> = {
     },
   },
 
-  'cycle-full': {
-    setup: freshDatabase,
-    work: async () => {
-      const { rows } = await runCycle(paths().fullFolder);
-      restoreFolder(paths().fullFolder);
-      return { rows };
-    },
-  },
+  'cycle-full': applyPhase('fullFolder'),
 
-  'cycle-full-with-writer': {
-    setup: freshDatabase,
-    work: async () => {
-      const { result: rows, tally } = await PosProcess.during(
-        paths().database,
-        POS_SALES_PER_SECOND,
-        async () => (await runCycle(paths().fullFolder)).rows,
-      );
-      restoreFolder(paths().fullFolder);
-      return { rows, writerSales: tally.sales, writerLongestWaitMs: tally.longestWaitMs };
-    },
-  },
+  'cycle-full-with-writer': applyWithTillPhase('fullFolder'),
 
-  'cycle-large': {
-    setup: freshDatabase,
-    work: async () => {
-      const { rows } = await runCycle(paths().largeFolder);
-      restoreFolder(paths().largeFolder);
-      return { rows };
-    },
-  },
+  'cycle-full-larger': applyPhase('largerFolder'),
 
-  'cycle-large-with-writer': {
-    setup: freshDatabase,
-    work: async () => {
-      const { result: rows, tally } = await PosProcess.during(
-        paths().database,
-        POS_SALES_PER_SECOND,
-        async () => (await runCycle(paths().largeFolder)).rows,
-      );
-      restoreFolder(paths().largeFolder);
-      return { rows, writerSales: tally.sales, writerLongestWaitMs: tally.longestWaitMs };
-    },
-  },
+  'cycle-large': applyPhase('largeFolder'),
+
+  'cycle-large-with-writer': applyWithTillPhase('largeFolder'),
 
   'cycle-backlog': {
     setup: freshDatabase,
@@ -321,12 +326,34 @@ const phases: Record<string, BenchPhase> = {
   },
 };
 
+/** The baseline needs the sqlite3 shell: installed from Debian when missing, as .ci/run does. */
+function ensureSqliteShell(): void {
+  if (spawnSync('sqlite3', ['-version']).status === 0) return;
+  process.stderr.write('installing the Debian sqlite3 package for the .import baseline...\n');
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'sqlite3'], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
+
 async function runParent(): Promise<void> {
+  ensureSqliteShell();
   const results = new Map<string, PhaseResult>();
-  for (const phase of Object.keys(phases)) {
+  const measure = (phase: string): void => {
     process.stderr.write(`phase ${phase}...\n`);
     results.set(phase, runPhase(import.meta.url, phase));
+  };
+  // Each rate beside its baseline: interleaved, median of REPEAT, so that a busy machine slows both alike.
+  const paired = [
+    ['baseline-upsert', 'cycle-large'],
+    ['baseline-import', 'cycle-full'],
+  ];
+  measure('prepare');
+  for (const pair of paired) {
+    process.stderr.write(`phases ${pair.join(', ')} (median of ${REPEAT})...\n`);
+    for (const [phase, measured] of runPhasesMedian(import.meta.url, pair, REPEAT)) results.set(phase, measured);
   }
+  for (const phase of Object.keys(phases)) if (!results.has(phase)) measure(phase);
   const result = (phase: string): PhaseResult => results.get(phase) as PhaseResult;
   const rate = (phase: string): number => ROWS / result(phase).seconds;
   const rss = (phase: string): string => `${result(phase).peakRssMb.toFixed(0)} MB`;
@@ -334,7 +361,7 @@ async function runParent(): Promise<void> {
   const writer = result('cycle-large-with-writer');
   const fullWriter = result('cycle-full-with-writer');
   console.log(
-    `download: ${formatCount(ROWS)}-row incremental package onto a ${formatCount(ROWS)}-row table; ${formatCount(BACKLOG)} packages of ${BACKLOG_ROWS} rows (node ${process.version}, ${tmpdir()})\n`,
+    `download: ${formatCount(ROWS)}-row incremental and full packages onto a ${formatCount(ROWS)}-row table (rates: median of ${REPEAT}, interleaved with their baseline); ${formatCount(BACKLOG)} packages of ${BACKLOG_ROWS} rows (node ${process.version}, ${tmpdir()})\n`,
   );
   console.log(
     markdownTable(
@@ -355,6 +382,14 @@ async function runParent(): Promise<void> {
           `${(rate('cycle-full') / rate('baseline-import')).toFixed(2)}x`,
           rss('cycle-full'),
           '≥ 0.7x, < 100 MB',
+        ],
+        [
+          `full apply of ${formatCount(ROWS * LARGER)} rows: peak RSS against ${formatCount(ROWS)}`,
+          `${formatCount((ROWS * LARGER) / result('cycle-full-larger').seconds)} rows/s`,
+          '',
+          `${(result('cycle-full-larger').peakRssMb / result('cycle-full').peakRssMb).toFixed(2)}x RSS`,
+          rss('cycle-full-larger'),
+          'flat (within 10 %)',
         ],
         ['backlog: packages/s', formatCount(BACKLOG / backlog.seconds), '', '', rss('cycle-backlog'), '≥ 1,000'],
         [

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { AsyncClientError } from '../errors.js';
 import type { PackageManifest, RowBatch } from '../package/types.js';
 import type { AppliedCounts, ApplyOptions } from './channel-database.js';
 import { inTransaction, qualified, type PostgresConnection } from './postgres-connection.js';
@@ -12,7 +13,7 @@ import { assertMayCreate, tableUnlisted } from './schema-errors.js';
 /**
  * Applies a package in one transaction: every table checked before the first write, the rows
  * COPYed into stage tables as they stream in, then merged set-based (a full package replaces the
- * table's rows with DELETE, never TRUNCATE, so that the POS keeps reading the table throughout),
+ * table's rows with DELETE, never TRUNCATE, so that the POS keeps reading and writing other rows),
  * and the Applied record written last, in the same transaction.
  */
 export async function applyPostgresPackage(
@@ -34,9 +35,7 @@ export async function applyPostgresPackage(
     const stages = new Map<string, Stage>();
     for (const [i, spec] of manifest.tables.entries()) {
       const table = existing[i] ?? (await createPostgresTable(client, conn.schema, spec));
-      const stage = await Stage.create(client, i, spec, table, manifest.kind);
-      if (stage.direct) await client.query(`DELETE FROM ${stage.name}`);
-      stages.set(spec.name, stage);
+      stages.set(spec.name, await Stage.create(client, i, spec, table));
     }
     await copyBatches(client, conn.location, manifest, batches, stages);
     const counts: Record<string, number> = {};
@@ -74,16 +73,23 @@ async function copyBatches(
 
 /** Moves a stage's rows into its table; returns the rows that changed a table row. */
 async function merge(client: pg.ClientBase, location: string, stage: Stage, kind: PackageManifest['kind']): Promise<number> {
-  if (stage.direct) return stage.copied;
   const target = qualified(stage.table.schema, stage.table.name);
   const columns = stage.columns.join(', ');
   const keys = stage.keyColumns;
   // The last operation on each key wins, as if the rows were applied one by one in file order.
-  const latest = `(SELECT DISTINCT ON (${keys.join(', ')}) * FROM ${stage.name} ORDER BY ${keys.join(', ')}, ${SEQ} DESC)`;
+  const latest =
+    stage.deletes === 0 && kind === 'full'
+      ? stage.name
+      : `(SELECT DISTINCT ON (${keys.join(', ')}) * FROM ${stage.name} ORDER BY ${keys.join(', ')}, ${SEQ} DESC)`;
+  const where = `writing table ${stage.spec.name}`;
   try {
     if (kind === 'full') {
       await client.query(`DELETE FROM ${target}`);
-      return (await client.query(`INSERT INTO ${target} (${columns}) SELECT ${columns} FROM ${latest} s WHERE ${OP} = 'u'`)).rowCount ?? 0;
+      return await savepoint(
+        client,
+        () => client.query(`INSERT INTO ${target} (${columns}) SELECT ${columns} FROM ${latest} s WHERE ${OP} = 'u'`),
+        (error) => duplicateRow(client, location, stage, error),
+      );
     }
     let changed = 0;
     if (stage.deletes > 0) {
@@ -105,7 +111,7 @@ async function merge(client: pg.ClientBase, location: string, stage: Stage, kind
       },
     );
   } catch (error) {
-    throw translatePostgresError(error, location, `writing table ${stage.spec.name}`, { table: stage.spec.name });
+    throw translatePostgresError(error, location, where, { table: stage.spec.name });
   }
 }
 
@@ -125,4 +131,25 @@ async function savepoint(
     await client.query('ROLLBACK TO SAVEPOINT async_client_merge');
     return recover(error);
   }
+}
+
+/** A full package that names a key twice: the error names the second row, as a row-by-row apply would. */
+async function duplicateRow(client: pg.ClientBase, location: string, stage: Stage, error: unknown): Promise<never> {
+  if ((error as { code?: unknown }).code !== '23505' || stage.keyColumns.length === 0) throw error;
+  const keys = stage.keyColumns.join(', ');
+  const { rows } = await client.query<{ seq: string }>(
+    `SELECT ${SEQ} AS seq FROM (SELECT ${SEQ}, row_number() OVER (PARTITION BY ${keys} ORDER BY ${SEQ}) AS n FROM ${stage.name} WHERE ${OP} = 'u') d
+     WHERE n > 1 ORDER BY ${SEQ} LIMIT 1`,
+  );
+  const row = rows[0]?.seq;
+  const translated = translatePostgresError(
+    error,
+    location,
+    row === undefined ? `writing table ${stage.spec.name}` : `upsert of row ${row} of table ${stage.spec.name}`,
+    {
+      table: stage.spec.name,
+      ...(row === undefined ? {} : { row: Number(row) }),
+    },
+  );
+  throw translated instanceof AsyncClientError ? translated : error;
 }

@@ -41,8 +41,7 @@ export class PostgresConnection {
       types: RAW_TEXT,
       application_name: 'async-client',
       options: [
-        // Stage tables of a large package stay in memory up to this size (allocated only when used).
-        '-c TimeZone=UTC -c DateStyle=ISO -c temp_buffers=64MB',
+        '-c TimeZone=UTC -c DateStyle=ISO',
         `-c lock_timeout=${settings.lockTimeoutMs} -c statement_timeout=${settings.statementTimeoutMs}`,
         settings.readonly ? '-c default_transaction_read_only=on' : '',
       ].join(' '),

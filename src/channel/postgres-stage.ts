@@ -3,8 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { AsyncClientError } from '../errors.js';
-import type { PackageKind, PackageRow, TableSpec } from '../package/types.js';
-import { qualified, quoteIdent } from './postgres-connection.js';
+import type { PackageRow, TableSpec } from '../package/types.js';
+import { quoteIdent } from './postgres-connection.js';
 import { translatePostgresError } from './postgres-errors.js';
 import { findPostgresColumn, type PostgresColumn, type PostgresTable } from './postgres-schema.js';
 import { toCopyField } from './postgres-values.js';
@@ -15,16 +15,12 @@ export const OP = 'async_client_op';
 /**
  * A package table's rows on their way in: a temporary table typed like the target's columns,
  * filled by COPY in file order (`async_client_seq` numbers the rows, `async_client_op` says
- * upsert `u` or delete `d`), dropped at commit; the set-based merge reads it. A full package
- * without deletes goes `direct`: COPY straight into the target, which the apply emptied first,
- * so its rows are written once rather than twice.
+ * upsert `u` or delete `d`), dropped at commit. The set-based merge reads it.
  */
 export class Stage {
   /** Package rows staged so far: the next row's number is `rows + 1`. */
   rows = 0;
   deletes = 0;
-  /** Rows COPY wrote (a direct stage's rows affected). */
-  copied = 0;
   private readonly targetColumns: readonly (PostgresColumn | undefined)[];
   private readonly keyPositions: readonly number[];
 
@@ -32,15 +28,13 @@ export class Stage {
     readonly name: string,
     readonly spec: TableSpec,
     readonly table: PostgresTable,
-    readonly direct: boolean,
   ) {
     this.targetColumns = spec.columns.map((c) => findPostgresColumn(table, c.name));
     this.keyPositions = spec.primaryKey.map((k) => spec.columns.findIndex((c) => c.name === k));
   }
 
-  static async create(client: pg.ClientBase, index: number, spec: TableSpec, table: PostgresTable, kind: PackageKind): Promise<Stage> {
-    if (kind === 'full' && spec.deleteCount === 0) return new Stage(qualified(table.schema, table.name), spec, table, true);
-    const stage = new Stage(`async_client_stage_${index}`, spec, table, false);
+  static async create(client: pg.ClientBase, index: number, spec: TableSpec, table: PostgresTable): Promise<Stage> {
+    const stage = new Stage(`async_client_stage_${index}`, spec, table);
     const columns = stage.targetColumns.map((c, i) => `${quoteIdent(c?.name ?? (spec.columns[i]?.name as string))} ${c?.declaredType}`);
     await client.query(`CREATE TEMP TABLE ${stage.name} (${SEQ} bigint, ${OP} "char", ${columns.join(', ')}) ON COMMIT DROP`);
     return stage;
@@ -49,11 +43,6 @@ export class Stage {
   /** The target's column names for the package's columns, quoted, in package order. */
   get columns(): string[] {
     return this.targetColumns.map((c) => quoteIdent(c?.name as string));
-  }
-
-  /** The columns a COPY into this stage names. */
-  get copyColumns(): string[] {
-    return this.direct ? this.columns : [SEQ, OP, ...this.columns];
   }
 
   get keyColumns(): string[] {
@@ -66,22 +55,12 @@ export class Stage {
     for (const row of rows) {
       this.rows += 1;
       try {
-        text += this.direct ? `${this.directLine(row)}\n` : `${this.rows}\t${this.line(row)}\n`;
+        text += `${this.rows}\t${this.line(row)}\n`;
       } catch (error) {
         throw atRow(error, this, row.op);
       }
     }
     return text;
-  }
-
-  private directLine(row: PackageRow): string {
-    if (row.op === 'upsert') return row.values.map((v, i) => toCopyField(v, this.targetColumns[i])).join('\t');
-    throw new AsyncClientError(
-      'E_SCHEMA_KEY_MISMATCH',
-      this.keyPositions.length === 0
-        ? 'the package deletes by key from a table it gives no primary key'
-        : 'the package deletes rows its manifest does not count for this table',
-    );
   }
 
   private line(row: PackageRow): string {
@@ -124,7 +103,7 @@ export class StageCopy {
     private readonly location: string,
   ) {
     this.firstRow = stage.rows + 1;
-    this.stream = client.query(copyFrom(`COPY ${stage.name} (${stage.copyColumns.join(', ')}) FROM STDIN`));
+    this.stream = client.query(copyFrom(`COPY ${stage.name} (${SEQ}, ${OP}, ${stage.columns.join(', ')}) FROM STDIN`));
     this.done = new Promise<void>((resolve, reject) => {
       this.stream.on('finish', resolve);
       this.stream.on('error', reject);
@@ -154,7 +133,6 @@ export class StageCopy {
     this.stream.end();
     try {
       await this.done;
-      this.stage.copied += this.stream.rowCount;
     } catch (error) {
       throw this.translate(error);
     }

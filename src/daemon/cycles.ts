@@ -1,20 +1,35 @@
-import { createDownloadCycle } from '../download/download-cycle.js';
-import { downloadStagingDirectory } from '../download/staging.js';
 import type { Cycle, CycleDeps } from '../schedule/cycle.js';
-import { createUploadCycle } from '../upload/upload-cycle.js';
 
-/** The store's two cycles; `beforeDownload` runs at the start of each download run (the look at HQ's profile). */
+/**
+ * The store's two cycles; `beforeDownload` runs at the start of each download run (the look at
+ * HQ's profile). Each cycle's modules (the package reader or writer, its adapters' work) load
+ * when the cycle first runs: the daemon is READY sooner and, until then, smaller.
+ */
 export function createCycles(deps: CycleDeps, beforeDownload: () => Promise<void>): readonly Cycle[] {
-  const stagingDirectory = downloadStagingDirectory(deps.profile().stateDirectory);
-  const download = createDownloadCycle({ ...deps, stagingDirectory });
+  const download = loadOnFirstRun(async () => {
+    const [{ createDownloadCycle }, { downloadStagingDirectory }] = await Promise.all([
+      import('../download/download-cycle.js'),
+      import('../download/staging.js'),
+    ]);
+    return createDownloadCycle({ ...deps, stagingDirectory: downloadStagingDirectory(deps.profile().stateDirectory) });
+  });
+  const upload = loadOnFirstRun(async () => (await import('../upload/upload-cycle.js')).createUploadCycle(deps));
   return [
     {
       direction: 'download',
       run: async (signal) => {
         await beforeDownload();
-        return download.run(signal);
+        return (await download()).run(signal);
       },
     },
-    createUploadCycle(deps),
+    { direction: 'upload', run: async (signal) => (await upload()).run(signal) },
   ];
+}
+
+function loadOnFirstRun(load: () => Promise<Cycle>): () => Promise<Cycle> {
+  let cycle: Promise<Cycle> | undefined;
+  return () => {
+    cycle ??= load();
+    return cycle;
+  };
 }

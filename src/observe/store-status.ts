@@ -2,6 +2,7 @@ import type { ChannelDatabase } from '../channel/channel-database.js';
 import type { Direction } from '../package/types.js';
 import { readHqState, type HqProfileStatus } from '../profile/hq/hq-state.js';
 import type { Profile } from '../profile/profile.js';
+import type { LockState } from '../daemon/instance-lock.js';
 import type { HealthReport } from './health-server.js';
 
 /** One cycle as the running daemon sees it (in /healthz; times are ISO strings once they went through JSON). */
@@ -27,8 +28,11 @@ export type DaemonView =
   /** Nothing listens on its health port. */
   | { readonly state: 'not-running'; readonly url: string }
   | { readonly state: 'not-answering'; readonly url: string; readonly reason: string }
-  /** The profile serves no health port: not a fault, only less to show. */
-  | { readonly state: 'no-health-port' };
+  /**
+   * The profile serves no health port: not a fault, only less to show. Whether the daemon runs
+   * is still known from the store's lock, which it holds while it runs.
+   */
+  | { readonly state: 'no-health-port'; readonly lock: LockState };
 
 /** One thing that needs an operator, and the command that deals with it. */
 export interface Attention {
@@ -160,7 +164,9 @@ function daemonAttention(daemon: DaemonView): Attention[] {
         ? []
         : [{ problem: `the daemon is ${daemon.health.state}, not ready`, fix: 'systemctl status async-client' }];
     case 'no-health-port':
-      return [];
+      return !daemon.lock.held
+        ? [{ problem: "the daemon is not running (no process holds this store's locks)", fix: 'sudo systemctl start async-client' }]
+        : [];
   }
 }
 

@@ -98,10 +98,10 @@ export function isTemporaryName(name: string): boolean {
   return TEMPORARY_NAME.test(name);
 }
 
-/** Whether `name` is a probe file of `owner` (or a server's spool name built on one). */
+/** Whether `name` is a probe file of `owner`, the temporary name it was written under, or a server's spool name built on one. */
 export function isProbeNameOf(owner: string): (name: string) => boolean {
   const prefix = `${probePrefix(owner)}.tmp-`;
-  return (name) => name.startsWith(prefix) && isTemporaryName(name);
+  return (name) => (name.startsWith(prefix) || name.startsWith(`.${prefix}`)) && isTemporaryName(name);
 }
 
 /** Orders entries by name, by code unit, so that package sequence order holds on every adapter. */

@@ -151,6 +151,7 @@ export class WebDavWorkingFolder implements WorkingFolder {
     try {
       const [root] = (await this.dav.propfind([], 'collection', 0, 'check')) ?? [];
       if (root === undefined || !root.isCollection) throw this.rootMissing('check');
+      this.knownFolders.add('');
       const probe = probePath(this.probeOwner);
       await this.write(probe, Buffer.from('async-client probe\n'));
       await this.delete(probe, 'remove the probe file');
@@ -285,8 +286,11 @@ export class WebDavWorkingFolder implements WorkingFolder {
     return resource?.isCollection === true;
   }
 
+  /** The share itself exists: asked once, then remembered, so that a missing area costs one request. */
   private async requireRoot(action: string): Promise<void> {
+    if (this.knownFolders.has('')) return;
     if (!(await this.isCollection([], action))) throw this.rootMissing(action);
+    this.knownFolders.add('');
   }
 
   private rootMissing(action: string): AsyncClientError {

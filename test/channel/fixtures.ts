@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { ChannelDatabase } from '../../src/channel/channel-database.js';
 import type { DownloadSession } from '../../src/channel/download-journal.js';
-import type { CellValue, ColumnType, PackageKind, PackageManifest, RowBatch, TableSpec } from '../../src/package/types.js';
+import {
+  type CellValue,
+  type ColumnType,
+  Decimal,
+  type PackageKind,
+  type PackageManifest,
+  type RowBatch,
+  type TableSpec,
+} from '../../src/package/types.js';
 
 /** Builders for packages as the package reader hands them over: a manifest and its batches. */
 
@@ -78,4 +86,26 @@ export async function applied(db: ChannelDatabase, pkg: PackageManifest, ...batc
   const session = await seen(db, pkg.sequence);
   await db.applyPackage(pkg, stream(...batches), { sessionId: session.id, allowCreateTables: true });
   return session;
+}
+
+/** The product table the concurrency and fault tests fill: a key, a name, a price. */
+export const PRODUCT = table(
+  'product',
+  [
+    ['id', 'integer', false],
+    ['name', 'string'],
+    ['price', 'decimal'],
+  ],
+  ['id'],
+);
+
+/** `count` products with ids from 1, named `${name} ${id}`, in batches of `batchSize`. */
+export async function* products(count: number, name = 'product', batchSize = 1000): AsyncIterable<RowBatch> {
+  for (let start = 0; start < count; start += batchSize) {
+    const size = Math.min(batchSize, count - start);
+    yield upserts(
+      PRODUCT,
+      Array.from({ length: size }, (_, i) => [start + i + 1, `${name} ${start + i + 1}`, new Decimal(`${i}.95`)]),
+    );
+  }
 }

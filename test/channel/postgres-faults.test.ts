@@ -10,18 +10,8 @@ import {
   stopPostgresCluster,
   stopPostgresServer,
 } from '../../bench/support/postgres-cluster.js';
-import { applied, manifest, seen, stream, table, upserts } from './fixtures.js';
+import { applied, manifest, PRODUCT, seen, stream, table, upserts } from './fixtures.js';
 import { openPostgresSubject } from './postgres-subject.js';
-
-const PRODUCT = table(
-  'product',
-  [
-    ['id', 'integer', false],
-    ['name', 'string'],
-    ['price', 'decimal'],
-  ],
-  ['id'],
-);
 
 const rows = (from: number, count: number) =>
   Array.from({ length: count }, (_, i) => [from + i, `product ${from + i}`, new Decimal('1.50')]);

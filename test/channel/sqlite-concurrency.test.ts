@@ -1,30 +1,10 @@
 import type { ChannelDatabase } from '../../src/channel/channel-database.js';
 import { openSqliteChannelDatabase } from '../../src/channel/sqlite-channel-database.js';
 import { Decimal, type RowBatch } from '../../src/package/types.js';
-import { manifest, seen, table, upserts } from './fixtures.js';
+import { manifest, PRODUCT, products, seen, upserts } from './fixtures.js';
 import { HOLD_WRITE_LOCK, POS_WRITER, SqliteProcess } from './sqlite-processes.js';
 import { openSqliteSubject } from './sqlite-subject.js';
 import type { ChannelDatabaseSubject } from './subject.js';
-
-const PRODUCT = table(
-  'product',
-  [
-    ['id', 'integer', false],
-    ['name', 'string'],
-    ['price', 'decimal'],
-  ],
-  ['id'],
-);
-
-async function* products(count: number, batchSize = 1000): AsyncIterable<RowBatch> {
-  for (let start = 0; start < count; start += batchSize) {
-    const size = Math.min(batchSize, count - start);
-    yield upserts(
-      PRODUCT,
-      Array.from({ length: size }, (_, i) => [start + i + 1, `product ${start + i + 1}`, new Decimal(`${i}.95`)]),
-    );
-  }
-}
 
 describe('SQLite channel database shared with other processes', () => {
   let subject: ChannelDatabaseSubject & { readonly file: string };

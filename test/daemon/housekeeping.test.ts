@@ -80,6 +80,7 @@ describe('Housekeeping', () => {
       spooled: path.join(upload, '.store-0042_upload_000000000007.acpkg.tmp-0123456789ab.0000000009'),
       heartbeat: path.join(root, 'store-0042', '.heartbeat.json.tmp-0123456789ab'),
       ownProbe: path.join(root, '.async-client-probe-store-0042.tmp-0123456789ab'),
+      ownProbeBeingWritten: path.join(root, '..async-client-probe-store-0042.tmp-0123456789ab.tmp-ba9876543210'),
       otherProbe: path.join(root, '.async-client-probe-store-0043.tmp-0123456789ab'),
       hqFile: path.join(root, '.hq-index.tmp-0123456789ab'),
     };
@@ -96,7 +97,7 @@ describe('Housekeeping', () => {
       offsetMs: 0,
     });
 
-    expect(await housekeeping.run()).toBe(3);
+    expect(await housekeeping.run()).toBe(4);
     expect((await readdir(root)).sort()).toEqual([
       '.async-client-probe-store-0043.tmp-0123456789ab',
       '.hq-index.tmp-0123456789ab',

@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { createPackageWriter, packageFileName, type PackageRow, type TableSpec } from '../../src/package/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { seededRandom } from '../support/seeded-random.js';
+import type { StoreFixture } from '../support/store-fixture.js';
 import type { TempStore } from '../support/temp-store.js';
 
 export const CHANNEL = 'store-0042';
@@ -147,4 +150,23 @@ export function readDatabase(file: string): {
   } finally {
     db.close();
   }
+}
+
+/**
+ * Starts the daemon on the fixture's store and SIGKILLs it `afterMs` after it is READY (or at
+ * once, should it exit first): counted from READY, the kills land in the applies whatever the
+ * machine's start-up time.
+ */
+export async function killDaemonAfter(fixture: StoreFixture, afterMs: number): Promise<void> {
+  const daemon = fixture.start(['run', '--profile', fixture.store.profilePath]);
+  const { child } = daemon;
+  const exited = once(child, 'exit');
+  // A daemon that exits before READY ends the wait through `exited`.
+  const ready = daemon.waitFor('daemon.ready').then(
+    () => sleep(afterMs),
+    () => undefined,
+  );
+  await Promise.race([ready, exited]);
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await exited;
 }

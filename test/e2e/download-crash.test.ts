@@ -1,11 +1,9 @@
-import { once } from 'node:events';
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { useTempStore } from '../support/store-fixture.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { until } from '../support/until.js';
-import { Backlog, CHANNEL, preparePosDatabase, readDatabase } from './download-backlog.js';
+import { Backlog, CHANNEL, killDaemonAfter, preparePosDatabase, readDatabase } from './download-backlog.js';
 
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
 
@@ -65,17 +63,35 @@ describe(`download backlog through the daemon, async-client run (seed ${SEED})`,
     for (let kill = 1; kill <= 15; kill += 1) {
       if (kill === 8) for (let sequence = 11; sequence <= 20; sequence += 1) await backlog.publish(downloadArea, sequence);
       const before = appliedCount();
-      const child = fixture.start(['run', '--profile', fixture.store.profilePath]).child;
-      const exited = once(child, 'exit');
-      await Promise.race([sleep(100 + Math.floor(delay() * 1600)), exited]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
+      await killDaemonAfter(fixture, Math.floor(delay() * 1500));
       const after = appliedCount();
       if (after > before && after < 20) killedMidBacklog += 1;
     }
     await drain(20);
     await expectExactlyOnce(backlog, 20);
     // Not a flake guard: the kills must have cut into the backlog for the test to mean anything.
+    expect(killedMidBacklog).toBeGreaterThan(0);
+  }, 180_000);
+
+  test('SIGKILL at random points of a backlog of 300 small packages (many commits to one flush): each applied once, none reported before it is applied', async () => {
+    const sequences = 300;
+    const backlog = new Backlog(SEED + 2, 5);
+    const delay = seededRandom(SEED + 3);
+    for (let sequence = 1; sequence <= sequences; sequence += 1) await backlog.publish(downloadArea, sequence);
+    let killedMidBacklog = 0;
+    for (let kill = 1; kill <= 8; kill += 1) {
+      const before = appliedCount();
+      await killDaemonAfter(fixture, Math.floor(delay() * 1500));
+      const state = readDatabase(fixture.store.databasePath);
+      const applied = new Set(state.sessions.filter((s) => s.status === 'Applied').map((s) => s.sequence));
+      // A file moved to applied/ (HQ told) belongs to a package whose Applied commit was flushed before the move.
+      for (const name of await readdir(path.join(downloadArea, 'applied')).catch(() => [])) {
+        expect(applied.has(Number(/_(\d{12})\.acpkg$/.exec(name)?.[1]))).toBe(true);
+      }
+      if (applied.size > before && applied.size < sequences) killedMidBacklog += 1;
+    }
+    await drain(sequences);
+    await expectExactlyOnce(backlog, sequences);
     expect(killedMidBacklog).toBeGreaterThan(0);
   }, 180_000);
 });

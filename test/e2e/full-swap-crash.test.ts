@@ -1,18 +1,17 @@
-import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename } from 'node:fs/promises';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { createPackageWriter, packageFileName, type PackageRow } from '../../src/package/index.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { useTempStore } from '../support/store-fixture.js';
 import { until } from '../support/until.js';
+import { killDaemonAfter } from './download-backlog.js';
 
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
 const CHANNEL = 'store-0042';
 const OLD_ROWS = 50_000;
-const NEW_ROWS = 150_000;
+const NEW_ROWS = 300_000;
 
 /** What the POS can see of `product` at any moment, read through a connection of its own. */
 function observe(file: string): { versions: { version: string; n: number }[]; applied: number; shadows: number; integrity: string } {
@@ -92,11 +91,7 @@ describe(`a full package swapped in while the daemon is killed (seed ${SEED})`, 
     const delay = seededRandom(SEED);
     const seen = new Set<string>();
     for (let kill = 1; kill <= 6; kill += 1) {
-      const child = fixture.start(['run', '--profile', store.profilePath]).child;
-      const exited = once(child, 'exit');
-      await Promise.race([sleep(300 + Math.floor(delay() * 2500)), exited]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
+      await killDaemonAfter(fixture, Math.floor(delay() * 1000));
       const state = observe(store.databasePath);
       expect(state.integrity).toBe('ok');
       // Whole old table and not Applied, or whole new table and Applied: nothing in between.

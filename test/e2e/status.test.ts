@@ -51,9 +51,20 @@ describe('async-client status', () => {
     await daemon.waitFor('download.applied');
     const result = status(store.profilePath);
     expect(result.stderr).toBe('');
-    expect(result.stdout).toContain('daemon:   not asked: the profile serves no health port (daemon.health)');
+    expect(result.stdout).toContain(`daemon:   running (PID ${daemon.pid} (run, since `);
+    expect(result.stdout).toContain('no schedules shown: the profile serves no health port (daemon.health)');
     expect(result.stdout).not.toContain('attention');
     expect(result.code).toBe(0);
+
+    // Its lock tells a stopped daemon too.
+    daemon.signal('SIGTERM');
+    await daemon.exit();
+    const stopped = status(store.profilePath);
+    expect(stopped.stdout).toContain("daemon:   not running (no process holds this store's locks)");
+    expect(stopped.stdout).toContain(
+      "attention: the daemon is not running (no process holds this store's locks)\n    fix: sudo systemctl start async-client\n",
+    );
+    expect(stopped.code).toBe(1);
   });
 
   it('lists a Suspended package and a daemon that is not running, each with the command that fixes it, exit 1', async () => {

@@ -64,4 +64,11 @@ describe('what the WebDAV adapter asks of HQ', () => {
     await folder.writeAtomic('CH01/upload/u.bin', Readable.from([Buffer.from('x')]));
     expect(await readFile(path.join(shared.localPath, 'CH01', 'upload', 'u.bin'), 'utf8')).toBe('x');
   });
+
+  test('once the share is known to exist, a listing of an area HQ has not made yet is one PROPFIND', async () => {
+    expect(await folder.check()).toMatchObject({ ok: true });
+    proxy.takeCounts();
+    expect(await folder.list('CH01/download')).toEqual([]);
+    expect(proxy.takeCounts()).toEqual({ PROPFIND: 1 });
+  });
 });

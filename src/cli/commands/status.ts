@@ -1,3 +1,4 @@
+import { describeHolder, InstanceLock, type LockState } from '../../daemon/instance-lock.js';
 import { errorCode, errorMessage } from '../../errors.js';
 import {
   type DaemonHealth,
@@ -17,10 +18,15 @@ import { withJournal } from '../sessions/journal-access.js';
 /** How long to wait for the daemon's /healthz before calling it unreachable. */
 const HEALTH_TIMEOUT_MS = 2000;
 
+/** The store's download lock, which the daemon holds while it runs; probed from outside, creating nothing. */
+function daemonLock(profile: Profile): Promise<LockState> {
+  return InstanceLock.probe(profile.stateDirectory, 'download');
+}
+
 /** Asks the running daemon through its /healthz; a refused connection means nothing runs there. */
 async function viewDaemon(profile: Profile): Promise<DaemonView> {
   const health = profile.daemon.health;
-  if (health === undefined) return { state: 'no-health-port' };
+  if (health === undefined) return { state: 'no-health-port', lock: await daemonLock(profile) };
   const url = `http://${health.host}:${health.port}/healthz`;
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) });
@@ -44,7 +50,11 @@ function daemonLines(daemon: DaemonView): string[] {
     case 'not-answering':
       return [`daemon:   not answering at ${daemon.url}: ${daemon.reason}`];
     case 'no-health-port':
-      return ['daemon:   not asked: the profile serves no health port (daemon.health); `systemctl status async-client` shows it'];
+      return daemon.lock.held
+        ? [
+            `daemon:   running (${describeHolder(daemon.lock.holder)}); no schedules shown: the profile serves no health port (daemon.health)`,
+          ]
+        : ["daemon:   not running (no process holds this store's locks)"];
   }
 }
 

@@ -109,6 +109,12 @@ describe('package pack input checks (through the built binary)', () => {
       'id,label,note\n1,a,\n2,b,\n1,c,\n',
       /E_PACKAGE_DUPLICATE_KEY: .*item\.csv: table Item, row 3: primary key "1" was already written \(line 4\)/,
     ],
+    [
+      'a string escaping a lone surrogate',
+      'item.jsonl',
+      '{"id":1,"label":"a\\ud800b","note":null}\n',
+      /E_PACK_INPUT: .*item\.jsonl:1: column label \(string\): the string holds a lone surrogate/,
+    ],
     ['a missing member', 'item.jsonl', '{"id":1,"label":"a"}\n', /E_PACK_INPUT: .*item\.jsonl:1: column note \(string\): missing/],
     [
       'a line that is not an object',

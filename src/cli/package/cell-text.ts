@@ -57,9 +57,10 @@ const FROM_TEXT: Readonly<Record<ColumnType, WireConverter<string>>> = {
 };
 
 const FROM_JSON: Readonly<Record<ColumnType, WireConverter<unknown>>> = {
+  // JSON escapes can spell a lone surrogate, which the reader refuses: the codec's check keeps pack from writing it.
   string: (value) => {
     if (typeof value !== 'string') throw expected('a string', value);
-    return value;
+    return VALUE_CODECS.string.encode(value);
   },
   integer: (value) => {
     if (typeof value === 'string') return integerWire(value);

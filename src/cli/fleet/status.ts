@@ -4,7 +4,7 @@ import { renderFleetHtml } from '../../fleet/fleet-html.js';
 import { renderFleetText } from '../../fleet/fleet-text.js';
 import { parseCommandArgs, usageError } from '../args.js';
 import { ExitCode, type CliCommand } from '../command.js';
-import { writeFileAtomically } from '../package/atomic-file.js';
+import { writeFileAtomically } from '../../local-files/atomic-file.js';
 import { UsageError } from '../package/usage.js';
 import { openWorkingFolderOption, WORKING_FOLDER_OPTION, WORKING_FOLDER_OPTION_HELP } from '../working-folder-option.js';
 

@@ -5,7 +5,7 @@ import { parseCommandArgs } from '../args.js';
 import { ExitCode, type CliCommand } from '../command.js';
 import { openWorkingFolderOption, WORKING_FOLDER_OPTION, WORKING_FOLDER_OPTION_HELP } from '../working-folder-option.js';
 import { packageVersion } from '../version.js';
-import { writeFileAtomically } from './atomic-file.js';
+import { writeFileAtomically } from '../../local-files/atomic-file.js';
 import { formatSequencePlan, nextSequences, parseSequencePlan, readChannelList, requireStoreFolders } from './channel-plan.js';
 import { fanOut } from './fanout-run.js';
 import { loadPackSpec, type PackFlags } from './pack-spec.js';

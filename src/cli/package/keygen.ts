@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { generateSigningKeyPair } from '../../package/index.js';
 import { parseCommandArgs } from '../args.js';
 import { ExitCode, type CliCommand } from '../command.js';
-import { writeFileAtomically } from './atomic-file.js';
+import { writeFileAtomically } from '../../local-files/atomic-file.js';
 import { requireOption, UsageError } from './usage.js';
 
 export const keygenCommand: CliCommand = {

@@ -6,7 +6,7 @@ import { packageFileName } from '../../package/index.js';
 import { parseCommandArgs } from '../args.js';
 import { ExitCode, type CliCommand } from '../command.js';
 import { packageVersion } from '../version.js';
-import { AtomicFile } from './atomic-file.js';
+import { AtomicFile } from '../../local-files/atomic-file.js';
 import { loadPackSpec, type PackFlags } from './pack-spec.js';
 import { Progress } from './progress.js';
 import { withSpooledTables } from './spooled-tables.js';

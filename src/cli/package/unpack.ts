@@ -4,7 +4,7 @@ import { stringify as toYaml } from 'yaml';
 import { readPackageBatches, type PackageManifest } from '../../package/index.js';
 import { parseCommandArgs } from '../args.js';
 import { ExitCode, type CliCommand } from '../command.js';
-import { AtomicFile, writeFileAtomically } from './atomic-file.js';
+import { AtomicFile, writeFileAtomically } from '../../local-files/atomic-file.js';
 import { Progress } from './progress.js';
 import { countingSource } from './read-source.js';
 import { createTableWriter, type TableWriter } from './table-output.js';

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomically } from '../../cli/package/atomic-file.js';
+import { writeFileAtomically } from '../../local-files/atomic-file.js';
 import { AsyncClientError, errorCode, errorMessage } from '../../errors.js';
 import type { HqProfileLayer } from '../compose.js';
 import { parsePublishedProfile } from './published-profile.js';

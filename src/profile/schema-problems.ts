@@ -6,7 +6,8 @@ import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { ValuePointer } from '@sinclair/typebox/value';
-import { ProfileSchema, expectationOf } from './schema.js';
+import { expectationOf } from './schema-kit.js';
+import { ProfileSchema } from './schema.js';
 import { formatFieldPath, type FieldPath } from './field-path.js';
 import type { FieldProblem } from './yaml-source.js';
 

@@ -5,54 +5,18 @@
  * Every leaf carries `errorMessage`, the vendor keyword that VS Code and yaml-language-server
  * show instead of their generic text; our own error lines use the same words.
  */
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { UPLOAD_RETRY_FIRST_SECONDS, UPLOAD_RETRY_MAX_SECONDS } from '../upload/retry-backoff.js';
 import type { LogLevel } from './profile.js';
-
-interface Annotations {
-  readonly title: string;
-  readonly description: string;
-}
-
-interface Defaulted<T> extends Annotations {
-  readonly default?: T;
-}
-
-/** The `errorMessage` of every leaf starts with this; issues keep only what follows. */
-const EXPECTED_PREFIX = 'expected ';
-
-export function expecting(phrase: string): { errorMessage: string } {
-  return { errorMessage: `${EXPECTED_PREFIX}${phrase}` };
-}
-
-function wholeNumber(minimum: number, maximum: number, unit: string, options: Defaulted<number>) {
-  return Type.Integer({ ...options, minimum, maximum, ...expecting(`a whole number of ${unit} from ${minimum} to ${maximum}`) });
-}
-
-function text(phrase: string, options: Defaulted<string> & { minLength?: number; maxLength?: number; pattern?: string }) {
-  return Type.String({ minLength: 1, ...options, ...expecting(phrase) });
-}
-
-function section<T extends Parameters<typeof Type.Object>[0]>(properties: T, annotations: Annotations) {
-  return Type.Object(properties, { additionalProperties: false, ...expecting('a map of fields'), ...annotations });
-}
-
-/** A section whose fields all have defaults: it may be left out. */
-function defaultedSection<T extends Parameters<typeof Type.Object>[0]>(properties: T, annotations: Annotations) {
-  return Type.Optional(
-    Type.Object(properties, { additionalProperties: false, default: {}, ...expecting('a map of fields'), ...annotations }),
-  );
-}
+import { ChannelSchema } from './schema-channel.js';
+import { expecting, wholeNumber, text, section, defaultedSection, IDENTIFIER, IDENTIFIER_PHRASE } from './schema-kit.js';
+import { WorkingFolderSchema } from './schema-working-folder.js';
 
 const CRON_PHRASE = 'a croner pattern such as "0 */15 8-22 * * *" (seconds, minutes, hours, day of month, month, day of week)';
 export const CRON_EXPECTATION = CRON_PHRASE;
 export const TIMEZONE_EXPECTATION = 'an IANA time zone such as "Europe/Paris"';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const LOG_LEVEL_EXPECTATION = expecting(`one of ${LOG_LEVELS.join(', ')}`);
-const IDENTIFIER = '^[A-Za-z_][A-Za-z0-9_]*$';
-const IDENTIFIER_PHRASE = "a plain SQL identifier (letters, digits and '_', not starting with a digit)";
-const ENV_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
-const ENV_NAME_PHRASE = "an environment variable name (letters, digits and '_', not starting with a digit)";
 
 export const AsyncServerProfileSchema = section(
   {
@@ -102,217 +66,6 @@ export const ScheduleSchema = defaultedSection(
     description: 'Optional cron patterns that override the intervals, e.g. "every 15 minutes during opening hours".',
   },
 );
-
-const PostgresDatabaseSchema = Type.Object(
-  {
-    engine: Type.Literal('postgres', {
-      ...expecting('"postgres"'),
-      title: 'Engine',
-      description: 'A PostgreSQL server holds the channel database.',
-    }),
-    url: Type.Optional(
-      text('a postgres:// URL without a password', {
-        pattern: '^postgres(ql)?://[^:@/]*(@|/|$)',
-        title: 'URL',
-        description: 'postgres://user@host:port/database; a password never goes here (passwordFile, passwordEnv or PGPASSWORD).',
-      }),
-    ),
-    host: Type.Optional(text('a host name or IP address', { title: 'Host', description: 'Server host; overrides the URL.' })),
-    port: Type.Optional(
-      Type.Integer({
-        minimum: 1,
-        maximum: 65535,
-        title: 'Port',
-        description: 'Server port; default 5432.',
-        ...expecting('a TCP port number from 1 to 65535'),
-      }),
-    ),
-    database: Type.Optional(text('a database name', { title: 'Database', description: 'Database name; overrides the URL.' })),
-    user: Type.Optional(text('a user name', { title: 'User', description: 'The service user; overrides the URL.' })),
-    passwordFile: Type.Optional(
-      text('a file path', {
-        title: 'Password file',
-        description:
-          "File holding the password (trailing newline ignored), e.g. from systemd LoadCredential=; relative paths resolve against this file's folder.",
-      }),
-    ),
-    passwordEnv: Type.Optional(
-      text(ENV_NAME_PHRASE, {
-        pattern: ENV_NAME,
-        title: 'Password variable',
-        description: 'Environment variable holding the password; PGPASSWORD when neither is set.',
-      }),
-    ),
-    schema: Type.Optional(
-      text(IDENTIFIER_PHRASE, { pattern: IDENTIFIER, default: 'public', title: 'Schema', description: "Schema of the store's tables." }),
-    ),
-    journalSchema: Type.Optional(
-      text(IDENTIFIER_PHRASE, {
-        pattern: IDENTIFIER,
-        default: 'async_client',
-        title: 'Journal schema',
-        description: 'Schema of the session journal and watermarks, created and migrated by the daemon.',
-      }),
-    ),
-    sslmode: Type.Optional(
-      Type.Union(
-        ['disable', 'require', 'verify-ca', 'verify-full'].map((mode) =>
-          Type.Literal(mode, expecting('one of disable, require, verify-ca, verify-full')),
-        ),
-        {
-          default: 'disable',
-          title: 'SSL mode',
-          description: "As libpq's sslmode.",
-          ...expecting('one of disable, require, verify-ca, verify-full'),
-        },
-      ),
-    ),
-    caFile: Type.Optional(
-      text('a file path', {
-        title: 'CA file',
-        description: "PEM file of the CA that signed the server's certificate (verify-ca, verify-full).",
-      }),
-    ),
-    lockTimeoutSeconds: Type.Optional(
-      wholeNumber(1, 600, 'seconds', {
-        default: 5,
-        title: 'Lock timeout (seconds)',
-        description: 'How long a statement waits for a lock the POS holds.',
-      }),
-    ),
-    statementTimeoutSeconds: Type.Optional(
-      wholeNumber(0, 86400, 'seconds', {
-        default: 0,
-        title: 'Statement timeout (seconds)',
-        description: 'A statement running longer fails and is retried; 0: no limit.',
-      }),
-    ),
-  },
-  { additionalProperties: false, ...expecting('a map of fields'), title: 'PostgreSQL channel database' },
-);
-
-const ChannelSchema = section(
-  {
-    id: text("1 to 64 letters, digits, '_' or '-', starting with a letter or digit", {
-      pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$',
-      title: 'Channel id',
-      description: "This store's channel id, as HQ knows it; it appears in package file names.",
-    }),
-    database: Type.Optional(
-      Type.Union(
-        [
-          text('a file path', {
-            title: 'SQLite channel database',
-            description:
-              "Path of the SQLite channel database; default <stateDirectory>/channel.sqlite. Relative paths resolve against this file's folder.",
-          }),
-          PostgresDatabaseSchema,
-        ],
-        {
-          title: 'Channel database',
-          description: 'The SQLite file path, or a map with engine "postgres" for a PostgreSQL server.',
-          ...expecting('a file path, or a map with engine "postgres"'),
-        },
-      ),
-    ),
-  },
-  { title: 'Channel', description: 'The store channel this daemon keeps in step with HQ.' },
-);
-
-const LocalWorkingFolderSchema = Type.Object(
-  {
-    adapter: Type.Literal('local', {
-      ...expecting('"local" or "webdav"'),
-      title: 'Adapter',
-      description: 'A local or network-mounted folder.',
-    }),
-    path: text('a folder path', {
-      title: 'Folder',
-      description: "Path of the working folder; relative paths resolve against this file's folder.",
-    }),
-    mountPoint: Type.Optional(
-      Type.Boolean({
-        title: 'Mount point',
-        description:
-          'The path is where a network share is mounted: when the share is not mounted there, the folder is unreachable (E_FOLDER_UNREACHABLE), never an empty folder.',
-        ...expecting('true or false'),
-      }),
-    ),
-  },
-  { additionalProperties: false, title: 'Local working folder' },
-);
-
-const WebDavWorkingFolderSchema = Type.Object(
-  {
-    adapter: Type.Literal('webdav', {
-      ...expecting('"local" or "webdav"'),
-      title: 'Adapter',
-      description: 'A folder on a WebDAV server, reached over HTTP(S).',
-    }),
-    url: text('an http:// or https:// URL', {
-      pattern: '^https?://',
-      title: 'URL',
-      description: 'URL of the working folder on the WebDAV server.',
-    }),
-    username: Type.Optional(text('text', { title: 'User name', description: 'User name for HTTP basic authentication.' })),
-    password: Type.Optional(text('text', { title: 'Password', description: 'Secret; redacted in logs. Prefer passwordFile.' })),
-    passwordFile: Type.Optional(
-      text('a file path', {
-        title: 'Password file',
-        description:
-          "File holding the password (trailing newline ignored), e.g. from systemd LoadCredential=; relative paths resolve against this file's folder.",
-      }),
-    ),
-    passwordEnv: Type.Optional(
-      text(ENV_NAME_PHRASE, { pattern: ENV_NAME, title: 'Password variable', description: 'Environment variable holding the password.' }),
-    ),
-    bearerTokenFile: Type.Optional(
-      text('a file path', {
-        title: 'Bearer token file',
-        description:
-          "File holding a token sent as `Authorization: Bearer` instead of Basic; relative paths resolve against this file's folder.",
-      }),
-    ),
-    bearerTokenEnv: Type.Optional(
-      text(ENV_NAME_PHRASE, {
-        pattern: ENV_NAME,
-        title: 'Bearer token variable',
-        description: 'Environment variable holding a token sent as `Authorization: Bearer` instead of Basic.',
-      }),
-    ),
-    tls: Type.Optional(
-      Type.Object(
-        {
-          caFile: Type.Optional(
-            text('a file path', { title: 'CA file', description: "PEM file of HQ's CA, trusted instead of the system's CAs." }),
-          ),
-          certFile: Type.Optional(
-            text('a file path', { title: 'Client certificate', description: "PEM file of this store's client certificate (mutual TLS)." }),
-          ),
-          keyFile: Type.Optional(
-            text('a file path', { title: 'Client key', description: "PEM file of the client certificate's private key (a secret)." }),
-          ),
-        },
-        {
-          additionalProperties: false,
-          ...expecting('a map of fields'),
-          title: 'TLS',
-          description: "Files for https: HQ's CA and a client certificate; relative paths resolve against this file's folder.",
-        },
-      ),
-    ),
-    timeoutSeconds: Type.Optional(
-      wholeNumber(1, 600, 'seconds', { default: 30, title: 'Timeout (seconds)', description: 'Time limit of one HTTP request.' }),
-    ),
-  },
-  { additionalProperties: false, title: 'WebDAV working folder' },
-);
-
-const WorkingFolderSchema = Type.Union([LocalWorkingFolderSchema, WebDavWorkingFolderSchema], {
-  title: 'Working folder',
-  description: 'The place shared with HQ; `adapter` picks how it is reached.',
-  ...expecting('a map with adapter "local" or "webdav"'),
-});
 
 const LogSchema = defaultedSection(
   {
@@ -540,10 +293,3 @@ export const ProfileSchema = Type.Object(
     description: 'Profile of the async-client store daemon: see config/profile.example.yaml.',
   },
 );
-
-/** What the phrase after "expected" is for a schema node, or a generic one by type. */
-export function expectationOf(schema: TSchema): string {
-  const message: unknown = schema.errorMessage;
-  if (typeof message === 'string' && message.startsWith(EXPECTED_PREFIX)) return message.slice(EXPECTED_PREFIX.length);
-  return 'a valid value';
-}

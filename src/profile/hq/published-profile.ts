@@ -8,7 +8,7 @@ import type { HqProfileLayer } from '../compose.js';
 import { throwIfAny } from '../compose.js';
 import { formatFieldPath } from '../field-path.js';
 import { ProfileError } from '../profile-error.js';
-import { expectationOf } from '../schema.js';
+import { expectationOf } from '../schema-kit.js';
 import { schemaProblems } from '../schema-problems.js';
 import { publishedSemanticProblems } from '../semantic-problems.js';
 import { ProfileSource, type FieldProblem } from '../yaml-source.js';

@@ -5,7 +5,8 @@
  */
 import { Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { AsyncServerProfileSchema, PublishedDownloadSchema, ScheduleSchema, UploadSchema, expecting } from '../schema.js';
+import { AsyncServerProfileSchema, PublishedDownloadSchema, ScheduleSchema, UploadSchema } from '../schema.js';
+import { expecting } from '../schema-kit.js';
 
 /** The sections HQ may set, in the order they are merged and shown. */
 export const HQ_SECTIONS = ['profile', 'schedule', 'download', 'upload'] as const;

@@ -55,6 +55,9 @@ export async function openSqliteChannelDatabase(file: string, options: SqliteCha
     if (!readonly) {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
+      // Staged rows (sqlite-staged-table.ts) are written once and read once in order: a large
+      // cache for the temp database only adds to a package apply's peak memory.
+      db.pragma('temp.cache_size = -2048');
     }
     db.pragma('foreign_keys = ON');
     return new SqliteChannelDatabase(db, location, busyTimeoutMs, options);

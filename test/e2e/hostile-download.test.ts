@@ -66,6 +66,7 @@ const chosen = new Set([
   'a gzip bomb of valid rows',
   'a line one byte over the limit',
   'a count of 1e9 declared over 200,000 rows',
+  'a count of 1e9 declared over 1,000,000 rows',
   'a 0xFF byte in a row',
   'a lone surrogate escape in a row',
   'a second gzip member',

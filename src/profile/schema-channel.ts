@@ -1,6 +1,6 @@
 /** The profile's `channel` section: the store's channel id and its database, a SQLite file or a PostgreSQL server. */
 import { Type } from '@sinclair/typebox';
-import { expecting, wholeNumber, text, section, IDENTIFIER, IDENTIFIER_PHRASE, ENV_NAME, ENV_NAME_PHRASE } from './schema-kit.js';
+import { expecting, wholeNumber, text, section, IDENTIFIER, IDENTIFIER_PHRASE, secretEnvField, secretFileField } from './schema-kit.js';
 
 const PostgresDatabaseSchema = Type.Object(
   {
@@ -28,20 +28,11 @@ const PostgresDatabaseSchema = Type.Object(
     ),
     database: Type.Optional(text('a database name', { title: 'Database', description: 'Database name; overrides the URL.' })),
     user: Type.Optional(text('a user name', { title: 'User', description: 'The service user; overrides the URL.' })),
-    passwordFile: Type.Optional(
-      text('a file path', {
-        title: 'Password file',
-        description:
-          "File holding the password (trailing newline ignored), e.g. from systemd LoadCredential=; relative paths resolve against this file's folder.",
-      }),
+    passwordFile: secretFileField(
+      'Password file',
+      'File holding the password (trailing newline ignored), e.g. from systemd LoadCredential=',
     ),
-    passwordEnv: Type.Optional(
-      text(ENV_NAME_PHRASE, {
-        pattern: ENV_NAME,
-        title: 'Password variable',
-        description: 'Environment variable holding the password; PGPASSWORD when neither is set.',
-      }),
-    ),
+    passwordEnv: secretEnvField('Password variable', 'Environment variable holding the password; PGPASSWORD when neither is set.'),
     schema: Type.Optional(
       text(IDENTIFIER_PHRASE, { pattern: IDENTIFIER, default: 'public', title: 'Schema', description: "Schema of the store's tables." }),
     ),

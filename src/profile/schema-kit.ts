@@ -5,12 +5,12 @@
  */
 import { Type, type TSchema } from '@sinclair/typebox';
 
-export interface Annotations {
+interface Annotations {
   readonly title: string;
   readonly description: string;
 }
 
-export interface Defaulted<T> extends Annotations {
+interface Defaulted<T> extends Annotations {
   readonly default?: T;
 }
 
@@ -42,12 +42,22 @@ export function defaultedSection<T extends Parameters<typeof Type.Object>[0]>(pr
 
 export const IDENTIFIER = '^[A-Za-z_][A-Za-z0-9_]*$';
 export const IDENTIFIER_PHRASE = "a plain SQL identifier (letters, digits and '_', not starting with a digit)";
-export const ENV_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
-export const ENV_NAME_PHRASE = "an environment variable name (letters, digits and '_', not starting with a digit)";
+const ENV_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
+const ENV_NAME_PHRASE = "an environment variable name (letters, digits and '_', not starting with a digit)";
 
 /** What the phrase after "expected" is for a schema node, or a generic one by type. */
 export function expectationOf(schema: TSchema): string {
   const message: unknown = schema.errorMessage;
   if (typeof message === 'string' && message.startsWith(EXPECTED_PREFIX)) return message.slice(EXPECTED_PREFIX.length);
   return 'a valid value';
+}
+
+/** Where a secret is read from, never the secret itself: a file (e.g. systemd LoadCredential=)... */
+export function secretFileField(title: string, holding: string) {
+  return Type.Optional(text('a file path', { title, description: `${holding}; relative paths resolve against this file's folder.` }));
+}
+
+/** ... or an environment variable. */
+export function secretEnvField(title: string, description: string) {
+  return Type.Optional(text(ENV_NAME_PHRASE, { pattern: ENV_NAME, title, description }));
 }

@@ -1,6 +1,6 @@
 /** The profile's `workingFolder` section: the place shared with HQ, a local path or a WebDAV server. */
 import { Type } from '@sinclair/typebox';
-import { expecting, wholeNumber, text, ENV_NAME, ENV_NAME_PHRASE } from './schema-kit.js';
+import { expecting, wholeNumber, text, secretEnvField, secretFileField } from './schema-kit.js';
 
 const LocalWorkingFolderSchema = Type.Object(
   {
@@ -39,29 +39,15 @@ const WebDavWorkingFolderSchema = Type.Object(
     }),
     username: Type.Optional(text('text', { title: 'User name', description: 'User name for HTTP basic authentication.' })),
     password: Type.Optional(text('text', { title: 'Password', description: 'Secret; redacted in logs. Prefer passwordFile.' })),
-    passwordFile: Type.Optional(
-      text('a file path', {
-        title: 'Password file',
-        description:
-          "File holding the password (trailing newline ignored), e.g. from systemd LoadCredential=; relative paths resolve against this file's folder.",
-      }),
+    passwordFile: secretFileField(
+      'Password file',
+      'File holding the password (trailing newline ignored), e.g. from systemd LoadCredential=',
     ),
-    passwordEnv: Type.Optional(
-      text(ENV_NAME_PHRASE, { pattern: ENV_NAME, title: 'Password variable', description: 'Environment variable holding the password.' }),
-    ),
-    bearerTokenFile: Type.Optional(
-      text('a file path', {
-        title: 'Bearer token file',
-        description:
-          "File holding a token sent as `Authorization: Bearer` instead of Basic; relative paths resolve against this file's folder.",
-      }),
-    ),
-    bearerTokenEnv: Type.Optional(
-      text(ENV_NAME_PHRASE, {
-        pattern: ENV_NAME,
-        title: 'Bearer token variable',
-        description: 'Environment variable holding a token sent as `Authorization: Bearer` instead of Basic.',
-      }),
+    passwordEnv: secretEnvField('Password variable', 'Environment variable holding the password.'),
+    bearerTokenFile: secretFileField('Bearer token file', 'File holding a token sent as `Authorization: Bearer` instead of Basic'),
+    bearerTokenEnv: secretEnvField(
+      'Bearer token variable',
+      'Environment variable holding a token sent as `Authorization: Bearer` instead of Basic.',
     ),
     tls: Type.Optional(
       Type.Object(

@@ -5,7 +5,7 @@ import { qualified, quoteIdent, type Row } from './postgres-connection.js';
 import { findPostgresColumn, hasPostgresUniqueKey, type PostgresTable, readPostgresTable } from './postgres-schema.js';
 import { isPostgresCompatible, postgresTypeFor } from './postgres-values.js';
 import { assertNotReserved } from './reserved-tables.js';
-import { schemaError } from './schema-errors.js';
+import { assertRowsFit, columnMissing, schemaError } from './schema-errors.js';
 
 /**
  * Checks that the database can take a package table as it is, and that the service user may
@@ -24,14 +24,7 @@ export async function checkPostgresTable(
   if (table === null) return null;
   for (const column of spec.columns) {
     const existing = findPostgresColumn(table, column.name);
-    if (existing === undefined) {
-      throw schemaError(
-        'E_SCHEMA_COLUMN_MISSING',
-        spec,
-        column.name,
-        `has no column ${column.name} (${column.type}); add it, or ask HQ to leave it out`,
-      );
-    }
+    if (existing === undefined) throw columnMissing(spec, column);
     if (!isPostgresCompatible(column.type, existing.baseType)) {
       throw schemaError(
         'E_SCHEMA_COLUMN_TYPE',
@@ -41,26 +34,13 @@ export async function checkPostgresTable(
       );
     }
   }
-  const required =
-    spec.upsertCount === 0
-      ? undefined
-      : table.columns.find((c) => c.notNull && !c.hasDefault && !spec.columns.some((s) => s.name.toLowerCase() === c.name.toLowerCase()));
-  if (required !== undefined) {
-    throw schemaError(
-      'E_SCHEMA_COLUMN_REQUIRED',
-      spec,
-      required.name,
-      `requires column ${required.name} (NOT NULL, no default), which the package does not carry`,
-    );
-  }
-  if (kind === 'incremental' && !hasPostgresUniqueKey(table, spec.primaryKey)) {
-    throw schemaError(
-      'E_SCHEMA_KEY_MISMATCH',
-      spec,
-      spec.primaryKey.join(', '),
-      `has no primary key or unique index on (${spec.primaryKey.join(', ')}), the package's key: upserts need one`,
-    );
-  }
+  assertRowsFit(
+    spec,
+    kind,
+    table.columns,
+    (c) => c.notNull && !c.hasDefault,
+    (key) => hasPostgresUniqueKey(table, key),
+  );
   const needed = kind === 'full' ? ['DELETE', 'INSERT'] : ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];
   await assertPrivileges(client, `table ${schema}.${table.name}`, 'has_table_privilege($1::oid, $2)', table.oid, needed);
   return table;

@@ -3,7 +3,7 @@ import type { PackageKind, TableSpec } from '../package/types.js';
 import { assertNotReserved } from './reserved-tables.js';
 import { findColumn, hasUniqueKey, isRowidAlias, quoteName, readTable, type SqliteTable } from './sqlite-schema.js';
 import { declaredTypeFor, isCompatible } from './sqlite-values.js';
-import { schemaError } from './schema-errors.js';
+import { assertRowsFit, columnMissing, schemaError } from './schema-errors.js';
 
 /**
  * Checks that the database can take a package table as it is; returns the table's name as
@@ -17,14 +17,7 @@ export function checkTable(db: Database, spec: TableSpec, kind: PackageKind): st
   if (table === null) return null;
   for (const column of spec.columns) {
     const existing = findColumn(table, column.name);
-    if (existing === undefined) {
-      throw schemaError(
-        'E_SCHEMA_COLUMN_MISSING',
-        spec,
-        column.name,
-        `has no column ${column.name} (${column.type}); add it, or ask HQ to leave it out`,
-      );
-    }
+    if (existing === undefined) throw columnMissing(spec, column);
     if (!isCompatible(column.type, existing.declaredType)) {
       throw schemaError(
         'E_SCHEMA_COLUMN_TYPE',
@@ -34,26 +27,13 @@ export function checkTable(db: Database, spec: TableSpec, kind: PackageKind): st
       );
     }
   }
-  const required =
-    spec.upsertCount === 0
-      ? undefined
-      : table.columns.find((c) => isRequired(table, c.name) && !spec.columns.some((s) => s.name.toLowerCase() === c.name.toLowerCase()));
-  if (required !== undefined) {
-    throw schemaError(
-      'E_SCHEMA_COLUMN_REQUIRED',
-      spec,
-      required.name,
-      `requires column ${required.name} (NOT NULL, no default), which the package does not carry`,
-    );
-  }
-  if (kind === 'incremental' && !hasUniqueKey(table, spec.primaryKey)) {
-    throw schemaError(
-      'E_SCHEMA_KEY_MISMATCH',
-      spec,
-      spec.primaryKey.join(', '),
-      `has no primary key or unique index on (${spec.primaryKey.join(', ')}), the package's key: upserts need one`,
-    );
-  }
+  assertRowsFit(
+    spec,
+    kind,
+    table.columns,
+    (c) => isRequired(table, c.name),
+    (key) => hasUniqueKey(table, key),
+  );
   return table.name;
 }
 

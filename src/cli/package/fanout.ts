@@ -8,7 +8,7 @@ import { packageVersion } from '../version.js';
 import { writeFileAtomically } from '../../local-files/atomic-file.js';
 import { formatSequencePlan, nextSequences, parseSequencePlan, readChannelList, requireStoreFolders } from './channel-plan.js';
 import { fanOut } from './fanout-run.js';
-import { loadPackSpec, type PackFlags } from './pack-spec.js';
+import { loadPackSpec, PACK_SPEC_OPTIONS, type PackFlags } from './pack-spec.js';
 import { Progress } from './progress.js';
 import { withSpooledTables } from './spooled-tables.js';
 import { describeFailure, requireOption, UsageError } from './usage.js';
@@ -50,19 +50,11 @@ run again), 2 usage error.
 `,
   async run(args, io) {
     const parsed = parseCommandArgs(fanoutCommand, args, io, {
-      manifest: { type: 'string' },
+      ...PACK_SPEC_OPTIONS,
+      ...WORKING_FOLDER_OPTION,
       channels: { type: 'string' },
       sequences: { type: 'string' },
-      ...WORKING_FOLDER_OPTION,
-      table: { type: 'string', multiple: true },
-      'sign-key': { type: 'string' },
       concurrency: { type: 'string' },
-      'job-id': { type: 'string' },
-      'job-name': { type: 'string' },
-      'data-group': { type: 'string' },
-      kind: { type: 'string' },
-      producer: { type: 'string' },
-      'created-at': { type: 'string' },
     });
     if (typeof parsed === 'number') return parsed;
     const { values } = parsed;

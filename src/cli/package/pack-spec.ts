@@ -25,6 +25,19 @@ export interface PackFlags {
   readonly 'created-at'?: string;
 }
 
+/** The options `pack` and `fanout` both read: the spec and its manifest overrides (PackFlags), and the signing key. */
+export const PACK_SPEC_OPTIONS = {
+  manifest: { type: 'string' },
+  table: { type: 'string', multiple: true },
+  'sign-key': { type: 'string' },
+  'job-id': { type: 'string' },
+  'job-name': { type: 'string' },
+  'data-group': { type: 'string' },
+  kind: { type: 'string' },
+  producer: { type: 'string' },
+  'created-at': { type: 'string' },
+} as const;
+
 type Yaml = Record<string, unknown>;
 
 function asObject(value: unknown, what: string): Yaml {

@@ -7,7 +7,7 @@ import { parseCommandArgs } from '../args.js';
 import { ExitCode, type CliCommand } from '../command.js';
 import { packageVersion } from '../version.js';
 import { AtomicFile } from '../../local-files/atomic-file.js';
-import { loadPackSpec, type PackFlags } from './pack-spec.js';
+import { loadPackSpec, PACK_SPEC_OPTIONS, type PackFlags } from './pack-spec.js';
 import { Progress } from './progress.js';
 import { withSpooledTables } from './spooled-tables.js';
 import { requireOption } from './usage.js';
@@ -39,19 +39,11 @@ The package is written to a temporary name and renamed when complete. Exit codes
 `,
   async run(args, io) {
     const parsed = parseCommandArgs(packCommand, args, io, {
-      manifest: { type: 'string' },
-      table: { type: 'string', multiple: true },
+      ...PACK_SPEC_OPTIONS,
       out: { type: 'string' },
-      'sign-key': { type: 'string' },
       channel: { type: 'string' },
       direction: { type: 'string' },
       sequence: { type: 'string' },
-      'job-id': { type: 'string' },
-      'job-name': { type: 'string' },
-      'data-group': { type: 'string' },
-      kind: { type: 'string' },
-      producer: { type: 'string' },
-      'created-at': { type: 'string' },
     });
     if (typeof parsed === 'number') return parsed;
     const { values } = parsed;

@@ -35,7 +35,9 @@ describe('the daemon loads what its store uses', () => {
 
     const loaded = loadedModules(daemon.stderr());
     // The preload sees both kinds of module: the daemon's own ES modules and better-sqlite3's CommonJS.
-    expect(loaded).toEqual(expect.arrayContaining([expect.stringMatching(/\/workfolder\/local\.js$/), expect.stringMatching(/better-sqlite3/)]));
+    expect(loaded).toEqual(
+      expect.arrayContaining([expect.stringMatching(/\/workfolder\/local\.js$/), expect.stringMatching(/better-sqlite3/)]),
+    );
     expect(loaded.filter((module) => /\/workfolder\/webdav|node-fetch|fast-xml-parser|pino-pretty/.test(module))).toEqual([]);
   });
 });

@@ -58,6 +58,15 @@ export function describeWorkingFolderContract(driver: string, open: () => Promis
       expect(await folder.listFolders('nowhere')).toEqual([]);
     });
 
+    test('openRead with resume gives the rest of the version listed, and refuses a file changed since: E_FOLDER_CHANGED', async () => {
+      await folder.writeAtomic('r.bin', Buffer.from('0123456789abcdef'));
+      const [entry] = await folder.list('');
+      const rest = await readAll(await folder.openRead('r.bin', { entry: entry!, from: 10 }));
+      expect(rest.toString()).toBe('abcdef');
+      await folder.writeAtomic('r.bin', Buffer.from('another, longer version of the file'));
+      await expect(folder.openRead('r.bin', { entry: entry!, from: 10 }).then(readAll)).rejects.toMatchObject({ code: 'E_FOLDER_CHANGED' });
+    });
+
     test('list of a missing folder is empty', async () => {
       expect(await folder.list('nowhere')).toEqual([]);
     });

@@ -1,7 +1,6 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { createLogger } from '../../src/observe/logger.js';
 import { DaemonMetrics } from '../../src/observe/metrics.js';
 import type { Profile } from '../../src/profile/profile.js';
@@ -12,6 +11,7 @@ import { storeOffsetsMs } from '../../src/schedule/store-offsets.js';
 import { LocalWorkingFolder } from '../../src/workfolder/local.js';
 import { SAMPLE_PROFILE } from '../profile/profile-files.js';
 import { FaultyWorkingFolder } from '../support/faulty-working-folder.js';
+import { loggerToLines } from '../support/log-lines.js';
 
 const EVERY_MINUTE = { kind: 'interval', minutes: 1 } as const;
 const PROFILE: Profile = {
@@ -45,19 +45,12 @@ describe('CyclePlacement', () => {
   });
 
   function start(folder: LocalWorkingFolder | FaultyWorkingFolder): CyclePlacement {
-    const log = createLogger(
-      'info',
-      new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          lines.push(chunk.toString());
-          done();
-        },
-      }),
-    );
+    const recorded = loggerToLines();
+    lines = recorded.lines;
     placement = new CyclePlacement({
       workingFolder: folder,
       profile: () => PROFILE,
-      log,
+      log: recorded.log,
       clock: systemClock,
       scheduler,
       cycles: [idle('download'), idle('upload')],

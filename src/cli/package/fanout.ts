@@ -69,7 +69,7 @@ run again), 2 usage error.
     );
     const signingKey =
       values['sign-key'] === undefined ? undefined : toPrivateKey(await readFile(resolve(io.cwd, values['sign-key']), 'utf8'));
-    const folder = openWorkingFolderOption(values['working-folder'], io);
+    const folder = await openWorkingFolderOption(values['working-folder'], io);
     try {
       await requireStoreFolders(folder, channels);
       return await withSpooledTables(spec, new Progress(io.stderr, 'checking and compressing'), async (body, tables) => {

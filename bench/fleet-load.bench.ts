@@ -3,11 +3,10 @@
  * 1. requests per store per hour when nothing happens: the real daemon (`async-client run`)
  *    over WebDAV, every timer at one minute, counted at a proxy for a few minutes and scaled
  *    to an hour;
- * 2. the per-second request profile of 200 stores on one server over 5 minutes: 200 real
- *    CycleSchedulers (croner) with each store's offsets, each cycle making its quiet-cycle
- *    request (one listing of its area) through the real WebDAV adapter, against the same 200
- *    stores as they were scheduled before (one random start jitter of up to 30 s per store, for
- *    both cycles, counted from the daemon's start), each group through its own counting proxy.
+ * 2. the per-second request profile of 200 stores on one server over 5 minutes, placed by
+ *    their rank among the root's channel folders (this daemon), against the same 200 stores
+ *    placed as before in the same run: by an offset hashed from the channel id, and by one
+ *    random start jitter of up to 30 s (`storesProcess`).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -18,6 +17,7 @@ import { createLogger } from '../src/observe/logger.js';
 import { DaemonMetrics } from '../src/observe/metrics.js';
 import type { Direction } from '../src/package/types.js';
 import { systemClock } from '../src/schedule/clock.js';
+import { CyclePlacement } from '../src/schedule/cycle-placement.js';
 import { CycleScheduler } from '../src/schedule/cycle-scheduler.js';
 import { storeOffsetsMs } from '../src/schedule/store-offsets.js';
 import { channelFolders } from '../src/workfolder/layout.js';
@@ -32,17 +32,36 @@ const IDLE_SECONDS = Number(process.env.BENCH_FLEET_IDLE_SECONDS ?? 180);
 const OLD_JITTER_SECONDS = 30;
 const CLI = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'src', 'cli', 'main.js');
 
-await runBenchmark('fleet-load', {}, async (scratch) => {
-  const root = join(scratch, 'dav');
-  mkdirSync(root);
-  const server = await startRcloneServer(root);
-  try {
-    const [idle, profiles] = await Promise.all([idleDaemon(scratch, server), fleetProfiles(root, server)]);
-    process.stdout.write(`${idle}\n\n${profiles}\n`);
-  } finally {
-    await stopServer(server.pid);
-  }
-});
+type Placing = 'ranked' | 'hashed' | 'jitter';
+
+const PLACINGS: Readonly<Record<Placing, string>> = {
+  ranked: 'rank among the channel folders of the root (this daemon)',
+  hashed: 'offset hashed from the channel id (before)',
+  jitter: `one random start jitter ≤ ${OLD_JITTER_SECONDS} s (first daemon)`,
+};
+
+const FLEET_FLAG = '--fleet';
+const fleetAt = process.argv.indexOf(FLEET_FLAG);
+
+if (fleetAt >= 0) await storesProcess(process.argv[fleetAt + 1] as Placing, process.argv[fleetAt + 2] ?? '');
+else
+  await runBenchmark('fleet-load', {}, async (scratch) => {
+    const root = join(scratch, 'dav');
+    // The fleet's folders are there before the server starts, so that its folder cache (a
+    // fleet's root listing takes seconds without one) never misses one.
+    for (const store of storeNames()) {
+      const folders = channelFolders(store);
+      mkdirSync(join(root, folders.download), { recursive: true });
+      mkdirSync(join(root, folders.upload), { recursive: true });
+    }
+    const server = await startRcloneServer(root, { cacheDirectories: true });
+    try {
+      const [idle, profiles] = await Promise.all([idleDaemon(scratch, server), fleetProfiles(server)]);
+      process.stdout.write(`${idle}\n\n${profiles}\n`);
+    } finally {
+      await stopServer(server.pid);
+    }
+  });
 
 /** The real daemon with nothing to do, every timer at one minute; its requests counted and scaled to an hour. */
 async function idleDaemon(scratch: string, server: WebDavServer): Promise<string> {
@@ -69,61 +88,38 @@ async function idleDaemon(scratch: string, server: WebDavServer): Promise<string
   );
 }
 
-/** 200 stores' schedules, new and old, each group through its own proxy; per-second counts. */
-async function fleetProfiles(root: string, server: WebDavServer): Promise<string> {
-  const groups = { spread: await CountingProxy.start(server.url), jitter: await CountingProxy.start(server.url) };
-  const stores = Array.from({ length: STORES }, (_, index) => `store-${String(index).padStart(4, '0')}`);
-  for (const store of stores) {
-    const folders = channelFolders(store);
-    mkdirSync(join(root, folders.download), { recursive: true });
-    mkdirSync(join(root, folders.upload), { recursive: true });
-  }
-  const every = { kind: 'interval', minutes: 1 } as const;
-  const started = Date.now();
-  const schedulers: CycleScheduler[] = [];
-  const folders: WebDavWorkingFolder[] = [];
-  for (const [group, proxy] of Object.entries(groups)) {
-    for (const store of stores) {
-      const folder = new WebDavWorkingFolder({ url: proxy.url, username: server.username, password: server.password, timeoutSeconds: 30 });
-      folders.push(folder);
-      const scheduler = new CycleScheduler({
-        log: createLogger('silent'),
-        metrics: new DaemonMetrics(),
-        clock: systemClock,
-        onResult: () => undefined,
+/**
+ * 200 stores placed each way, each group in a process of its own (so that one group's timers
+ * do not delay another's) and through its own counting proxy; per-second counts over the window.
+ */
+async function fleetProfiles(server: WebDavServer): Promise<string> {
+  const groups = await Promise.all(
+    (Object.keys(PLACINGS) as Placing[]).map(async (placing) => {
+      const proxy = await CountingProxy.start(server.url);
+      const child = spawn(process.execPath, [fileURLToPath(import.meta.url), FLEET_FLAG, placing, proxy.url], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, BENCH_DAV_USERNAME: server.username, BENCH_DAV_PASSWORD: server.password },
       });
-      schedulers.push(scheduler);
-      // The old daemon counted its intervals from its start plus one random jitter, for both cycles.
-      const jitter = Math.floor(Math.random() * (OLD_JITTER_SECONDS + 1)) * 1000;
-      const oldOffsetMs = (Math.ceil((started + jitter) / 1000) * 1000) % 60_000;
-      const spread = storeOffsetsMs(store, { download: every, upload: every }, OLD_JITTER_SECONDS);
-      for (const direction of ['download', 'upload'] as Direction[]) {
-        const area = channelFolders(store)[direction];
-        const cycle = {
-          direction,
-          run: async () => {
-            await folder.list(area);
-            return { outcome: 'idle' as const, summary: 'quiet' };
-          },
-        };
-        scheduler.set(cycle, every, group === 'spread' ? spread[direction] : oldOffsetMs);
-      }
-    }
-  }
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.once('data', () => resolve());
+        child.once('exit', (code) => reject(new Error(`the ${placing} fleet ended (exit ${code}) before it was placed`)));
+      });
+      return { placing, proxy, child };
+    }),
+  );
+  const from = Date.now() + 60_000;
   await sleep(WINDOW_SECONDS * 1000 + 60_000);
-  await Promise.all(schedulers.map((scheduler) => scheduler.stop(5000)));
-  await Promise.all(folders.map((folder) => folder.close()));
-  const rows = Object.entries(groups).map(([group, proxy]) => {
-    const perSecond = secondsProfile(proxy.requests, started + 60_000, WINDOW_SECONDS);
-    const mean = perSecond.reduce((sum, count) => sum + count, 0) / perSecond.length;
+  const rows = [];
+  for (const { placing, proxy, child } of groups) {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+    await proxy.close();
+    const perSecond = secondsProfile(proxy.requests, from, WINDOW_SECONDS);
+    const total = perSecond.reduce((sum, count) => sum + count, 0);
+    const mean = total / perSecond.length;
     const peak = Math.max(...perSecond);
-    const label =
-      group === 'spread'
-        ? 'stable offset over the whole interval (this daemon)'
-        : `one random start jitter ≤ ${OLD_JITTER_SECONDS} s (before)`;
-    return [label, `${perSecond.reduce((sum, count) => sum + count, 0)}`, mean.toFixed(2), `${peak}`, (peak / mean).toFixed(2)];
-  });
-  await Promise.all(Object.values(groups).map((proxy) => proxy.close()));
+    rows.push([PLACINGS[placing], `${total}`, mean.toFixed(2), `${peak}`, (peak / mean).toFixed(2)]);
+  }
   return markdownTable(
     [
       `${STORES} stores, both cycles every minute, ${WINDOW_SECONDS / 60} min on one server`,
@@ -134,6 +130,58 @@ async function fleetProfiles(root: string, server: WebDavServer): Promise<string
     ],
     rows,
   );
+}
+
+/**
+ * One group's stores in this process until SIGTERM: real CycleSchedulers (croner), each store's
+ * cycles making their quiet-cycle request (one listing of the area) through the real WebDAV
+ * adapter. `ranked`: the daemon's own CyclePlacement, which lists the root through the adapter;
+ * `hashed`: the offsets hashed from the channel id; `jitter`: one random start jitter for both
+ * cycles, intervals counted from the start. Writes a line once every store is placed.
+ */
+async function storesProcess(placing: Placing, url: string): Promise<void> {
+  const started = Date.now();
+  const every = { kind: 'interval', minutes: 1 } as const;
+  const credentials = { username: process.env.BENCH_DAV_USERNAME ?? '', password: process.env.BENCH_DAV_PASSWORD ?? '' };
+  const running = storeNames().map(async (store) => {
+    const folder = new WebDavWorkingFolder({ url, ...credentials, timeoutSeconds: 30 });
+    const log = createLogger('silent');
+    const scheduler = new CycleScheduler({ log, metrics: new DaemonMetrics(), clock: systemClock, onResult: () => undefined });
+    const cycles = (['download', 'upload'] as Direction[]).map((direction) => ({
+      direction,
+      run: async () => {
+        await folder.list(channelFolders(store)[direction]);
+        return { outcome: 'idle' as const, summary: 'quiet' };
+      },
+    }));
+    let placement: CyclePlacement | undefined;
+    if (placing === 'ranked') {
+      const profile = {
+        profile: { name: store, downloadIntervalMinutes: 1, uploadIntervalMinutes: 1 },
+        schedule: {},
+        channel: { id: store, database: '' },
+        daemon: { shutdownGraceSeconds: 5, startJitterSeconds: OLD_JITTER_SECONDS, journalRetentionDays: 90 },
+      };
+      placement = new CyclePlacement({ workingFolder: folder, profile: () => profile, log, clock: systemClock, scheduler, cycles });
+      await placement.refresh();
+    } else {
+      const jitter = Math.floor(Math.random() * (OLD_JITTER_SECONDS + 1)) * 1000;
+      const jittered = (Math.ceil((started + jitter) / 1000) * 1000) % 60_000;
+      const hashed = storeOffsetsMs(store, { download: every, upload: every }, OLD_JITTER_SECONDS);
+      for (const cycle of cycles) scheduler.set(cycle, every, placing === 'hashed' ? hashed[cycle.direction] : jittered);
+    }
+    return { folder, scheduler, placement };
+  });
+  const stores = await Promise.all(running);
+  process.stdout.write('placed\n');
+  await new Promise((resolve) => process.once('SIGTERM', resolve));
+  for (const { placement } of stores) placement?.stop();
+  await Promise.all(stores.map(({ scheduler }) => scheduler.stop(5000)));
+  await Promise.all(stores.map(({ folder }) => folder.close()));
+}
+
+function storeNames(): string[] {
+  return Array.from({ length: STORES }, (_, index) => `store-${String(index).padStart(4, '0')}`);
 }
 
 /** Requests per second over `seconds` seconds from `from` (ms since the epoch). */

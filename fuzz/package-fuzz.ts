@@ -24,6 +24,7 @@ import {
   type PackageRow,
   type TableSpec,
 } from '../src/package/index.js';
+import { productTable } from '../test/package/package-fixtures.js';
 import { seededRandom } from '../test/support/seeded-random.js';
 import { choicesFrom, mutate, type Mutation } from './package-mutations.js';
 
@@ -34,21 +35,7 @@ const seed = Number(values.seed ?? Date.now() % 2 ** 31);
 const only = values.case === undefined ? undefined : Number(values.case);
 const count = only === undefined ? Number(values.count) : 1;
 
-const product: TableSpec = {
-  name: 'Product',
-  columns: [
-    { name: 'id', type: 'string', nullable: false },
-    { name: 'quantity', type: 'integer', nullable: false },
-    { name: 'price', type: 'decimal', nullable: false },
-    { name: 'active', type: 'boolean', nullable: false },
-    { name: 'updatedAt', type: 'timestamp', nullable: false },
-    { name: 'image', type: 'binary', nullable: true },
-    { name: 'note', type: 'string', nullable: true },
-  ],
-  primaryKey: ['id'],
-  upsertCount: 40,
-  deleteCount: 3,
-};
+const product: TableSpec = { ...productTable, upsertCount: 40, deleteCount: 3 };
 const price: TableSpec = {
   name: 'Price',
   columns: [

@@ -31,6 +31,8 @@ export class CountingProxy {
   readonly requests: ProxiedRequest[] = [];
   /** When set, `Range` and `If-Range` never reach the server. */
   ignoreRanges = false;
+  /** When set, every connection is cut as it arrives (after a held request is let go): the link is down. */
+  down = false;
   private cut: Cut | undefined;
   private hold: { readonly until: () => Promise<void> } | undefined;
 
@@ -81,6 +83,10 @@ export class CountingProxy {
       this.hold = undefined;
       incoming.pause();
       await hold.until();
+    }
+    if (this.down) {
+      incoming.socket.destroy();
+      return;
     }
     const cut = this.cut?.method === incoming.method ? this.cut : undefined;
     if (cut !== undefined) this.cut = undefined;

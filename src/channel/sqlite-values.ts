@@ -1,5 +1,6 @@
 import { AsyncClientError } from '../errors.js';
 import { Decimal, type CellValue, type ColumnType } from '../package/types.js';
+import { isoTimestamp } from './iso-timestamp.js';
 
 /** What better-sqlite3 binds and returns (integers as bigint: statements run with safeIntegers). */
 export type SqliteValue = string | number | bigint | Buffer | null;
@@ -81,7 +82,7 @@ export function toSqlite(value: CellValue): SqliteValue {
   }
   if (typeof value === 'boolean') return value ? 1n : 0n;
   if (value instanceof Decimal) return value.text;
-  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Date) return isoTimestamp(value.getTime());
   return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 }
 

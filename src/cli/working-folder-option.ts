@@ -17,7 +17,7 @@ export const WORKING_FOLDER_OPTION_HELP = `  --working-folder PATH|URL  The work
                              https://hq@dav.example/stores/; the password in $${WEBDAV_PASSWORD_ENV}).`;
 
 /** Opens the `--working-folder` an HQ tool writes to: a WebDAV adapter for an http(s) URL, else a local one. */
-export function openWorkingFolderOption(value: string | undefined, io: CliIo): WorkingFolder {
+export async function openWorkingFolderOption(value: string | undefined, io: CliIo): Promise<WorkingFolder> {
   const location = requireOption(value, '--working-folder');
   if (/^https?:\/\//i.test(location)) {
     const password = io.env[WEBDAV_PASSWORD_ENV];

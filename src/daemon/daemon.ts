@@ -14,7 +14,8 @@ import { problemLines } from '../profile/profile-error.js';
 import type { Profile } from '../profile/profile.js';
 import type { Direction } from '../package/types.js';
 import type { Clock } from '../schedule/clock.js';
-import { housekeepingOffsetMs, storeOffsetsMs } from '../schedule/store-offsets.js';
+import { housekeepingOffsetMs } from '../schedule/store-offsets.js';
+import { CyclePlacement } from '../schedule/cycle-placement.js';
 import type { Cycle } from '../schedule/cycle.js';
 import { CycleScheduler, type CycleResult } from '../schedule/cycle-scheduler.js';
 import { packageVersion } from '../cli/version.js';
@@ -53,6 +54,7 @@ export class Daemon {
   private readonly notifier: SystemdNotifier;
   private readonly scheduler: CycleScheduler;
   private housekeeping: Housekeeping | undefined;
+  private placement: CyclePlacement | undefined;
   private pickUp: DownloadPickUp | undefined;
   private heartbeat: HeartbeatWriter | undefined;
   private cycles: readonly Cycle[] = [];
@@ -201,7 +203,7 @@ export class Daemon {
         log,
       });
     }
-    this.scheduleCycles(profile);
+    this.placement = new CyclePlacement({ ...deps, scheduler: this.scheduler, cycles: this.cycles });
     this.pickUp = new DownloadPickUp({
       workingFolder,
       log,
@@ -232,6 +234,7 @@ export class Daemon {
   private async close(): Promise<void> {
     this.state = 'stopped';
     this.housekeeping?.stop();
+    this.placement?.stop();
     await this.pickUp?.close();
     await this.heartbeat?.stop();
     this.notifier.stopWatchdog();
@@ -296,7 +299,7 @@ export class Daemon {
     this.profile = effective;
     log.level = effective.log.level;
     // Both, since one's new interval may move the other's offset (they never start in the same second).
-    if (running && change.rescheduled.length > 0) this.scheduleCycles(effective);
+    if (running && change.rescheduled.length > 0) this.placement?.place();
     if (running) await this.pickUp?.follow(effective.channel.id, effective.download);
     this.metrics.profileReloads.inc({ result: 'applied' });
     log.info(
@@ -313,13 +316,6 @@ export class Daemon {
     if (running !== null)
       log.info({ profile: running.name, assignedBy: running.assignedBy, adoptedAt: running.adoptedAt }, 'hq_profile.restored');
     if (effective.hqProblem !== undefined) log.error({ ...effective.hqProblem, running: null }, 'hq_profile.refused');
-  }
-
-  /** Each cycle at this store's stable place in its interval (store-offsets.ts). */
-  private scheduleCycles(profile: Profile): void {
-    const schedules = { download: cycleSchedule(profile, 'download'), upload: cycleSchedule(profile, 'upload') };
-    const offsets = storeOffsetsMs(profile.channel.id, schedules, profile.daemon.startJitterSeconds);
-    for (const cycle of this.cycles) this.scheduler.set(cycle, schedules[cycle.direction], offsets[cycle.direction]);
   }
 
   private describeSchedules(): Record<string, { schedule: string; nextRun: Date | null }> {

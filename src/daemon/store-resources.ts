@@ -73,7 +73,14 @@ export async function openStoreResources(profile: Profile, options: StoreResourc
     await undo();
     throw error;
   }
-  const workingFolder = openWorkingFolder(profile.workingFolder, { probeOwner: profile.channel.id });
+  let workingFolder: WorkingFolder;
+  try {
+    workingFolder = await openWorkingFolder(profile.workingFolder, { probeOwner: profile.channel.id });
+  } catch (error) {
+    await channelDatabase.close();
+    await undo();
+    throw error;
+  }
   try {
     await channelDatabase.migrate();
     await channelDatabase.check();

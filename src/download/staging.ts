@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { errorCode } from '../errors.js';
-import { FileDigest } from '../package/index.js';
 import { isOtherProcessAlive } from '../process-alive.js';
+import { copyOnFrom } from './partial-copy.js';
 import { FolderErrorCode, versionOf, type FolderEntry, type WorkingFolder } from '../workfolder/working-folder.js';
 
 /** `<stateDirectory>/staging`: where the download cycle keeps local copies of packages it applies. */
@@ -21,13 +19,15 @@ export interface StagedFile {
   readonly size: number;
 }
 
-/** `<pid>-<package name>`, and `.partial` while the copy is being written. */
+/** `<pid>-<package name>`: a complete copy (`.partial` added: one an earlier version was writing). */
 const STAGED_NAME = /^(\d+)-.+?(\.partial)?$/;
+/** `partial-<pid>-<version key>`: a copy being written, or one a cut link left short for the next run to go on from. */
+const PARTIAL_NAME = /^partial-(\d+)-([0-9a-f]{32})$/;
 /** `kept-<version key>-<sha256>`: the verified copy of an applied package whose move to `applied/` is still due. */
 const KEPT_NAME = /^kept-([0-9a-f]{32})-([0-9a-f]{64})$/;
 
 /**
- * Local copies of packages. A copy is written under `<pid>-<name>.partial` and renamed once
+ * Local copies of packages. A copy is written under `partial-<pid>-<version key>` and renamed once
  * complete, so a complete name always holds a whole file; the cycle removes it after the
  * apply. A process killed mid-copy or mid-apply leaves its files behind under its own pid:
  * `sweep` removes those of processes that are gone (and our own, since a cycle never
@@ -38,7 +38,8 @@ const KEPT_NAME = /^kept-([0-9a-f]{32})-([0-9a-f]{64})$/;
  * of `download/`, `release`): when the report or the move fails, the next run (or the next
  * process) knows the file's checksum from the kept copy, keyed by the file's name and
  * version (ETag, else size and time), and never downloads the package a second time. A kept
- * copy whose file is no longer listed is swept.
+ * copy whose file is no longer listed is swept. So is a partial copy, which a cut link leaves
+ * for this process's next run to go on from (`copyOnFrom`), keyed by the same version.
  */
 export class StagingArea {
   /** Checksums of kept copies, by version key. */
@@ -59,6 +60,14 @@ export class StagingArea {
     this.abandoned = new Set();
     let removed = 0;
     for (const name of await readdir(this.directory)) {
+      const partial = PARTIAL_NAME.exec(name);
+      if (partial !== null) {
+        const owner = Number(partial[1]);
+        if (owner === process.pid ? keys.has(partial[2] ?? '') : isOtherProcessAlive(owner)) continue;
+        await unlink(path.join(this.directory, name)).catch(() => undefined);
+        removed += 1;
+        continue;
+      }
       const kept = KEPT_NAME.exec(name);
       if (kept !== null && keys.has(kept[1] ?? '')) {
         this.kept.set(kept[1] ?? '', kept[2] ?? '');
@@ -123,16 +132,16 @@ export class StagingArea {
 
   private async copy(folder: WorkingFolder, entry: FolderEntry): Promise<StagedFile> {
     const final = path.join(this.directory, `${process.pid}-${entry.name}`);
-    const partial = `${final}.partial`;
-    const digest = new FileDigest();
+    const partial = path.join(this.directory, `partial-${process.pid}-${versionKey(entry)}`);
     try {
-      await pipeline(await folder.openRead(entry.path), digest, createWriteStream(partial));
+      const { checksum, size } = await copyOnFrom(folder, entry, partial);
       await rename(partial, final);
+      return { path: final, checksum, size };
     } catch (error) {
-      await unlink(partial).catch(() => undefined);
+      // A link cut off leaves the bytes copied for the next run (this process's) to go on from.
+      if (errorCode(error) !== FolderErrorCode.unreachable) await unlink(partial).catch(() => undefined);
       throw error;
     }
-    return { path: final, checksum: digest.checksum(), size: digest.size };
   }
 }
 

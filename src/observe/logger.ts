@@ -1,5 +1,5 @@
+import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { build as prettyStream } from 'pino-pretty';
 import { SECRET_FIELDS, type LogLevel } from '../profile/profile.js';
 
 export type { Logger };
@@ -37,7 +37,8 @@ export function createLogger(level: LogLevel, destination: LogDestination = proc
   // A stream with a file descriptor (stdout, stderr) is written to synchronously, so that the last line before an exit is never lost.
   const fd = typeof destination.fd === 'number' ? destination.fd : undefined;
   if (format === 'json') return pino(options, fd === undefined ? destination : pino.destination({ dest: fd, sync: true }));
-  // In-process (no worker thread), for the same reason.
+  // In-process (no worker thread), for the same reason; loaded only here, so that a daemon logging JSON never holds it.
+  const { build: prettyStream } = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
   const pretty = prettyStream({
     destination: fd ?? destination,
     sync: true,

@@ -1,3 +1,5 @@
+import { AscendingIntegers } from './ascending-integers.js';
+
 /** A value that orders keys: numbers and bigints compare numerically, strings by code unit. */
 export type KeyOrder = string | number | bigint;
 
@@ -6,14 +8,18 @@ export type KeyOrder = string | number | bigint;
  * detection costs a fixed number of bytes per key whatever the key's size.
  *
  * While keys arrive in strictly ascending order (the usual export order) no key can repeat, and
- * fingerprints are only appended to a list: 8 bytes per key, no random memory access. The first
- * key out of order turns the list into an open-addressing table kept at most half full (up to 16
- * bytes per key), which every later key is checked against. Two different keys share a
- * fingerprint with probability about n²/2^65 for n keys (≈3e-8 for a million), which would
- * report a duplicate that is not one; docs/package-format.md states this bound.
+ * keys are only appended to a run: safe integer keys as the varint of their distance to the one
+ * before (a byte per key for dense ids), others as fingerprints (8 bytes per key), with no random
+ * memory access. The first key out of order turns the run into an open-addressing table of
+ * fingerprints kept at most half full (up to 16 bytes per key), which every later key is checked
+ * against. Two different keys share a fingerprint with probability about n²/2^65 for n keys
+ * (≈3e-8 for a million), which would report a duplicate that is not one; docs/package-format.md
+ * states this bound.
  */
 export class KeyFingerprintSet {
-  /** The ascending run in blocks of pairs: it grows without copying, so never needs twice its size. */
+  /** The ascending run of integer keys, while every key so far is a safe integer. */
+  private readonly integers = new AscendingIntegers();
+  /** The ascending run of fingerprints in blocks of pairs: it grows without copying, so never needs twice its size. */
   private readonly run: Uint32Array[] = [];
   private runLength = 0;
   private blockUsed = 0;
@@ -21,34 +27,39 @@ export class KeyFingerprintSet {
   private slots: Uint32Array | undefined;
   private size = 0;
 
-  /** Adds the key; returns false when a key with the same fingerprint was already there. */
-  add(keyText: string, order: KeyOrder): boolean {
-    let h1 = 0x811c9dc5;
-    let h2 = 0x5bd1e995;
-    for (let i = 0; i < keyText.length; i++) {
-      const c = keyText.charCodeAt(i);
-      h1 = Math.imul(h1 ^ c, 0x01000193);
-      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-      h2 ^= h2 >>> 13;
-    }
-    h1 = mix(h1 ^ keyText.length) >>> 0;
-    h2 = mix(h2 ^ h1) >>> 0;
-    if (h1 === 0 && h2 === 0) h2 = 1;
+  /**
+   * Adds the key; returns false when a key with the same fingerprint was already there. `text`
+   * is the key's canonical text; for a single integer key `order` is the key itself (a number
+   * or bigint) and `text` its `String`.
+   */
+  add(text: string, order: KeyOrder): boolean {
     if (this.slots === undefined) {
       if (this.last === undefined || order > this.last) {
-        this.append(h1, h2);
         this.last = order;
+        if (typeof order === 'number' && this.runLength === 0 && this.integers.takes(order)) this.integers.push(order);
+        else {
+          this.moveIntegersToRun();
+          this.append(text);
+        }
         return true;
       }
       this.slots = this.tableFromRun();
     }
     if (2 * (this.size + 1) > this.slots.length / 2) this.slots = rehash([this.slots], this.slots.length * 2);
-    if (!insert(this.slots, h1, h2)) return false;
+    fingerprint(text);
+    if (!insert(this.slots, print[0] as number, print[1] as number)) return false;
     this.size++;
     return true;
   }
 
-  private append(h1: number, h2: number): void {
+  private moveIntegersToRun(): void {
+    if (this.integers.count === 0) return;
+    for (const value of this.integers.values()) this.append(String(value));
+    this.integers.clear();
+  }
+
+  private append(text: string): void {
+    fingerprint(text);
     let block = this.run.at(-1);
     if (block === undefined || 2 * this.blockUsed === block.length) {
       // Small tables stay small: blocks start at 8 KiB and double up to the largest.
@@ -56,13 +67,14 @@ export class KeyFingerprintSet {
       this.run.push(block);
       this.blockUsed = 0;
     }
-    block[2 * this.blockUsed] = h1;
-    block[2 * this.blockUsed + 1] = h2;
+    block[2 * this.blockUsed] = print[0] as number;
+    block[2 * this.blockUsed + 1] = print[1] as number;
     this.blockUsed++;
     this.runLength++;
   }
 
   private tableFromRun(): Uint32Array {
+    this.moveIntegersToRun();
     let capacity = 1024;
     while (capacity < 2 * (this.runLength + 1)) capacity *= 2;
     const slots = rehash(this.run.splice(0), 2 * capacity);
@@ -73,6 +85,25 @@ export class KeyFingerprintSet {
 
 /** Most pairs in one block of the ascending run: 512 KiB. */
 const MAX_RUN_BLOCK = 64 * 1024;
+
+/** The last fingerprint taken: two words, never both 0. */
+const print = new Uint32Array(2);
+
+/** Puts the 64-bit fingerprint of `text` in `print`. */
+function fingerprint(text: string): void {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x5bd1e995;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+    h2 ^= h2 >>> 13;
+  }
+  h1 = mix(h1 ^ text.length) >>> 0;
+  h2 = mix(h2 ^ h1) >>> 0;
+  print[0] = h1;
+  print[1] = h1 === 0 && h2 === 0 ? 1 : h2;
+}
 
 /** murmur3's finaliser: spreads every input bit over the whole word. */
 function mix(h: number): number {

@@ -8,7 +8,7 @@ export type CycleSchedule =
 
 export const CYCLE_DIRECTIONS: readonly Direction[] = ['download', 'upload'];
 
-export function cycleSchedule(profile: Profile, direction: Direction): CycleSchedule {
+export function cycleSchedule(profile: Pick<Profile, 'profile' | 'schedule'>, direction: Direction): CycleSchedule {
   const pattern = profile.schedule[direction];
   if (pattern !== undefined) {
     const { timezone } = profile.schedule;

@@ -20,6 +20,8 @@ import {
   type FolderEntry,
   type FolderHealth,
   type FolderWatch,
+  type ReadResume,
+  versionOf,
   type WatchOptions,
   type WorkingFolder,
 } from './working-folder.js';
@@ -81,24 +83,27 @@ export class LocalWorkingFolder implements WorkingFolder {
     return this.entry(segments, await this.resolve(segments, 'stat'));
   }
 
-  async openRead(file: string): Promise<Readable> {
+  async openRead(file: string, resume?: ReadResume): Promise<Readable> {
     const segments = folderPath(file, 'file');
     const absolute = await this.resolve(segments, 'read');
     const handle = await open(absolute, 'r').catch((error: unknown) => {
       throw this.error(error, 'read', segments);
     });
-    const isFile = await handle.stat().then(
-      (stats) => stats.isFile(),
-      () => false,
-    );
-    if (!isFile) {
+    const stats = await handle.stat().catch(() => undefined);
+    const problem =
+      stats?.isFile() !== true
+        ? { code: FolderErrorCode.path, why: 'it is not a file' }
+        : resume !== undefined && versionOf(resume.entry) !== versionOf({ ...resume.entry, size: stats.size, modifiedAt: stats.mtime })
+          ? { code: FolderErrorCode.changed, why: 'it changed since it was listed; read it again from the start' }
+          : undefined;
+    if (problem !== undefined) {
       await handle.close();
-      throw new AsyncClientError(FolderErrorCode.path, `Cannot read "${file}" in working folder ${this.root}: it is not a file.`, {
+      throw new AsyncClientError(problem.code, `Cannot read "${file}" in working folder ${this.root}: ${problem.why}.`, {
         path: file,
         root: this.root,
       });
     }
-    return relayWithFolderErrors(handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES }), (error) =>
+    return relayWithFolderErrors(handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES, start: resume?.from ?? 0 }), (error) =>
       this.error(error, 'read', segments),
     );
   }

@@ -1,5 +1,5 @@
 import { LocalWorkingFolder, type LocalFolderOptions } from './local.js';
-import { WebDavWorkingFolder, type WebDavConnection } from './webdav.js';
+import type { WebDavConnection } from './webdav.js';
 import type { WorkingFolder } from './working-folder.js';
 
 /** The profile's `workingFolder` section: which adapter, and its options. */
@@ -10,8 +10,13 @@ export type WorkingFolderConfig =
 /**
  * Opens the adapter the profile names. Nothing is contacted yet: `check()` is the preflight.
  * `probeOwner`, a store's channel id, marks the preflight's probe files as that store's.
+ * The WebDAV adapter and its HTTP and XML libraries are loaded only for a WebDAV folder: a
+ * store on a local path never holds them in memory.
  */
-export function openWorkingFolder(config: WorkingFolderConfig, options: { readonly probeOwner?: string } = {}): WorkingFolder {
+export async function openWorkingFolder(
+  config: WorkingFolderConfig,
+  options: { readonly probeOwner?: string } = {},
+): Promise<WorkingFolder> {
   switch (config.adapter) {
     case 'local':
       return new LocalWorkingFolder(
@@ -19,7 +24,9 @@ export function openWorkingFolder(config: WorkingFolderConfig, options: { readon
         options.probeOwner,
         config.mountPoint === undefined ? {} : { mountPoint: config.mountPoint },
       );
-    case 'webdav':
+    case 'webdav': {
+      const { WebDavWorkingFolder } = await import('./webdav.js');
       return new WebDavWorkingFolder(config, options.probeOwner);
+    }
   }
 }

@@ -6,7 +6,7 @@ import type { FolderPath } from './paths.js';
 import { timedChunks } from './streams.js';
 import type { DavClient } from './webdav-client.js';
 import { webDavStatusError, type WebDavOperation } from './webdav-errors.js';
-import { FolderErrorCode } from './working-folder.js';
+import { FolderErrorCode, type ReadResume } from './working-folder.js';
 
 /** A dropped download is resumed this many times in a row, each time from the last byte received. */
 const RESUMES = 3;
@@ -28,11 +28,38 @@ interface Version {
  * E_FOLDER_CHANGED and the reader starts over: two versions are never spliced. Without any
  * validator there is no telling, so nothing is resumed. Every request has its idle deadline.
  */
-export async function openResumableRead(dav: DavClient, segments: FolderPath, operation: WebDavOperation): Promise<Readable> {
+export async function openResumableRead(
+  dav: DavClient,
+  segments: FolderPath,
+  operation: WebDavOperation,
+  resume?: ReadResume,
+): Promise<Readable> {
+  if (resume !== undefined && resume.from > 0) return openFrom(dav, segments, operation, resume);
   const first = await get(dav, segments, operation, undefined);
   if (first.status !== 200) throw await refused(first, operation);
   const version = versionOf(first.response);
-  return Readable.from(resumingChunks(dav, segments, operation, first, version), { objectMode: false });
+  return Readable.from(resumingChunks(dav, segments, operation, first, version, 0), { objectMode: false });
+}
+
+/**
+ * The rest of a copy an earlier read left short (`resume`), with `Range` from its end and
+ * `If-Range` on the version listed: a 206 that continues that version goes on; a 200 of the same
+ * version (a server that ignores ranges) has the bytes already held skipped; anything else
+ * means the file changed since: E_FOLDER_CHANGED, and the reader starts over.
+ */
+async function openFrom(dav: DavClient, segments: FolderPath, operation: WebDavOperation, resume: ReadResume): Promise<Readable> {
+  const { entry, from } = resume;
+  const lastModified = entry.modifiedAt.toUTCString();
+  const listed: Version = { etag: entry.etag ?? null, lastModified, length: entry.size };
+  const first = await get(dav, segments, operation, { from, validator: strongEtag(listed.etag) ?? lastModified });
+  const continues = first.status === 206 && continuesAt(first.response, from, listed);
+  if (!continues && !(first.status === 200 && sameVersion(versionOf(first.response), listed))) {
+    if (![200, 206, 412, 416].includes(first.status)) throw await refused(first, operation);
+    first.stop();
+    await first.response.arrayBuffer().catch(() => undefined);
+    throw changed(operation);
+  }
+  return Readable.from(resumingChunks(dav, segments, operation, first, listed, from, continues ? 0 : from), { objectMode: false });
 }
 
 interface Answer {
@@ -48,11 +75,13 @@ async function* resumingChunks(
   operation: WebDavOperation,
   first: Answer,
   version: Version,
+  from: number,
+  skipFirst = 0,
 ): AsyncGenerator<Uint8Array> {
   const validator = strongEtag(version.etag) ?? version.lastModified;
   let answer: Answer | undefined = first;
-  let received = 0;
-  let skip = 0;
+  let received = from;
+  let skip = skipFirst;
   let failures = 0;
   for (;;) {
     if (answer === undefined) {
@@ -147,9 +176,13 @@ function strongEtag(etag: string | null): string | null {
 }
 
 function sameVersion(a: Version, b: Version): boolean {
-  const tag = (etag: string | null): string | null => etag?.replace(/^W\//, '') ?? null;
-  if (a.etag !== null || b.etag !== null) return tag(a.etag) === tag(b.etag) && a.length === b.length;
+  if (a.etag !== null || b.etag !== null) return withoutWeakMark(a.etag) === withoutWeakMark(b.etag) && a.length === b.length;
   return a.lastModified !== null && a.lastModified === b.lastModified && a.length === b.length;
+}
+
+/** Apache marks a file's ETag weak in its first second, then strong, with the same tag. */
+function withoutWeakMark(etag: string | null): string | null {
+  return etag?.replace(/^W\//, '') ?? null;
 }
 
 /** A 206 that carries exactly the rest of the same file: `bytes <from>-<last>/<total>`. */
@@ -158,7 +191,7 @@ function continuesAt(response: Response, from: number, version: Version): boolea
   if (range === null || Number(range[1]) !== from) return false;
   if (version.length !== null && range[3] !== String(version.length)) return false;
   const etag = response.headers.get('etag');
-  return version.etag === null || etag === null || etag === version.etag;
+  return version.etag === null || etag === null || withoutWeakMark(etag) === withoutWeakMark(version.etag);
 }
 
 function changed(operation: WebDavOperation): AsyncClientError {

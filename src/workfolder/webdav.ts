@@ -25,6 +25,7 @@ import {
   type FolderHealth,
   type WorkingFolder,
   type FolderWatch,
+  type ReadResume,
   type WatchOptions,
 } from './working-folder.js';
 
@@ -86,9 +87,9 @@ export class WebDavWorkingFolder implements WorkingFolder {
     return resource === undefined || resource.isCollection ? undefined : toEntry(segments, resource);
   }
 
-  async openRead(file: string): Promise<Readable> {
+  async openRead(file: string, resume?: ReadResume): Promise<Readable> {
     const segments = folderPath(file, 'file');
-    return openResumableRead(this.dav, segments, this.dav.operation('read', segments));
+    return openResumableRead(this.dav, segments, this.dav.operation('read', segments), resume);
   }
 
   async writeAtomic(file: string, content: Readable | Uint8Array): Promise<void> {

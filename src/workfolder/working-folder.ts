@@ -20,8 +20,12 @@ export interface WorkingFolder {
   /** Names of the folders (not hidden ones) directly inside `dir`, sorted: HQ's view of the stores. */
   listFolders(dir: string): Promise<string[]>;
   stat(path: string): Promise<FolderEntry | undefined>;
-  /** A stream of the file's bytes; stream errors are `AsyncClientError`s too. */
-  openRead(path: string): Promise<Readable>;
+  /**
+   * A stream of the file's bytes; stream errors are `AsyncClientError`s too. With `resume`, the
+   * bytes from `resume.from` on of the version `resume.entry` names, to finish a copy cut short;
+   * when the file is no longer that version, E_FOLDER_CHANGED (start over: never splice).
+   */
+  openRead(path: string, resume?: ReadResume): Promise<Readable>;
   /**
    * Writes under a hidden temporary name in the same folder, makes it durable, then
    * renames it into place (replacing any file of that name): readers see the whole
@@ -53,6 +57,12 @@ export interface WorkingFolder {
   /** Where the folder is, for logs and messages; never holds a secret. */
   describe(): string;
   close(): Promise<void>;
+}
+
+/** Where a copy cut short goes on: the file as it was listed, and how many of its bytes the copy has. */
+export interface ReadResume {
+  readonly entry: FolderEntry;
+  readonly from: number;
 }
 
 export interface WatchOptions {

@@ -1,13 +1,13 @@
 import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { Housekeeping } from '../../src/daemon/housekeeping.js';
 import { createLogger } from '../../src/observe/logger.js';
 import { DaemonMetrics } from '../../src/observe/metrics.js';
 import { systemClock } from '../../src/schedule/clock.js';
 import { LocalWorkingFolder } from '../../src/workfolder/local.js';
 import { SAMPLE_PROFILE } from '../profile/profile-files.js';
+import { loggerToLines } from '../support/log-lines.js';
 
 describe('Housekeeping', () => {
   let root: string;
@@ -40,16 +40,7 @@ describe('Housekeeping', () => {
       await utimes(file, twoHoursAgo, twoHoursAgo);
 
     const metrics = new DaemonMetrics();
-    const lines: string[] = [];
-    const log = createLogger(
-      'info',
-      new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          lines.push(chunk.toString());
-          done();
-        },
-      }),
-    );
+    const { log, lines } = loggerToLines();
     housekeeping = new Housekeeping({
       workingFolder: new LocalWorkingFolder(root),
       profile: () => SAMPLE_PROFILE,

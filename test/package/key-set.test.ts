@@ -28,3 +28,32 @@ describe('primary key fingerprints', () => {
     expect(set.add('K00008', 'K00008')).toBe(false);
   });
 });
+
+describe('ascending integer keys', () => {
+  it('are kept as gaps, whatever their size and sign, and still report every repeat once out of order', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(fc.integer({ min: -300, max: 300 }), fc.maxSafeInteger(), fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n })),
+          {
+            maxLength: 2000,
+          },
+        ),
+        fc.nat({ max: 2000 }),
+        (keys, sortedPrefix) => {
+          const asKey = (key: number | bigint): number | bigint =>
+            typeof key === 'bigint' && Number.isSafeInteger(Number(key)) ? Number(key) : key;
+          const distinct = [...new Set(keys.map(asKey).map(String))].map((text) => asKey(BigInt(text)));
+          const sorted = distinct.slice(0, sortedPrefix).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+          const ordered = [...sorted, ...keys.map(asKey)];
+          const set = new KeyFingerprintSet();
+          const seen = new Set<string>();
+          for (const key of ordered) {
+            expect(set.add(String(key), key)).toBe(!seen.has(String(key)));
+            seen.add(String(key));
+          }
+        },
+      ),
+    );
+  });
+});

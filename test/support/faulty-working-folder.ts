@@ -5,6 +5,7 @@ import type {
   FolderErrorCode,
   FolderHealth,
   FolderWatch,
+  ReadResume,
   WatchOptions,
   WorkingFolder,
 } from '../../src/workfolder/working-folder.js';
@@ -72,9 +73,9 @@ export class FaultyWorkingFolder implements WorkingFolder {
     return this.inner.stat(path);
   }
 
-  async openRead(path: string): Promise<Readable> {
+  async openRead(path: string, resume?: ReadResume): Promise<Readable> {
     this.enter('openRead');
-    const stream = await this.inner.openRead(path);
+    const stream = await this.inner.openRead(path, resume);
     const cut = this.readCut;
     if (cut === undefined) return stream;
     this.readCut = undefined;

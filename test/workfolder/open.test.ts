@@ -18,8 +18,8 @@ test('the profile section opens the adapter it names', async () => {
       timeoutSeconds: 30,
     };
 
-    const localFolder = openWorkingFolder(local);
-    const webdavFolder = openWorkingFolder(webdav);
+    const localFolder = await openWorkingFolder(local);
+    const webdavFolder = await openWorkingFolder(webdav);
 
     expect(localFolder).toBeInstanceOf(LocalWorkingFolder);
     expect(await localFolder.check()).toMatchObject({ ok: true });
@@ -31,11 +31,11 @@ test('the profile section opens the adapter it names', async () => {
   }
 });
 
-test('a WebDAV URL that is not http(s) is refused without echoing it', () => {
-  expect(() => openWorkingFolder({ adapter: 'webdav', url: 'ftp://u:secret@hq.example/', timeoutSeconds: 5 })).toThrow(
+test('a WebDAV URL that is not http(s) is refused without echoing it', async () => {
+  await expect(openWorkingFolder({ adapter: 'webdav', url: 'ftp://u:secret@hq.example/', timeoutSeconds: 5 })).rejects.toThrow(
     expect.objectContaining({ code: 'E_FOLDER_UNREACHABLE', message: expect.not.stringContaining('secret') }),
   );
-  expect(() => openWorkingFolder({ adapter: 'webdav', url: 'not a url :secret', timeoutSeconds: 5 })).toThrow(
+  await expect(openWorkingFolder({ adapter: 'webdav', url: 'not a url :secret', timeoutSeconds: 5 })).rejects.toThrow(
     expect.objectContaining({ code: 'E_FOLDER_UNREACHABLE', message: expect.not.stringContaining('secret') }),
   );
 });

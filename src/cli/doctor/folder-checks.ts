@@ -20,7 +20,7 @@ const MIB = 1024 * 1024;
  * written into the channel's status area, its modification time compared with ours.
  */
 export async function folderChecks(profile: Profile, clock: Clock): Promise<CheckResult[]> {
-  const folder = openWorkingFolder(profile.workingFolder, { probeOwner: profile.channel.id });
+  const folder = await openWorkingFolder(profile.workingFolder, { probeOwner: profile.channel.id });
   try {
     const health = await folder.check();
     if (!health.ok) {

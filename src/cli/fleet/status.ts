@@ -56,7 +56,7 @@ read), 2 usage error.
     if (parsed.positionals.length > 0) return usageError(fleetStatusCommand, io, `unexpected argument ${parsed.positionals[0]}`);
     const concurrency = wholeNumber(values.concurrency, '--concurrency', DEFAULT_CONCURRENCY) as number;
     const silentAfterMinutes = wholeNumber(values['silent-after'], '--silent-after', undefined);
-    const folder = openWorkingFolderOption(values['working-folder'], io);
+    const folder = await openWorkingFolderOption(values['working-folder'], io);
     try {
       const fleet = await readFleet(folder, {
         now: new Date(),

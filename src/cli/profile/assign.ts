@@ -37,7 +37,7 @@ Exit codes: 0 assigned, 1 refused or failed (the reason is printed), 2 usage err
     if (!isProfileName(name))
       throw new UsageError(`${JSON.stringify(name)} is not a profile name: 1 to 64 letters, digits, '_' or '-', not "assignments"`);
     const privateKeyPem = await signingKeyOption(values, io);
-    const folder = openWorkingFolderOption(values['working-folder'], io);
+    const folder = await openWorkingFolderOption(values['working-folder'], io);
     try {
       if ((await folder.stat(publishedProfileFile(name))) === undefined) {
         throw new AsyncClientError(

@@ -39,7 +39,7 @@ Exit codes: 0 published, 1 refused or failed (the reason is printed), 2 usage er
     const privateKeyPem = await signingKeyOption(values, io);
     const bytes = await readInput(path.resolve(io.cwd, input));
     parsePublishedProfile(name, input, bytes.toString('utf8'));
-    const folder = openWorkingFolderOption(values['working-folder'], io);
+    const folder = await openWorkingFolderOption(values['working-folder'], io);
     try {
       const file = publishedProfileFile(name);
       await writeSigned(folder, file, bytes, privateKeyPem);

@@ -19,7 +19,7 @@ function failedOnItsBytes(session: DownloadSession): boolean {
 
 /** The file sha256 of the session's file as it is in the download area now; undefined when it is not there. */
 async function currentFileSha256(profile: Profile, session: DownloadSession): Promise<string | undefined> {
-  const folder = openWorkingFolder(profile.workingFolder);
+  const folder = await openWorkingFolder(profile.workingFolder);
   try {
     const file = `${channelFolders(profile.channel.id).download}/${session.fileName}`;
     if ((await folder.stat(file)) === undefined) return undefined;

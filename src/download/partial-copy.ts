@@ -1,0 +1,36 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import type { FolderEntry, WorkingFolder } from '../workfolder/working-folder.js';
+
+/**
+ * Copies `entry` into `partial`, hashing it on the way; when `partial` already holds the start
+ * of this version (a copy a cut link left short in an earlier run), those bytes are hashed
+ * from the local file and only the rest is read from the folder (`openRead` with `resume`,
+ * which fails E_FOLDER_CHANGED rather than splice another version onto them).
+ */
+export async function copyOnFrom(folder: WorkingFolder, entry: FolderEntry, partial: string): Promise<{ checksum: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  const held = await stat(partial).then(
+    (stats) => stats.size,
+    () => 0,
+  );
+  if (held > 0 && held < entry.size) {
+    for await (const chunk of createReadStream(partial, { end: held - 1 }) as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      size += chunk.length;
+    }
+  }
+  const source = await folder.openRead(entry.path, size > 0 ? { entry, from: size } : undefined);
+  const hashed = async function* (chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    for await (const chunk of chunks) {
+      hash.update(chunk);
+      size += chunk.length;
+      yield chunk;
+    }
+  };
+  await pipeline(source, hashed, createWriteStream(partial, { flags: size > 0 ? 'a' : 'w' }));
+  return { checksum: hash.digest('hex'), size };
+}

@@ -16,7 +16,12 @@ export class AscendingIntegers {
     return this.lastValue;
   }
 
-  /** Appends `value`, which must be above `last`. */
+  /** Whether `value`, above `last`, can be kept: its distance to `last` must be exact, a safe integer too. */
+  takes(value: number): boolean {
+    return this.lastValue === undefined || Number.isSafeInteger(value - this.lastValue);
+  }
+
+  /** Appends `value`, which must be above `last` and `takes`. */
   push(value: number): void {
     if (this.lastValue === undefined) this.first = value;
     else {

@@ -36,7 +36,7 @@ export class KeyFingerprintSet {
     if (this.slots === undefined) {
       if (this.last === undefined || order > this.last) {
         this.last = order;
-        if (typeof order === 'number' && this.runLength === 0) this.integers.push(order);
+        if (typeof order === 'number' && this.runLength === 0 && this.integers.takes(order)) this.integers.push(order);
         else {
           this.moveIntegersToRun();
           this.append(text);

@@ -1,4 +1,5 @@
 import { AsyncClientError } from '../errors.js';
+import { isoTimestamp } from './iso-timestamp.js';
 import { type CellValue, type ColumnType, Decimal } from '../package/types.js';
 import type { PostgresColumn } from './postgres-schema.js';
 
@@ -73,7 +74,8 @@ export function toCopyField(value: CellValue, column: Pick<PostgresColumn, 'nume
   }
   if (typeof value === 'boolean') return value ? 't' : 'f';
   if (value instanceof Decimal) {
-    const scale = value.text.split('.')[1]?.length ?? 0;
+    const point = value.text.indexOf('.');
+    const scale = point < 0 ? 0 : value.text.length - point - 1;
     if (column?.numericScale != null && scale > column.numericScale) {
       throw new AsyncClientError(
         'E_VALUE_RANGE',
@@ -83,7 +85,7 @@ export function toCopyField(value: CellValue, column: Pick<PostgresColumn, 'nume
     }
     return value.text;
   }
-  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Date) return isoTimestamp(value.getTime());
   return `\\\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`;
 }
 

@@ -5,16 +5,19 @@ import type { AppliedCounts, ApplyOptions } from './channel-database.js';
 import { inTransaction, qualified, type PostgresConnection } from './postgres-connection.js';
 import type { PostgresDownloadJournal } from './postgres-download-journal.js';
 import { translatePostgresError } from './postgres-errors.js';
-import { OP, SEQ, Stage, StageCopy } from './postgres-stage.js';
-import { checkPostgresTable, createPostgresTable } from './postgres-table-check.js';
 import type { PostgresTable } from './postgres-schema.js';
+import { OP, SEQ, Stage, StageCopy } from './postgres-stage.js';
+import { createSwapTable, indexSwapTable, planSwap, type SwapPlan, swapIn, swapTableName } from './postgres-swap.js';
+import { checkPostgresTable, createPostgresTable } from './postgres-table-check.js';
 import { assertMayCreate, tableUnlisted } from './schema-errors.js';
 
 /**
  * Applies a package in one transaction: every table checked before the first write, the rows
- * COPYed into stage tables as they stream in, then merged set-based (a full package replaces the
- * table's rows with DELETE, never TRUNCATE, so that the POS keeps reading and writing other rows),
- * and the Applied record written last, in the same transaction.
+ * COPYed into stage tables as they stream in, then merged set-based, and the Applied record
+ * written last, in the same transaction. A full package fills a new table and swaps it in at the
+ * end where the table allows (postgres-swap.ts): the POS reads the old rows until the commit and
+ * waits only for the swap. Elsewhere it replaces the rows with DELETE, never TRUNCATE, so that the
+ * POS keeps reading and writing the table throughout.
  */
 export async function applyPostgresPackage(
   client: pg.ClientBase,
@@ -33,16 +36,36 @@ export async function applyPostgresPackage(
       existing.push(table);
     }
     const stages = new Map<string, Stage>();
+    const swaps: Swap[] = [];
     for (const [i, spec] of manifest.tables.entries()) {
-      const table = existing[i] ?? (await createPostgresTable(client, conn.schema, spec));
-      stages.set(spec.name, await Stage.create(client, i, spec, table));
+      const old = existing[i] ?? null;
+      const plan = old !== null && manifest.kind === 'full' && spec.deleteCount === 0 ? await planSwap(client, old) : null;
+      if (old !== null && plan !== null) {
+        const swap = { stage: Stage.swap(qualified(old.schema, swapTableName(i)), spec, old), plan, name: swapTableName(i) };
+        await createSwapTable(client, old, plan, swap.name);
+        swaps.push(swap);
+        stages.set(spec.name, swap.stage);
+      } else {
+        stages.set(spec.name, await Stage.create(client, i, spec, old ?? (await createPostgresTable(client, conn.schema, spec))));
+      }
     }
     await copyBatches(client, conn.location, manifest, batches, stages);
     const counts: Record<string, number> = {};
-    for (const stage of stages.values()) counts[stage.spec.name] = await merge(client, conn.location, stage, manifest.kind);
+    for (const stage of stages.values()) {
+      if (stage.numbered) counts[stage.spec.name] = await merge(client, conn.location, stage, manifest.kind);
+    }
+    for (const swap of swaps) counts[swap.stage.spec.name] = await indexSwap(client, conn.location, swap);
+    // Last, each in a moment: from here to the commit the POS waits for the swapped tables.
+    for (const { stage, plan, name } of swaps) await swapIn(client, stage.table, plan, name);
     await journal.markAppliedNow(client, options.sessionId, counts);
     return counts;
   });
+}
+
+interface Swap {
+  readonly stage: Stage;
+  readonly plan: SwapPlan;
+  readonly name: string;
 }
 
 /** One COPY per run of batches of the same table; a failing reader or row ends the COPY before the rollback. */
@@ -115,17 +138,31 @@ async function merge(client: pg.ClientBase, location: string, stage: Stage, kind
   }
 }
 
+/** Builds a swap table's indexes; returns its rows. A key named twice fails here, naming the second row. */
+async function indexSwap(client: pg.ClientBase, location: string, { stage, plan, name }: Swap): Promise<number> {
+  try {
+    await savepoint(
+      client,
+      () => indexSwapTable(client, stage.table, plan, name),
+      (error) => duplicateRow(client, location, stage, error),
+    );
+    return stage.rows - stage.deletes;
+  } catch (error) {
+    throw translatePostgresError(error, location, `writing table ${stage.spec.name}`, { table: stage.spec.name });
+  }
+}
+
 /** Runs `statement` under a savepoint; on failure rolls back to it and lets `recover` decide. */
 async function savepoint(
   client: pg.ClientBase,
-  statement: () => Promise<pg.QueryResult>,
+  statement: () => Promise<pg.QueryResult | undefined>,
   recover: (error: unknown) => Promise<number>,
 ): Promise<number> {
   await client.query('SAVEPOINT async_client_merge');
   try {
     const result = await statement();
     await client.query('RELEASE SAVEPOINT async_client_merge');
-    return result.rowCount ?? 0;
+    return result?.rowCount ?? 0;
   } catch (error) {
     if ((error as { code?: unknown }).code === undefined || (error as { severity?: unknown }).severity === undefined) throw error;
     await client.query('ROLLBACK TO SAVEPOINT async_client_merge');
@@ -137,9 +174,13 @@ async function savepoint(
 async function duplicateRow(client: pg.ClientBase, location: string, stage: Stage, error: unknown): Promise<never> {
   if ((error as { code?: unknown }).code !== '23505' || stage.keyColumns.length === 0) throw error;
   const keys = stage.keyColumns.join(', ');
+  // A swap table holds the upserts alone, in file order.
+  const upserts = stage.numbered
+    ? `SELECT ${SEQ} AS seq, ${keys} FROM ${stage.name} WHERE ${OP} = 'u'`
+    : `SELECT row_number() OVER (ORDER BY ctid) AS seq, ${keys} FROM ${stage.name}`;
   const { rows } = await client.query<{ seq: string }>(
-    `SELECT ${SEQ} AS seq FROM (SELECT ${SEQ}, row_number() OVER (PARTITION BY ${keys} ORDER BY ${SEQ}) AS n FROM ${stage.name} WHERE ${OP} = 'u') d
-     WHERE n > 1 ORDER BY ${SEQ} LIMIT 1`,
+    `SELECT seq FROM (SELECT seq, row_number() OVER (PARTITION BY ${keys} ORDER BY seq) AS n FROM (${upserts}) u) d
+     WHERE n > 1 ORDER BY seq LIMIT 1`,
   );
   const row = rows[0]?.seq;
   const translated = translatePostgresError(

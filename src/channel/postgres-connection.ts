@@ -42,6 +42,8 @@ export class PostgresConnection {
       application_name: 'async-client',
       options: [
         '-c TimeZone=UTC -c DateStyle=ISO',
+        // A large package's stage stays in memory (the default 8 MB spills it to disk); taken only as used.
+        '-c temp_buffers=256MB',
         `-c lock_timeout=${settings.lockTimeoutMs} -c statement_timeout=${settings.statementTimeoutMs}`,
         settings.readonly ? '-c default_transaction_read_only=on' : '',
       ].join(' '),

@@ -13,9 +13,11 @@ export const SEQ = 'async_client_seq';
 export const OP = 'async_client_op';
 
 /**
- * A package table's rows on their way in: a temporary table typed like the target's columns,
- * filled by COPY in file order (`async_client_seq` numbers the rows, `async_client_op` says
- * upsert `u` or delete `d`), dropped at commit. The set-based merge reads it.
+ * A package table's rows on their way in. Usually a temporary table typed like the target's
+ * columns, filled by COPY in file order (`async_client_seq` numbers the rows, `async_client_op`
+ * says upsert `u` or delete `d`), dropped at commit, which the set-based merge reads. For a full
+ * package swapped in (postgres-swap.ts) it is the new table itself: plain rows, no numbers; a
+ * delete there finds nothing (the table starts empty and a package names each key once).
  */
 export class Stage {
   /** Package rows staged so far: the next row's number is `rows + 1`. */
@@ -25,9 +27,12 @@ export class Stage {
   private readonly keyPositions: readonly number[];
 
   private constructor(
+    /** The table COPY fills, quoted. */
     readonly name: string,
     readonly spec: TableSpec,
     readonly table: PostgresTable,
+    /** Rows carry their number and operation: a temporary stage, not a swap table. */
+    readonly numbered = true,
   ) {
     this.targetColumns = spec.columns.map((c) => findPostgresColumn(table, c.name));
     this.keyPositions = spec.primaryKey.map((k) => spec.columns.findIndex((c) => c.name === k));
@@ -38,6 +43,16 @@ export class Stage {
     const columns = stage.targetColumns.map((c, i) => `${quoteIdent(c?.name ?? (spec.columns[i]?.name as string))} ${c?.declaredType}`);
     await client.query(`CREATE TEMP TABLE ${stage.name} (${SEQ} bigint, ${OP} "char", ${columns.join(', ')}) ON COMMIT DROP`);
     return stage;
+  }
+
+  /** The new table of a swap (created by createSwapTable), filled directly. */
+  static swap(name: string, spec: TableSpec, table: PostgresTable): Stage {
+    return new Stage(name, spec, table, false);
+  }
+
+  /** The columns COPY fills, in the order encode writes them. */
+  get copyColumns(): string {
+    return `${this.numbered ? `${SEQ}, ${OP}, ` : ''}${this.columns.join(', ')}`;
   }
 
   /** The target's column names for the package's columns, quoted, in package order. */
@@ -55,7 +70,9 @@ export class Stage {
     for (const row of rows) {
       this.rows += 1;
       try {
-        text += `${this.rows}\t${this.line(row)}\n`;
+        const line = this.line(row);
+        if (this.numbered) text += `${this.rows}\t${line}\n`;
+        else if (line !== null) text += `${line}\n`;
       } catch (error) {
         throw atRow(error, this, row.op);
       }
@@ -63,12 +80,17 @@ export class Stage {
     return text;
   }
 
-  private line(row: PackageRow): string {
-    if (row.op === 'upsert') return `u\t${row.values.map((v, i) => toCopyField(v, this.targetColumns[i])).join('\t')}`;
+  /** A row's COPY line; null for a delete in a swap table. */
+  private line(row: PackageRow): string | null {
+    if (row.op === 'upsert') {
+      const values = row.values.map((v, i) => toCopyField(v, this.targetColumns[i])).join('\t');
+      return this.numbered ? `u\t${values}` : values;
+    }
     if (this.keyPositions.length === 0) {
       throw new AsyncClientError('E_SCHEMA_KEY_MISMATCH', 'the package deletes by key from a table it gives no primary key');
     }
     this.deletes += 1;
+    if (!this.numbered) return null;
     const fields = this.spec.columns.map(() => '\\N');
     this.keyPositions.forEach((at, i) => {
       fields[at] = toCopyField(row.key[i] ?? null, this.targetColumns[at]);
@@ -103,7 +125,7 @@ export class StageCopy {
     private readonly location: string,
   ) {
     this.firstRow = stage.rows + 1;
-    this.stream = client.query(copyFrom(`COPY ${stage.name} (${SEQ}, ${OP}, ${stage.columns.join(', ')}) FROM STDIN`));
+    this.stream = client.query(copyFrom(`COPY ${stage.name} (${stage.copyColumns}) FROM STDIN`));
     this.done = new Promise<void>((resolve, reject) => {
       this.stream.on('finish', resolve);
       this.stream.on('error', reject);

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
+import type { FSWatcher } from 'chokidar';
+import { watchFolder } from '../local-files/folder-watcher.js';
 
 export interface ProfileWatcherOptions {
   /** Quiet time after the last event before `onChange` fires: an editor's save is several events. */
@@ -21,7 +22,7 @@ export class ProfileWatcher {
   static async start(file: string, options: ProfileWatcherOptions): Promise<ProfileWatcher> {
     const target = path.resolve(file);
     const folder = path.dirname(target);
-    const watcher = watch(folder, {
+    const watcher = watchFolder(folder, {
       ignoreInitial: true,
       depth: 0,
       ignored: (candidate: string) => candidate !== folder && candidate !== target,

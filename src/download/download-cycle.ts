@@ -2,20 +2,20 @@ import { readFile } from 'node:fs/promises';
 import type { DownloadSession } from '../channel/download-journal.js';
 import { AsyncClientError } from '../errors.js';
 import type { Cycle, CycleDeps, CycleReport } from '../schedule/cycle.js';
-import { channelFolders } from '../workfolder/layout.js';
+import { type ChannelFolders, channelFolders } from '../workfolder/layout.js';
 import type { FolderEntry } from '../workfolder/working-folder.js';
 import { listDownloadPackages, sequencesAfter, type DownloadListing } from './download-listing.js';
 import { BackgroundWork } from './background-work.js';
 import { DownloadMetrics } from './download-metrics.js';
 import { FileChecksums } from './file-checksums.js';
-import { HqReport } from './hq-report.js';
+import { type FinishedPackage, HqReport } from './hq-report.js';
 import { ReportsAfterFlush } from './reports-after-flush.js';
 import { PackageTurn, type PreparedPackage, type TurnContext } from './package-turn.js';
 import { RunTally } from './run-tally.js';
 import { StagingArea } from './staging.js';
 
-/** Status reports and moves to `applied/` that may overlap the next packages' applies. */
-const REPORTS_IN_FLIGHT = 8;
+/** Groups of applied packages whose status reports and moves may overlap the next packages' applies. */
+const GROUPS_IN_FLIGHT = 2;
 
 export interface DownloadCycleDeps extends CycleDeps {
   /** Local folder for staged copies: `<stateDirectory>/staging` (downloadStagingDirectory). */
@@ -60,13 +60,16 @@ class DownloadRun {
 
   async run(signal: AbortSignal): Promise<CycleReport> {
     const profile = this.deps.profile();
+    const folders = channelFolders(profile.channel.id);
     const context: TurnContext = {
       channelId: profile.channel.id,
-      folders: channelFolders(profile.channel.id),
+      folders,
       settings: profile.download,
       publicKey: await readPublicKey(profile.download.publicKey),
       tally: this.tally,
-      reports: new ReportsAfterFlush(this.deps.channelDatabase, new BackgroundWork(REPORTS_IN_FLIGHT)),
+      reports: new ReportsAfterFlush(this.deps.channelDatabase, new BackgroundWork(GROUPS_IN_FLIGHT), (group) =>
+        this.settleEach(folders, group),
+      ),
     };
     this.report.beginRun();
     const listing = await listDownloadPackages(this.deps.workingFolder, context.folders.download, context.channelId);
@@ -114,9 +117,14 @@ class DownloadRun {
 
   /** Reports and moves a finished package; once moved, its kept copy goes. */
   private async settle(run: TurnContext, file: FolderEntry, session: DownloadSession): Promise<boolean> {
-    const moved = await this.report.settle(run.folders, file, session);
-    if (moved) await this.staging.release(file);
-    return moved;
+    return (await this.settleEach(run.folders, [{ file, session }])) === 1;
+  }
+
+  /** Reports and moves finished packages together; the kept copies of those moved go. Returns how many moved. */
+  private async settleEach(folders: ChannelFolders, finished: readonly FinishedPackage[]): Promise<number> {
+    const moved = await this.report.settleEach(folders, finished);
+    await Promise.all(moved.map((file) => this.staging.release(file)));
+    return moved.length;
   }
 
   private async walk(run: TurnContext, listing: DownloadListing, from: number, signal: AbortSignal): Promise<void> {

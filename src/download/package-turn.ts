@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { ChannelDatabase } from '../channel/channel-database.js';
 import type { DownloadSession } from '../channel/download-journal.js';
 import { canDownloadStatusBecome } from '../channel/session-status.js';
@@ -46,11 +46,12 @@ const SYSTEM_ACTOR = 'async-client';
 const READ_CHUNK_BYTES = 256 * 1024;
 
 /**
- * The staged copy as the reader's byte source, read in chunks no larger than the file: a
- * stream allocates its whole chunk size per read, which for a backlog of small packages
- * would be mostly garbage.
+ * The reader's byte source: the bytes held in memory, else the staged copy, read in chunks no
+ * larger than the file (a stream allocates its whole chunk size per read).
  */
 function stagedSource(staged: StagedFile): () => Readable {
+  const { bytes } = staged;
+  if (bytes !== undefined) return () => Readable.from([bytes], { objectMode: false });
   return () => createReadStream(staged.path, { highWaterMark: Math.max(1, Math.min(staged.size, READ_CHUNK_BYTES)) });
 }
 
@@ -152,11 +153,7 @@ export class PackageTurn {
       durationMs: clock.now().getTime() - started.getTime(),
     });
     const applied = await journal.find(downloaded.id);
-    if (applied !== null) {
-      await run.reports.add(async () => {
-        if (await this.deps.report.settle(run.folders, file, applied)) await this.deps.staging.release(file);
-      });
-    }
+    if (applied !== null) await run.reports.add({ file, session: applied });
     return true;
   }
 

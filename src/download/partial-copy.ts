@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FolderEntry, WorkingFolder } from '../workfolder/working-folder.js';
 
@@ -24,13 +25,16 @@ export async function copyOnFrom(folder: WorkingFolder, entry: FolderEntry, part
     }
   }
   const source = await folder.openRead(entry.path, size > 0 ? { entry, from: size } : undefined);
-  const hashed = async function* (chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-    for await (const chunk of chunks) {
+  // A Transform, not an async generator: a 500 MB package is some 32,000 chunks, and each
+  // generator step costs promise turns that showed in the GET's profile.
+  const hashed = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
       hash.update(chunk);
       size += chunk.length;
-      yield chunk;
-    }
-  };
-  await pipeline(source, hashed, createWriteStream(partial, { flags: size > 0 ? 'a' : 'w' }));
+      done(null, chunk);
+    },
+  });
+  // 1 MiB buffered: the chunks that come while a write is on the disk go in one writev, not one each.
+  await pipeline(source, hashed, createWriteStream(partial, { flags: size > 0 ? 'a' : 'w', highWaterMark: 1024 * 1024 }));
   return { checksum: hash.digest('hex'), size };
 }

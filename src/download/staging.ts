@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, rename, unlink } from 'node:fs/promises';
+import { mkdir, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { errorCode } from '../errors.js';
+import { AsyncClientError, errorCode } from '../errors.js';
 import { isOtherProcessAlive } from '../process-alive.js';
+import { readCappedFile } from '../workfolder/capped-read.js';
 import { copyOnFrom } from './partial-copy.js';
 import { FolderErrorCode, versionOf, type FolderEntry, type WorkingFolder } from '../workfolder/working-folder.js';
 
@@ -17,7 +18,17 @@ export interface StagedFile {
   /** SHA-256 of the whole file, lowercase hex: the package's identity in the journal. */
   readonly checksum: string;
   readonly size: number;
+  /** The whole file, for a package small enough to hold (`HELD_BYTES`): read from here, not from the copy. */
+  readonly bytes?: Buffer;
 }
+
+/**
+ * Packages up to this size are read into memory whole, and verified and applied from there;
+ * their copy is an empty file that only marks the apply, for crash recovery (`wasAbandoned`).
+ * Larger ones stream through the copy.
+ */
+const HELD_BYTES = 1024 * 1024;
+const EMPTY = new Uint8Array(0);
 
 /** `<pid>-<package name>`: a complete copy (`.partial` added: one an earlier version was writing). */
 const STAGED_NAME = /^(\d+)-.+?(\.partial)?$/;
@@ -46,6 +57,8 @@ export class StagingArea {
   private readonly kept = new Map<string, string>();
   /** Names of the packages whose complete copy the last sweep found abandoned by an ended process. */
   private abandoned = new Set<string>();
+  /** Paths of the copies staged and neither kept nor discarded yet. */
+  private readonly staged = new Set<string>();
 
   constructor(readonly directory: string) {}
 
@@ -84,26 +97,32 @@ export class StagingArea {
   }
 
   /**
-   * Streams `entry` from the working folder into a local copy, hashing it on the way. A file
-   * replaced while it was read (E_FOLDER_CHANGED) is read once more from the start.
+   * Makes a local copy of `entry`, hashing it on the way: a small package is read into memory
+   * whole (with an empty mark in place of its copy), a larger one streamed into the copy. A file
+   * replaced while it was read (E_FOLDER_CHANGED) is streamed once more from the start.
    */
   async stage(folder: WorkingFolder, entry: FolderEntry): Promise<StagedFile> {
+    let staged: StagedFile;
     try {
-      return await this.copy(folder, entry);
+      staged = entry.size <= HELD_BYTES ? await this.hold(folder, entry) : await this.copy(folder, entry);
     } catch (error) {
       if (errorCode(error) !== FolderErrorCode.changed) throw error;
-      return this.copy(folder, entry);
+      staged = await this.copy(folder, entry);
     }
+    this.staged.add(staged.path);
+    return staged;
   }
 
+  /** Removes the copy, unless it was kept. */
   async discard(file: StagedFile): Promise<void> {
-    await unlink(file.path).catch(() => undefined);
+    if (this.staged.delete(file.path)) await unlink(file.path).catch(() => undefined);
   }
 
   /** Keeps the copy of an applied package until `release`; `entry` is the file it was read from. */
   async keep(file: StagedFile, entry: FolderEntry): Promise<void> {
     const key = versionKey(entry);
     await rename(file.path, path.join(this.directory, `kept-${key}-${file.checksum}`));
+    this.staged.delete(file.path);
     this.kept.set(key, file.checksum);
   }
 
@@ -131,7 +150,7 @@ export class StagingArea {
   }
 
   private async copy(folder: WorkingFolder, entry: FolderEntry): Promise<StagedFile> {
-    const final = path.join(this.directory, `${process.pid}-${entry.name}`);
+    const final = this.stagedPath(entry);
     const partial = path.join(this.directory, `partial-${process.pid}-${versionKey(entry)}`);
     try {
       const { checksum, size } = await copyOnFrom(folder, entry, partial);
@@ -143,6 +162,26 @@ export class StagingArea {
       throw error;
     }
   }
+
+  /** Reads a small package into memory; its copy is an empty file, which marks the apply (see `wasAbandoned`). */
+  private async hold(folder: WorkingFolder, entry: FolderEntry): Promise<StagedFile> {
+    const bytes = await readCappedFile(folder, entry.path, HELD_BYTES, () => grewWhileRead(entry));
+    const marker = this.stagedPath(entry);
+    await writeFile(marker, EMPTY);
+    return { path: marker, checksum: createHash('sha256').update(bytes).digest('hex'), size: bytes.length, bytes };
+  }
+
+  private stagedPath(entry: FolderEntry): string {
+    return path.join(this.directory, `${process.pid}-${entry.name}`);
+  }
+}
+
+function grewWhileRead(entry: FolderEntry): AsyncClientError {
+  return new AsyncClientError(
+    FolderErrorCode.changed,
+    `package ${entry.path}, listed at ${entry.size} bytes, grew past ${HELD_BYTES} while it was read: it is read again`,
+    { path: entry.path, size: entry.size },
+  );
 }
 
 /** One key per file name and version, short enough for any file system. */

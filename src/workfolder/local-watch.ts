@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { watch as chokidarWatch } from 'chokidar';
+import { watchFolder } from '../local-files/folder-watcher.js';
 import { isHiddenName } from './paths.js';
 import { localFolderError } from './local-errors.js';
 import type { FolderWatch, WatchOptions } from './working-folder.js';
@@ -12,7 +12,7 @@ const STABLE_MS = 1000;
  * (NFS, SMB) whose changes made on the server raise no event here.
  */
 export function watchLocalFolder(absolute: string, onChange: (names: readonly string[]) => void, options: WatchOptions): FolderWatch {
-  const watcher = chokidarWatch(absolute, {
+  const watcher = watchFolder(absolute, {
     ignoreInitial: true,
     depth: 0,
     usePolling: options.polling,

@@ -1,14 +1,16 @@
-import { type FileHandle, mkdir, open, readdir, realpath, rename, stat, statfs, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, stat, statfs, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { AsyncClientError, errorCode } from '../errors.js';
-import { localFolderError, unreachableRoot } from './local-errors.js';
+import { syncDirectory, syncedEach, writeInPlace } from './local-durable.js';
+import { LocalRoot, type LocalFolderOptions } from './local-root.js';
 import {
   byName,
   folderPath,
   isHiddenName,
   isTemporaryName,
   joinFolderPath,
+  parentOf,
   probePath,
   temporarySibling,
   type FolderPath,
@@ -17,6 +19,8 @@ import { relayWithFolderErrors } from './streams.js';
 import { watchLocalFolder } from './local-watch.js';
 import {
   FolderErrorCode,
+  type FileMove,
+  type FileToWrite,
   type FolderEntry,
   type FolderHealth,
   type FolderWatch,
@@ -26,26 +30,23 @@ import {
   type WorkingFolder,
 } from './working-folder.js';
 
-const READ_CHUNK_BYTES = 64 * 1024;
-/** Directory fsync is not supported everywhere (CIFS answers EINVAL); the rename itself still happened. */
-const DIRECTORY_SYNC_UNSUPPORTED = new Set(['EINVAL', 'ENOTSUP', 'EOPNOTSUPP']);
+export type { LocalFolderOptions };
 
-export interface LocalFolderOptions {
-  /** The folder is a mount point (a network share): when nothing is mounted there, it is unreachable, never empty. */
-  readonly mountPoint?: boolean;
-}
+const READ_CHUNK_BYTES = 64 * 1024;
 
 /** A working folder on a local or network-mounted path, through node:fs. */
 export class LocalWorkingFolder implements WorkingFolder {
   private readonly root: string;
+  private readonly at: LocalRoot;
 
   /** `probeOwner` (the store's channel id) names the preflight's probe files (see `probePath`). */
   constructor(
     root: string,
     private readonly probeOwner?: string,
-    private readonly options: LocalFolderOptions = {},
+    options: LocalFolderOptions = {},
   ) {
-    this.root = path.resolve(root);
+    this.at = new LocalRoot(root, options);
+    this.root = this.at.root;
   }
 
   async list(dir: string): Promise<FolderEntry[]> {
@@ -115,8 +116,64 @@ export class LocalWorkingFolder implements WorkingFolder {
   async move(from: string, to: string): Promise<void> {
     const source = folderPath(from, 'file');
     const target = folderPath(to, 'file');
-    const sourceAbsolute = await this.resolve(source, 'move');
-    const targetAbsolute = await this.resolve(target, 'move into');
+    await this.rename(source, await this.resolve(source, 'move'), target, await this.resolve(target, 'move into'));
+  }
+
+  /** Each file written as `writeAtomic` does; each folder written to is synced once, after all. */
+  async writeAtomicEach(files: readonly FileToWrite[]): Promise<PromiseSettledResult<void>[]> {
+    const place = this.placeInFolders(await this.at.realRoot(), 'write');
+    return syncedEach(
+      files,
+      async ({ path: file, content }) => {
+        const segments = folderPath(file, 'file');
+        const absolute = await place(segments);
+        await writeInPlace(absolute, temporarySibling(segments), content).catch((error: unknown) => {
+          throw this.error(error, 'write', segments);
+        });
+        return [path.dirname(absolute)];
+      },
+      (error) => this.error(error, 'write', []),
+    );
+  }
+
+  /** Each file moved as `move` does; each folder a file left or entered is synced once, after all. */
+  async moveEach(moves: readonly FileMove[]): Promise<PromiseSettledResult<void>[]> {
+    const root = await this.at.realRoot();
+    const place = this.placeInFolders(root, 'move into');
+    return syncedEach(
+      moves,
+      async ({ from, to }) => {
+        const source = folderPath(from, 'file');
+        const target = folderPath(to, 'file');
+        const sourceAbsolute = await this.at.resolve(source, 'move', root);
+        const targetAbsolute = await place(target);
+        await this.rename(source, sourceAbsolute, target, targetAbsolute);
+        return [path.dirname(sourceAbsolute), path.dirname(targetAbsolute)];
+      },
+      (error) => this.error(error, 'move', []),
+    );
+  }
+
+  /**
+   * For a batch: the absolute path of a file whose folder was checked once per batch (`resolve`);
+   * the file itself is replaced by a rename, which never follows a link at its name.
+   */
+  private placeInFolders(root: string, action: string): (file: FolderPath) => Promise<string> {
+    const folders = new Map<string, Promise<string>>();
+    return async (file) => {
+      const parent = parentOf(file);
+      let folder = folders.get(joinFolderPath(parent));
+      if (folder === undefined) {
+        folder = this.at.resolve(parent, action, root);
+        folders.set(joinFolderPath(parent), folder);
+      }
+      return path.join(await folder, ...file.slice(-1));
+    };
+  }
+
+  private async rename(source: FolderPath, sourceAbsolute: string, target: FolderPath, targetAbsolute: string): Promise<void> {
+    const from = joinFolderPath(source);
+    const to = joinFolderPath(target);
     try {
       await rename(sourceAbsolute, targetAbsolute);
     } catch (error) {
@@ -207,19 +264,10 @@ export class LocalWorkingFolder implements WorkingFolder {
 
   private async write(segments: FolderPath, content: Readable | Uint8Array): Promise<void> {
     const absolute = await this.resolve(segments, 'write');
-    const temporary = path.join(path.dirname(absolute), ...temporarySibling(segments).slice(-1));
-    let handle: FileHandle | undefined;
     try {
-      handle = await open(temporary, 'wx');
-      await writeContent(handle, content);
-      await handle.sync();
-      await handle.close();
-      handle = undefined;
-      await rename(temporary, absolute);
+      await writeInPlace(absolute, temporarySibling(segments), content);
       await syncDirectory(path.dirname(absolute));
     } catch (error) {
-      await handle?.close().catch(() => undefined);
-      await unlink(temporary).catch(() => undefined);
       throw this.error(error, 'write', segments);
     }
   }
@@ -235,72 +283,15 @@ export class LocalWorkingFolder implements WorkingFolder {
     }
   }
 
-  /**
-   * The absolute path for `segments`, after checking that the real path of its deepest
-   * existing part stays inside the root: a symlink must not lead out of the folder.
-   */
-  private async resolve(segments: FolderPath, action: string): Promise<string> {
-    const root = await this.realRoot();
-    const absolute = path.join(root, ...segments);
-    const real = await this.realPathOfDeepestExisting(absolute, root, action, segments);
-    if (real !== root && !real.startsWith(root.endsWith(path.sep) ? root : root + path.sep)) {
-      throw new AsyncClientError(
-        FolderErrorCode.path,
-        `Cannot ${action} "${joinFolderPath(segments)}": it leads through a link to ${real}, outside working folder ${this.root}.`,
-        { path: joinFolderPath(segments), root: this.root, realPath: real },
-      );
-    }
-    return absolute;
+  private resolve(segments: FolderPath, action: string): Promise<string> {
+    return this.at.resolve(segments, action);
   }
 
-  private async realPathOfDeepestExisting(absolute: string, root: string, action: string, segments: FolderPath): Promise<string> {
-    for (let existing = absolute; ; existing = path.dirname(existing)) {
-      try {
-        return await realpath(existing);
-      } catch (error) {
-        const code = errorCode(error);
-        if (existing === root || (code !== 'ENOENT' && code !== 'ENOTDIR')) throw this.error(error, action, segments);
-      }
-    }
-  }
-
-  private async realRoot(): Promise<string> {
-    try {
-      const root = await realpath(this.root);
-      const stats = await stat(root);
-      if (!stats.isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
-      // An unmounted share leaves its empty mount point behind, which must not read as an empty folder.
-      if (this.options.mountPoint === true && root !== path.dirname(root) && (await stat(path.dirname(root))).dev === stats.dev) {
-        throw Object.assign(new Error('nothing is mounted there (the share is not mounted)'), { code: 'ENOTCONN' });
-      }
-      return root;
-    } catch (error) {
-      throw unreachableRoot(this.root, error);
-    }
+  private realRoot(): Promise<string> {
+    return this.at.realRoot();
   }
 
   private error(error: unknown, action: string, segments: FolderPath): AsyncClientError {
-    return localFolderError(error, { action, path: joinFolderPath(segments), root: this.root });
-  }
-}
-
-async function writeContent(handle: FileHandle, content: Readable | Uint8Array): Promise<void> {
-  if (content instanceof Uint8Array) {
-    await handle.writeFile(content);
-    return;
-  }
-  for await (const chunk of content as AsyncIterable<Uint8Array | string>) {
-    await handle.write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  }
-}
-
-async function syncDirectory(directory: string): Promise<void> {
-  const handle = await open(directory, 'r');
-  try {
-    await handle.sync();
-  } catch (error) {
-    if (!DIRECTORY_SYNC_UNSUPPORTED.has(errorCode(error))) throw error;
-  } finally {
-    await handle.close();
+    return this.at.error(error, action, segments);
   }
 }

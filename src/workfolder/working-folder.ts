@@ -34,6 +34,14 @@ export interface WorkingFolder {
   writeAtomic(path: string, content: Readable | Uint8Array): Promise<void>;
   /** Renames a file, replacing `to` if it exists. The destination folder must exist. */
   move(from: string, to: string): Promise<void>;
+  /**
+   * `writeAtomic` of several small files at once, each settling on its own (one failure leaves
+   * the others written), for an adapter that does a batch cheaper than its files one by one (a
+   * local one syncs each folder once); callers go through `writeEach`.
+   */
+  writeAtomicEach?(files: readonly FileToWrite[]): Promise<PromiseSettledResult<void>[]>;
+  /** `move` of several files at once, each settling on its own, made durable together; callers go through `moveEach`. */
+  moveEach?(moves: readonly FileMove[]): Promise<PromiseSettledResult<void>[]>;
   remove(path: string): Promise<void>;
   /** Creates the folder and its parents; an existing folder is fine. */
   ensureDir(dir: string): Promise<void>;
@@ -63,6 +71,39 @@ export interface WorkingFolder {
 export interface ReadResume {
   readonly entry: FolderEntry;
   readonly from: number;
+}
+
+export interface FileToWrite {
+  readonly path: string;
+  readonly content: Uint8Array;
+}
+
+export interface FileMove {
+  readonly from: string;
+  readonly to: string;
+}
+
+/** Writes each file as `writeAtomic` does, in one batch where the adapter has one; each settles on its own. */
+export function writeEach(folder: WorkingFolder, files: readonly FileToWrite[]): Promise<PromiseSettledResult<void>[]> {
+  return folder.writeAtomicEach?.(files) ?? settleInTurn(files, (file) => folder.writeAtomic(file.path, file.content));
+}
+
+/** Moves each file as `move` does, in one batch where the adapter has one; each settles on its own. */
+export function moveEach(folder: WorkingFolder, moves: readonly FileMove[]): Promise<PromiseSettledResult<void>[]> {
+  return folder.moveEach?.(moves) ?? settleInTurn(moves, (move) => folder.move(move.from, move.to));
+}
+
+async function settleInTurn<Item>(items: readonly Item[], action: (item: Item) => Promise<void>): Promise<PromiseSettledResult<void>[]> {
+  const results: PromiseSettledResult<void>[] = [];
+  for (const item of items) {
+    results.push(
+      await action(item).then(
+        (): PromiseSettledResult<void> => ({ status: 'fulfilled', value: undefined }),
+        (reason: unknown): PromiseSettledResult<void> => ({ status: 'rejected', reason }),
+      ),
+    );
+  }
+  return results;
 }
 
 export interface WatchOptions {

@@ -31,8 +31,18 @@ export async function openPostgresSubject(
     return db;
   };
   let db = await open();
+  const { target } = database;
   return {
     database,
+    setting: {
+      engine: 'postgres',
+      ...target,
+      schema: 'public',
+      journalSchema: 'async_client',
+      sslmode: 'disable',
+      lockTimeoutSeconds: (options.lockTimeoutMs ?? 5000) / 1000,
+      statementTimeoutSeconds: (options.statementTimeoutMs ?? 0) / 1000,
+    },
     get db() {
       return db;
     },
@@ -41,6 +51,9 @@ export async function openPostgresSubject(
     },
     async query(sql: string, ...params: SqlParam[]) {
       return (await database.admin(toPostgresSql(sql), params.map(asParam))).rows as Record<string, unknown>[];
+    },
+    async hasTable(name: string) {
+      return (await database.admin('SELECT to_regclass($1) IS NOT NULL AS found', [name])).rows[0]?.found === true;
     },
     async reopen() {
       await db.close();

@@ -6,29 +6,38 @@ import type { ChannelDatabase } from '../../src/channel/channel-database.js';
 import { openSqliteChannelDatabase, type SqliteChannelDatabaseOptions } from '../../src/channel/sqlite-channel-database.js';
 import type { ChannelDatabaseSubject, SqlParam } from './subject.js';
 
-/** A migrated SQLite channel database in a fresh temp folder, with a POS connection of its own. */
+/**
+ * A migrated SQLite channel database, with a POS connection of its own: `file`, or one in a
+ * fresh temp folder removed on cleanup.
+ */
 export async function openSqliteSubject(
   options: Partial<SqliteChannelDatabaseOptions> = {},
+  file?: string,
 ): Promise<ChannelDatabaseSubject & { readonly file: string }> {
-  const folder = await mkdtemp(path.join(os.tmpdir(), 'async-client-channel-'));
-  const file = path.join(folder, 'channel.db');
+  const folder = file === undefined ? await mkdtemp(path.join(os.tmpdir(), 'async-client-channel-')) : undefined;
+  const location = file ?? path.join(folder as string, 'channel.db');
   const open = async (): Promise<ChannelDatabase> => {
-    const db = await openSqliteChannelDatabase(file, { channelId: 'store-1', minFreeBytes: 0, ...options });
+    const db = await openSqliteChannelDatabase(location, { channelId: 'store-1', minFreeBytes: 0, ...options });
     await db.migrate();
     return db;
   };
   let db = await open();
-  const pos = new Database(file, { timeout: 10_000 });
+  const pos = new Database(location, { timeout: 10_000 });
   return {
-    file,
+    file: location,
+    setting: location,
     get db() {
       return db;
     },
     async pos(sql: string, ...params: SqlParam[]) {
-      pos.prepare(sql).run(...params);
+      if (params.length === 0) pos.exec(sql);
+      else pos.prepare(sql).run(...params);
     },
     async query(sql: string, ...params: SqlParam[]) {
       return pos.prepare(sql).all(...params) as Record<string, unknown>[];
+    },
+    async hasTable(name: string) {
+      return pos.prepare('SELECT 1 FROM sqlite_schema WHERE type = ? AND name = ?').get('table', name) !== undefined;
     },
     async reopen() {
       await db.close();
@@ -38,7 +47,7 @@ export async function openSqliteSubject(
     async cleanup() {
       pos.close();
       await db.close();
-      await rm(folder, { recursive: true, force: true });
+      if (folder !== undefined) await rm(folder, { recursive: true, force: true });
     },
   };
 }

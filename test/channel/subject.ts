@@ -1,4 +1,5 @@
 import type { ChannelDatabase } from '../../src/channel/channel-database.js';
+import type { ChannelSettings } from '../../src/profile/profile.js';
 
 export type SqlParam = string | number | bigint | null;
 
@@ -10,6 +11,10 @@ export interface ChannelDatabaseSubject {
   pos(sql: string, ...params: SqlParam[]): Promise<void>;
   /** Reads with portable SQL on a connection of its own; integers come back as numbers. */
   query(sql: string, ...params: SqlParam[]): Promise<Record<string, unknown>[]>;
+  /** Whether the POS's schema holds table `name`. */
+  hasTable(name: string): Promise<boolean>;
+  /** The profile's `channel.database` that reaches this database. */
+  readonly setting: ChannelSettings['database'];
   /** Closes `db` and opens the same database again, as a restarted daemon would. */
   reopen(): Promise<ChannelDatabase>;
   cleanup(): Promise<void>;

@@ -27,7 +27,7 @@ describe('async-client download --once', () => {
       .map((line) => (JSON.parse(line) as { event: string }).event);
     expect(events.filter((event) => event === 'download.applied')).toHaveLength(2);
     expect(events.at(-1)).toBe('cycle.finished');
-    expect(store.products()).toEqual([
+    expect(await store.products()).toEqual([
       [1, 'one', 1],
       [2, 'two', 2],
     ]);

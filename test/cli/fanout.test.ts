@@ -142,6 +142,18 @@ describe('package fanout (through the built binary)', () => {
     expect([...packagesByStore().values()].flat()).toEqual([]);
   });
 
+  it('refuses a saved plan with a channel planned twice, naming the line, before writing any package', () => {
+    makeStores(storeIds(3));
+    writeFileSync(
+      join(dir, 'plan.csv'),
+      'channel,sequence\r\n"store-001",7\r\nstore-002,7\r\n# a comment\r\nstore-001,8\r\nstore-003,1\r\n',
+    );
+    const result = fanout(storeIds(3).join(','));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/E_FANOUT_CHANNELS: .*plan\.csv:5: channel store-001 is planned twice \(first on line 2\)/);
+    expect([...packagesByStore().values()].flat()).toEqual([]);
+  });
+
   it('refuses a saved plan that leaves a channel out', () => {
     makeStores(storeIds(3));
     writeFileSync(join(dir, 'plan.csv'), 'channel,sequence\nstore-001,7\nstore-002,7\n');

@@ -83,6 +83,22 @@ describe('package pack input checks (through the built binary)', () => {
     expect(readFileSync(join(dir, 'out.acpkg')).equals(fromCsv)).toBe(true);
   });
 
+  it('reads JSON Lines members in any order, repeated or unknown, with spaces, escapes and a byte order mark', () => {
+    writeFileSync(join(dir, 'item.csv'), 'id,label,note\n1,"a ""b""",\n2,b,x\n3,ü,\n');
+    writeFileSync(
+      join(dir, 'item.jsonl'),
+      [
+        '\uFEFF{"id":1,"label":"a \\"b\\"","note":null}',
+        ' { "note" : "x" , "extra": [1, {"y": 2}], "label":"b", "id": 2, "label" : "b" }\t',
+        '{"label":"\\u00fc","id":3e0,"note":null,"_op":"upsert"}',
+      ].join('\r\n'),
+    );
+    expect(pack('item.csv').code).toBe(0);
+    const fromCsv = readFileSync(join(dir, 'out.acpkg'));
+    expect(pack('item.jsonl')).toMatchObject({ code: 0, stderr: '' });
+    expect(readFileSync(join(dir, 'out.acpkg')).equals(fromCsv)).toBe(true);
+  });
+
   it.each([
     ['an unclosed quote', 'item.csv', 'id,label,note\n1,a,\n2,"open,\n', /E_PACK_INPUT: .*item\.csv:3: Quote Not Closed/],
     ['a quote inside an unquoted field', 'item.csv', 'id,label,note\n1,ab"c,\n', /E_PACK_INPUT: .*item\.csv:2: Invalid Opening Quote/],
@@ -121,6 +137,24 @@ describe('package pack input checks (through the built binary)', () => {
       'item.jsonl',
       '{"id":1,"label":"a","note":null}\n[1]\n',
       /E_PACK_INPUT: .*item\.jsonl:2: not a JSON object/,
+    ],
+    [
+      'a truncated last line',
+      'item.jsonl',
+      '{"id":1,"label":"a","note":null}\n{"id":2,"label":"b"',
+      /E_PACK_INPUT: .*item\.jsonl:2: not a JSON object/,
+    ],
+    [
+      'a number JSON does not allow',
+      'item.jsonl',
+      '\n{"id":01,"label":"a","note":null}\n',
+      /E_PACK_INPUT: .*item\.jsonl:2: not a JSON object/,
+    ],
+    [
+      'a member of the wrong type',
+      'item.jsonl',
+      '{"id":1,"label":2,"note":null}\n',
+      /E_PACK_INPUT: .*item\.jsonl:1: column label \(string\): expected a string, got number/,
     ],
   ])('refuses %s with the file and line, and leaves nothing behind', (_what, file, content, message) => {
     writeFileSync(join(dir, file), content);

@@ -13,7 +13,7 @@ beforeEach(async () => {
   // Sequence 1 applies; sequence 2 is Suspended (its table lacks a column); 3 waits behind it.
   await store.publish(1, [[1, 'one', 1]], { kind: 'full' });
   await store.run();
-  store.pos('CREATE TABLE category (id INTEGER PRIMARY KEY)');
+  await store.pos('CREATE TABLE category (id INTEGER PRIMARY KEY)');
   await store.publish(2, [], {
     tables: [
       {
@@ -92,7 +92,7 @@ describe('async-client sessions', () => {
   });
 
   test('retry: the Suspended package is tried again at the next cycle', async () => {
-    store.pos('ALTER TABLE category ADD COLUMN label TEXT');
+    await store.pos('ALTER TABLE category ADD COLUMN label TEXT');
     const run = await sessions('retry', String(await sessionId(2)));
     expect(run).toMatchObject({ exitCode: ExitCode.ok, stdout: expect.stringContaining('is Available again') });
     expect(await store.db.downloads.findBySequence(2)).toMatchObject({ status: 'Available', tries: 0 });

@@ -31,15 +31,15 @@ describe('download cycle: database faults roll the package back whole', () => {
   });
 
   test('a constraint violation half-way through a table leaves nothing of the package', async () => {
-    store.pos('CREATE TABLE product (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price INTEGER CHECK (price >= 0))');
-    store.pos("INSERT INTO product VALUES (1, 'before', 5), (2000, 'untouched', 7)");
+    await store.pos('CREATE TABLE product (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price INTEGER CHECK (price >= 0))');
+    await store.pos("INSERT INTO product VALUES (1, 'before', 5), (2000, 'untouched', 7)");
     const rows = products(1, 1000).map(([id, name, price]): Product => [id, name, id === 600 ? -1 : price]);
     await store.publish(1, rows);
     expect((await store.run()).outcome).toBe('failed');
     const session = await store.db.downloads.findBySequence(1);
     expect(session).toMatchObject({ status: 'ApplyFailed', tries: 1, errorCode: 'E_DATABASE_CONSTRAINT' });
     expect(session?.errorMessage).toContain('row 600 of table product');
-    expect(store.products()).toEqual([
+    expect(await store.products()).toEqual([
       [1, 'before', 5],
       [2000, 'untouched', 7],
     ]);
@@ -47,7 +47,7 @@ describe('download cycle: database faults roll the package back whole', () => {
   });
 
   test('another process holding the write lock past the busy timeout: ApplyFailed, nothing applied; applied on a later run', async () => {
-    store.pos('CREATE TABLE product (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price INTEGER)');
+    await store.pos('CREATE TABLE product (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price INTEGER)');
     await store.publish(1, products(1, 50));
     store.cycleDatabase = lockedDuringApply(
       store.db,
@@ -64,16 +64,16 @@ describe('download cycle: database faults roll the package back whole', () => {
     const session = await store.db.downloads.findBySequence(1);
     expect(session).toMatchObject({ status: 'ApplyFailed', tries: 1, errorCode: 'E_DATABASE_BUSY' });
     expect(session?.errorMessage).toContain(store.databaseFile);
-    expect(store.products()).toEqual([]);
+    expect(await store.products()).toEqual([]);
 
     store.clock.advanceSeconds(store.settings.retryBackoffSeconds);
     expect(await store.run()).toMatchObject({ outcome: 'done', fields: { applied: 1 } });
-    expect(store.products()).toHaveLength(50);
+    expect(await store.products()).toHaveLength(50);
     expect(await store.db.downloads.findBySequence(1)).toMatchObject({ status: 'Applied', tries: 1 });
   });
 
   test('a POS process writing sales all through a backlog of applies loses nothing, and neither do we', async () => {
-    store.pos('CREATE TABLE pos_sale (id INTEGER PRIMARY KEY, amount TEXT NOT NULL)');
+    await store.pos('CREATE TABLE pos_sale (id INTEGER PRIMARY KEY, amount TEXT NOT NULL)');
     for (let sequence = 1; sequence <= 5; sequence += 1) {
       await store.publish(sequence, products((sequence - 1) * 20_000 + 1, 20_000), { kind: sequence === 1 ? 'full' : 'incremental' });
     }
@@ -84,7 +84,7 @@ describe('download cycle: database faults roll the package back whole', () => {
     const pos = JSON.parse(await other.nextLine()) as { written: number };
     expect(await other.exit()).toBe(0);
     expect(pos.written).toBeGreaterThan(0);
-    const reader = store.products();
+    const reader = await store.products();
     expect(reader).toHaveLength(100_000);
     const { default: Database } = await import('better-sqlite3');
     const db = new Database(store.databaseFile, { readonly: true });
@@ -120,7 +120,7 @@ describe('download cycle: database faults roll the package back whole', () => {
     const session = await store.db.downloads.findBySequence(1);
     expect(session).toMatchObject({ status: 'ApplyFailed', tries: 1, errorCode: 'E_DATABASE_FULL', appliedAt: null });
     expect(session?.errorMessage).toContain(store.databaseFile);
-    expect(store.products()).toEqual([]);
+    expect(await store.products()).toEqual([]);
     expect(await store.statusReport(1)).toMatchObject({ status: 'ApplyFailed', message: session?.errorMessage });
     expect(await store.staged()).toEqual([]);
   });

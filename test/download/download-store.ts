@@ -2,10 +2,8 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { Registry } from 'prom-client';
 import type { ChannelDatabase } from '../../src/channel/channel-database.js';
-import { openSqliteChannelDatabase } from '../../src/channel/sqlite-channel-database.js';
 import { createDownloadCycle } from '../../src/download/download-cycle.js';
 import { createLogger } from '../../src/observe/logger.js';
 import {
@@ -21,6 +19,10 @@ import type { CycleReport } from '../../src/schedule/cycle.js';
 import { channelFolders, type PackageStatusReport } from '../../src/workfolder/layout.js';
 import { LocalWorkingFolder } from '../../src/workfolder/local.js';
 import type { WorkingFolder } from '../../src/workfolder/working-folder.js';
+import { type ChannelEngine, SQLITE } from '../channel/engines.js';
+import { openSqliteSubject } from '../channel/sqlite-subject.js';
+import type { ChannelDatabaseSubject } from '../channel/subject.js';
+import { FaultyWorkingFolder } from '../support/faulty-working-folder.js';
 import { testStoreProfile } from '../support/store-profile.js';
 import { TestClock } from '../support/test-clock.js';
 
@@ -56,9 +58,10 @@ export interface PublishOptions {
 }
 
 /**
- * A store in a temp folder, as the cycle sees it: a real SQLite channel database, a real
- * local working folder shared with "HQ" (the test, writing packages with the package writer),
- * a staging folder, a JSON log captured line by line, and a metrics registry.
+ * A store in a temp folder, as the cycle sees it: a real channel database (SQLite unless
+ * another engine is given), a real local working folder shared with "HQ" (the test, writing
+ * packages with the package writer), a staging folder, a JSON log captured line by line, and a
+ * metrics registry.
  */
 export class DownloadStore {
   readonly clock = new TestClock();
@@ -81,31 +84,48 @@ export class DownloadStore {
 
   private constructor(
     readonly root: string,
-    readonly db: ChannelDatabase,
+    /** The channel database and the POS's own connection to it. */
+    readonly subject: ChannelDatabaseSubject,
   ) {
     this.folder = new LocalWorkingFolder(this.folderRoot);
-    this.cycleDatabase = db;
+    this.cycleDatabase = subject.db;
   }
 
-  static async create(options: { busyTimeoutMs?: number; databaseFolder?: string } = {}): Promise<DownloadStore> {
+  /** `engine` for the tests that run on each; `busyTimeoutMs` and `databaseFolder` for SQLite's own. */
+  static async create(options: { engine?: ChannelEngine; busyTimeoutMs?: number; databaseFolder?: string } = {}): Promise<DownloadStore> {
     const root = await mkdtemp(path.join(os.tmpdir(), 'async-client-download-'));
     await mkdir(path.join(root, 'working-folder', FOLDERS.download), { recursive: true });
-    const file = path.join(options.databaseFolder ?? root, 'channel.sqlite');
-    const db = await openSqliteChannelDatabase(file, {
-      channelId: CHANNEL,
-      minFreeBytes: 0,
-      ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
-    });
-    await db.migrate();
-    return new DownloadStore(root, db);
+    const { engine = SQLITE, busyTimeoutMs, databaseFolder } = options;
+    const subject =
+      busyTimeoutMs === undefined && databaseFolder === undefined
+        ? await engine.open(CHANNEL, root)
+        : await openSqliteSubject(
+            { channelId: CHANNEL, minFreeBytes: 0, busyTimeoutMs },
+            path.join(databaseFolder ?? root, 'channel.sqlite'),
+          );
+    return new DownloadStore(root, subject);
+  }
+
+  /** Puts a fault-injecting wrapper around the working folder and returns it. */
+  faultyFolder(): FaultyWorkingFolder {
+    const faulty = new FaultyWorkingFolder(this.folder);
+    this.folder = faulty;
+    return faulty;
+  }
+
+  get db(): ChannelDatabase {
+    return this.subject.db;
   }
 
   get folderRoot(): string {
     return path.join(this.root, 'working-folder');
   }
 
+  /** The SQLite store's database file. */
   get databaseFile(): string {
-    return this.db.describe().location;
+    const { setting } = this.subject;
+    if (typeof setting !== 'string') throw new Error('databaseFile: this store is not on SQLite');
+    return setting;
   }
 
   get stagingDirectory(): string {
@@ -117,7 +137,7 @@ export class DownloadStore {
       name: 'Test store',
       root: this.root,
       channelId: CHANNEL,
-      database: this.databaseFile,
+      database: this.subject.setting,
       folder: this.folderRoot,
       download: this.settings,
     });
@@ -249,25 +269,16 @@ ${extra}`,
     return text === undefined ? undefined : (JSON.parse(text) as PackageStatusReport);
   }
 
-  /** The product table as another process reads it (the POS's view), by id. */
-  products(): Product[] {
-    const reader = new Database(this.databaseFile, { readonly: true });
-    try {
-      const exists = reader.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'product'").get();
-      return exists === undefined ? [] : (reader.prepare('SELECT id, name, price FROM product ORDER BY id').raw().all() as Product[]);
-    } finally {
-      reader.close();
-    }
+  /** The product table as another connection reads it (the POS's view), by id. */
+  async products(): Promise<Product[]> {
+    if (!(await this.subject.hasTable('product'))) return [];
+    const rows = await this.subject.query('SELECT id, name, price FROM product ORDER BY id');
+    return rows.map((row) => [row.id, row.name, row.price] as unknown as Product);
   }
 
-  /** Runs SQL on the database through a connection of its own, as the POS software would. */
-  pos(sql: string): void {
-    const other = new Database(this.databaseFile);
-    try {
-      other.exec(sql);
-    } finally {
-      other.close();
-    }
+  /** Runs portable SQL on the database through a connection of its own, as the POS software would. */
+  pos(sql: string): Promise<void> {
+    return this.subject.pos(sql);
   }
 
   /** Staged copies left in the staging folder. */
@@ -287,7 +298,20 @@ ${extra}`,
 
   /** Closes the database; removes the temp folder unless it holds a mount the test still has to undo. */
   async close(options: { keepFolder?: boolean } = {}): Promise<void> {
-    await this.db.close();
+    await this.subject.cleanup();
     if (options.keepFolder !== true) await rm(this.root, { recursive: true, force: true });
   }
+}
+
+/** In a describe: each test gets a fresh store on `engine`, readied by `ready`, and closed after the test. */
+export function useDownloadStore(engine: ChannelEngine, ready: (store: DownloadStore) => Promise<void> | void): void {
+  let store: DownloadStore | undefined;
+  beforeEach(async () => {
+    store = await DownloadStore.create({ engine });
+    await ready(store);
+  });
+  afterEach(async () => {
+    await store?.close();
+    store = undefined;
+  });
 }

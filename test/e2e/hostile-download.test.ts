@@ -47,7 +47,7 @@ let profile: string;
 beforeEach(async () => {
   store = await DownloadStore.create();
   store.settings = { ...store.settings, allowCreateTables: false };
-  store.pos('CREATE TABLE product (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price INTEGER)');
+  await store.pos('CREATE TABLE product (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price INTEGER)');
   profile = await store.writeProfileFile();
   await store.publish(1, [[1, 'kept', 10]]);
   expect(cli(['download', '--once', '--profile', profile])).toMatchObject({ code: 0, stdout: 'download: applied 1 package (seq 1)\n' });
@@ -101,7 +101,7 @@ describe('download --once refuses crafted packages and leaves the database as it
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(databaseDigest(store.databaseFile)).toBe(before);
     expect(await store.db.downloads.findBySequence(2)).toMatchObject({ status: 'Suspended', errorCode: hostile.code, appliedAt: null });
-    expect(store.products()).toEqual([[1, 'kept', 10]]);
+    expect(await store.products()).toEqual([[1, 'kept', 10]]);
   });
 });
 
@@ -140,7 +140,7 @@ describe('a store that receives a package for async_client_meta', () => {
       code: 0,
       stdout: 'download: applied 1 package (seq 3); 1 settled\n',
     });
-    expect(store.products()).toEqual([
+    expect(await store.products()).toEqual([
       [1, 'kept', 10],
       [3, 'after', 30],
     ]);

@@ -1,4 +1,3 @@
-import { jest } from '@jest/globals';
 import { once } from 'node:events';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -31,11 +30,6 @@ async function writePostgresProfile(store: TempStore, database: PostgresTestData
 
 /** A store whose POS runs on PostgreSQL: the same daemon, the profile pointing at the server. */
 describe('the daemon on a PostgreSQL channel database', () => {
-  // Open defect (issue 13): in about one full CI run in four, the first test hung past its
-  // 180 s limit on an idle machine, and it passed in 3 s when that file ran alone. The cause is
-  // not found yet. A second try keeps the suite usable; a hang on both tries still fails, and
-  // the first try's error is printed.
-  jest.retryTimes(1, { logErrorsBeforeRetry: true });
   const fixture = useTempStore();
   let database: PostgresTestDatabase;
   beforeEach(async () => {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { DownloadSettings, Profile, UploadSettings } from '../../src/profile/profile.js';
+import type { ChannelSettings, DownloadSettings, Profile, UploadSettings } from '../../src/profile/profile.js';
 import { UPLOAD_RETRY_FIRST_SECONDS, UPLOAD_RETRY_MAX_SECONDS } from '../../src/upload/retry-backoff.js';
 
 /** A test store: everything in `root`, the working folder a local one. */
@@ -7,7 +7,7 @@ export interface TestStoreLayout {
   readonly name: string;
   readonly root: string;
   readonly channelId: string;
-  readonly database: string;
+  readonly database: ChannelSettings['database'];
   readonly folder: string;
   readonly download?: DownloadSettings;
   readonly upload?: UploadSettings;

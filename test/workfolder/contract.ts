@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { versionOf, type WorkingFolder } from '../../src/workfolder/working-folder.js';
+import { moveEach, versionOf, type WorkingFolder, writeEach } from '../../src/workfolder/working-folder.js';
 import { failingStream, MemoryPeak, patternedChunk, patternedStream, readAll, sha256Of } from './byte-streams.js';
 
 /** One driver under test, over a fresh empty folder that the test can also see directly. */
@@ -181,6 +181,35 @@ export function describeWorkingFolderContract(driver: string, open: () => Promis
       expect(await folder.stat('a.txt')).toBeUndefined();
       expect(await text('done/a.txt')).toBe('A');
       await expect(folder.move('a.txt', 'done/b.txt')).rejects.toMatchObject({ code: 'E_FOLDER_NOT_FOUND' });
+    });
+
+    test('writeEach and moveEach do each file as writeAtomic and move do; one that fails leaves the others done', async () => {
+      await folder.ensureDir('s/status');
+      await folder.ensureDir('s/applied');
+      await subject.plantFile('s/a.pkg', 'a');
+      await subject.plantFile('s/b.pkg', 'b');
+      await folder.writeAtomic('s/status/b.json', Buffer.from('old'));
+
+      const written = await writeEach(folder, [
+        { path: 's/status/a.json', content: Buffer.from('A') },
+        { path: 's/missing/x.json', content: Buffer.from('X') },
+        { path: 's/status/b.json', content: Buffer.from('B') },
+      ]);
+      expect(written.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(written[1]).toMatchObject({ reason: { code: 'E_FOLDER_NOT_FOUND' } });
+      expect([await text('s/status/a.json'), await text('s/status/b.json')]).toEqual(['A', 'B']);
+      expect(await subject.rawNames('s/status')).toEqual(['a.json', 'b.json']);
+
+      const moved = await moveEach(folder, [
+        { from: 's/a.pkg', to: 's/applied/a.pkg' },
+        { from: 's/gone.pkg', to: 's/applied/gone.pkg' },
+        { from: 's/b.pkg', to: 's/applied/b.pkg' },
+      ]);
+      expect(moved.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(moved[1]).toMatchObject({ reason: { code: 'E_FOLDER_NOT_FOUND' } });
+      expect((await folder.list('s')).map((entry) => entry.name)).toEqual([]);
+      expect((await folder.list('s/applied')).map((entry) => entry.name)).toEqual(['a.pkg', 'b.pkg']);
+      expect(await text('s/applied/b.pkg')).toBe('b');
     });
 
     test('remove deletes a file; removing a missing file is fine', async () => {

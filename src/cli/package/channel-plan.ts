@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { CsvError, parse as parseCsv } from 'csv-parse/sync';
 import { AsyncClientError } from '../../errors.js';
 import { CHANNEL_ID_PATTERN, MAX_SEQUENCE } from '../../package/file-name.js';
 import { parsePackageFileName } from '../../package/index.js';
@@ -8,6 +9,8 @@ import { concurrently } from '../../concurrently.js';
 
 /** Which sequence each channel's package gets. */
 export type SequencePlan = ReadonlyMap<string, number>;
+
+const CHANNEL_ID_RULE = '1 to 64 letters, digits, "_" or "-", starting with a letter or digit';
 
 function channelError(message: string, details: Record<string, unknown> = {}): AsyncClientError {
   return new AsyncClientError('E_FANOUT_CHANNELS', message, details);
@@ -27,10 +30,7 @@ export async function readChannelList(value: string, resolvePath: (file: string)
   if (channels.length === 0) throw channelError('the channel list is empty');
   const bad = channels.filter((channel) => !CHANNEL_ID_PATTERN.test(channel));
   if (bad.length > 0) {
-    throw channelError(
-      `not channel ids (1 to 64 letters, digits, "_" or "-", starting with a letter or digit): ${listed(bad.map((b) => JSON.stringify(b)))}`,
-      { bad },
-    );
+    throw channelError(`not channel ids (${CHANNEL_ID_RULE}): ${listed(bad.map((b) => JSON.stringify(b)))}`, { bad });
   }
   const seen = new Set<string>();
   const twice = [...new Set(channels.filter((channel) => seen.size === seen.add(channel).size))];
@@ -51,27 +51,54 @@ export async function requireStoreFolders(folder: WorkingFolder, channels: reado
   }
 }
 
-/** Reads a `channel,sequence` plan; every channel must be in it with a valid sequence. */
+const SEQUENCE_TEXT = /^\d{1,12}$/;
+
+/** One record of a plan file, with the line it ends on. */
+interface PlanRecord {
+  readonly record: string[];
+  readonly info: { readonly lines: number };
+}
+
+/** The plan's records: CSV as the other inputs are read (quotes, CRLF, a byte order mark), `#` lines and blank lines skipped. */
+function planRecords(text: string, where: string): PlanRecord[] {
+  try {
+    return parseCsv(text, {
+      bom: true,
+      comment: '#',
+      comment_no_infix: true,
+      info: true,
+      // Both line ends anywhere: csv-parse would otherwise take the first one's for the whole file.
+      record_delimiter: ['\r\n', '\n'],
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+    }) as unknown as PlanRecord[];
+  } catch (error) {
+    if (!(error instanceof CsvError)) throw error;
+    throw channelError(`${where}:${error.lines}: ${error.message}`, { line: error.lines });
+  }
+}
+
+/**
+ * Reads a `channel,sequence` plan (the header line is optional); every channel must be in it,
+ * once, with a sequence from 1 to MAX_SEQUENCE. Errors name the file and line.
+ */
 export function parseSequencePlan(text: string, where: string, channels: readonly string[]): SequencePlan {
   const plan = new Map<string, number>();
-  for (const [index, raw] of text.split('\n').entries()) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#') || /^channel\s*,\s*sequence$/i.test(line)) continue;
-    const [channel = '', sequenceText = '', ...rest] = line.split(',').map((part) => part.trim());
-    const sequence = Number(sequenceText);
-    if (
-      !CHANNEL_ID_PATTERN.test(channel) ||
-      rest.length > 0 ||
-      !Number.isSafeInteger(sequence) ||
-      sequence < 1 ||
-      sequence > MAX_SEQUENCE
-    ) {
-      throw channelError(
-        `${where}:${index + 1}: expected "channel,sequence" with a sequence from 1 to ${MAX_SEQUENCE}, got ${JSON.stringify(line)}`,
-      );
-    }
-    if (plan.has(channel)) throw channelError(`${where}:${index + 1}: channel ${channel} is planned twice`);
+  const plannedOn = new Map<string, number>();
+  for (const [index, { record, info }] of planRecords(text, where).entries()) {
+    const [channel = '', sequenceText = ''] = record;
+    if (index === 0 && record.length === 2 && channel.toLowerCase() === 'channel' && sequenceText.toLowerCase() === 'sequence') continue;
+    const refuse = (problem: string): AsyncClientError => channelError(`${where}:${info.lines}: ${problem}`, { line: info.lines });
+    if (record.length !== 2) throw refuse(`expected 2 fields, "channel,sequence", got ${record.length}`);
+    if (!CHANNEL_ID_PATTERN.test(channel)) throw refuse(`${JSON.stringify(channel)} is not a channel id (${CHANNEL_ID_RULE})`);
+    const sequence = SEQUENCE_TEXT.test(sequenceText) ? Number(sequenceText) : 0;
+    if (sequence < 1 || sequence > MAX_SEQUENCE)
+      throw refuse(`the sequence of ${channel} must be a whole number from 1 to ${MAX_SEQUENCE}, got ${JSON.stringify(sequenceText)}`);
+    const first = plannedOn.get(channel);
+    if (first !== undefined) throw refuse(`channel ${channel} is planned twice (first on line ${first})`);
     plan.set(channel, sequence);
+    plannedOn.set(channel, info.lines);
   }
   const missing = channels.filter((channel) => !plan.has(channel));
   if (missing.length > 0) throw channelError(`${where} plans no sequence for: ${listed(missing)}`, { missing });

@@ -26,7 +26,8 @@ rows once, and writes one download package per channel straight into <channel>/d
 the working folder: each with its own manifest (channel, sequence), digest and signature,
 each written atomically. Every channel must already have a store folder.
 
-The sequences come from FILE, lines "channel,sequence". When FILE does not exist yet, each
+The sequences come from FILE, a CSV of "channel,sequence" rows (a header line, quoted fields,
+blank lines and "#" comment lines allowed; each channel once). When FILE does not exist yet, each
 channel gets the sequence after the highest its download area holds (waiting, applied,
 canceled, or named by a status report), and the plan is saved to FILE before any package is
 written. A rerun with the same FILE (after an interruption, a failed store) writes the

@@ -2,12 +2,43 @@ import { AsyncClientError } from '../../errors.js';
 import type { TableSpec } from '../../package/index.js';
 import { packageError } from '../../package/errors.js';
 import { KeyFingerprintSet } from '../../package/key-set.js';
-import type { WireValue } from '../../package/values.js';
+import { ValueError, type WireValue } from '../../package/values.js';
+import type { WireConverter } from './cell-text.js';
 
 export type TableSchema = Omit<TableSpec, 'upsertCount' | 'deleteCount'>;
 
+/** Column naming a row's operation in input files: `upsert` (the default when absent or empty) or `delete`. */
+export const OP_COLUMN = '_op';
+
+/** Input files are read in chunks of this many bytes. */
+export const READ_CHUNK_BYTES = 64 * 1024;
+
 export function inputError(path: string, line: number, message: string): AsyncClientError {
   return new AsyncClientError('E_PACK_INPUT', `${path}:${line}: ${message}`, { path, line });
+}
+
+export function isDelete(value: unknown, path: string, line: number): boolean {
+  if (value === undefined || value === null || value === '' || value === 'upsert') return false;
+  if (value === 'delete') return true;
+  throw inputError(path, line, `${OP_COLUMN} must be upsert or delete, got ${JSON.stringify(value)}`);
+}
+
+/** Converts a value, naming the column when it does not fit. */
+export function converted<T>(
+  convert: WireConverter<T>,
+  value: T,
+  schema: TableSchema,
+  index: number,
+  path: string,
+  line: number,
+): WireValue {
+  try {
+    return convert(value);
+  } catch (error) {
+    if (!(error instanceof ValueError)) throw error;
+    const column = schema.columns[index];
+    throw inputError(path, line, `column ${column?.name} (${column?.type}): ${error.message}`);
+  }
 }
 
 /**

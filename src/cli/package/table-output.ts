@@ -4,7 +4,8 @@ import { finished } from 'node:stream/promises';
 import type { PackageRow, TableSpec } from '../../package/index.js';
 import { cellToJson } from './cell-text.js';
 import { drainOrClose } from '../../package/drain.js';
-import { OP_COLUMN, type InputFormat } from './table-input.js';
+import type { InputFormat } from './table-input.js';
+import { OP_COLUMN } from './table-lines.js';
 
 /**
  * Writes one table's rows in the form `package pack` reads back: JSON Lines objects keyed by

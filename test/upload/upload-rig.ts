@@ -136,7 +136,7 @@ export class UploadRig {
     const yaml = stringify({
       profile: { name: 'Upload test', downloadIntervalMinutes: 60, uploadIntervalMinutes: 1 },
       schedule: { upload: '* * * * * *' },
-      channel: { id: CHANNEL, database: profile.channel.database },
+      channel: { id: CHANNEL, database: await this.profileDatabase() },
       workingFolder: { adapter: 'local', path: this.folderRoot },
       stateDirectory: profile.stateDirectory,
       log: { level },
@@ -145,6 +145,16 @@ export class UploadRig {
     });
     await writeFile(profile.sourcePath, yaml);
     return profile.sourcePath;
+  }
+
+  /** The profile's `channel.database`; PostgreSQL's password goes in a file beside the profile. */
+  private async profileDatabase(): Promise<unknown> {
+    const { setting } = this.subject;
+    if (typeof setting === 'string') return setting;
+    const passwordFile = path.join(this.root, 'db-password');
+    await writeFile(passwordFile, `${setting.password}\n`);
+    const { engine, host, port, database, user } = setting;
+    return { engine, host, port, database, user, passwordFile };
   }
 
   /** A cycle over this store; `folder` replaces the local folder (a fault-injecting wrapper, a read-only mount). */

@@ -87,12 +87,18 @@ export class DavClient {
     return new IdleDeadline(this.timeoutSeconds);
   }
 
-  /** The resources found, or `undefined` when the server has nothing at that path. */
-  async propfind(segments: FolderPath, kind: 'file' | 'collection', depth: 0 | 1, action: string): Promise<DavResource[] | undefined> {
+  /** The resources found, or `undefined` when the server has nothing at that path; `ask` is the request body naming the properties. */
+  async propfind(
+    segments: FolderPath,
+    kind: 'file' | 'collection',
+    depth: 0 | 1,
+    action: string,
+    ask = PROPFIND_BODY,
+  ): Promise<DavResource[] | undefined> {
     const operation = this.operation(action, segments);
     const target = this.urlFor(segments, kind);
     const headers = { Depth: String(depth), 'Content-Type': 'application/xml; charset=utf-8' };
-    const { status, body, retryAfter } = await this.exchange({ method: 'PROPFIND', target, operation, headers, body: PROPFIND_BODY });
+    const { status, body, retryAfter } = await this.exchange({ method: 'PROPFIND', target, operation, headers, body: ask });
     if (status === 404) return undefined;
     if (status !== 207) throw webDavStatusError(status, operation, retryAfter);
     return parseMultistatus(body, target);

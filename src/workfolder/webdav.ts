@@ -17,7 +17,7 @@ import { DavClient, type WebDavConnection } from './webdav-client.js';
 import { webDavCreateRefused, webDavStatusError, type WebDavOperation } from './webdav-errors.js';
 import { openResumableRead } from './webdav-read.js';
 import { explainRefusedWrite } from './webdav-refusal.js';
-import type { DavResource } from './webdav-multistatus.js';
+import { KIND_PROPFIND_BODY, type DavResource } from './webdav-multistatus.js';
 import { pollFolder } from './polling-watch.js';
 import {
   FolderErrorCode,
@@ -69,7 +69,7 @@ export class WebDavWorkingFolder implements WorkingFolder {
 
   async listFolders(dir: string): Promise<string[]> {
     const segments = folderPath(dir, 'dir');
-    const resources = await this.dav.propfind(segments, 'collection', 1, 'list folders in');
+    const resources = await this.dav.propfind(segments, 'collection', 1, 'list folders in', KIND_PROPFIND_BODY);
     if (resources === undefined) {
       this.forgetFolder(segments);
       await this.requireRoot('list folders in');

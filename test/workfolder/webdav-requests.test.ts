@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { WebDavWorkingFolder } from '../../src/workfolder/webdav.js';
@@ -70,5 +70,15 @@ describe('what the WebDAV adapter asks of HQ', () => {
     proxy.takeCounts();
     expect(await folder.list('CH01/download')).toEqual([]);
     expect(proxy.takeCounts()).toEqual({ PROPFIND: 1 });
+  });
+
+  test('a listing of folders (HQ listing its stores) asks only what tells a folder from a file, not sizes and tags', async () => {
+    for (let i = 0; i < 40; i++) await mkdir(path.join(shared.localPath, `store-${i}`, 'download'), { recursive: true });
+    const answerBytes = (): number => proxy.requests.splice(0).reduce((sum, request) => sum + request.responseBytes, 0);
+    expect((await folder.listFolders('')).length).toBe(40);
+    const folders = answerBytes();
+    expect(await folder.list('')).toEqual([]);
+    const full = answerBytes();
+    expect(folders).toBeLessThan(0.75 * full);
   });
 });

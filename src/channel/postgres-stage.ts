@@ -125,7 +125,8 @@ export class StageCopy {
     private readonly location: string,
   ) {
     this.firstRow = stage.rows + 1;
-    this.stream = client.query(copyFrom(`COPY ${stage.name} (${stage.copyColumns}) FROM STDIN`));
+    // A swap table's rows go in frozen: a POS transaction whose snapshot predates the swap then sees them, not an empty table.
+    this.stream = client.query(copyFrom(`COPY ${stage.name} (${stage.copyColumns}) FROM STDIN${stage.numbered ? '' : ' (FREEZE)'}`));
     this.done = new Promise<void>((resolve, reject) => {
       this.stream.on('finish', resolve);
       this.stream.on('error', reject);

@@ -114,6 +114,8 @@ export function fromPostgresText(text: string | null, type: ColumnType, where: s
       if (text === 't' || text === 'f') return text === 't';
       break;
     case 'timestamp': {
+      const instant = commonInstant(text);
+      if (instant !== null) return new Date(instant);
       const match = /^(\d{4,})-(\d\d)-(\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?)(?:\+00)?$/.exec(text);
       if (match !== null && match[1]?.length === 4) {
         const time = Date.parse(`${match[1]}-${match[2]}-${match[3]}T${match[4]}Z`);
@@ -133,4 +135,47 @@ export function fromPostgresText(text: string | null, type: ColumnType, where: s
     `${where}: the value ${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text)} cannot travel as ${type}; fix the row or the column's type`,
     { where, type },
   );
+}
+
+const DAY_TEXT = /^\d{4}-\d\d-\d\d$/;
+let lastDay = '';
+let lastDayMs = 0;
+
+/**
+ * The milliseconds of PostgreSQL's usual instant text (`2026-12-01 08:15:00.5+00`), or null to
+ * leave it to the general path: read by hand, with Date.parse once per day, as an upload's rows
+ * mostly share days (Date.parse on every value was a sixth of an upload's Node time). Digits past
+ * the millisecond are cut, as Date.parse cuts them.
+ */
+function commonInstant(text: string): number | null {
+  const end = text.endsWith('+00') ? text.length - 3 : text.length;
+  if (end < 19 || text[10] !== ' ' || text[13] !== ':' || text[16] !== ':') return null;
+  const hours = twoDigits(text, 11);
+  const minutes = twoDigits(text, 14);
+  const seconds = twoDigits(text, 17);
+  if (hours > 23 || minutes > 59 || seconds > 59) return null;
+  let millis = 0;
+  if (end > 19) {
+    if (text[19] !== '.' || end === 20 || end > 26) return null;
+    for (let at = 20; at < end; at += 1) {
+      const digit = text.charCodeAt(at) - 48;
+      if (digit < 0 || digit > 9) return null;
+      if (at < 23) millis += digit * 10 ** (22 - at);
+    }
+  }
+  const day = text.slice(0, 10);
+  if (day !== lastDay) {
+    const ms = DAY_TEXT.test(day) ? Date.parse(`${day}T00:00:00Z`) : Number.NaN;
+    if (Number.isNaN(ms)) return null;
+    lastDay = day;
+    lastDayMs = ms;
+  }
+  return lastDayMs + ((hours * 60 + minutes) * 60 + seconds) * 1000 + millis;
+}
+
+/** Two decimal digits at `at`, or 99 (out of every range) when they are not. */
+function twoDigits(text: string, at: number): number {
+  const tens = text.charCodeAt(at) - 48;
+  const ones = text.charCodeAt(at + 1) - 48;
+  return tens >= 0 && tens <= 9 && ones >= 0 && ones <= 9 ? tens * 10 + ones : 99;
 }

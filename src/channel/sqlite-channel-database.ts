@@ -55,8 +55,10 @@ export async function openSqliteChannelDatabase(file: string, options: SqliteCha
     if (!readonly) {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
-      // Staged rows (sqlite-staged-table.ts) are written once and read once in order: a large
-      // cache for the temp database only adds to a package apply's peak memory.
+      // A package's rows are written once, in key order, to a new or staged table, and merged in
+      // key order: SQLite's own default of 2 MB serves that as well as better-sqlite3's 16 MB,
+      // which only added to a package apply's peak memory (docs/benchmarks.md, issue 10).
+      db.pragma('main.cache_size = -2048');
       db.pragma('temp.cache_size = -2048');
     }
     db.pragma('foreign_keys = ON');

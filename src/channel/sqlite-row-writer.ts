@@ -95,7 +95,9 @@ export class RowWriter {
         try {
           this.group ??= this.db.prepare(this.insert(ROWS_PER_STATEMENT));
           changed += this.group.run(this.buffer).changes;
-        } catch {
+        } catch (error) {
+          // Some errors (a full disk, say) roll the whole transaction back: rows retried now would commit on their own.
+          if (!this.db.inTransaction) throw new RowFailure('upsert', first + i, error);
           for (let r = 0; r < ROWS_PER_STATEMENT; r++) changed += this.writeOne(rows[i + r] as PackageRow, first + i + r);
         }
         i += ROWS_PER_STATEMENT;

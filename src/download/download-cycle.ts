@@ -10,7 +10,8 @@ import { DownloadMetrics } from './download-metrics.js';
 import { FileChecksums } from './file-checksums.js';
 import { type FinishedPackage, HqReport } from './hq-report.js';
 import { ReportsAfterFlush } from './reports-after-flush.js';
-import { PackageTurn, type PreparedPackage, type TurnContext } from './package-turn.js';
+import { PackageTurn, type TurnContext } from './package-turn.js';
+import { PreparedAhead } from './prepared-ahead.js';
 import { RunTally } from './run-tally.js';
 import { StagingArea } from './staging.js';
 
@@ -129,8 +130,7 @@ class DownloadRun {
 
   private async walk(run: TurnContext, listing: DownloadListing, from: number, signal: AbortSignal): Promise<void> {
     const journal = this.deps.channelDatabase.downloads;
-    // The next package is staged and verified while this one is applied; discarded if unused.
-    let ahead: { readonly sequence: number; readonly prepared: Promise<PreparedPackage> } | undefined;
+    const ahead = new PreparedAhead(this.turn, run, listing, (file) => this.staging.holds(file));
     try {
       for (let sequence = from; !signal.aborted; sequence += 1) {
         const file = listing.get(sequence);
@@ -145,17 +145,13 @@ class DownloadRun {
         }
         const known = session?.status === 'Canceled' ? null : session;
         if (known !== null && !(await this.mayTry(run, listing, file, known))) return;
-        if (ahead !== undefined && ahead.sequence !== sequence) await this.turn.discard(await ahead.prepared);
-        const prepared = ahead?.sequence === sequence ? ahead.prepared : this.turn.prepare(run, file);
-        const next = listing.get(sequence + 1);
-        ahead = next === undefined ? undefined : { sequence: sequence + 1, prepared: this.turn.prepare(run, next) };
-        if (!(await this.turn.take(run, file, sequence, session, await prepared))) {
+        if (!(await this.turn.take(run, file, sequence, session, await ahead.take(sequence, file)))) {
           this.countWaiting(listing, sequence);
           return;
         }
       }
     } finally {
-      if (ahead !== undefined) await this.turn.discard(await ahead.prepared);
+      await ahead.discard();
     }
   }
 

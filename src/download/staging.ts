@@ -104,13 +104,18 @@ export class StagingArea {
   async stage(folder: WorkingFolder, entry: FolderEntry): Promise<StagedFile> {
     let staged: StagedFile;
     try {
-      staged = entry.size <= HELD_BYTES ? await this.hold(folder, entry) : await this.copy(folder, entry);
+      staged = this.holds(entry) ? await this.hold(folder, entry) : await this.copy(folder, entry);
     } catch (error) {
       if (errorCode(error) !== FolderErrorCode.changed) throw error;
       staged = await this.copy(folder, entry);
     }
     this.staged.add(staged.path);
     return staged;
+  }
+
+  /** Whether `entry` is small enough to be held in memory whole when it is staged. */
+  holds(entry: FolderEntry): boolean {
+    return entry.size <= HELD_BYTES;
   }
 
   /** Removes the copy, unless it was kept. */

@@ -1,12 +1,13 @@
-import { isUtf8 } from 'node:buffer';
 import { packageError, type PackageErrorCode } from './errors.js';
 import { packageFileName } from './file-name.js';
 import { holdsLoneSurrogate, jsonStructureProblem, mayHoldLoneSurrogate } from './json-text.js';
 import { KeyFingerprintSet } from './key-set.js';
-import { contentLimit, MAX_JSON_DEPTH, MAX_LINE_BYTES, MAX_MANIFEST_BYTES } from './limits.js';
+import { contentLimit, MAX_JSON_DEPTH } from './limits.js';
+import { LineSplitter } from './line-splitter.js';
 import { FORMAT_NAME, validateManifest } from './manifest.js';
 import { TableCodec } from './table-codec.js';
-import type { Direction, PackageManifest, PackageRow, RowBatch } from './types.js';
+import type { Direction, PackageManifest, PackageRow } from './types.js';
+import type { RowSink } from './batches.js';
 
 export interface ContentExpectations {
   readonly expectedChannelId?: string;
@@ -15,9 +16,6 @@ export interface ContentExpectations {
   readonly expectedFileName?: string;
 }
 
-const LINE_FEED = 0x0a;
-/** A batch ends at this many characters of rows whatever its row count: large rows are handed on one by one. */
-const MAX_BATCH_CHARS = 1024 * 1024;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const OPEN_BRACE = 0x7b;
@@ -26,17 +24,11 @@ const CLOSE_BRACE = 0x7d;
 /**
  * Parses decompressed content line by line and checks it: manifest first, then one section per
  * table in manifest order holding exactly the declared rows, every value of its column's type,
- * no primary key twice. Lines are split as bytes, so their length limit is exact and a line over
- * it is refused before it is held whole; each line must be valid UTF-8. Completed batches queue up
- * in `batches` for the caller to take.
+ * no primary key twice. Lines come from a LineSplitter (exact length limits, UTF-8); each
+ * checked row goes to `sink` with its line.
  */
 export class ContentParser {
-  readonly batches: RowBatch[] = [];
-  /** Bytes of the line not yet ended by a line feed. */
-  private held: Buffer[] = [];
-  private heldBytes = 0;
-  private contentBytes = 0;
-  private limit: number;
+  private readonly lines: LineSplitter;
   private lineNumber = 0;
   private manifestValue: PackageManifest | undefined;
   private tableIndex = -1;
@@ -44,18 +36,19 @@ export class ContentParser {
   private keys = new KeyFingerprintSet();
   private upserts = 0;
   private deletes = 0;
-  private batch: PackageRow[] = [];
-  /** Characters of the lines in `batch`, and of the line being read. */
-  private batchChars = 0;
-  private lineChars = 0;
+  /** The line being read. */
+  private text = '';
 
   constructor(
     private readonly where: string,
     private readonly expectations: ContentExpectations,
-    private readonly batchRows: number,
     private readonly bodyBytes: number,
+    private readonly sink: RowSink,
   ) {
-    this.limit = contentLimit(bodyBytes);
+    this.lines = new LineSplitter(where, bodyBytes, (text, lineNumber) => {
+      this.lineNumber = lineNumber;
+      this.line(text);
+    });
   }
 
   get manifest(): PackageManifest | undefined {
@@ -63,35 +56,14 @@ export class ContentParser {
   }
 
   push(chunk: Buffer): void {
-    this.contentBytes += chunk.length;
-    this.checkContentBytes();
-    let start = 0;
-    if (this.heldBytes > 0) {
-      const end = chunk.indexOf(LINE_FEED);
-      if (end < 0) {
-        this.hold(chunk);
-        return;
-      }
-      this.hold(chunk.subarray(0, end + 1));
-      const line = Buffer.concat(this.held, this.heldBytes);
-      this.held = [];
-      this.heldBytes = 0;
-      this.completeLines(line);
-      start = end + 1;
-    }
-    const last = chunk.lastIndexOf(LINE_FEED);
-    if (last >= start) {
-      this.completeLines(chunk.subarray(start, last + 1));
-      start = last + 1;
-    }
-    if (start < chunk.length) this.hold(chunk.subarray(start));
+    this.lines.push(chunk);
   }
 
   /** At the end of the content: checks nothing is missing and returns the manifest. */
   end(): PackageManifest {
     const manifest = this.manifestValue;
-    if (manifest === undefined) return this.notAPackage(this.heldBytes > 0 ? 'no complete manifest line' : 'the content is empty');
-    if (this.heldBytes > 0) throw this.corrupt(`line ${this.lineNumber + 1} does not end with a line feed`);
+    if (manifest === undefined) return this.notAPackage(this.lines.partial ? 'no complete manifest line' : 'the content is empty');
+    if (this.lines.partial) throw this.corrupt(`line ${this.lineNumber + 1} does not end with a line feed`);
     if (this.tableIndex < manifest.tables.length - 1) {
       throw this.corrupt(`the section of table ${manifest.tables[this.tableIndex + 1]?.name} is missing`);
     }
@@ -99,64 +71,8 @@ export class ContentParser {
     return manifest;
   }
 
-  private lineLimit(): number {
-    return this.manifestValue === undefined ? MAX_MANIFEST_BYTES : MAX_LINE_BYTES;
-  }
-
-  /** Holds part of a line, refusing it as soon as it is longer than the limit (its line feed not counted). */
-  private hold(bytes: Buffer): void {
-    this.held.push(bytes);
-    this.heldBytes += bytes.length;
-    const lineBytes = bytes.at(-1) === LINE_FEED ? this.heldBytes - 1 : this.heldBytes;
-    const limit = this.lineLimit();
-    if (lineBytes > limit) {
-      if (this.manifestValue === undefined) this.notAPackage(`the first line is longer than ${limit} bytes`);
-      throw this.limitError(`line ${this.lineNumber + 1} is longer than ${limit} bytes`);
-    }
-  }
-
-  private checkContentBytes(): void {
-    if (this.contentBytes > this.limit) {
-      throw this.limitError(
-        `the content is larger than ${this.limit} bytes, more than a body of ${this.bodyBytes} bytes may hold (docs/package-format.md, "Limits")`,
-      );
-    }
-  }
-
-  /** Lines that each end with a line feed; their bytes are checked as UTF-8 once, then decoded once. */
-  private completeLines(bytes: Buffer): void {
-    if (!isUtf8(bytes)) this.encodingError(bytes);
-    // A region longer than a limit may hold a line over it; regions a chunk long cannot.
-    const checkLengths = bytes.length > MAX_MANIFEST_BYTES;
-    const text = bytes.toString('utf8');
-    let start = 0;
-    let byteStart = 0;
-    for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
-      this.lineNumber++;
-      if (checkLengths) {
-        const byteEnd = bytes.indexOf(LINE_FEED, byteStart);
-        if (byteEnd - byteStart > this.lineLimit())
-          throw this.limitError(`line ${this.lineNumber} is longer than ${this.lineLimit()} bytes`);
-        byteStart = byteEnd + 1;
-      }
-      this.line(text.slice(start, end));
-      start = end + 1;
-    }
-  }
-
-  private encodingError(bytes: Buffer): never {
-    let line = this.lineNumber;
-    for (let start = 0; start < bytes.length; ) {
-      const end = bytes.indexOf(LINE_FEED, start);
-      line++;
-      if (!isUtf8(bytes.subarray(start, end))) break;
-      start = end + 1;
-    }
-    throw packageError('E_PACKAGE_ENCODING', `${this.where}: line ${line} is not valid UTF-8; a package holds UTF-8 text only`, { line });
-  }
-
   private line(text: string): void {
-    this.lineChars = text.length;
+    this.text = text;
     const first = text.charCodeAt(0);
     const last = text.charCodeAt(text.length - 1);
     if (this.manifestValue === undefined) {
@@ -193,8 +109,7 @@ export class ContentParser {
     this.checkText(text, parsed);
     this.checkExpectations(manifest);
     this.manifestValue = manifest;
-    this.limit = contentLimit(this.bodyBytes, manifest);
-    this.checkContentBytes();
+    this.lines.setLimit(contentLimit(this.bodyBytes, manifest));
   }
 
   private checkExpectations(manifest: PackageManifest): void {
@@ -275,9 +190,7 @@ export class ContentParser {
         { table: table.name, line: this.lineNumber },
       );
     }
-    this.batch.push(row);
-    this.batchChars += this.lineChars;
-    if (this.batch.length >= this.batchRows || this.batchChars >= MAX_BATCH_CHARS) this.flushBatch();
+    this.sink.row(table, row, this.text);
   }
 
   /** Lone surrogates can only come from `\u` escapes, so only a line that has one is walked. */
@@ -294,7 +207,7 @@ export class ContentParser {
   private closeSection(): void {
     const table = this.codec?.table;
     if (table === undefined) return;
-    this.flushBatch();
+    this.sink.sectionEnd();
     if (this.upserts !== table.upsertCount || this.deletes !== table.deleteCount) {
       throw packageError(
         'E_PACKAGE_COUNTS',
@@ -302,13 +215,6 @@ export class ContentParser {
         { table: table.name },
       );
     }
-  }
-
-  private flushBatch(): void {
-    if (this.batch.length === 0 || this.codec === undefined) return;
-    this.batches.push({ table: this.codec.table, rows: this.batch });
-    this.batch = [];
-    this.batchChars = 0;
   }
 
   private parse(text: string): unknown {
@@ -321,10 +227,6 @@ export class ContentParser {
 
   private corrupt(problem: string, code: PackageErrorCode = 'E_PACKAGE_CORRUPT'): Error {
     return packageError(code, `${this.where}: ${problem}`, { line: this.lineNumber });
-  }
-
-  private limitError(problem: string): Error {
-    return packageError('E_PACKAGE_LIMIT', `${this.where}: ${problem}`, { line: this.lineNumber });
   }
 
   private notAPackage(problem: string): never {

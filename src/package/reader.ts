@@ -1,27 +1,18 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
 import { constants, gunzipSync } from 'node:zlib';
-import { AsyncClientError, errorCode, errorMessage } from '../errors.js';
-import { ContentParser, type ContentExpectations } from './content-parser.js';
+import { errorCode } from '../errors.js';
+import { type ContentOptions, labelOf, open, type PackageSource, readContent } from './content-reader.js';
 import { packageError } from './errors.js';
 import { type CheckedFrame, FrameSplitter, type Trailer } from './frame.js';
-import { GzipMemberInflater } from './gzip-member.js';
 import { MAX_MANIFEST_BYTES } from './limits.js';
 import { checkFormatVersion, FORMAT_NAME } from './manifest.js';
 import { toPublicKey, verifyDigestSignature, type KeyInput } from './signature.js';
 import type { PackageManifest, RowBatch } from './types.js';
 
-/** A package file's path, or a function that opens a fresh stream of its bytes (called once per pass). */
-export type PackageSource = string | (() => Readable);
+export type { PackageSource };
 
-export interface PackageReaderOptions extends ContentExpectations {
+export interface PackageReaderOptions extends ContentOptions {
   /** HQ's pinned Ed25519 public key: when given, an unsigned or wrongly signed package is refused. */
   readonly publicKey?: KeyInput;
-  /** Most rows in one batch (default 64: rows of small batches die young, which keeps the heap small; measured in bench/package.bench.ts). */
-  readonly batchRows?: number;
-  /** How messages name the package (default: the path, or "package"). */
-  readonly label?: string;
 }
 
 export interface VerifiedPackage {
@@ -155,95 +146,6 @@ function sniffContent(head: Buffer, where: string): void {
   checkFormatVersion((parsed as { formatVersion?: unknown }).formatVersion, where);
 }
 
-/**
- * The second pass: hashes the body again (it must be the body whose frame was checked) and
- * inflates it once through the content parser. After a content error it reads on, hashing
- * only, so that a file changed since the frame was checked is reported as changed. With
- * `until: 'manifest'` it stops, yielding nothing, once the manifest line is read and checked.
- */
-async function* readContent(
-  source: PackageSource,
-  frame: { readonly sha256: string; readonly bodyBytes: number },
-  options: PackageReaderOptions,
-  until?: 'manifest',
-): AsyncGenerator<RowBatch, PackageManifest, undefined> {
-  const where = labelOf(source, options);
-  const raw = open(source);
-  const member = new GzipMemberInflater(frame.bodyBytes, where);
-  const parser = new ContentParser(where, options, options.batchRows ?? 64, frame.bodyBytes);
-  const feeding = { stopped: false };
-  const fed = feedBody(raw, frame.bodyBytes, member, feeding);
-  let contentError: unknown;
-  try {
-    try {
-      for await (const chunk of member.output) {
-        member.count(chunk as Buffer);
-        parser.push(chunk as Buffer);
-        if (until === 'manifest' && parser.manifest !== undefined) return parser.manifest;
-        yield* drainBatches(parser);
-      }
-      member.finish();
-      parser.end();
-      yield* drainBatches(parser);
-    } catch (error) {
-      contentError =
-        error instanceof AsyncClientError
-          ? error
-          : packageError('E_PACKAGE_CORRUPT', `${where}: the body does not decompress: ${errorMessage(error)}`, {}, error);
-      feeding.stopped = true;
-      member.destroy();
-    }
-    const outcome = await fed;
-    if ('error' in outcome) throw outcome.error;
-    if (outcome.sha256 !== frame.sha256) {
-      throw packageError('E_PACKAGE_CHECKSUM', `${where}: the package changed after its frame was checked; verify it again`, {
-        expected: frame.sha256,
-        actual: outcome.sha256,
-      });
-    }
-    if (contentError !== undefined) throw contentError;
-    return parser.manifest as PackageManifest;
-  } finally {
-    raw.destroy();
-    member.destroy();
-  }
-}
-
-function* drainBatches(parser: ContentParser): Generator<RowBatch> {
-  while (parser.batches.length > 0) yield parser.batches.shift() as RowBatch;
-}
-
-/** Moves the body's bytes into the inflater while hashing them; never rejects. */
-async function feedBody(
-  raw: Readable,
-  bodyBytes: number,
-  member: GzipMemberInflater,
-  feeding: { stopped: boolean },
-): Promise<{ sha256: string } | { error: unknown }> {
-  const hash = createHash('sha256');
-  let seen = 0;
-  try {
-    for await (const chunk of raw) {
-      const body = (chunk as Buffer).subarray(0, Math.max(0, bodyBytes - seen));
-      seen += (chunk as Buffer).length;
-      if (body.length === 0) continue;
-      hash.update(body);
-      if (!feeding.stopped) await member.write(body);
-    }
-    if (!feeding.stopped) member.end();
-  } catch (error) {
-    if (error instanceof AsyncClientError) {
-      // The body's own bytes are wrong (its gzip header): the content error, after the digest.
-      feeding.stopped = true;
-      member.output.destroy(error);
-    } else {
-      member.destroy();
-      return { error };
-    }
-  }
-  return { sha256: hash.digest('hex') };
-}
-
 function checkSignature(
   trailer: Trailer,
   sha256: string,
@@ -264,12 +166,4 @@ function checkSignature(
     );
   }
   return 'verified';
-}
-
-function labelOf(source: PackageSource, options: PackageReaderOptions): string {
-  return options.label ?? (typeof source === 'string' ? source : 'package');
-}
-
-function open(source: PackageSource): Readable {
-  return typeof source === 'string' ? createReadStream(source, { highWaterMark: 64 * 1024 }) : source();
 }

@@ -1,6 +1,6 @@
-import { Transform, type Writable } from 'node:stream';
+import { Transform, type TransformOptions, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
+import { createGzip, type ZlibOptions } from 'node:zlib';
 import { drainOrClose } from './drain.js';
 import { packageError } from './errors.js';
 import { BodyDigest, encodeTail } from './frame.js';
@@ -53,7 +53,14 @@ const FLUSH_CHARS = 128 * 1024;
 export function createPackageWriter(input: PackageManifestInput, destination: Writable, options: PackageWriterOptions = {}): PackageWriter {
   const manifest = validateManifest({ ...input, formatVersion: FORMAT_VERSION }, 'package manifest');
   const signingKey = options.signingKey === undefined ? undefined : toPrivateKey(options.signingKey);
-  const gzip = createGzip({ level: options.compressionLevel ?? 3, chunkSize: 64 * 1024 });
+  // Room for a few flushes: the next rows are encoded while the threadpool compresses, instead of waiting for each
+  // flush (zlib honours the stream option; its typings do not list it).
+  const gzipOptions: ZlibOptions & Pick<TransformOptions, 'writableHighWaterMark'> = {
+    level: options.compressionLevel ?? 3,
+    chunkSize: 64 * 1024,
+    writableHighWaterMark: 1024 * 1024,
+  };
+  const gzip = createGzip(gzipOptions);
   const digest = new BodyDigest();
   let sha256 = '';
   let fileBytes = 0;

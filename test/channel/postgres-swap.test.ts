@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { openPostgresChannelDatabase } from '../../src/channel/postgres-channel-database.js';
 import { Decimal } from '../../src/package/types.js';
 import { applied, manifest, PRODUCT, upserts } from './fixtures.js';
@@ -49,6 +50,23 @@ describe('PostgreSQL full package swapped in as a new table', () => {
     await expect(subject.pos("INSERT INTO product VALUES (5, '', 1)")).rejects.toMatchObject({ code: '23514' });
     expect(await subject.db.downloads.find(session.id)).toMatchObject({ status: 'Applied' });
     expect(await subject.query("SELECT relname FROM pg_class WHERE relname LIKE 'async_client_swap%'")).toEqual([]);
+  });
+
+  test('a POS transaction whose snapshot predates the swap reads the new rows, not an empty table', async () => {
+    await subject.pos('CREATE TABLE product (id bigint PRIMARY KEY, name text, price numeric)');
+    await subject.pos("INSERT INTO product VALUES (1, 'tea', 2.50)");
+    await subject.pos('CREATE TABLE till (id bigint)');
+    const pos = new pg.Client({ connectionString: subject.database.url });
+    await pos.connect();
+    try {
+      await pos.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      await pos.query('SELECT COUNT(*) FROM till');
+      await applied(subject.db, manifest(1, 'full', [PRODUCT]), upserts(PRODUCT, [[7, 'bread', new Decimal('0.99')]]));
+      expect((await pos.query('SELECT id::int AS id FROM product')).rows).toEqual([{ id: 7 }]);
+      await pos.query('COMMIT');
+    } finally {
+      await pos.end();
+    }
   });
 
   test('a table a view reads is replaced in place: the view shows the new rows', async () => {

@@ -39,6 +39,7 @@ export async function openSqliteSubject(
     async hasTable(name: string) {
       return pos.prepare('SELECT 1 FROM sqlite_schema WHERE type = ? AND name = ?').get('table', name) !== undefined;
     },
+    connect: open,
     async reopen() {
       await db.close();
       db = await open();

@@ -15,6 +15,8 @@ export interface ChannelDatabaseSubject {
   hasTable(name: string): Promise<boolean>;
   /** The profile's `channel.database` that reaches this database. */
   readonly setting: ChannelSettings['database'];
+  /** The adapter once more on the same database, as a second process would have it; the caller closes it. */
+  connect(): Promise<ChannelDatabase>;
   /** Closes `db` and opens the same database again, as a restarted daemon would. */
   reopen(): Promise<ChannelDatabase>;
   cleanup(): Promise<void>;

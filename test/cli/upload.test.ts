@@ -20,7 +20,7 @@ afterEach(async () => {
 
 describe('async-client upload --once', () => {
   test('publishes what is new and exits 0; nothing new also exits 0', async () => {
-    rig.sell(3);
+    await rig.sell(3);
     const run = await runCli(uploadCommand, ['--once', '--profile', profile]);
     expect(run).toMatchObject({ exitCode: ExitCode.ok, stdout: 'upload: published 1 package (seq 1, 6 rows)\n' });
     const events = run.stderr
@@ -38,7 +38,7 @@ describe('async-client upload --once', () => {
   test('a held table exits 1; --set-watermark releases it and the next upload takes the rows above it', async () => {
     rig.tables = [{ name: 'sale', counterColumn: 'id' }];
     profile = await rig.writeProfileFile();
-    rig.sell(3);
+    await rig.sell(3);
     await runCli(uploadCommand, ['--once', '--profile', profile]);
     rig
       .pos()
@@ -51,7 +51,7 @@ describe('async-client upload --once', () => {
       exitCode: ExitCode.ok,
       stdout: 'upload watermark of sale set to 1; the table is no longer held back: the next upload takes its rows above it\n',
     });
-    rig.sell(1);
+    await rig.sell(1);
     expect(await runCli(uploadCommand, ['--once', '--profile', profile])).toMatchObject({ exitCode: ExitCode.ok });
     expect(
       (await rig.published())
@@ -62,7 +62,7 @@ describe('async-client upload --once', () => {
   });
 
   test('a failed package exits 1, and 3 while its next try is not due', async () => {
-    rig.sell(1);
+    await rig.sell(1);
     rig.pos().exec("UPDATE sale SET total = 'n/a'");
     expect(await runCli(uploadCommand, ['--once', '--profile', profile])).toMatchObject({
       exitCode: ExitCode.failure,
@@ -87,7 +87,7 @@ describe('async-client upload --once', () => {
 
 describe('upload sessions from the CLI', () => {
   test('sessions list --direction upload shows them', async () => {
-    rig.sell(2);
+    await rig.sell(2);
     await runCli(uploadCommand, ['--once', '--profile', profile]);
     const run = await runCli(listSessionsCommand, ['--direction', 'upload', '--json', '--profile', profile]);
     expect(run.exitCode).toBe(ExitCode.ok);
@@ -98,7 +98,7 @@ describe('upload sessions from the CLI', () => {
   test('sessions resend SEQ publishes the package again byte-identical; a changed range is refused', async () => {
     rig.maxRowsPerPackage = 4;
     profile = await rig.writeProfileFile();
-    rig.sell(4);
+    await rig.sell(4);
     await runCli(uploadCommand, ['--once', '--profile', profile]);
     const file = path.join(rig.uploadArea, 'store-7_upload_000000000002.acpkg');
     const first = await readFile(file);

@@ -69,5 +69,19 @@ describe.each(CHANNEL_ENGINES)('on $name', (engine) => {
       store.onLog = () => undefined;
       expect(await store.run()).toMatchObject({ outcome: 'done', summary: 'applied 2 packages (seq 2-3)' });
     });
+
+    test('packages read ahead of one that stops the walk are discarded: nothing journaled, nothing left in staging', async () => {
+      await store.publish(1, [[1, 'one', 1]], { kind: 'full' });
+      await store.publish(2, [[2, 'two', 2]], { channelId: 'store-8', fileName: store.fileName(2) });
+      for (let sequence = 3; sequence <= 12; sequence += 1) await store.publish(sequence, [[sequence, `p${sequence}`, sequence]]);
+
+      expect(await store.run()).toMatchObject({ outcome: 'failed', fields: { applied: 1, failed: 1 } });
+      expect((await store.db.downloads.list()).map((session) => [session.sequence, session.status])).toEqual([
+        [2, 'Suspended'],
+        [1, 'Applied'],
+      ]);
+      expect(await store.staged()).toEqual([]);
+      expect(await store.namesIn('download')).toHaveLength(11);
+    });
   });
 });

@@ -111,7 +111,7 @@ export class Backlog {
   }
 }
 
-function rowDigest(row: readonly [number, string, number]): string {
+export function rowDigest(row: readonly [number, string, number]): string {
   return createHash('sha256').update(JSON.stringify(row)).digest('hex');
 }
 

@@ -1,32 +1,37 @@
-import { mkdir, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { useTempStore } from '../support/store-fixture.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { until } from '../support/until.js';
-import { Backlog, CHANNEL, killDaemonAfter, preparePosDatabase, readDatabase } from './download-backlog.js';
+import { BACKLOG_ENGINES, type BacklogDatabase } from './backlog-databases.js';
+import { Backlog, CHANNEL, killDaemonAfter } from './download-backlog.js';
 
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
 
-describe(`download backlog through the daemon, async-client run (seed ${SEED})`, () => {
+describe.each(BACKLOG_ENGINES)(`download backlog through the daemon on $name, async-client run (seed ${SEED})`, (engine) => {
   const fixture = useTempStore();
   let downloadArea: string;
+  let database: BacklogDatabase;
 
   beforeEach(async () => {
     const { store } = fixture;
     await store.writeProfile({ extra: 'download:\n  allowCreateTables: false\n' });
-    await mkdir(store.stateDirectory, { recursive: true });
-    preparePosDatabase(store.databasePath);
+    database = await engine.database(store);
+    await database.prepare();
     downloadArea = path.join(store.workingFolder, CHANNEL, 'download');
   });
+  afterEach(async () => {
+    await database.cleanup();
+  });
 
-  const appliedCount = (): number => readDatabase(fixture.store.databasePath).sessions.filter((s) => s.status === 'Applied').length;
+  const appliedCount = async (): Promise<number> => (await database.read()).sessions.filter((s) => s.status === 'Applied').length;
 
   /** Runs the daemon until the whole backlog is applied, then stops it with SIGTERM. */
   async function drain(sequences: number): Promise<void> {
     const daemon = fixture.start(['run', '--profile', fixture.store.profilePath]);
     // The killed runs may have applied everything already: a SIGTERM before the daemon takes signals would kill it outright.
     await daemon.waitFor('daemon.ready');
-    await until(`${sequences} packages applied`, () => appliedCount() === sequences);
+    await until(`${sequences} packages applied`, async () => (await appliedCount()) === sequences);
     await until('the last cycle to finish', async () => (await readdir(downloadArea)).every((name) => !name.endsWith('.acpkg')));
     daemon.signal('SIGTERM');
     expect(await daemon.exit()).toEqual({ code: 0, signal: null });
@@ -34,37 +39,35 @@ describe(`download backlog through the daemon, async-client run (seed ${SEED})`,
 
   async function expectExactlyOnce(backlog: Backlog, sequences: number): Promise<void> {
     const { store } = fixture;
-    const state = readDatabase(store.databasePath);
+    const state = await database.read();
     expect(state.rowDigests).toEqual(backlog.expectedRowDigests());
     expect(state.itemChanges).toBe(backlog.totalChanges());
     expect(state.sessions.map((s) => [s.sequence, s.status])).toEqual(Array.from({ length: sequences }, (_, i) => [i + 1, 'Applied']));
-    const appliedAt = state.sessions.map((s) => s.applied_at ?? '');
+    const appliedAt = state.sessions.map((s) => s.appliedAt ?? '');
     expect(appliedAt).toEqual([...appliedAt].sort());
-    expect(state.sessions.map((s) => (JSON.parse(s.rows_affected) as { item: number }).item)).toEqual(
-      Array.from({ length: sequences }, (_, i) => backlog.changes.get(i + 1)),
-    );
+    expect(state.sessions.map((s) => s.rowsAffected.item)).toEqual(Array.from({ length: sequences }, (_, i) => backlog.changes.get(i + 1)));
     expect(await readdir(path.join(store.stateDirectory, 'staging'))).toEqual([]);
     expect((await readdir(downloadArea)).filter((name) => name.endsWith('.acpkg'))).toEqual([]);
     expect(await readdir(path.join(downloadArea, 'applied'))).toHaveLength(sequences);
   }
 
   test('a backlog is applied in order, each package once', async () => {
-    const backlog = new Backlog(SEED, 200);
+    const backlog = new Backlog(SEED, engine.packageRows(200));
     for (let sequence = 1; sequence <= 10; sequence += 1) await backlog.publish(downloadArea, sequence);
     await drain(10);
     await expectExactlyOnce(backlog, 10);
   });
 
   test('SIGKILL at 15 random points of a 20-package backlog: after restarts every package is applied exactly once', async () => {
-    const backlog = new Backlog(SEED, 15_000);
+    const backlog = new Backlog(SEED, engine.packageRows(15_000));
     const delay = seededRandom(SEED + 1);
     for (let sequence = 1; sequence <= 10; sequence += 1) await backlog.publish(downloadArea, sequence);
     let killedMidBacklog = 0;
     for (let kill = 1; kill <= 15; kill += 1) {
       if (kill === 8) for (let sequence = 11; sequence <= 20; sequence += 1) await backlog.publish(downloadArea, sequence);
-      const before = appliedCount();
+      const before = await appliedCount();
       await killDaemonAfter(fixture, Math.floor(delay() * 1500));
-      const after = appliedCount();
+      const after = await appliedCount();
       if (after > before && after < 20) killedMidBacklog += 1;
     }
     await drain(20);
@@ -80,9 +83,9 @@ describe(`download backlog through the daemon, async-client run (seed ${SEED})`,
     for (let sequence = 1; sequence <= sequences; sequence += 1) await backlog.publish(downloadArea, sequence);
     let killedMidBacklog = 0;
     for (let kill = 1; kill <= 8; kill += 1) {
-      const before = appliedCount();
+      const before = await appliedCount();
       await killDaemonAfter(fixture, Math.floor(delay() * 1500));
-      const state = readDatabase(fixture.store.databasePath);
+      const state = await database.read();
       const applied = new Set(state.sessions.filter((s) => s.status === 'Applied').map((s) => s.sequence));
       // A file moved to applied/ (HQ told) belongs to a package whose Applied commit was flushed before the move.
       for (const name of await readdir(path.join(downloadArea, 'applied')).catch(() => [])) {

@@ -7,7 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CLI_PATH } from '../support/daemon-process.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { until } from '../support/until.js';
-import { PosProcess } from '../../bench/support/pos-process.js';
+import { CHANNEL_ENGINES } from '../channel/engines.js';
+import { type SellingPos, startSelling } from '../upload/pos-tills.js';
 import { keyCounts, sequences, UploadRig } from '../upload/upload-rig.js';
 
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
@@ -18,12 +19,12 @@ function spawnDaemon(profile: string): ChildProcess {
   return spawn(process.execPath, [CLI_PATH, 'run', '--profile', profile], { stdio: 'ignore' });
 }
 
-describe(`upload under SIGKILL of the daemon, async-client run (seed ${SEED})`, () => {
+describe.each(CHANNEL_ENGINES)(`upload under SIGKILL of the daemon on $name, async-client run (seed ${SEED})`, (engine) => {
   let rig: UploadRig;
-  let pos: PosProcess | undefined;
+  let pos: SellingPos | undefined;
   let uploader: ChildProcess | undefined;
   beforeEach(async () => {
-    rig = await UploadRig.create();
+    rig = await UploadRig.create(engine);
   });
   afterEach(async () => {
     if (uploader !== undefined && uploader.exitCode === null && uploader.signalCode === null) {
@@ -57,7 +58,7 @@ describe(`upload under SIGKILL of the daemon, async-client run (seed ${SEED})`, 
       }
     };
 
-    pos = await PosProcess.start(rig.databaseFile, 150);
+    pos = await startSelling(rig, 150);
     let interrupted = 0; // kills that left a package between its intent and its watermark commit
     for (let kill = 0; kill < KILLS; kill++) {
       uploader = spawnDaemon(profile);

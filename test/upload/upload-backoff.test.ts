@@ -34,7 +34,7 @@ describe('upload cycle: an outage and the server coming back', () => {
   test('after a long outage the first run once the server is back publishes: the wait never grows past one interval', async () => {
     const folder = new FaultyWorkingFolder(new LocalWorkingFolder(rig.folderRoot));
     const cycle = rig.cycle(folder);
-    rig.sell(2);
+    await rig.sell(2);
     folder.failNext('writeAtomic', FolderErrorCode.unreachable, Infinity);
     for (let run = 0; run < 6; run += 1) {
       expect(await cycle.run(never)).toMatchObject({ outcome: 'failed' });
@@ -50,7 +50,7 @@ describe('upload cycle: an outage and the server coming back', () => {
   test("a server's Retry-After is waited out, even past the interval", async () => {
     const folder = new FaultyWorkingFolder(new LocalWorkingFolder(rig.folderRoot));
     const cycle = rig.cycle(folder);
-    rig.sell(1);
+    await rig.sell(1);
     folder.failNext('writeAtomic', FolderErrorCode.unreachable, 1, { retryAfterSeconds: 600 });
     const failedAt = rig.clock.now();
     await cycle.run(never);
@@ -64,7 +64,7 @@ describe('upload cycle: an outage and the server coming back', () => {
 
   test('the backoff is a profile setting', async () => {
     const folder = new FaultyWorkingFolder(new LocalWorkingFolder(rig.folderRoot));
-    rig.sell(1);
+    await rig.sell(1);
     folder.failNext('writeAtomic', FolderErrorCode.full);
     const failedAt = rig.clock.now();
     rig.retryBackoffSeconds = 7;

@@ -2,16 +2,17 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PosProcess } from '../../bench/support/pos-process.js';
+import { CHANNEL_ENGINES } from '../channel/engines.js';
+import { type SellingPos, startSelling } from './pos-tills.js';
 import { keyCounts, sequences, UploadRig } from './upload-rig.js';
 
 const never = new AbortController().signal;
 
-describe('upload cycle with a POS process selling the whole time', () => {
+describe.each(CHANNEL_ENGINES)('upload cycle on $name with the POS selling the whole time', (engine) => {
   let rig: UploadRig;
-  let pos: PosProcess | undefined;
+  let pos: SellingPos | undefined;
   beforeEach(async () => {
-    rig = await UploadRig.create();
+    rig = await UploadRig.create(engine);
   });
   afterEach(async () => {
     await pos?.stop();
@@ -20,7 +21,7 @@ describe('upload cycle with a POS process selling the whole time', () => {
 
   test('every row the POS committed lands in exactly one package, sequences without a gap', async () => {
     rig.maxRowsPerPackage = 100;
-    pos = await PosProcess.start(rig.databaseFile, 300);
+    pos = await startSelling(rig, 300);
     const cycle = rig.cycle();
     const outcomes: string[] = [];
     for (let run = 0; run < 25; run++) {
@@ -41,13 +42,13 @@ describe('upload cycle with a POS process selling the whole time', () => {
     const lines = keyCounts(packages, 'sale_line', 2);
     expect(lines.size).toBe(tally.lines);
     expect([...sales.values(), ...lines.values()].every((n) => n === 1)).toBe(true);
-    const stored = rig.pos().prepare('SELECT (SELECT COUNT(*) FROM sale) AS sales, (SELECT COUNT(*) FROM sale_line) AS lines').get();
-    expect(stored).toEqual({ sales: tally.sales, lines: tally.lines });
+    const stored = await rig.subject.query('SELECT (SELECT COUNT(*) FROM sale) AS sales, (SELECT COUNT(*) FROM sale_line) AS lines');
+    expect(stored).toEqual([{ sales: tally.sales, lines: tally.lines }]);
   });
 
   test('two uploaders at once (upload --once beside the daemon) publish every row once and never two packages for one sequence', async () => {
     rig.maxRowsPerPackage = 60;
-    pos = await PosProcess.start(rig.databaseFile, 300);
+    pos = await startSelling(rig, 300);
     const second = await rig.secondUploader();
     const first = rig.cycle();
     try {

@@ -2,21 +2,22 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { uploadFileName, writeUploadPackage } from '../../src/upload/upload-package.js';
 import { uploadTableConfigs } from '../../src/upload/upload-tables.js';
+import { CHANNEL_ENGINES } from '../channel/engines.js';
 import { keyCounts, sequences, UploadRig } from './upload-rig.js';
 
 const never = new AbortController().signal;
 
-describe('upload cycle', () => {
+describe.each(CHANNEL_ENGINES)('upload cycle on $name', (engine) => {
   let rig: UploadRig;
   beforeEach(async () => {
-    rig = await UploadRig.create();
+    rig = await UploadRig.create(engine);
   });
   afterEach(async () => {
     await rig.cleanup();
   });
 
   test('publishes the rows past the watermarks, moves them, and publishes nothing when nothing is new', async () => {
-    const ids = rig.sell(3);
+    const ids = await rig.sell(3);
     const cycle = rig.cycle();
     expect(await cycle.run(never)).toMatchObject({ outcome: 'done', summary: 'published 1 package (seq 1, 6 rows)' });
     const [pkg] = await rig.published();
@@ -48,7 +49,7 @@ describe('upload cycle', () => {
 
   test('a backlog larger than maxRowsPerPackage becomes several packages in sequence within one run', async () => {
     rig.maxRowsPerPackage = 700;
-    rig.sell(1200);
+    await rig.sell(1200);
     expect(await rig.cycle().run(never)).toMatchObject({ outcome: 'done', summary: 'published 4 packages (seq 1-4, 2400 rows)' });
     const packages = await rig.published();
     expect(sequences(packages)).toEqual([1, 2, 3, 4]);
@@ -65,7 +66,7 @@ describe('upload cycle', () => {
 
   test('an aborted signal finishes the package in hand and starts no other', async () => {
     rig.maxRowsPerPackage = 10;
-    rig.sell(50);
+    await rig.sell(50);
     const controller = new AbortController();
     const cycle = rig.cycle();
     controller.abort();
@@ -78,9 +79,9 @@ describe('upload cycle', () => {
 
   test("a table's filter decides which rows travel; the watermark still passes the rows it left out", async () => {
     rig.tables = [{ name: 'sale', counterColumn: 'id', filter: "till_id = 'T1'" }];
-    rig.sell(2);
-    rig.sell(1, 'T2');
-    rig.sell(1);
+    await rig.sell(2);
+    await rig.sell(1, 'T2');
+    await rig.sell(1);
     await rig.cycle().run(never);
     const [pkg] = await rig.published();
     expect(pkg?.rows.get('sale')?.map((r) => [r[0], r[1]])).toEqual([
@@ -92,7 +93,7 @@ describe('upload cycle', () => {
   });
 
   test('after a crash between publishing and the watermark commit, the same sequence is published again with the same bytes', async () => {
-    rig.sell(5);
+    await rig.sell(5);
     const uploads = rig.channelDatabase.uploads;
     const planned = await uploads.snapshot((s) => s.plan(uploadTableConfigs(rig.profile().upload), 1000));
     const intent = await uploads.recordIntent(planned.ranges);
@@ -101,7 +102,7 @@ describe('upload cycle', () => {
     const first = await writeUploadPackage(uploads, intent, uploadTableConfigs(rig.profile().upload), crashed);
     rig.clock.advanceSeconds(3600);
     await rig.reopen();
-    rig.sell(2);
+    await rig.sell(2);
 
     expect(await rig.cycle().run(never)).toMatchObject({ outcome: 'done', summary: 'published 2 packages (seq 1-2, 14 rows)' });
     const packages = await rig.published();
@@ -114,7 +115,7 @@ describe('upload cycle', () => {
   });
 
   test('two uploaders finishing the same unfinished package both end well, with one package for the sequence', async () => {
-    rig.sell(5);
+    await rig.sell(5);
     const uploads = rig.channelDatabase.uploads;
     await uploads.recordIntent((await uploads.snapshot((s) => s.plan(uploadTableConfigs(rig.profile().upload), 1000))).ranges);
     const second = await rig.secondUploader();

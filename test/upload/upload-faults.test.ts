@@ -25,7 +25,7 @@ describe('upload cycle: a sick working folder', () => {
   test.each(cases)('%s: UploadFailed with the reason, retried with backoff, nothing lost when the folder comes back', async (code) => {
     const folder = new FaultyWorkingFolder(new LocalWorkingFolder(rig.folderRoot));
     const cycle = rig.cycle(folder);
-    rig.sell(4);
+    await rig.sell(4);
     folder.failNext('writeAtomic', code, Infinity);
     const failed = await cycle.run(never);
     expect(failed).toMatchObject({ outcome: 'failed', summary: expect.stringContaining(`upload sequence 1 failed (${code})`) });
@@ -35,7 +35,7 @@ describe('upload cycle: a sick working folder', () => {
     expect(await rig.metric('async_client_upload_failures_total', { code })).toBe(1);
     expect(await rig.channelDatabase.uploads.watermarks()).toEqual(new Map());
 
-    rig.sell(3); // the POS keeps selling
+    await rig.sell(3); // the POS keeps selling
     expect(await cycle.run(never)).toMatchObject({ outcome: 'idle', fields: expect.objectContaining({ waiting: 'retry' }) });
     expect(folder.calls('writeAtomic')).toBe(1);
     rig.clock.advanceSeconds(UPLOAD_RETRY_FIRST_SECONDS);
@@ -54,7 +54,7 @@ describe('upload cycle: a sick working folder', () => {
   test('a package that was Available is published with the bytes recorded then, even if its rows changed since', async () => {
     const folder = new FaultyWorkingFolder(new LocalWorkingFolder(rig.folderRoot));
     const cycle = rig.cycle(folder);
-    rig.sell(3);
+    await rig.sell(3);
     folder.failNext('writeAtomic', FolderErrorCode.unreachable);
     await cycle.run(never);
     const failed = await rig.channelDatabase.uploads.findBySequence(1);
@@ -80,13 +80,13 @@ describe('upload cycle: a sick working folder', () => {
       try {
         await remountReadOnly(mount);
         const cycle = rig.cycle(new LocalWorkingFolder(mount));
-        rig.sell(5);
+        await rig.sell(5);
         expect(await cycle.run(never)).toMatchObject({ outcome: 'failed' });
         expect(await rig.channelDatabase.uploads.findBySequence(1)).toMatchObject({
           status: 'UploadFailed',
           errorCode: 'E_FOLDER_READ_ONLY',
         });
-        rig.sell(1);
+        await rig.sell(1);
         await run('mount', ['-o', 'remount,rw', mount]);
         rig.clock.advanceSeconds(UPLOAD_RETRY_FIRST_SECONDS);
         expect(await cycle.run(never)).toMatchObject({ outcome: 'done' });
@@ -129,7 +129,7 @@ describe('upload cycle: bad input', () => {
     ['a table without a primary key', { name: 'tally', counterColumn: 'counter' }, 'E_UPLOAD_TABLE_KEYLESS', /no primary key/],
   ])('%s is held back and reported; the other tables go on', async (_, table, code, message) => {
     rig.tables = [table, ...rig.tables];
-    rig.sell(2);
+    await rig.sell(2);
     const report = await rig.cycle().run(never);
     expect(report).toMatchObject({ outcome: 'failed', summary: `published 1 package (seq 1, 4 rows); held back: ${table.name} (${code})` });
     expect(rig.events('upload.table_held')).toEqual([
@@ -141,7 +141,7 @@ describe('upload cycle: bad input', () => {
 
   test('a counter gone backwards (a restored backup) holds that table until the operator sets its watermark; nothing is skipped', async () => {
     rig.tables = [...rig.tables, { name: 'refund', counterColumn: 'id' }];
-    rig.sell(3);
+    await rig.sell(3);
     const cycle = rig.cycle();
     await cycle.run(never);
     // The backup is restored: the last two sales are gone, then new ones reuse their ids.
@@ -155,7 +155,7 @@ describe('upload cycle: bad input', () => {
       code: 'E_UPLOAD_COUNTER_BACKWARDS',
       message: expect.stringMatching(/below the 3 already published/),
     });
-    rig.sell(2); // sales 2 and 3 again: the highest counters are back at the watermarks
+    await rig.sell(2); // sales 2 and 3 again: the highest counters are back at the watermarks
     rig.pos().prepare("INSERT INTO refund (id, amount) VALUES (1, '5.00')").run();
     const held = await cycle.run(never);
     expect(held).toMatchObject({ outcome: 'failed', fields: expect.objectContaining({ held: ['sale', 'sale_line'] }) });
@@ -174,7 +174,7 @@ describe('upload cycle: bad input', () => {
   });
 
   test('a value the format cannot carry fails the session, naming table, column and counter, and the rows wait for the fix', async () => {
-    rig.sell(2);
+    await rig.sell(2);
     rig.pos().prepare("UPDATE sale SET total = 'twelve' WHERE id = 2").run();
     const cycle = rig.cycle();
     expect(await cycle.run(never)).toMatchObject({ outcome: 'failed' });

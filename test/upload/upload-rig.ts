@@ -7,7 +7,6 @@ import { Registry } from 'prom-client';
 import { stringify } from 'yaml';
 import { POS_EXAMPLES } from '../../bench/support/pos-process.js';
 import type { ChannelDatabase } from '../../src/channel/channel-database.js';
-import { openSqliteChannelDatabase } from '../../src/channel/sqlite-channel-database.js';
 import { createLogger } from '../../src/observe/logger.js';
 import { readPackageBatches, type CellValue, type PackageManifest } from '../../src/package/index.js';
 import type { Profile, UploadTable } from '../../src/profile/profile.js';
@@ -15,6 +14,8 @@ import type { Cycle } from '../../src/schedule/cycle.js';
 import { createUploadCycle } from '../../src/upload/upload-cycle.js';
 import { LocalWorkingFolder } from '../../src/workfolder/local.js';
 import type { WorkingFolder } from '../../src/workfolder/working-folder.js';
+import { type ChannelEngine, SQLITE } from '../channel/engines.js';
+import type { ChannelDatabaseSubject } from '../channel/subject.js';
 import { testStoreProfile } from '../support/store-profile.js';
 import { TestClock } from '../support/test-clock.js';
 import { UPLOAD_RETRY_FIRST_SECONDS, UPLOAD_RETRY_MAX_SECONDS } from '../../src/upload/retry-backoff.js';
@@ -38,8 +39,9 @@ export interface PublishedPackage {
 }
 
 /**
- * A store for upload tests, in a temp folder: the channel database (a real SQLite file) with a
- * POS connection of its own, a local working folder, a profile, and the cycle's log lines.
+ * A store for upload tests, in a temp folder: the channel database (a real SQLite file unless
+ * another engine is given) with a POS connection of its own, a local working folder, a profile,
+ * and the cycle's log lines.
  */
 export class UploadRig {
   readonly clock = new TestClock(new Date('2026-03-02T09:00:00.000Z'));
@@ -52,25 +54,27 @@ export class UploadRig {
 
   private constructor(
     readonly root: string,
-    public channelDatabase: ChannelDatabase,
+    /** The channel database and the POS's own connection to it, through portable SQL. */
+    readonly subject: ChannelDatabaseSubject,
   ) {}
 
-  static async create(): Promise<UploadRig> {
+  static async create(engine: ChannelEngine = SQLITE): Promise<UploadRig> {
     const root = await mkdtemp(path.join(os.tmpdir(), 'async-client-upload-'));
     await mkdir(path.join(root, 'folder'));
-    const rig = new UploadRig(root, await UploadRig.openDatabase(root));
-    rig.pos().exec(SALES_SCHEMA);
+    const rig = new UploadRig(root, await engine.open(CHANNEL, root));
+    await rig.subject.pos(SALES_SCHEMA);
     return rig;
   }
 
-  private static async openDatabase(root: string): Promise<ChannelDatabase> {
-    const db = await openSqliteChannelDatabase(path.join(root, 'channel.sqlite'), { channelId: CHANNEL, minFreeBytes: 0 });
-    await db.migrate();
-    return db;
+  get channelDatabase(): ChannelDatabase {
+    return this.subject.db;
   }
 
+  /** The SQLite store's database file. */
   get databaseFile(): string {
-    return path.join(this.root, 'channel.sqlite');
+    const { setting } = this.subject;
+    if (typeof setting !== 'string') throw new Error('databaseFile: this store is not on SQLite');
+    return setting;
   }
 
   get folderRoot(): string {
@@ -81,27 +85,30 @@ export class UploadRig {
     return path.join(this.folderRoot, CHANNEL, 'upload');
   }
 
-  /** The POS's own connection to the channel database. */
+  /** A POS connection of its own to the SQLite store's database. */
   pos(): Database.Database {
     this.posDb ??= new Database(this.databaseFile, { timeout: 10_000 });
     return this.posDb;
   }
 
-  /** Inserts `count` sales of one line each, as till `till`; returns the new sale ids. */
-  sell(count: number, till = 'T1'): number[] {
-    const db = this.pos();
-    const sale = db.prepare("INSERT INTO sale (till_id, receipt_no, total, sold_at) VALUES (?, ?, '1.50', '2026-03-02T09:00:00.000Z')");
-    const line = db.prepare(`INSERT INTO sale_line (sale_id, line_no, item_id, barcode, description, quantity, unit_price, discount,
-      amount, vat_rate, sold_at, replication_counter)
-      VALUES (?, 1, 'A-1', NULL, 'item', 1, '1.50', '0.00', '1.50', '7.00', '2026-03-02T09:00:00.000Z',
-      (SELECT COALESCE(MAX(replication_counter), 0) + 1 FROM sale_line))`);
-    return db.transaction(() =>
-      Array.from({ length: count }, (_, i) => {
-        const id = Number(sale.run(till, i + 1).lastInsertRowid);
-        line.run(id);
-        return id;
-      }),
-    )();
+  /** Inserts `count` sales of one line each, as till `till` (the sales first, then their lines); returns the new sale ids. */
+  async sell(count: number, till = 'T1'): Promise<number[]> {
+    const before = Number((await this.subject.query('SELECT COALESCE(MAX(id), 0) AS top FROM sale'))[0]?.top);
+    await this.subject.pos(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+       INSERT INTO sale (till_id, receipt_no, total, sold_at) SELECT ?, i, '1.50', '2026-03-02T09:00:00.000Z' FROM n`,
+      count,
+      till,
+    );
+    await this.subject.pos(
+      `INSERT INTO sale_line (sale_id, line_no, item_id, barcode, description, quantity, unit_price, discount,
+         amount, vat_rate, sold_at, replication_counter)
+       SELECT s.id, 1, 'A-1', NULL, 'item', 1, '1.50', '0.00', '1.50', '7.00', '2026-03-02T09:00:00.000Z',
+         (SELECT COALESCE(MAX(replication_counter), 0) FROM sale_line) + ROW_NUMBER() OVER (ORDER BY s.id)
+       FROM sale s WHERE s.id > ?`,
+      before,
+    );
+    return (await this.subject.query('SELECT id FROM sale WHERE id > ? ORDER BY id', before)).map((row) => Number(row.id));
   }
 
   profile(): Profile {
@@ -109,7 +116,7 @@ export class UploadRig {
       name: 'Upload test',
       root: this.root,
       channelId: CHANNEL,
-      database: this.databaseFile,
+      database: this.subject.setting,
       folder: this.folderRoot,
       upload: {
         maxRowsPerPackage: this.maxRowsPerPackage,
@@ -129,7 +136,7 @@ export class UploadRig {
     const yaml = stringify({
       profile: { name: 'Upload test', downloadIntervalMinutes: 60, uploadIntervalMinutes: 1 },
       schedule: { upload: '* * * * * *' },
-      channel: { id: CHANNEL, database: profile.channel.database },
+      channel: { id: CHANNEL, database: await this.profileDatabase() },
       workingFolder: { adapter: 'local', path: this.folderRoot },
       stateDirectory: profile.stateDirectory,
       log: { level },
@@ -138,6 +145,16 @@ export class UploadRig {
     });
     await writeFile(profile.sourcePath, yaml);
     return profile.sourcePath;
+  }
+
+  /** The profile's `channel.database`; PostgreSQL's password goes in a file beside the profile. */
+  private async profileDatabase(): Promise<unknown> {
+    const { setting } = this.subject;
+    if (typeof setting === 'string') return setting;
+    const passwordFile = path.join(this.root, 'db-password');
+    await writeFile(passwordFile, `${setting.password}\n`);
+    const { engine, host, port, database, user } = setting;
+    return { engine, host, port, database, user, passwordFile };
   }
 
   /** A cycle over this store; `folder` replaces the local folder (a fault-injecting wrapper, a read-only mount). */
@@ -159,7 +176,7 @@ export class UploadRig {
 
   /** A second uploader on the same store with a connection of its own, as `upload --once` beside the daemon. */
   async secondUploader(): Promise<{ readonly cycle: Cycle; close(): Promise<void> }> {
-    const db = await UploadRig.openDatabase(this.root);
+    const db = await this.subject.connect();
     return { cycle: this.cycle(new LocalWorkingFolder(this.folderRoot), db, new Registry()), close: () => db.close() };
   }
 
@@ -174,8 +191,7 @@ export class UploadRig {
   }
 
   async reopen(): Promise<void> {
-    await this.channelDatabase.close();
-    this.channelDatabase = await UploadRig.openDatabase(this.root);
+    await this.subject.reopen();
   }
 
   /** Every package in the upload area, read and verified as HQ would, in file-name order. */
@@ -205,7 +221,7 @@ export class UploadRig {
 
   async cleanup(): Promise<void> {
     this.posDb?.close();
-    await this.channelDatabase.close();
+    await this.subject.cleanup();
     await rm(this.root, { recursive: true, force: true });
   }
 }

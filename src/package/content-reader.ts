@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { AsyncClientError, errorMessage } from '../errors.js';
+import { RowBatches } from './batches.js';
+import { ContentParser, type ContentExpectations } from './content-parser.js';
+import { packageError } from './errors.js';
+import { GzipMemberInflater } from './gzip-member.js';
+import type { PackageManifest, RowBatch } from './types.js';
+
+/** A package file's path, or a function that opens a fresh stream of its bytes (called once per pass). */
+export type PackageSource = string | (() => Readable);
+
+export interface ContentOptions extends ContentExpectations {
+  /** Most rows in one batch (default 64: rows of small batches die young, which keeps the heap small; measured in bench/package.bench.ts). */
+  readonly batchRows?: number;
+  /** How messages name the package (default: the path, or "package"). */
+  readonly label?: string;
+}
+
+/** The body a frame check found: its digest and size. */
+export interface BodyFrame {
+  readonly sha256: string;
+  readonly bodyBytes: number;
+}
+
+/**
+ * The second pass: hashes the body again (it must be the body whose frame was checked) and
+ * inflates it once through the content parser, yielding the checked rows in batches. After a content error it reads on, hashing only, so that a file changed since the frame
+ * was checked is reported as changed. With `until: 'manifest'` it stops, yielding nothing, once
+ * the manifest line is read and checked.
+ */
+export async function* readContent(
+  source: PackageSource,
+  frame: BodyFrame,
+  options: ContentOptions,
+  until?: 'manifest',
+): AsyncGenerator<RowBatch, PackageManifest, undefined> {
+  const where = labelOf(source, options);
+  const sink = new RowBatches(options.batchRows ?? 64);
+  const raw = open(source);
+  const member = new GzipMemberInflater(frame.bodyBytes, where);
+  const parser = new ContentParser(where, options, frame.bodyBytes, sink);
+  const feeding = { stopped: false };
+  const fed = feedBody(raw, frame.bodyBytes, member, feeding);
+  let contentError: unknown;
+  try {
+    try {
+      for await (const chunk of member.output) {
+        member.count(chunk as Buffer);
+        parser.push(chunk as Buffer);
+        if (until === 'manifest' && parser.manifest !== undefined) return parser.manifest;
+        while (sink.batches.length > 0) yield sink.batches.shift() as RowBatch;
+      }
+      member.finish();
+      parser.end();
+      while (sink.batches.length > 0) yield sink.batches.shift() as RowBatch;
+    } catch (error) {
+      contentError =
+        error instanceof AsyncClientError
+          ? error
+          : packageError('E_PACKAGE_CORRUPT', `${where}: the body does not decompress: ${errorMessage(error)}`, {}, error);
+      feeding.stopped = true;
+      member.destroy();
+    }
+    const outcome = await fed;
+    if ('error' in outcome) throw outcome.error;
+    if (outcome.sha256 !== frame.sha256) {
+      throw packageError('E_PACKAGE_CHECKSUM', `${where}: the package changed after its frame was checked; verify it again`, {
+        expected: frame.sha256,
+        actual: outcome.sha256,
+      });
+    }
+    if (contentError !== undefined) throw contentError;
+    return parser.manifest as PackageManifest;
+  } finally {
+    raw.destroy();
+    member.destroy();
+  }
+}
+
+/** Moves the body's bytes into the inflater while hashing them; never rejects. */
+async function feedBody(
+  raw: Readable,
+  bodyBytes: number,
+  member: GzipMemberInflater,
+  feeding: { stopped: boolean },
+): Promise<{ sha256: string } | { error: unknown }> {
+  const hash = createHash('sha256');
+  let seen = 0;
+  try {
+    for await (const chunk of raw) {
+      const body = (chunk as Buffer).subarray(0, Math.max(0, bodyBytes - seen));
+      seen += (chunk as Buffer).length;
+      if (body.length === 0) continue;
+      hash.update(body);
+      if (!feeding.stopped) await member.write(body);
+    }
+    if (!feeding.stopped) member.end();
+  } catch (error) {
+    if (error instanceof AsyncClientError) {
+      // The body's own bytes are wrong (its gzip header): the content error, after the digest.
+      feeding.stopped = true;
+      member.output.destroy(error);
+    } else {
+      member.destroy();
+      return { error };
+    }
+  }
+  return { sha256: hash.digest('hex') };
+}
+
+export function labelOf(source: PackageSource, options: ContentOptions): string {
+  return options.label ?? (typeof source === 'string' ? source : 'package');
+}
+
+export function open(source: PackageSource): Readable {
+  return typeof source === 'string' ? createReadStream(source, { highWaterMark: 64 * 1024 }) : source();
+}

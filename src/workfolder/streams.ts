@@ -62,7 +62,7 @@ export async function* timedChunks<Chunk>(
 }
 
 /** Bytes a transfer moves between two collections of the young generation (`YoungGarbage`). */
-const COLLECT_EVERY_BYTES = Number(process.env.ASYNC_CLIENT_GC_EVERY ?? 4 * 1024 * 1024);
+const COLLECT_EVERY_BYTES = 4 * 1024 * 1024;
 
 /**
  * Collects the young generation every few MiB of a large transfer. Each chunk of a TLS body

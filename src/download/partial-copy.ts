@@ -3,6 +3,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { YoungGarbage } from '../workfolder/streams.js';
 import type { FolderEntry, WorkingFolder } from '../workfolder/working-folder.js';
 
 /**
@@ -27,10 +28,12 @@ export async function copyOnFrom(folder: WorkingFolder, entry: FolderEntry, part
   const source = await folder.openRead(entry.path, size > 0 ? { entry, from: size } : undefined);
   // A Transform, not an async generator: a 500 MB package is some 32,000 chunks, and each
   // generator step costs promise turns that showed in the GET's profile.
+  const garbage = new YoungGarbage();
   const hashed = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       hash.update(chunk);
       size += chunk.length;
+      garbage.add(chunk.length);
       done(null, chunk);
     },
   });

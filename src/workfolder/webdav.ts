@@ -12,7 +12,7 @@ import {
   temporarySibling,
   type FolderPath,
 } from './paths.js';
-import { timedChunks } from './streams.js';
+import { timedChunks, YoungGarbage } from './streams.js';
 import { DavClient, type WebDavConnection } from './webdav-client.js';
 import { webDavCreateRefused, webDavStatusError, type WebDavOperation } from './webdav-errors.js';
 import { openResumableRead } from './webdav-read.js';
@@ -218,11 +218,13 @@ export class WebDavWorkingFolder implements WorkingFolder {
     const deadline = this.dav.deadline();
     let sourceError: unknown;
     let bytes = content instanceof Uint8Array ? content.byteLength : 0;
+    const garbage = new YoungGarbage();
     // Time spent waiting on our own source is not the server being idle.
     const timedSource = (source: Readable): AsyncGenerator<Uint8Array> =>
       timedChunks(
         counted(source as AsyncIterable<Uint8Array>, (length) => {
           bytes += length;
+          garbage.add(length);
         }),
         { onWait: () => deadline.stop(), onChunk: () => deadline.start() },
         (error) => {

@@ -53,6 +53,13 @@ export interface DavAnswer {
   readonly retryAfter: string | null;
 }
 
+/** A small answer's bytes, read whole. */
+export interface WholeAnswer {
+  readonly status: number;
+  readonly bytes: Buffer;
+  readonly retryAfter: string | null;
+}
+
 /**
  * HTTP to one WebDAV share: URLs for folder paths, Basic authentication, keep-alive
  * connections, an idle deadline on every request, and transport failures turned into
@@ -111,6 +118,12 @@ export class DavClient {
    * spent more on than on anything else.
    */
   async exchange(request: DavRequest & { readonly body?: Buffer | string }): Promise<DavAnswer> {
+    const { status, bytes, retryAfter } = (await this.whole(request, Number.POSITIVE_INFINITY)) as WholeAnswer;
+    return { status, body: bytes.toString('utf8'), retryAfter };
+  }
+
+  /** As `exchange`, the answer's bytes; undefined (and the connection dropped) once more than `limitBytes` came. */
+  async whole(request: DavRequest & { readonly body?: Buffer | string }, limitBytes: number): Promise<WholeAnswer | undefined> {
     const agent = await this.connectionAgent();
     const deadline = this.deadline();
     const body = request.body ?? '';
@@ -120,21 +133,29 @@ export class DavClient {
       'Content-Length': String(Buffer.byteLength(body)),
     };
     try {
-      return await new Promise<DavAnswer>((resolve, reject) => {
+      return await new Promise<WholeAnswer | undefined>((resolve, reject) => {
         const transport = this.base.protocol === 'https:' ? https : http;
         const outgoing = transport.request(
           request.target,
           { method: request.method, headers, agent, signal: deadline.signal },
           (incoming) => {
             const chunks: Buffer[] = [];
-            incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+            let size = 0;
+            incoming.on('data', (chunk: Buffer) => {
+              size += chunk.length;
+              if (size <= limitBytes) chunks.push(chunk);
+              else {
+                resolve(undefined);
+                outgoing.destroy();
+              }
+            });
             incoming.on('error', reject);
             incoming.on('close', () => {
               if (!incoming.complete) reject(Object.assign(new Error('the answer was cut short'), { code: 'ECONNRESET' }));
             });
             incoming.on('end', () => {
               const retryAfter = incoming.headers['retry-after'];
-              resolve({ status: incoming.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), retryAfter: retryAfter ?? null });
+              resolve({ status: incoming.statusCode ?? 0, bytes: Buffer.concat(chunks), retryAfter: retryAfter ?? null });
             });
           },
         );

@@ -221,3 +221,15 @@ function asUnreachable(error: unknown, dav: DavClient, operation: WebDavOperatio
   if (error instanceof AsyncClientError) return error;
   return dav.transportError(error, operation, dav.deadline());
 }
+
+/** One GET read whole, undefined when the file holds more than `limitBytes` (WorkingFolder.readWhole). */
+export async function readWhole(
+  dav: DavClient,
+  segments: FolderPath,
+  operation: WebDavOperation,
+  limitBytes: number,
+): Promise<Buffer | undefined> {
+  const answer = await dav.whole({ method: 'GET', target: dav.urlFor(segments, 'file'), operation }, limitBytes);
+  if (answer !== undefined && answer.status !== 200) throw webDavStatusError(answer.status, operation, answer.retryAfter);
+  return answer?.bytes;
+}

@@ -15,7 +15,7 @@ import {
 import { timedChunks, YoungGarbage } from './streams.js';
 import { DavClient, type WebDavConnection } from './webdav-client.js';
 import { webDavCreateRefused, webDavStatusError, type WebDavOperation } from './webdav-errors.js';
-import { openResumableRead } from './webdav-read.js';
+import { openResumableRead, readWhole } from './webdav-read.js';
 import { explainRefusedWrite } from './webdav-refusal.js';
 import { KIND_PROPFIND_BODY, type DavResource } from './webdav-multistatus.js';
 import { pollFolder } from './polling-watch.js';
@@ -90,6 +90,11 @@ export class WebDavWorkingFolder implements WorkingFolder {
   async openRead(file: string, resume?: ReadResume): Promise<Readable> {
     const segments = folderPath(file, 'file');
     return openResumableRead(this.dav, segments, this.dav.operation('read', segments), resume);
+  }
+
+  readWhole(file: string, limitBytes: number): Promise<Buffer | undefined> {
+    const segments = folderPath(file, 'file');
+    return readWhole(this.dav, segments, this.dav.operation('read', segments), limitBytes);
   }
 
   async writeAtomic(file: string, content: Readable | Uint8Array): Promise<void> {

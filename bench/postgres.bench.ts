@@ -3,7 +3,8 @@
  * throwaway cluster (bench/support/postgres-cluster.ts, durability on):
  *
  * - full apply: a package of ROWS products applied with `full` over a table holding ROWS rows
- *   (COPY into a stage table, DELETE, INSERT ... SELECT, the Applied record), against
+ *   (the service user owns it, so it is swapped: COPY into a new table, its key built after the
+ *   load, the old table dropped and the new one renamed, the Applied record), against
  *   `psql \copy` of the same rows (as COPY text) into the same table, emptied first;
  * - incremental apply: ROWS upserts (half of them new keys) over the same table (COPY into a
  *   stage, INSERT ... ON CONFLICT DO UPDATE), against the same `\copy`;

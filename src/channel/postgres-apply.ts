@@ -56,7 +56,7 @@ export async function applyPostgresPackage(
     }
     for (const swap of swaps) counts[swap.stage.spec.name] = await indexSwap(client, conn.location, swap);
     // Last, each in a moment: from here to the commit the POS waits for the swapped tables.
-    for (const { stage, plan, name } of swaps) await swapIn(client, stage.table, plan, name);
+    for (const { stage, plan, name } of swaps) await swapIn(client, stage.table, plan, name, stage.columns);
     await journal.markAppliedNow(client, options.sessionId, counts);
     return counts;
   });

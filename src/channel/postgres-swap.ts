@@ -114,21 +114,57 @@ export async function indexSwapTable(client: pg.ClientBase, table: PostgresTable
   return undefined;
 }
 
+/** How long the swap waits for the POS to let go of the old table before it copies the rows over instead. */
+const SWAP_LOCK_WAIT = '200ms';
+
 /**
- * Swaps the new table in: owner, grants and comment carried over, the old table dropped (the
- * POS waits for this statement's lock only, up to the commit), the new one and its indexes
- * given the old names.
+ * Swaps the new table in: owner, grants and comment carried over, the old table dropped and the
+ * new one and its indexes given the old names. The POS waits from here to the commit. A POS
+ * transaction that holds the old table (a session idle in a transaction that read it) would make
+ * the swap, and every POS statement queued behind it, wait: past SWAP_LOCK_WAIT the rows are
+ * copied into the old table instead (DELETE, INSERT), as for a table that cannot be swapped.
  */
-export async function swapIn(client: pg.ClientBase, table: PostgresTable, plan: SwapPlan, name: string): Promise<void> {
+export async function swapIn(
+  client: pg.ClientBase,
+  table: PostgresTable,
+  plan: SwapPlan,
+  name: string,
+  columns: readonly string[],
+): Promise<void> {
   const target = qualified(table.schema, name);
+  const old = qualified(table.schema, table.name);
+  if (!(await lockedBriefly(client, old))) {
+    await client.query(`DELETE FROM ${old}`);
+    await client.query(`INSERT INTO ${old} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM ${target}`);
+    await client.query(`DROP TABLE ${target}`);
+    return;
+  }
   await client.query(`ALTER TABLE ${target} OWNER TO ${quoteIdent(plan.owner)}`);
   for (const grant of plan.grants) await client.query(`GRANT ${grant.replace(' TO ', ` ON ${target} TO `)}`);
   if (plan.comment !== null) await client.query(`COMMENT ON TABLE ${target} IS ${literal(plan.comment)}`);
-  await client.query(`DROP TABLE ${qualified(table.schema, table.name)}`);
+  await client.query(`DROP TABLE ${old}`);
   await client.query(`ALTER TABLE ${target} RENAME TO ${quoteIdent(table.name)}`);
   for (const [i, index] of plan.indexes.entries()) {
     await client.query(`ALTER INDEX ${qualified(table.schema, `${name}_${i}`)} RENAME TO ${quoteIdent(index.name)}`);
   }
+}
+
+/** Takes the table's exclusive lock within SWAP_LOCK_WAIT; false, with nothing changed, when the POS holds it longer. */
+async function lockedBriefly(client: pg.ClientBase, table: string): Promise<boolean> {
+  await client.query('SAVEPOINT async_client_swap');
+  await client.query(`SET LOCAL lock_timeout = '${SWAP_LOCK_WAIT}'`);
+  try {
+    await client.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== '55P03') throw error;
+    // Undoes the SET LOCAL too.
+    await client.query('ROLLBACK TO SAVEPOINT async_client_swap');
+    await client.query('RELEASE SAVEPOINT async_client_swap');
+    return false;
+  }
+  await client.query('RELEASE SAVEPOINT async_client_swap');
+  await client.query('SET LOCAL lock_timeout TO DEFAULT');
+  return true;
 }
 
 function literal(text: string): string {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { Transform } from 'node:stream';
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
+import { HashedFile } from './hashed-file.js';
 import type { FolderEntry, WorkingFolder } from '../workfolder/working-folder.js';
 
 /**
@@ -24,17 +24,14 @@ export async function copyOnFrom(folder: WorkingFolder, entry: FolderEntry, part
       size += chunk.length;
     }
   }
-  const source = await folder.openRead(entry.path, size > 0 ? { entry, from: size } : undefined);
-  // A Transform, not an async generator: a 500 MB package is some 32,000 chunks, and each
-  // generator step costs promise turns that showed in the GET's profile.
-  const hashed = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      size += chunk.length;
-      done(null, chunk);
-    },
-  });
-  // 1 MiB buffered: the chunks that come while a write is on the disk go in one writev, not one each.
-  await pipeline(source, hashed, createWriteStream(partial, { flags: size > 0 ? 'a' : 'w', highWaterMark: 1024 * 1024 }));
+  const file = await open(partial, size > 0 ? 'a' : 'w');
+  try {
+    const source = await folder.openRead(entry.path, size > 0 ? { entry, from: size } : undefined);
+    const copy = new HashedFile(file, hash);
+    await pipeline(source, copy);
+    size += copy.size;
+  } finally {
+    await file.close();
+  }
   return { checksum: hash.digest('hex'), size };
 }

@@ -1,6 +1,6 @@
 import { AsyncClientError, errorCode, errorMessage } from '../errors.js';
 import { packageFileName, parsePackageFileName } from '../package/index.js';
-import { readCappedFile } from '../workfolder/capped-read.js';
+import { readSmallFile } from '../workfolder/capped-read.js';
 import { channelFolders, statusReportPath, type PackageStatusReport } from '../workfolder/layout.js';
 import type { WorkingFolder } from '../workfolder/working-folder.js';
 import { parseHeartbeat } from './heartbeat-reader.js';
@@ -46,7 +46,7 @@ const REPORT_LIMIT_BYTES = 1024 * 1024;
 const STATUS_REPORTS_READ = 3;
 
 function readSmall(folder: WorkingFolder, path: string): Promise<Buffer> {
-  return readCappedFile(
+  return readSmallFile(
     folder,
     path,
     REPORT_LIMIT_BYTES,

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { BuiltPackage, UploadSession, UploadStore, UploadTableConfig } from '../channel/upload-journal.js';
@@ -103,7 +103,15 @@ async function stage(deps: UploadPublisherDeps, session: UploadSession): Promise
 async function publish(deps: UploadPublisherDeps, session: UploadSession, file: string): Promise<void> {
   const area = channelFolders(session.channelId).upload;
   await deps.workingFolder.ensureDir(area);
-  await deps.workingFolder.writeAtomic(`${area}/${uploadFileName(session)}`, createReadStream(file));
+  // Opened before it is handed on: a file another uploader removed meanwhile (it published the
+  // package and cleared its staging) fails this attempt here. A stream opened lazily reported it
+  // as an 'error' nobody listened to yet, which ended the process.
+  const content = (await open(file, 'r')).createReadStream();
+  try {
+    await deps.workingFolder.writeAtomic(`${area}/${uploadFileName(session)}`, content);
+  } finally {
+    content.destroy();
+  }
 }
 
 async function sha256Of(file: string): Promise<string | undefined> {

@@ -19,3 +19,14 @@ export async function readCappedFile(folder: WorkingFolder, path: string, limitB
   }
   return Buffer.concat(chunks);
 }
+
+/**
+ * As `readCappedFile`, in one request where the adapter can (`WorkingFolder.readWhole`): for
+ * HQ reading thousands of stores' small reports, which never need a download's resuming.
+ */
+export async function readSmallFile(folder: WorkingFolder, path: string, limitBytes: number, tooLarge: () => Error): Promise<Buffer> {
+  if (folder.readWhole === undefined) return readCappedFile(folder, path, limitBytes, tooLarge);
+  const bytes = await folder.readWhole(path, limitBytes);
+  if (bytes === undefined) throw tooLarge();
+  return bytes;
+}

@@ -23,8 +23,12 @@ export class IdleDeadline {
 
   /** We wait on the server from now: the idle time starts again. */
   start(): void {
-    this.stop();
     if (this.expired) return;
+    // Called for every chunk of a body: the running timer is moved, not replaced.
+    if (this.timer !== undefined) {
+      this.timer.refresh();
+      return;
+    }
     this.timer = setTimeout(() => this.controller.abort(), this.seconds * 1000);
     this.timer.unref();
   }

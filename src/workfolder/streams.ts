@@ -1,4 +1,6 @@
 import { Readable } from 'node:stream';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { AsyncClientError } from '../errors.js';
 
 /** Moments of a relay, so that an adapter can time only the waits on its storage. */
@@ -57,4 +59,37 @@ export async function* timedChunks<Chunk>(
     hooks.onEnd?.();
     if (!finished) await iterator.return?.();
   }
+}
+
+/** Bytes a transfer moves between two collections of the young generation (`YoungGarbage`). */
+const COLLECT_EVERY_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Collects the young generation every few MiB of a large transfer. Each chunk of a TLS body
+ * (16 KiB) or of a file read is a Buffer of its own, garbage as soon as it is passed on; but V8
+ * collects young buffers only once 32 MB of them have piled up, and promotes those still in
+ * flight at that moment, which then wait for a full collection. A 500 MB GET peaked at 100 MB
+ * RSS in a process of 61 MB; a minor collection of the few live objects costs well under a
+ * millisecond. (`--expose-gc` set at run time gives the collector to new contexts only.)
+ */
+export class YoungGarbage {
+  private since = 0;
+
+  /** `bytes` more have been passed on. */
+  add(bytes: number): void {
+    this.since += bytes;
+    if (this.since < COLLECT_EVERY_BYTES) return;
+    this.since = 0;
+    collectYoung();
+  }
+}
+
+let collector: ((options: { type: 'minor' }) => void) | undefined;
+
+function collectYoung(): void {
+  if (collector === undefined) {
+    setFlagsFromString('--expose-gc');
+    collector = runInNewContext('gc') as (options: { type: 'minor' }) => void;
+  }
+  collector({ type: 'minor' });
 }

@@ -53,6 +53,13 @@ export interface DavAnswer {
   readonly retryAfter: string | null;
 }
 
+/** A small answer's bytes, read whole. */
+export interface WholeAnswer {
+  readonly status: number;
+  readonly bytes: Buffer;
+  readonly retryAfter: string | null;
+}
+
 /**
  * HTTP to one WebDAV share: URLs for folder paths, Basic authentication, keep-alive
  * connections, an idle deadline on every request, and transport failures turned into
@@ -104,15 +111,59 @@ export class DavClient {
     return parseMultistatus(body, target);
   }
 
-  /** A request with a small answer: sent, answered and read whole within the deadline. */
-  async exchange(request: DavRequest): Promise<DavAnswer> {
+  /**
+   * A request with a small body and a small answer (PROPFIND, MKCOL, MOVE, DELETE), sent,
+   * answered and read whole within the deadline. Straight through node:http: node-fetch's
+   * streams took twice the CPU per request, which HQ's view of 2,000 stores (a PROPFIND each)
+   * spent more on than on anything else.
+   */
+  async exchange(request: DavRequest & { readonly body?: Buffer | string }): Promise<DavAnswer> {
+    const { status, bytes, retryAfter } = (await this.whole(request, Number.POSITIVE_INFINITY)) as WholeAnswer;
+    return { status, body: bytes.toString('utf8'), retryAfter };
+  }
+
+  /** As `exchange`, the answer's bytes; undefined (and the connection dropped) once more than `limitBytes` came. */
+  async whole(request: DavRequest & { readonly body?: Buffer | string }, limitBytes: number): Promise<WholeAnswer | undefined> {
+    const agent = await this.connectionAgent();
     const deadline = this.deadline();
+    const body = request.body ?? '';
+    const headers = {
+      ...(this.authorization === undefined ? {} : { Authorization: this.authorization }),
+      ...request.headers,
+      'Content-Length': String(Buffer.byteLength(body)),
+    };
     try {
-      const response = await this.send(request, deadline);
-      const body = await response.text().catch((error: unknown) => {
-        throw this.transportError(error, request.operation, deadline);
+      return await new Promise<WholeAnswer | undefined>((resolve, reject) => {
+        const transport = this.base.protocol === 'https:' ? https : http;
+        const outgoing = transport.request(
+          request.target,
+          { method: request.method, headers, agent, signal: deadline.signal },
+          (incoming) => {
+            const chunks: Buffer[] = [];
+            let size = 0;
+            incoming.on('data', (chunk: Buffer) => {
+              size += chunk.length;
+              if (size <= limitBytes) chunks.push(chunk);
+              else {
+                resolve(undefined);
+                outgoing.destroy();
+              }
+            });
+            incoming.on('error', reject);
+            incoming.on('close', () => {
+              if (!incoming.complete) reject(Object.assign(new Error('the answer was cut short'), { code: 'ECONNRESET' }));
+            });
+            incoming.on('end', () => {
+              const retryAfter = incoming.headers['retry-after'];
+              resolve({ status: incoming.statusCode ?? 0, bytes: Buffer.concat(chunks), retryAfter: retryAfter ?? null });
+            });
+          },
+        );
+        outgoing.on('error', reject);
+        outgoing.end(body);
       });
-      return { status: response.status, body, retryAfter: response.headers.get('retry-after') };
+    } catch (error) {
+      throw this.transportError(error, request.operation, deadline);
     } finally {
       deadline.stop();
     }

@@ -1,9 +1,9 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Response } from 'node-fetch';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AsyncClientError, errorCode } from '../errors.js';
 import type { FolderPath } from './paths.js';
-import { timedChunks } from './streams.js';
+import { PushedBody } from './webdav-body.js';
 import type { DavClient } from './webdav-client.js';
 import { webDavStatusError, type WebDavOperation } from './webdav-errors.js';
 import { FolderErrorCode, type ReadResume } from './working-folder.js';
@@ -38,7 +38,7 @@ export async function openResumableRead(
   const first = await get(dav, segments, operation, undefined);
   if (first.status !== 200) throw await refused(first, operation);
   const version = versionOf(first.response);
-  return Readable.from(resumingChunks(dav, segments, operation, first, version, 0), { objectMode: false });
+  return relayed((out) => resumingBodies(out, dav, segments, operation, first, version, 0));
 }
 
 /**
@@ -59,17 +59,29 @@ async function openFrom(dav: DavClient, segments: FolderPath, operation: WebDavO
     await first.response.arrayBuffer().catch(() => undefined);
     throw changed(operation);
   }
-  return Readable.from(resumingChunks(dav, segments, operation, first, listed, from, continues ? 0 : from), { objectMode: false });
+  return relayed((out) => resumingBodies(out, dav, segments, operation, first, listed, from, continues ? 0 : from));
+}
+
+/** A stream that `pump` fills; what it throws destroys the stream. */
+function relayed(pump: (out: PushedBody) => Promise<void>): Readable {
+  const out = new PushedBody();
+  pump(out).then(
+    () => out.push(null),
+    (error: unknown) => out.destroy(error as Error),
+  );
+  return out;
 }
 
 interface Answer {
   readonly response: Response;
   readonly status: number;
   readonly stop: () => void;
-  readonly relay: (response: Response) => AsyncGenerator<Uint8Array>;
+  /** Relays the body into `out` (see PushedBody.relay). */
+  readonly relay: (out: PushedBody, take: (chunk: Buffer) => Buffer | undefined) => Promise<void>;
 }
 
-async function* resumingChunks(
+async function resumingBodies(
+  out: PushedBody,
   dav: DavClient,
   segments: FolderPath,
   operation: WebDavOperation,
@@ -77,7 +89,7 @@ async function* resumingChunks(
   version: Version,
   from: number,
   skipFirst = 0,
-): AsyncGenerator<Uint8Array> {
+): Promise<void> {
   const validator = strongEtag(version.etag) ?? version.lastModified;
   let answer: Answer | undefined = first;
   let received = from;
@@ -87,6 +99,7 @@ async function* resumingChunks(
     if (answer === undefined) {
       // A pause that grows with each try in a row, so that a server restarting has time to come back.
       await sleep(RESUME_PAUSE_MS * 2 ** (failures - 1));
+      if (out.destroyed) return;
       try {
         answer = await get(dav, segments, operation, { from: received, validator: validator ?? '' });
       } catch (error) {
@@ -103,18 +116,19 @@ async function* resumingChunks(
       }
     }
     try {
-      for await (const chunk of answer.relay(answer.response)) {
+      await answer.relay(out, (chunk) => {
         const fresh = skip > 0 ? chunk.subarray(Math.min(skip, chunk.length)) : chunk;
         skip -= chunk.length - fresh.length;
-        if (fresh.length === 0) continue;
+        if (fresh.length === 0) return undefined;
         received += fresh.length;
         failures = 0;
-        yield fresh;
-      }
+        return fresh;
+      });
       if (version.length !== null && received < version.length)
         throw new Error(`the body ended after ${received} of ${version.length} bytes`);
       return;
     } catch (error) {
+      if (out.destroyed) return;
       const transport = !(error instanceof AsyncClientError) || error.code === FolderErrorCode.unreachable;
       if (!transport || validator === null || failures >= RESUMES) throw asUnreachable(error, dav, operation);
       failures += 1;
@@ -140,10 +154,11 @@ async function get(
       deadline.stop();
       throw error;
     });
-  const relay = (answer: Response): AsyncGenerator<Uint8Array> => {
-    if (answer.body === null) throw dav.transportError(new Error('no body'), operation, deadline);
-    return timedChunks(
-      answer.body as AsyncIterable<Uint8Array>,
+  const relay = async (out: PushedBody, take: (chunk: Buffer) => Buffer | undefined): Promise<void> => {
+    if (response.body === null) throw dav.transportError(new Error('no body'), operation, deadline);
+    await out.relay(
+      response.body as Readable,
+      take,
       { onWait: () => deadline.start(), onChunk: () => deadline.stop(), onEnd: () => deadline.stop() },
       (error) => dav.transportError(error, operation, deadline),
     );
@@ -205,4 +220,16 @@ function changed(operation: WebDavOperation): AsyncClientError {
 function asUnreachable(error: unknown, dav: DavClient, operation: WebDavOperation): AsyncClientError {
   if (error instanceof AsyncClientError) return error;
   return dav.transportError(error, operation, dav.deadline());
+}
+
+/** One GET read whole, undefined when the file holds more than `limitBytes` (WorkingFolder.readWhole). */
+export async function readWhole(
+  dav: DavClient,
+  segments: FolderPath,
+  operation: WebDavOperation,
+  limitBytes: number,
+): Promise<Buffer | undefined> {
+  const answer = await dav.whole({ method: 'GET', target: dav.urlFor(segments, 'file'), operation }, limitBytes);
+  if (answer !== undefined && answer.status !== 200) throw webDavStatusError(answer.status, operation, answer.retryAfter);
+  return answer?.bytes;
 }

@@ -12,10 +12,10 @@ import {
   temporarySibling,
   type FolderPath,
 } from './paths.js';
-import { timedChunks } from './streams.js';
+import { timedChunks, YoungGarbage } from './streams.js';
 import { DavClient, type WebDavConnection } from './webdav-client.js';
 import { webDavCreateRefused, webDavStatusError, type WebDavOperation } from './webdav-errors.js';
-import { openResumableRead } from './webdav-read.js';
+import { openResumableRead, readWhole } from './webdav-read.js';
 import { explainRefusedWrite } from './webdav-refusal.js';
 import { KIND_PROPFIND_BODY, type DavResource } from './webdav-multistatus.js';
 import { pollFolder } from './polling-watch.js';
@@ -90,6 +90,11 @@ export class WebDavWorkingFolder implements WorkingFolder {
   async openRead(file: string, resume?: ReadResume): Promise<Readable> {
     const segments = folderPath(file, 'file');
     return openResumableRead(this.dav, segments, this.dav.operation('read', segments), resume);
+  }
+
+  readWhole(file: string, limitBytes: number): Promise<Buffer | undefined> {
+    const segments = folderPath(file, 'file');
+    return readWhole(this.dav, segments, this.dav.operation('read', segments), limitBytes);
   }
 
   async writeAtomic(file: string, content: Readable | Uint8Array): Promise<void> {
@@ -218,11 +223,13 @@ export class WebDavWorkingFolder implements WorkingFolder {
     const deadline = this.dav.deadline();
     let sourceError: unknown;
     let bytes = content instanceof Uint8Array ? content.byteLength : 0;
+    const garbage = new YoungGarbage();
     // Time spent waiting on our own source is not the server being idle.
     const timedSource = (source: Readable): AsyncGenerator<Uint8Array> =>
       timedChunks(
         counted(source as AsyncIterable<Uint8Array>, (length) => {
           bytes += length;
+          garbage.add(length);
         }),
         { onWait: () => deadline.stop(), onChunk: () => deadline.start() },
         (error) => {

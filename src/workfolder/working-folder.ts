@@ -27,6 +27,12 @@ export interface WorkingFolder {
    */
   openRead(path: string, resume?: ReadResume): Promise<Readable>;
   /**
+   * The whole of a small file (a heartbeat, a report) in one request, or undefined when it holds
+   * more than `limitBytes`: for an adapter that can read one more cheaply than through
+   * `openRead`'s resumable stream. `readSmallFile` (capped-read.ts) uses it when there.
+   */
+  readWhole?(path: string, limitBytes: number): Promise<Buffer | undefined>;
+  /**
    * Writes under a hidden temporary name in the same folder, makes it durable, then
    * renames it into place (replacing any file of that name): readers see the whole
    * file or nothing. The parent folder must exist (`ensureDir`).

@@ -69,6 +69,25 @@ describe('PostgreSQL full package swapped in as a new table', () => {
     }
   });
 
+  test('a POS session idle in a transaction that read the table does not hold the apply up: the rows are copied in place', async () => {
+    await subject.pos('CREATE TABLE product (id bigint PRIMARY KEY, name text, price numeric)');
+    await subject.pos("INSERT INTO product VALUES (1, 'tea', 2.50)");
+    const [before] = await subject.query("SELECT 'product'::regclass::oid::text AS oid");
+    const pos = new pg.Client({ connectionString: subject.database.url });
+    await pos.connect();
+    try {
+      await pos.query('BEGIN');
+      expect((await pos.query('SELECT name FROM product')).rows).toEqual([{ name: 'tea' }]);
+      await applied(subject.db, manifest(1, 'full', [PRODUCT]), upserts(PRODUCT, [[7, 'bread', new Decimal('0.99')]]));
+      expect((await pos.query('SELECT name FROM product')).rows).toEqual([{ name: 'bread' }]);
+      await pos.query('COMMIT');
+    } finally {
+      await pos.end();
+    }
+    expect(await subject.query("SELECT 'product'::regclass::oid::text AS oid")).toEqual([before]);
+    expect(await subject.query("SELECT relname FROM pg_class WHERE relname LIKE 'async_client_swap%'")).toEqual([]);
+  });
+
   test('a table a view reads is replaced in place: the view shows the new rows', async () => {
     await subject.pos('CREATE TABLE product (id bigint PRIMARY KEY, name text, price numeric)');
     await subject.pos("INSERT INTO product VALUES (1, 'tea', 2.50)");

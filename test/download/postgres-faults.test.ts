@@ -19,8 +19,8 @@ describe('download cycle on PostgreSQL: the POS in the way', () => {
   const engine: ChannelEngine = {
     name: 'PostgreSQL',
     async open(channelId) {
-      // A statement past 2 s is cancelled; a lock is waited for longer than that.
-      const subject = await openPostgresSubject({ channelId, statementTimeoutMs: 2000, lockTimeoutMs: 60_000 });
+      // A statement past 4 s is cancelled; a lock is waited for longer than that.
+      const subject = await openPostgresSubject({ channelId, statementTimeoutMs: 4000, lockTimeoutMs: 60_000 });
       database = subject.database;
       return subject;
     },

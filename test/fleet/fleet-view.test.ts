@@ -82,6 +82,19 @@ function describeFleetReader(
       expect(byChannel.get('store-ok')).toMatchObject({ state: 'ok', behind: 0, lastUpload: { sequence: 3, status: 'Uploaded' } });
       expect(byChannel.has('profiles')).toBe(false);
     });
+
+    it('shows a heartbeat larger than any report as the store’s problem, read no further than the limit', async () => {
+      await plantStore(subject.root, 'store-ok', { heartbeat: heartbeatOf('store-ok', NOW) });
+      await plantStore(subject.root, 'store-huge', {
+        heartbeat: `${JSON.stringify(heartbeatOf('store-huge', NOW))}${' '.repeat(1024 * 1024)}`,
+      });
+      const fleet = await readFleet(subject.folder, { now: NOW, concurrency: 4 });
+      expect(fleet.stores.map((store) => [store.channel, store.state])).toEqual([
+        ['store-huge', 'unreadable'],
+        ['store-ok', 'ok'],
+      ]);
+      expect(fleet.stores[0]?.notes[0]).toMatch(/heartbeat unreadable: .*heartbeat\.json: larger than 1048576 bytes/);
+    });
   });
 }
 

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { promisify } from 'node:util';
-import { FolderErrorCode } from '../../src/workfolder/working-folder.js';
+import { FolderErrorCode, type WorkingFolder } from '../../src/workfolder/working-folder.js';
 import { LocalWorkingFolder } from '../../src/workfolder/local.js';
 import { UPLOAD_RETRY_FIRST_SECONDS } from '../../src/upload/retry-backoff.js';
 import { setUploadWatermark } from '../../src/upload/set-watermark.js';
@@ -19,6 +20,35 @@ describe('upload cycle: a sick working folder', () => {
   });
   afterEach(async () => {
     await rig.cleanup();
+  });
+
+  test('its built package removed before it is published (another uploader finished it): the run fails cleanly, the next one publishes', async () => {
+    await rig.sell(2);
+    const staged = path.join(rig.profile().stateDirectory, 'upload-staging', 'store-7_upload_000000000001.acpkg');
+    const local = new LocalWorkingFolder(rig.folderRoot);
+    let armed = true;
+    const racing = new Proxy(local, {
+      get(target, property, receiver) {
+        if (property === 'ensureDir' && armed) {
+          armed = false;
+          return async (dir: string) => {
+            await rm(staged);
+            return target.ensureDir(dir);
+          };
+        }
+        const value: unknown = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    }) as WorkingFolder;
+    const cycle = rig.cycle(racing);
+    expect(await cycle.run(never)).toMatchObject({ outcome: 'failed' });
+    expect(await rig.channelDatabase.uploads.findBySequence(1)).toMatchObject({
+      status: 'UploadFailed',
+      errorMessage: expect.stringContaining('ENOENT'),
+    });
+    rig.clock.advanceSeconds(UPLOAD_RETRY_FIRST_SECONDS);
+    expect(await cycle.run(never)).toMatchObject({ outcome: 'done' });
+    expect(sequences(await rig.published())).toEqual([1]);
   });
 
   const cases = [FolderErrorCode.unreachable, FolderErrorCode.full, FolderErrorCode.readOnly];

@@ -1,6 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { errorMessage } from '../errors.js';
-import { loadEffectiveProfile, type EffectiveProfile } from '../profile/hq/effective.js';
+import type { RunningProfile } from '../profile/checks/checks.js';
+import { workerProfileChecks } from '../profile/checks/in-worker.js';
+import type { EffectiveProfile } from '../profile/hq/effective.js';
 import type { Profile } from '../profile/profile.js';
 import { ExitCode, type CliCommand, type CliIo } from './command.js';
 
@@ -60,8 +62,19 @@ export const PROFILE_OPTION_HELP = `  -p, --profile PATH   The profile file. Def
  * answered with ExitCode.failure.
  */
 export async function loadEffectiveProfileOption(value: string | undefined, io: CliIo): Promise<EffectiveProfile | number> {
+  // Loaded here, not at the top: the daemon (loadRunningProfileOption) never loads yaml and TypeBox on its own thread.
+  const { loadEffectiveProfile } = await import('../profile/hq/effective.js');
+  return printedFailure(io, () => loadEffectiveProfile(profilePath(value, io), { cwd: io.cwd }));
+}
+
+/** loadEffectiveProfileOption for the daemon: read and checked in a worker thread, in plain data. */
+export function loadRunningProfileOption(value: string | undefined, io: CliIo): Promise<RunningProfile | number> {
+  return printedFailure(io, () => workerProfileChecks.running(profilePath(value, io), io.cwd));
+}
+
+async function printedFailure<T>(io: CliIo, load: () => Promise<T>): Promise<T | number> {
   try {
-    return await loadEffectiveProfile(profilePath(value, io), { cwd: io.cwd });
+    return await load();
   } catch (error) {
     io.stderr.write(`${errorMessage(error)}\n`);
     return ExitCode.failure;

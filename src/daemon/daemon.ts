@@ -7,9 +7,7 @@ import { renderStatusPage } from '../observe/status-page.js';
 import { type CycleHealth, type DaemonHealth, readStoreStatus } from '../observe/store-status.js';
 import { CYCLE_DIRECTIONS, cycleSchedule, describeCycleSchedule } from '../profile/cycle-schedule.js';
 import { describeProfileChange } from '../profile/diff.js';
-import { composeProfile, type LocalProfileLayer } from '../profile/compose.js';
-import type { EffectiveProfile } from '../profile/hq/effective.js';
-import { readLocalProfile } from '../profile/load.js';
+import type { LocalProfileText, ProfileChecks, RunningProfile } from '../profile/checks/checks.js';
 import { problemLines } from '../profile/profile-error.js';
 import type { Profile } from '../profile/profile.js';
 import type { Direction } from '../package/types.js';
@@ -32,7 +30,9 @@ import { SystemdNotifier } from './systemd-notify.js';
 
 export interface DaemonOptions {
   /** The profile, already loaded and valid (the CLI reports a bad one before starting): the store's file with the HQ profile it kept. */
-  readonly effective: EffectiveProfile;
+  readonly effective: RunningProfile;
+  /** Where the profile files are read and checked again: a worker thread (profile/checks/in-worker.ts). */
+  readonly checks: ProfileChecks;
   readonly log: Logger;
   readonly clock: Clock;
   readonly env: NodeJS.ProcessEnv;
@@ -65,7 +65,7 @@ export class Daemon {
   private reloading: Promise<void> = Promise.resolve();
   private profile: Profile;
   /** The store's own file, as last read valid: HQ's profile is laid over it. */
-  private local: LocalProfileLayer;
+  private local: LocalProfileText;
   private readonly hq: HqProfileFollower;
 
   constructor(private readonly options: DaemonOptions) {
@@ -76,6 +76,7 @@ export class Daemon {
       { stateDirectory: effective.profile.stateDirectory, log, clock: options.clock },
       effective.hqState,
       effective.hqLayer,
+      options.checks,
     );
     this.notifier = new SystemdNotifier({
       env: options.env,
@@ -246,11 +247,10 @@ export class Daemon {
 
   private async reloadNow(trigger: 'file' | 'signal'): Promise<void> {
     if (this.state !== 'ready') return;
-    let local: LocalProfileLayer;
+    let local: LocalProfileText;
     let next: Profile;
     try {
-      local = await readLocalProfile(this.profile.sourcePath);
-      next = composeProfile(local, this.hq.current).profile;
+      ({ local, profile: next } = await this.options.checks.reload(this.profile.sourcePath, this.hq.current));
     } catch (error) {
       this.metrics.profileReloads.inc({ result: 'invalid' });
       this.options.log.error({ trigger, code: errorCode(error), problems: problemLines(error) }, 'profile.invalid');
@@ -273,7 +273,7 @@ export class Daemon {
     if (change === undefined) return;
     let next: Profile;
     try {
-      next = composeProfile(this.local, change.layer).profile;
+      next = await this.options.checks.compose(this.local, change.layer);
     } catch (error) {
       await this.hq.reject(change, error);
       return;

@@ -1,7 +1,7 @@
-import { readPublicKey } from '../download/download-cycle.js';
+import { readPublicKey } from '../download/public-key.js';
 import { errorCode } from '../errors.js';
 import type { Logger } from '../observe/logger.js';
-import type { HqProfileLayer } from '../profile/compose.js';
+import type { HqProfileText, ProfileChecks } from '../profile/checks/checks.js';
 import { HqProfileCheck, type PublishedProfile } from '../profile/hq/hq-check.js';
 import {
   writeHqState,
@@ -16,7 +16,7 @@ import type { WorkingFolder } from '../workfolder/working-folder.js';
 
 /** What a check asks the daemon to run: HQ's new profile, or the store's file alone (`layer` undefined). */
 export interface HqProfileChange {
-  readonly layer: HqProfileLayer | undefined;
+  readonly layer: HqProfileText | undefined;
   readonly published: PublishedProfile | undefined;
   /** Why the store runs its file alone, when it does. */
   readonly reason?: string;
@@ -45,7 +45,8 @@ export class HqProfileFollower {
   constructor(
     private readonly deps: HqProfileFollowerDeps,
     state: HqProfileState | undefined,
-    private layer: HqProfileLayer | undefined,
+    private layer: HqProfileText | undefined,
+    private readonly checks: Pick<ProfileChecks, 'assignment' | 'published'>,
   ) {
     this.adopted = layer === undefined ? null : (state?.adopted ?? null);
     this.lastCheck = state?.lastCheck ?? null;
@@ -53,7 +54,7 @@ export class HqProfileFollower {
   }
 
   /** The HQ profile laid over the store's file, if any. */
-  get current(): HqProfileLayer | undefined {
+  get current(): HqProfileText | undefined {
     return this.layer;
   }
 
@@ -70,7 +71,7 @@ export class HqProfileFollower {
 
   /** Starts looking at `folder` for `channelId`'s assignment. */
   attach(folder: WorkingFolder, channelId: string): void {
-    this.check = new HqProfileCheck(folder, channelId);
+    this.check = new HqProfileCheck(folder, channelId, this.checks);
   }
 
   /** Never throws; undefined when what runs stays as it is. `publicKeyFile`: the store's download.publicKey. */

@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import type { DownloadSession } from '../channel/download-journal.js';
 import { AsyncClientError } from '../errors.js';
 import type { Cycle, CycleDeps, CycleReport } from '../schedule/cycle.js';
 import { type ChannelFolders, channelFolders } from '../workfolder/layout.js';
 import type { FolderEntry } from '../workfolder/working-folder.js';
+import { readPublicKey } from './public-key.js';
 import { listDownloadPackages, sequencesAfter, type DownloadListing } from './download-listing.js';
 import { BackgroundWork } from './background-work.js';
 import { DownloadMetrics } from './download-metrics.js';
@@ -234,20 +234,6 @@ class DownloadRun {
     const waiting = sequencesAfter(listing, blocking).length;
     this.metrics.packagesWaiting.set(waiting);
     return waiting;
-  }
-}
-
-export async function readPublicKey(file: string | undefined): Promise<string | undefined> {
-  if (file === undefined) return undefined;
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    throw new AsyncClientError(
-      'E_PUBLIC_KEY',
-      `cannot read HQ's public key ${file} named by download.publicKey: ${(error as Error).message}; fix the path or the file's permissions`,
-      { file },
-      { cause: error },
-    );
   }
 }
 

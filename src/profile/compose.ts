@@ -22,6 +22,8 @@ export type FieldSource = 'default' | 'local' | 'override' | `HQ:${string}`;
 export interface WrittenLayer {
   readonly source: ProfileSource;
   readonly written: Readonly<Record<string, unknown>>;
+  /** The file's text, from which `source` and `written` were parsed. */
+  readonly text: string;
 }
 
 /** The store's own file, checked on its own (load.ts). */

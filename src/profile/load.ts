@@ -30,7 +30,8 @@ export async function loadProfile(file: string, options: LoadProfileOptions = {}
 /** Reads and checks the store's own file on its own: the layer a profile HQ publishes is laid over (compose.ts). */
 export async function readLocalProfile(file: string, options: LoadProfileOptions = {}): Promise<LocalProfileLayer> {
   const sourcePath = path.resolve(options.cwd ?? process.cwd(), file);
-  const source = ProfileSource.parse(file, await readProfileText(file, sourcePath));
+  const text = await readProfileText(file, sourcePath);
+  const source = ProfileSource.parse(file, text);
   if (source.value === null || source.value === undefined) {
     throw ProfileError.fromIssues('E_PROFILE_INVALID', file, [
       { file, line: 1, column: 1, field: '', expected: expectationOf(ProfileSchema), found: 'an empty file' },
@@ -42,7 +43,7 @@ export async function readLocalProfile(file: string, options: LoadProfileOptions
   const written = source.value as Readonly<Record<string, unknown>>;
   throwIfAny(file, locate, storeOverrideProblems(written, document.storeOverrides));
   const secrets = await readProfileSecrets(source, document, sourcePath, options.env ?? process.env);
-  return { source, written, sourcePath, overrides: document.storeOverrides, secrets };
+  return { source, written, text, sourcePath, overrides: document.storeOverrides, secrets };
 }
 
 async function readProfileText(file: string, sourcePath: string): Promise<string> {

@@ -1,8 +1,9 @@
 import { useTempStore } from '../support/store-fixture.js';
 
 /**
- * Preloaded into the daemon: every ES module it resolves, and at exit every CommonJS module it
- * required, go to stderr as `loaded <url or path>` lines.
+ * Preloaded into the daemon: on its main thread, every ES module it resolves, and at exit every
+ * CommonJS module it required, go to stderr as `loaded <url or path>` lines. The profile checks'
+ * worker threads (src/profile/checks) run the preload too, and are left out.
  */
 const HOOKS = `export async function resolve(specifier, context, next) {
   const resolved = await next(specifier, context);
@@ -10,8 +11,11 @@ const HOOKS = `export async function resolve(specifier, context, next) {
   return resolved;
 }`;
 const PRELOAD = `import { register, createRequire } from 'node:module';
-register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(HOOKS)}));
-process.on('exit', () => process.stderr.write(Object.keys(createRequire(import.meta.url).cache).map((file) => 'loaded ' + file + '\\n').join('')));`;
+import { isMainThread } from 'node:worker_threads';
+if (isMainThread) {
+  register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(HOOKS)}));
+  process.on('exit', () => process.stderr.write(Object.keys(createRequire(import.meta.url).cache).map((file) => 'loaded ' + file + '\\n').join('')));
+}`;
 
 function loadedModules(stderr: string): string[] {
   return stderr
@@ -23,7 +27,7 @@ function loadedModules(stderr: string): string[] {
 describe('the daemon loads what its store uses', () => {
   const fixture = useTempStore();
 
-  it('a store on a local folder logging JSON never loads the WebDAV client, its HTTP and XML libraries, nor pino-pretty', async () => {
+  it('a store on a local folder logging JSON never loads the WebDAV client, its HTTP and XML libraries, pino-pretty, yaml nor TypeBox on its own thread', async () => {
     const { store } = fixture;
     await store.writeProfile();
     const daemon = fixture.start(['run', '--profile', store.profilePath], {
@@ -39,5 +43,7 @@ describe('the daemon loads what its store uses', () => {
       expect.arrayContaining([expect.stringMatching(/\/workfolder\/local\.js$/), expect.stringMatching(/better-sqlite3/)]),
     );
     expect(loaded.filter((module) => /\/workfolder\/webdav|node-fetch|fast-xml-parser|pino-pretty/.test(module))).toEqual([]);
+    // The profile is read and checked in a worker thread that exits: yaml and TypeBox never stay in the daemon's own.
+    expect(loaded.filter((module) => /@sinclair\/typebox|node_modules\/yaml\//.test(module))).toEqual([]);
   });
 });

@@ -1,8 +1,9 @@
-import { Daemon } from '../../daemon/daemon.js';
+import type { Daemon } from '../../daemon/daemon.js';
+import { workerProfileChecks } from '../../profile/checks/in-worker.js';
 import type { Logger } from '../../observe/logger.js';
 import { errorCode, errorMessage } from '../../errors.js';
 import { systemClock } from '../../schedule/clock.js';
-import { loadEffectiveProfileOption, PROFILE_OPTION, PROFILE_OPTION_HELP, parseCommandArgs, usageError } from '../args.js';
+import { loadRunningProfileOption, PROFILE_OPTION, PROFILE_OPTION_HELP, parseCommandArgs, usageError } from '../args.js';
 import { ExitCode, type CliCommand } from '../command.js';
 import { takeStopSignals } from '../early-signals.js';
 import { commandLogger, LOG_FORMAT_OPTION, LOG_FORMAT_OPTION_HELP } from '../log-format.js';
@@ -61,12 +62,15 @@ Exit codes:
     const logger = commandLogger(runCommand, io, 'stdout', parsed.values['log-format']);
     if (typeof logger === 'number') return logger;
 
-    const effective = await loadEffectiveProfileOption(parsed.values.profile, io);
+    // The profile is read and checked in a worker thread while this one loads the daemon's modules.
+    const loading = loadRunningProfileOption(parsed.values.profile, io);
+    const { Daemon } = await import('../../daemon/daemon.js');
+    const effective = await loading;
     if (typeof effective === 'number') return effective;
     log = logger(effective.profile.log.level);
 
     try {
-      daemon = await Daemon.start({ effective, log, clock: systemClock, env: io.env });
+      daemon = await Daemon.start({ effective, checks: workerProfileChecks, log, clock: systemClock, env: io.env });
     } catch (error) {
       log.fatal({ code: errorCode(error), message: errorMessage(error) }, 'daemon.start_failed');
       io.stderr.write(`async-client: cannot start: ${errorMessage(error)} (${errorCode(error)})\n`);

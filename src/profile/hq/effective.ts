@@ -3,12 +3,15 @@
  * profile it last adopted (kept in the state directory) laid over it. The daemon starts on
  * it; the one-shot commands and `validate --effective` read the same.
  */
-import { readPublicKey } from '../../download/download-cycle.js';
+import { readPublicKey } from '../../download/public-key.js';
 import { errorCode } from '../../errors.js';
 import { composeProfile, type ComposedProfile, type HqProfileLayer, type LocalProfileLayer } from '../compose.js';
 import { readLocalProfile, type LoadProfileOptions } from '../load.js';
 import { problemLines } from '../profile-error.js';
-import { adoptedLayer, readHqState, type HqProfileState } from './hq-state.js';
+import { readHqState, type AdoptedHqProfile, type HqProfileState } from './hq-state.js';
+import { publishedProfileFile } from './published-files.js';
+import { parsePublishedProfile } from './published-profile.js';
+import { checkPublishedSignature } from './signature.js';
 
 export interface EffectiveProfile extends ComposedProfile {
   readonly local: LocalProfileLayer;
@@ -35,4 +38,11 @@ export async function loadEffectiveProfile(file: string, options: LoadProfileOpt
     const problems = problemLines(error);
     return { ...alone, local, hqState, hqLayer: undefined, hqProblem: { code: errorCode(error), problems } };
   }
+}
+
+/** The adopted profile as a layer, checked again against the key the store pins now. */
+function adoptedLayer(adopted: AdoptedHqProfile, publicKeyPem: string | undefined): HqProfileLayer {
+  const file = publishedProfileFile(adopted.name);
+  checkPublishedSignature(file, Buffer.from(adopted.text, 'utf8'), adopted.signature ?? undefined, publicKeyPem);
+  return parsePublishedProfile(adopted.name, file, adopted.text);
 }

@@ -6,16 +6,14 @@
  */
 import { errorCode, errorMessage } from '../../errors.js';
 import { versionOf, type FolderEntry, type WorkingFolder } from '../../workfolder/working-folder.js';
-import type { HqProfileLayer } from '../compose.js';
+import type { HqProfileText, ProfileChecks } from '../checks/checks.js';
 import { ProfileError, problemLines } from '../profile-error.js';
-import { Assignments, type AssignmentMatch } from './assignments.js';
-import { parsePublishedProfile } from './published-profile.js';
 import { ASSIGNMENTS_FILE, PROFILES_FOLDER, publishedProfileFile, readPublishedFile } from './published-files.js';
 import { checkPublishedSignature, signatureFileOf } from './signature.js';
 
 /** A profile HQ assigned this store, as read and checked. */
 export interface PublishedProfile {
-  readonly layer: HqProfileLayer;
+  readonly layer: HqProfileText;
   /** The assignments entry (channel id or glob) that chose it. */
   readonly assignedBy: string;
   /** Other entries that matched this store and lost (assignments.ts says by which rule). */
@@ -41,6 +39,8 @@ export class HqProfileCheck {
   constructor(
     private readonly folder: WorkingFolder,
     private readonly channelId: string,
+    /** Where the files read are parsed and checked: a worker thread in the daemon (checks/in-worker.ts). */
+    private readonly checks: Pick<ProfileChecks, 'assignment' | 'published'>,
   ) {}
 
   /** Forget what was seen, so that the next check reads everything (a new key, a profile file edit). */
@@ -73,14 +73,13 @@ export class HqProfileCheck {
   private async read(listed: ReadonlySet<string>, publicKeyPem: string | undefined): Promise<HqCheck> {
     if (!listed.has(ASSIGNMENTS_FILE)) return { kind: 'unassigned', reason: `no ${ASSIGNMENTS_FILE} in the working folder` };
     const assignmentsFile = await this.readSigned(ASSIGNMENTS_FILE, listed, publicKeyPem);
-    const assignments = Assignments.parse(ASSIGNMENTS_FILE, assignmentsFile.text);
-    const match = assignments.match(this.channelId);
-    if (match === undefined) return { kind: 'unassigned', reason: `no entry of ${ASSIGNMENTS_FILE} matches channel ${this.channelId}` };
-    const file = publishedProfileFile(match.assignment.profile);
-    if (!listed.has(file)) throw missingProfile(assignments, match, file);
+    const assignment = await this.checks.assignment(ASSIGNMENTS_FILE, assignmentsFile.text, this.channelId, [...listed]);
+    if (assignment.kind === 'unassigned') return assignment;
+    const file = publishedProfileFile(assignment.profile);
     const { text, signature } = await this.readSigned(file, listed, publicKeyPem);
-    const layer = parsePublishedProfile(match.assignment.profile, file, text);
-    return { kind: 'assigned', published: { layer, assignedBy: match.assignment.pattern, outranked: match.outranked, text, signature } };
+    const layer = await this.checks.published(assignment.profile, file, text);
+    const { assignedBy, outranked } = assignment;
+    return { kind: 'assigned', published: { layer, assignedBy, outranked, text, signature } };
   }
 
   private async readSigned(
@@ -94,15 +93,6 @@ export class HqProfileCheck {
     checkPublishedSignature(file, bytes, signature, publicKeyPem);
     return { text: bytes.toString('utf8'), signature };
   }
-}
-
-function missingProfile(assignments: Assignments, match: AssignmentMatch, file: string): ProfileError {
-  const issue = assignments.issue(
-    match.assignment,
-    `a profile published as ${file}`,
-    `${JSON.stringify(match.assignment.profile)}, which is not there; publish it or assign another`,
-  );
-  return ProfileError.fromIssues('E_PROFILE_INVALID', assignments.file, [issue]);
 }
 
 /** What the listing and the key say, in one string: equal strings mean nothing to read again. */

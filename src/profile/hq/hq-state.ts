@@ -7,10 +7,6 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomically } from '../../local-files/atomic-file.js';
 import { AsyncClientError, errorCode, errorMessage } from '../../errors.js';
-import type { HqProfileLayer } from '../compose.js';
-import { parsePublishedProfile } from './published-profile.js';
-import { publishedProfileFile } from './published-files.js';
-import { checkPublishedSignature } from './signature.js';
 
 export const HQ_STATE_FILE = 'hq-profile.json';
 
@@ -69,13 +65,6 @@ export async function readHqState(stateDirectory: string): Promise<HqProfileStat
 
 export async function writeHqState(stateDirectory: string, state: HqProfileState): Promise<void> {
   await writeFileAtomically(path.join(stateDirectory, HQ_STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
-}
-
-/** The adopted profile as a layer, checked again against the key the store pins now. */
-export function adoptedLayer(adopted: AdoptedHqProfile, publicKeyPem: string | undefined): HqProfileLayer {
-  const file = publishedProfileFile(adopted.name);
-  checkPublishedSignature(file, Buffer.from(adopted.text, 'utf8'), adopted.signature ?? undefined, publicKeyPem);
-  return parsePublishedProfile(adopted.name, file, adopted.text);
 }
 
 function stateError(file: string, reason: string, cause: unknown): AsyncClientError {

@@ -34,7 +34,7 @@ export function parsePublishedProfile(name: string, file: string, text: string):
   const defaulted = Value.Default(PublishedProfileSchema, Value.Clone(source.value)) as Parameters<typeof publishedSemanticProblems>[0];
   throwIfAny(file, locate, publishedSemanticProblems(defaulted));
   // The schema accepted a map, so the written value is one.
-  return { name, source, written: source.value as Readonly<Record<string, unknown>> };
+  return { name, source, written: source.value as Readonly<Record<string, unknown>>, text };
 }
 
 /** An unknown field that belongs in a store's own file says so, rather than listing the fields HQ may set. */

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { AsyncClientError } from '../../errors.js';
-import { signDigest, toPrivateKey, toPublicKey, verifyDigestSignature, type SignatureDomain } from '../../package/index.js';
+import { signDigest, toPrivateKey, toPublicKey, verifyDigestSignature, type SignatureDomain } from '../../package/signature.js';
 
 const DOMAIN: SignatureDomain = 'async-client-profile:1';
 const SIGNATURE_TEXT = /^[A-Za-z0-9+/]{86}==$/;

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { generateSigningKeyPair } from '../../../src/package/index.js';
+import { inProcessProfileChecks } from '../../../src/profile/checks/in-process.js';
 import { HqProfileCheck } from '../../../src/profile/hq/hq-check.js';
 import { signPublishedFile } from '../../../src/profile/hq/signature.js';
 import { LocalWorkingFolder } from '../../../src/workfolder/local.js';
@@ -19,7 +20,7 @@ describe("a store's look at the profile HQ publishes for it", () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'async-client-hq-check-'));
     await mkdir(path.join(root, 'profiles'));
     folder = new FaultyWorkingFolder(new LocalWorkingFolder(root));
-    check = new HqProfileCheck(folder, 'store-0042');
+    check = new HqProfileCheck(folder, 'store-0042', inProcessProfileChecks);
   });
   afterEach(async () => {
     await rm(root, { recursive: true, force: true });

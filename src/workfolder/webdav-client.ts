@@ -111,6 +111,11 @@ export class DavClient {
     return parseMultistatus(body, target);
   }
 
+  async isCollection(segments: FolderPath, action: string): Promise<boolean> {
+    const [resource] = (await this.propfind(segments, 'collection', 0, action)) ?? [];
+    return resource?.isCollection === true;
+  }
+
   /**
    * A request with a small body and a small answer (PROPFIND, MKCOL, MOVE, DELETE), sent,
    * answered and read whole within the deadline. Straight through node:http: node-fetch's

@@ -63,7 +63,7 @@ export interface WholeAnswer {
 /**
  * HTTP to one WebDAV share: URLs for folder paths, Basic authentication, keep-alive
  * connections, an idle deadline on every request, and transport failures turned into
- * folder errors. What the statuses mean for the working folder is webdav.ts's business.
+ * folder errors. What the statuses mean for the working folder is the adapter's business (webdav.ts, webdav-read.ts, webdav-write.ts).
  */
 export class DavClient {
   readonly base: URL;

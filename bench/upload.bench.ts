@@ -10,7 +10,7 @@
  * median of BENCH_REPEAT (3) interleaved runs is kept.
  */
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Registry } from 'prom-client';
 import { openSqliteChannelDatabase } from '../src/channel/sqlite-channel-database.js';
@@ -32,6 +32,7 @@ import {
 } from './support/phases.js';
 import { PosProcess, POS_EXAMPLES } from './support/pos-process.js';
 import { UPLOAD_RETRY_FIRST_SECONDS, UPLOAD_RETRY_MAX_SECONDS } from '../src/upload/retry-backoff.js';
+import { testStoreProfile } from '../test/support/store-profile.js';
 
 const ROWS = Number(process.env.BENCH_UPLOAD_ROWS ?? 1_000_000);
 const MAX_ROWS_PER_PACKAGE = Number(process.env.BENCH_UPLOAD_PACKAGE_ROWS ?? 50_000);
@@ -108,30 +109,14 @@ function freshCopy(phase: string): ReturnType<typeof paths> {
 }
 
 function profileFor(p: ReturnType<typeof paths>): Profile {
-  return {
-    sourcePath: join(p.state, 'profile.yaml'),
-    profile: { name: 'bench', downloadIntervalMinutes: 60, uploadIntervalMinutes: 1 },
-    schedule: {},
-    channel: { id: CHANNEL, database: p.database },
-    workingFolder: { adapter: 'local', path: p.folder },
-    stateDirectory: p.state,
-    log: { level: 'warn' },
-    daemon: { shutdownGraceSeconds: 30, startJitterSeconds: 0, journalRetentionDays: 90 },
-    download: {
-      tryLimit: 3,
-      retryBackoffSeconds: 60,
-      gapReportMinutes: 60,
-      allowCreateTables: false,
-      pollSeconds: 60,
-      watchPolling: false,
-    },
-    upload: {
-      maxRowsPerPackage: MAX_ROWS_PER_PACKAGE,
-      retryBackoffSeconds: UPLOAD_RETRY_FIRST_SECONDS,
-      retryBackoffMaxSeconds: UPLOAD_RETRY_MAX_SECONDS,
-      tables: [{ name: 'sale_line', counterColumn: 'replication_counter' }],
-    },
+  const upload = {
+    maxRowsPerPackage: MAX_ROWS_PER_PACKAGE,
+    retryBackoffSeconds: UPLOAD_RETRY_FIRST_SECONDS,
+    retryBackoffMaxSeconds: UPLOAD_RETRY_MAX_SECONDS,
+    tables: [{ name: 'sale_line', counterColumn: 'replication_counter' }],
   };
+  const store = { name: 'bench', root: dirname(p.state), channelId: CHANNEL, database: p.database, folder: p.folder, upload };
+  return { ...testStoreProfile(store), log: { level: 'warn' } };
 }
 
 const phases: Record<string, BenchPhase> = {

@@ -6,9 +6,7 @@ import { DaemonMetrics } from '../observe/metrics.js';
 import { renderStatusPage } from '../observe/status-page.js';
 import { type CycleHealth, type DaemonHealth, readStoreStatus } from '../observe/store-status.js';
 import { CYCLE_DIRECTIONS, cycleSchedule, describeCycleSchedule } from '../profile/cycle-schedule.js';
-import { describeProfileChange } from '../profile/diff.js';
-import type { LocalProfileText, ProfileChecks, RunningProfile } from '../profile/checks/checks.js';
-import { problemLines } from '../profile/profile-error.js';
+import type { ProfileChecks, RunningProfile } from '../profile/checks/checks.js';
 import type { Profile } from '../profile/profile.js';
 import type { Direction } from '../package/types.js';
 import type { Clock } from '../schedule/clock.js';
@@ -22,11 +20,13 @@ import { DownloadPickUp } from '../download/pick-up.js';
 import { JournalRetention } from './journal-retention.js';
 import { Housekeeping } from './housekeeping.js';
 import { HqProfileFollower } from './hq-profile-follower.js';
-import { restartOnlyChanges, withRestartOnlyFieldsOf } from './live-profile.js';
 import { checkUploadTables } from '../upload/upload-tables.js';
+import { ProfileReloads } from './profile-reloads.js';
 import { ProfileWatcher } from './profile-watcher.js';
 import { openStoreResources, type StoreResources } from './store-resources.js';
 import { SystemdNotifier } from './systemd-notify.js';
+
+export type DaemonState = 'starting' | 'ready' | 'stopping' | 'stopped';
 
 export interface DaemonOptions {
   /** The profile, already loaded and valid (the CLI reports a bad one before starting): the store's file with the HQ profile it kept. */
@@ -43,9 +43,8 @@ export interface DaemonOptions {
  *
  * `start` opens and checks the channel database and the working folder, looks at the profile
  * HQ publishes for the store, schedules both cycles, watches the profile, serves /healthz and
- * /metrics, then tells systemd READY=1. `reload` re-reads the profile and applies a valid one
- * without interrupting a cycle; an invalid one is logged and the last good profile keeps
- * running. Each download run first looks at HQ's profile again and adopts a new one the same way. `stop` stops the
+ * /metrics, then tells systemd READY=1. `reload` re-reads the profile, and each download run
+ * first looks at HQ's profile again; `ProfileReloads` applies a valid change. `stop` stops the
  * timers, lets a cycle in flight finish within the grace period, and closes everything.
  */
 export class Daemon {
@@ -61,17 +60,12 @@ export class Daemon {
   private resources: StoreResources | undefined;
   private watcher: ProfileWatcher | undefined;
   private healthServer: HealthServer | undefined;
-  private state: 'starting' | 'ready' | 'stopping' | 'stopped' = 'starting';
-  private reloading: Promise<void> = Promise.resolve();
-  private profile: Profile;
-  /** The store's own file, as last read valid: HQ's profile is laid over it. */
-  private local: LocalProfileText;
+  private state: DaemonState = 'starting';
   private readonly hq: HqProfileFollower;
+  private readonly reloads: ProfileReloads;
 
   constructor(private readonly options: DaemonOptions) {
     const { log, effective } = options;
-    this.profile = effective.profile;
-    this.local = effective.local;
     this.hq = new HqProfileFollower(
       { stateDirectory: effective.profile.stateDirectory, log, clock: options.clock },
       effective.hqState,
@@ -89,6 +83,25 @@ export class Daemon {
       clock: options.clock,
       onResult: (result) => this.recordResult(result),
     });
+    this.reloads = new ProfileReloads({
+      effective,
+      checks: options.checks,
+      hq: this.hq,
+      log,
+      metrics: this.metrics,
+      notifier: this.notifier,
+      state: () => this.state,
+      adopt: async (profile, rescheduled) => {
+        // Both, since one's new interval may move the other's offset (they never start in the same second).
+        if (rescheduled) this.placement?.place();
+        await this.pickUp?.follow(profile.channel.id, profile.download);
+      },
+      describeSchedules: () => this.describeSchedules(),
+    });
+  }
+
+  private get profile(): Profile {
+    return this.reloads.profile;
   }
 
   static async start(options: DaemonOptions): Promise<Daemon> {
@@ -104,8 +117,7 @@ export class Daemon {
 
   /** Re-reads the profile file; reloads are serialized. */
   reload(trigger: 'file' | 'signal'): Promise<void> {
-    this.reloading = this.reloading.then(() => this.reloadNow(trigger));
-    return this.reloading;
+    return this.reloads.reload(trigger);
   }
 
   /** Resolves true when every cycle finished within the grace period. */
@@ -118,7 +130,7 @@ export class Daemon {
     log.info({ signal, graceMs, inFlight: CYCLE_DIRECTIONS.filter((d) => this.scheduler.isRunning(d)) }, 'daemon.stopping');
     void this.notifier.stopping();
     await this.watcher?.close();
-    await this.reloading;
+    await this.reloads.settled();
     const clean = await this.scheduler.stop(graceMs);
     if (!clean) log.error({ graceMs }, 'daemon.grace_expired');
     await this.close();
@@ -168,14 +180,14 @@ export class Daemon {
       );
     }
     this.hq.attach(workingFolder, this.profile.channel.id);
-    await this.followHq();
+    await this.reloads.followHq();
     const { profile } = this;
     // An upload table that cannot be uploaded holds back only itself: said plainly now, not found when uploads time out.
     for (const problem of await checkUploadTables(channelDatabase, profile.upload)) {
       log.warn({ table: problem.table, code: problem.code, message: problem.message }, 'preflight.upload_table');
     }
     const deps = { channelDatabase, workingFolder, profile: () => this.profile, log, registry: this.metrics.registry, clock };
-    this.cycles = createCycles(deps, () => this.followHq());
+    this.cycles = createCycles(deps, () => this.reloads.followHq());
     const journal = new JournalRetention(deps);
     this.housekeeping = new Housekeeping({ ...deps, offsetMs: housekeepingOffsetMs(profile.channel.id), journal });
     this.heartbeat = new HeartbeatWriter({
@@ -243,70 +255,6 @@ export class Daemon {
     await this.healthServer?.close();
     await this.resources?.close();
     await this.notifier.close();
-  }
-
-  private async reloadNow(trigger: 'file' | 'signal'): Promise<void> {
-    if (this.state !== 'ready') return;
-    let local: LocalProfileText;
-    let next: Profile;
-    try {
-      ({ local, profile: next } = await this.options.checks.reload(this.profile.sourcePath, this.hq.current));
-    } catch (error) {
-      this.metrics.profileReloads.inc({ result: 'invalid' });
-      this.options.log.error({ trigger, code: errorCode(error), problems: problemLines(error) }, 'profile.invalid');
-      return;
-    }
-    this.local = local;
-    this.hq.forget();
-    await this.apply(next, { trigger });
-  }
-
-  /** Looks at the profile HQ publishes for this store and adopts a new one; serialized with reloads, never throws. */
-  private followHq(): Promise<void> {
-    this.reloading = this.reloading.then(() => this.followHqNow());
-    return this.reloading;
-  }
-
-  private async followHqNow(): Promise<void> {
-    if (this.state === 'stopping' || this.state === 'stopped') return;
-    const change = await this.hq.poll(this.profile.download.publicKey);
-    if (change === undefined) return;
-    let next: Profile;
-    try {
-      next = await this.options.checks.compose(this.local, change.layer);
-    } catch (error) {
-      await this.hq.reject(change, error);
-      return;
-    }
-    await this.hq.accept(change);
-    await this.apply(next, { trigger: 'hq', hqProfile: change.layer?.name ?? null });
-  }
-
-  /** Runs `candidate` from now on, as a local edit is run: restart-only fields kept, changed cycles rescheduled, one log line. */
-  private async apply(candidate: Profile, fields: Record<string, unknown>): Promise<void> {
-    const { log } = this.options;
-    const restartOnly = restartOnlyChanges(this.profile, candidate);
-    if (restartOnly.length > 0) log.warn({ fields: restartOnly }, 'profile.restart_required');
-    const effective = withRestartOnlyFieldsOf(this.profile, candidate);
-    const change = describeProfileChange(this.profile, effective);
-    if (change.fields.length === 0) {
-      this.metrics.profileReloads.inc({ result: 'unchanged' });
-      log.info(fields, 'profile.unchanged');
-      return;
-    }
-    const running = this.state === 'ready';
-    if (running) await this.notifier.reloading();
-    this.profile = effective;
-    log.level = effective.log.level;
-    // Both, since one's new interval may move the other's offset (they never start in the same second).
-    if (running && change.rescheduled.length > 0) this.placement?.place();
-    if (running) await this.pickUp?.follow(effective.channel.id, effective.download);
-    this.metrics.profileReloads.inc({ result: 'applied' });
-    log.info(
-      { ...fields, changes: change.fields, rescheduled: change.rescheduled, schedules: this.describeSchedules() },
-      'profile.reloaded',
-    );
-    if (running) await this.notifier.ready();
   }
 
   /** Says at start which HQ profile the store starts on, or why the one it kept cannot run. */

@@ -63,7 +63,8 @@ export interface WholeAnswer {
 /**
  * HTTP to one WebDAV share: URLs for folder paths, Basic authentication, keep-alive
  * connections, an idle deadline on every request, and transport failures turned into
- * folder errors. What the statuses mean for the working folder is webdav.ts's business.
+ * folder errors. What the statuses mean for the working folder is the adapter's business
+ * (webdav.ts, webdav-read.ts, webdav-write.ts).
  */
 export class DavClient {
   readonly base: URL;
@@ -111,59 +112,27 @@ export class DavClient {
     return parseMultistatus(body, target);
   }
 
-  /**
-   * A request with a small body and a small answer (PROPFIND, MKCOL, MOVE, DELETE), sent,
-   * answered and read whole within the deadline. Straight through node:http: node-fetch's
-   * streams took twice the CPU per request, which HQ's view of 2,000 stores (a PROPFIND each)
-   * spent more on than on anything else.
-   */
-  async exchange(request: DavRequest & { readonly body?: Buffer | string }): Promise<DavAnswer> {
+  async isCollection(segments: FolderPath, action: string): Promise<boolean> {
+    const [resource] = (await this.propfind(segments, 'collection', 0, action)) ?? [];
+    return resource?.isCollection === true;
+  }
+
+  /** A request with a small answer (PROPFIND, MKCOL, MOVE, DELETE): sent, answered and read whole within the deadline. */
+  async exchange(request: DavRequest): Promise<DavAnswer> {
     const { status, bytes, retryAfter } = (await this.whole(request, Number.POSITIVE_INFINITY)) as WholeAnswer;
     return { status, body: bytes.toString('utf8'), retryAfter };
   }
 
   /** As `exchange`, the answer's bytes; undefined (and the connection dropped) once more than `limitBytes` came. */
-  async whole(request: DavRequest & { readonly body?: Buffer | string }, limitBytes: number): Promise<WholeAnswer | undefined> {
-    const agent = await this.connectionAgent();
+  async whole(request: DavRequest, limitBytes: number): Promise<WholeAnswer | undefined> {
     const deadline = this.deadline();
-    const body = request.body ?? '';
-    const headers = {
-      ...(this.authorization === undefined ? {} : { Authorization: this.authorization }),
-      ...request.headers,
-      'Content-Length': String(Buffer.byteLength(body)),
-    };
     try {
-      return await new Promise<WholeAnswer | undefined>((resolve, reject) => {
-        const transport = this.base.protocol === 'https:' ? https : http;
-        const outgoing = transport.request(
-          request.target,
-          { method: request.method, headers, agent, signal: deadline.signal },
-          (incoming) => {
-            const chunks: Buffer[] = [];
-            let size = 0;
-            incoming.on('data', (chunk: Buffer) => {
-              size += chunk.length;
-              if (size <= limitBytes) chunks.push(chunk);
-              else {
-                resolve(undefined);
-                outgoing.destroy();
-              }
-            });
-            incoming.on('error', reject);
-            incoming.on('close', () => {
-              if (!incoming.complete) reject(Object.assign(new Error('the answer was cut short'), { code: 'ECONNRESET' }));
-            });
-            incoming.on('end', () => {
-              const retryAfter = incoming.headers['retry-after'];
-              resolve({ status: incoming.statusCode ?? 0, bytes: Buffer.concat(chunks), retryAfter: retryAfter ?? null });
-            });
-          },
-        );
-        outgoing.on('error', reject);
-        outgoing.end(body);
+      const response = await this.send(request, deadline);
+      const bytes = await readAtMost(response.body, limitBytes).catch((error: unknown) => {
+        throw this.transportError(error, request.operation, deadline);
       });
-    } catch (error) {
-      throw this.transportError(error, request.operation, deadline);
+      if (bytes === undefined) return undefined;
+      return { status: response.status, bytes, retryAfter: response.headers.get('retry-after') };
     } finally {
       deadline.stop();
     }
@@ -223,6 +192,21 @@ export class DavClient {
     }
     return this.agent;
   }
+}
+
+/** The body's bytes, or undefined (the body destroyed) once more than `limitBytes` came. */
+async function readAtMost(body: NodeJS.ReadableStream | null, limitBytes: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body ?? []) {
+    size += chunk.length;
+    if (size > limitBytes) {
+      (body as Readable).destroy();
+      return undefined;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
 }
 
 function parseBaseUrl(text: string): URL {

@@ -98,6 +98,17 @@ export function webDavTransportError(
   );
 }
 
+/** Any failure of an operation as a folder error: ours as they are, anything else (a source stream's error) as an I/O error. */
+export function asFolderError(error: unknown, operation: WebDavOperation): AsyncClientError {
+  if (error instanceof AsyncClientError) return error;
+  return new AsyncClientError(
+    FolderErrorCode.io,
+    `Cannot ${operation.action} "${operation.path}" in WebDAV folder ${operation.location}: ${errorMessage(error)}.`,
+    { ...operation },
+    { cause: error },
+  );
+}
+
 function where(operation: WebDavOperation): string {
   return operation.path === '' ? `WebDAV folder ${operation.location}` : `"${operation.path}" in WebDAV folder ${operation.location}`;
 }

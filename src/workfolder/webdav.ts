@@ -1,5 +1,5 @@
-import { Readable } from 'node:stream';
-import { AsyncClientError, errorCode, errorMessage } from '../errors.js';
+import type { Readable } from 'node:stream';
+import { AsyncClientError, errorCode } from '../errors.js';
 import {
   byName,
   folderPath,
@@ -9,14 +9,12 @@ import {
   joinFolderPath,
   parentOf,
   probePath,
-  temporarySibling,
   type FolderPath,
 } from './paths.js';
-import { timedChunks, YoungGarbage } from './streams.js';
 import { DavClient, type WebDavConnection } from './webdav-client.js';
-import { webDavCreateRefused, webDavStatusError, type WebDavOperation } from './webdav-errors.js';
+import { asFolderError, webDavStatusError } from './webdav-errors.js';
 import { openResumableRead, readWhole } from './webdav-read.js';
-import { explainRefusedWrite } from './webdav-refusal.js';
+import { DavWrites } from './webdav-write.js';
 import { KIND_PROPFIND_BODY, type DavResource } from './webdav-multistatus.js';
 import { pollFolder } from './polling-watch.js';
 import {
@@ -34,10 +32,12 @@ export type { WebDavConnection, WebDavTls } from './webdav-client.js';
 /**
  * A working folder on a WebDAV server (HQ's IIS, nginx, Apache, Nextcloud, rclone...),
  * over node-fetch with keep-alive connections and Basic authentication. Writes are a PUT
- * to a hidden temporary name and a MOVE into place, so readers never see half a file.
+ * to a hidden temporary name and a MOVE into place, so readers never see half a file
+ * (`DavWrites`); this class keeps which folders are known to exist.
  */
 export class WebDavWorkingFolder implements WorkingFolder {
   private readonly dav: DavClient;
+  private readonly writes: DavWrites;
   /**
    * Folders known to exist, made or listed by this adapter, so that the cycles' `ensureDir`
    * costs no request after the first (HQ serves thousands of stores). A request that finds
@@ -51,6 +51,7 @@ export class WebDavWorkingFolder implements WorkingFolder {
     private readonly probeOwner?: string,
   ) {
     this.dav = new DavClient(connection);
+    this.writes = new DavWrites(this.dav, (segments) => this.forgetFolder(segments));
   }
 
   async list(dir: string): Promise<FolderEntry[]> {
@@ -101,27 +102,27 @@ export class WebDavWorkingFolder implements WorkingFolder {
     const segments = folderPath(file, 'file');
     const believedThere = this.knownFolders.has(joinFolderPath(parentOf(segments)));
     try {
-      await this.write(segments, content);
+      await this.writes.write(segments, content);
     } catch (error) {
       // HQ removed a folder made earlier: made again, once, when the bytes can be sent again.
       if (!believedThere || errorCode(error) !== FolderErrorCode.notFound || !(content instanceof Uint8Array)) throw error;
       await this.ensureDir(joinFolderPath(parentOf(segments)));
-      await this.write(segments, content);
+      await this.writes.write(segments, content);
     }
   }
 
   async move(from: string, to: string): Promise<void> {
-    await this.moveResource(folderPath(from, 'file'), folderPath(to, 'file'));
+    await this.writes.move(folderPath(from, 'file'), folderPath(to, 'file'));
   }
 
   async remove(file: string): Promise<void> {
-    await this.delete(folderPath(file, 'file'), 'remove');
+    await this.writes.delete(folderPath(file, 'file'), 'remove');
   }
 
   async ensureDir(dir: string): Promise<void> {
     const segments = folderPath(dir, 'dir');
     if (this.knownFolders.has(joinFolderPath(segments))) return;
-    if (!(await this.isCollection(segments, 'create folder'))) {
+    if (!(await this.dav.isCollection(segments, 'create folder'))) {
       if (segments.length === 0) throw this.rootMissing('create folder');
       const operation = this.dav.operation('create folder', segments);
       for (let depth = 1; depth <= segments.length; depth += 1) {
@@ -132,7 +133,7 @@ export class WebDavWorkingFolder implements WorkingFolder {
           operation,
         });
         // 405 is also the answer for a folder that already exists.
-        const exists = status === 201 || (status === 405 && (await this.isCollection(level, 'create folder')));
+        const exists = status === 201 || (status === 405 && (await this.dav.isCollection(level, 'create folder')));
         if (!exists) throw webDavStatusError(status, operation, retryAfter);
       }
     }
@@ -144,7 +145,7 @@ export class WebDavWorkingFolder implements WorkingFolder {
     const stale = this.filesIn(segments, (await this.dav.propfind(segments, 'collection', 1, 'sweep')) ?? []).filter(
       (entry) => isTemporaryName(entry.name) && only(entry.name) && entry.modifiedAt < olderThan,
     );
-    for (const entry of stale) await this.delete([...segments, entry.name], 'sweep');
+    for (const entry of stale) await this.writes.delete([...segments, entry.name], 'sweep');
     return stale.length;
   }
 
@@ -159,8 +160,8 @@ export class WebDavWorkingFolder implements WorkingFolder {
       if (root === undefined || !root.isCollection) throw this.rootMissing('check');
       this.knownFolders.add('');
       const probe = probePath(this.probeOwner);
-      await this.write(probe, Buffer.from('async-client probe\n'));
-      await this.delete(probe, 'remove the probe file');
+      await this.writes.write(probe, Buffer.from('async-client probe\n'));
+      await this.writes.delete(probe, 'remove the probe file');
       return { ok: true, freeBytes: root.quotaAvailableBytes };
     } catch (error) {
       return { ok: false, error: asFolderError(error, this.dav.operation('check', [])) };
@@ -208,80 +209,6 @@ export class WebDavWorkingFolder implements WorkingFolder {
       .map((resource) => ({ name: resource.segments[depth] ?? '', resource }));
   }
 
-  private async write(segments: FolderPath, content: Readable | Uint8Array): Promise<void> {
-    const temporary = temporarySibling(segments);
-    try {
-      await this.put(temporary, content, this.dav.operation('write', segments));
-      await this.moveResource(temporary, segments);
-    } catch (error) {
-      await this.delete(temporary, 'remove the temporary file').catch(() => undefined);
-      throw error;
-    }
-  }
-
-  private async put(segments: FolderPath, content: Readable | Uint8Array, operation: WebDavOperation): Promise<void> {
-    const deadline = this.dav.deadline();
-    let sourceError: unknown;
-    let bytes = content instanceof Uint8Array ? content.byteLength : 0;
-    const garbage = new YoungGarbage();
-    // Time spent waiting on our own source is not the server being idle.
-    const timedSource = (source: Readable): AsyncGenerator<Uint8Array> =>
-      timedChunks(
-        counted(source as AsyncIterable<Uint8Array>, (length) => {
-          bytes += length;
-          garbage.add(length);
-        }),
-        { onWait: () => deadline.stop(), onChunk: () => deadline.start() },
-        (error) => {
-          sourceError = error;
-          return error;
-        },
-      );
-    const body =
-      content instanceof Uint8Array
-        ? Buffer.from(content.buffer, content.byteOffset, content.byteLength)
-        : Readable.from(timedSource(content), { objectMode: false });
-    try {
-      const response = await this.dav.send({ method: 'PUT', target: this.dav.urlFor(segments, 'file'), operation, body }, deadline);
-      await response.arrayBuffer().catch((error: unknown) => {
-        throw this.dav.transportError(error, operation, deadline);
-      });
-      if ([200, 201, 204].includes(response.status)) return;
-      if ([404, 409].includes(response.status)) this.forgetFolder(parentOf(segments));
-      if ([404, 409].includes(response.status) && (await this.isCollection(parentOf(segments), operation.action))) {
-        throw webDavCreateRefused(response.status, operation);
-      }
-      if (REFUSALS.includes(response.status))
-        throw await explainRefusedWrite(this.dav, parentOf(segments), response.status, bytes, operation);
-      throw webDavStatusError(response.status, operation, response.headers.get('retry-after'));
-    } catch (error) {
-      if (sourceError === undefined) throw error;
-      throw asFolderError(sourceError, operation);
-    } finally {
-      deadline.stop();
-    }
-  }
-
-  private async moveResource(from: FolderPath, to: FolderPath): Promise<void> {
-    const operation = this.dav.operation(`move "${joinFolderPath(to)}" from`, from);
-    const headers = { Destination: this.dav.urlFor(to, 'file').href, Overwrite: 'T' };
-    const { status, retryAfter } = await this.dav.exchange({ method: 'MOVE', target: this.dav.urlFor(from, 'file'), operation, headers });
-    if (status === 201 || status === 204) return;
-    if (status === 409) this.forgetFolder(parentOf(to));
-    // Servers disagree on the status for a missing source (rclone: 403), so look.
-    if ([403, 404, 409].includes(status) && (await this.dav.propfind(from, 'file', 0, 'move')) === undefined) {
-      throw webDavStatusError(404, operation);
-    }
-    if (REFUSALS.includes(status)) throw await explainRefusedWrite(this.dav, parentOf(to), status, 0, operation);
-    throw webDavStatusError(status, operation, retryAfter);
-  }
-
-  private async delete(segments: FolderPath, action: string): Promise<void> {
-    const operation = this.dav.operation(action, segments);
-    const { status, retryAfter } = await this.dav.exchange({ method: 'DELETE', target: this.dav.urlFor(segments, 'file'), operation });
-    if (![200, 204, 404].includes(status)) throw webDavStatusError(status, operation, retryAfter);
-  }
-
   private forgetFolder(segments: FolderPath): void {
     const folder = joinFolderPath(segments);
     for (const known of this.knownFolders) {
@@ -289,15 +216,10 @@ export class WebDavWorkingFolder implements WorkingFolder {
     }
   }
 
-  private async isCollection(segments: FolderPath, action: string): Promise<boolean> {
-    const [resource] = (await this.dav.propfind(segments, 'collection', 0, action)) ?? [];
-    return resource?.isCollection === true;
-  }
-
   /** The share itself exists: asked once, then remembered, so that a missing area costs one request. */
   private async requireRoot(action: string): Promise<void> {
     if (this.knownFolders.has('')) return;
-    if (!(await this.isCollection([], action))) throw this.rootMissing(action);
+    if (!(await this.dav.isCollection([], action))) throw this.rootMissing(action);
     this.knownFolders.add('');
   }
 
@@ -310,16 +232,6 @@ export class WebDavWorkingFolder implements WorkingFolder {
   }
 }
 
-/** Statuses servers give a write for a full disk or a read-only folder alike (Apache: 500; rclone: 405). */
-const REFUSALS = [403, 405, 500];
-
-async function* counted(source: AsyncIterable<Uint8Array>, onBytes: (length: number) => void): AsyncGenerator<Uint8Array> {
-  for await (const chunk of source) {
-    onBytes(chunk.length);
-    yield chunk;
-  }
-}
-
 function toEntry(segments: FolderPath, resource: DavResource): FolderEntry {
   return {
     path: joinFolderPath(segments),
@@ -328,14 +240,4 @@ function toEntry(segments: FolderPath, resource: DavResource): FolderEntry {
     modifiedAt: resource.modifiedAt ?? new Date(0),
     ...(resource.etag === undefined ? {} : { etag: resource.etag }),
   };
-}
-
-function asFolderError(error: unknown, operation: WebDavOperation): AsyncClientError {
-  if (error instanceof AsyncClientError) return error;
-  return new AsyncClientError(
-    FolderErrorCode.io,
-    `Cannot ${operation.action} "${operation.path}" in WebDAV folder ${operation.location}: ${errorMessage(error)}.`,
-    { ...operation },
-    { cause: error },
-  );
 }

@@ -38,13 +38,14 @@ async function startUntil(args: readonly string[], isReady: (line: string) => bo
   return { child, readyMs: performance.now() - started };
 }
 
-/** Loaded only by the profile checks' worker thread (src/profile/checks), which exits after each check: not the daemon's own thread. */
-const WORKER_ONLY = new Set(['@sinclair/typebox', 'yaml']);
-
+/**
+ * Node importing every dependency, one after the other: the daemon imports the same modules,
+ * yaml and TypeBox in the profile check's worker thread (which exits after each check), the
+ * rest in its own thread, the cycles' on their first run.
+ */
 function baseline(): Promise<Process> {
   const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
   const imports = Object.keys(manifest.dependencies)
-    .filter((name) => !WORKER_ONLY.has(name))
     .map((name) => `await import(${JSON.stringify(name)});`)
     .join('');
   const script = `${imports} console.log('ready'); setInterval(() => {}, 1 << 30);`;

@@ -52,6 +52,25 @@ export class KeyFingerprintSet {
     return true;
   }
 
+  /** How many keys are held. */
+  get count(): number {
+    return this.slots === undefined ? this.integers.count + this.runLength : this.size;
+  }
+
+  /**
+   * Whether a key with the same fingerprint is held, without adding it: for a set that keeps a
+   * bounded number of keys while later ones are checked elsewhere (src/cli/package/spilled-keys.ts).
+   * A key above every key held cannot be one of them.
+   */
+  has(text: string, order: KeyOrder): boolean {
+    if (this.slots === undefined) {
+      if (this.last === undefined || order > this.last) return false;
+      this.slots = this.tableFromRun();
+    }
+    fingerprint(text);
+    return freeSlot(this.slots, print[0] as number, print[1] as number) < 0;
+  }
+
   private moveIntegersToRun(): void {
     if (this.integers.count === 0) return;
     for (const value of this.integers.values()) this.append(String(value));
@@ -88,6 +107,12 @@ const MAX_RUN_BLOCK = 64 * 1024;
 
 /** The last fingerprint taken: two words, never both 0. */
 const print = new Uint32Array(2);
+
+/** The 64-bit fingerprint of `text` as two words, in an array the next call overwrites. */
+export function keyFingerprint(text: string): Readonly<Uint32Array> {
+  fingerprint(text);
+  return print;
+}
 
 /** Puts the 64-bit fingerprint of `text` in `print`. */
 function fingerprint(text: string): void {
@@ -127,20 +152,25 @@ function rehash(blocks: readonly Uint32Array[], length: number): Uint32Array {
   return slots;
 }
 
-/** Linear probing over (a, b) pairs; (0, 0) marks an empty slot. */
+/** Linear probing over (a, b) pairs; (0, 0) marks an empty slot. False when (a, b) is there already. */
 function insert(slots: Uint32Array, a: number, b: number): boolean {
+  const at = freeSlot(slots, a, b);
+  if (at < 0) return false;
+  slots[at] = a;
+  slots[at + 1] = b;
+  return true;
+}
+
+/** Where (a, b) would go, or -1 when it is there already. */
+function freeSlot(slots: Uint32Array, a: number, b: number): number {
   const mask = slots.length / 2 - 1;
   let index = a & mask;
   for (;;) {
     const at = index * 2;
     const sa = slots[at] as number;
     const sb = slots[at + 1] as number;
-    if (sa === 0 && sb === 0) {
-      slots[at] = a;
-      slots[at + 1] = b;
-      return true;
-    }
-    if (sa === a && sb === b) return false;
+    if (sa === 0 && sb === 0) return at;
+    if (sa === a && sb === b) return -1;
     index = (index + 1) & mask;
   }
 }

@@ -27,12 +27,17 @@ function inputFormatOf(path: string): InputFormat {
  */
 export async function readTableLines(path: string, schema: TableSchema, sink: LineSink): Promise<TableSpec> {
   const lines = new TableLines(schema, path);
-  const batcher = new LineBatcher(sink);
-  batcher.add(lines.sectionLine(), 0);
-  if (inputFormatOf(path) === 'csv') await csvLines(path, lines, batcher);
-  else await jsonLines(path, lines, batcher);
-  await batcher.end();
-  return lines.spec();
+  try {
+    const batcher = new LineBatcher(sink);
+    batcher.add(lines.sectionLine(), 0);
+    if (inputFormatOf(path) === 'csv') await csvLines(path, lines, batcher);
+    else await jsonLines(path, lines, batcher);
+    await batcher.end();
+    lines.checkSpilledKeys();
+    return lines.spec();
+  } finally {
+    lines.close();
+  }
 }
 
 /** A parsed record with its text as read, which tells a quoted `""` from an empty field and counts quoted line breaks. */

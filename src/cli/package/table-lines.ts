@@ -1,14 +1,22 @@
 import { AsyncClientError } from '../../errors.js';
 import type { TableSpec } from '../../package/index.js';
 import { packageError } from '../../package/errors.js';
-import { KeyFingerprintSet } from '../../package/key-set.js';
+import { KeyFingerprintSet, keyFingerprint } from '../../package/key-set.js';
 import { ValueError, type WireValue } from '../../package/values.js';
 import type { WireConverter } from './cell-text.js';
+import { SpilledKeys } from './spilled-keys.js';
 
 export type TableSchema = Omit<TableSpec, 'upsertCount' | 'deleteCount'>;
 
 /** Column naming a row's operation in input files: `upsert` (the default when absent or empty) or `delete`. */
 export const OP_COLUMN = '_op';
+
+/**
+ * Keys whose fingerprints a table keeps in memory (8 to 32 MiB); later keys are checked against
+ * them at once and against each other on disk (spilled-keys.ts), so that a pack's memory does
+ * not grow with its input.
+ */
+const KEYS_IN_MEMORY = 1024 * 1024;
 
 /** Input files are read in chunks of this many bytes. */
 export const READ_CHUNK_BYTES = 64 * 1024;
@@ -48,6 +56,7 @@ export function converted<T>(
  */
 export class TableLines {
   private readonly keys = new KeyFingerprintSet();
+  private spilled: SpilledKeys | undefined;
   /** Where the primary-key columns are among the columns, in key order. */
   readonly keyIndexes: readonly number[];
   private readonly nullable: readonly boolean[];
@@ -59,6 +68,8 @@ export class TableLines {
   constructor(
     readonly schema: TableSchema,
     private readonly path: string,
+    private readonly keysInMemory = KEYS_IN_MEMORY,
+    private readonly spillChunkKeys?: number,
   ) {
     this.keyIndexes = schema.primaryKey.map((name) => schema.columns.findIndex((column) => column.name === name));
     this.nullable = schema.columns.map((column) => column.nullable);
@@ -98,6 +109,17 @@ export class TableLines {
     return `{"delete":${JSON.stringify(key)}}\n`;
   }
 
+  /** Throws when two keys past those kept in memory were the same: once every row is read, before the package is written. */
+  checkSpilledKeys(): void {
+    const repeat = this.spilled?.firstRepeat();
+    if (repeat !== undefined) throw this.repeatedKey(repeat.row, repeat.line, undefined);
+  }
+
+  /** Removes the spilled keys' files. */
+  close(): void {
+    this.spilled?.close();
+  }
+
   spec(): TableSpec {
     return { ...this.schema, upsertCount: this.upserts, deleteCount: this.deletes };
   }
@@ -116,17 +138,22 @@ export class TableLines {
     }
     const first = values[indexes[0] as number];
     const order = this.integerKey ? (typeof first === 'number' ? first : BigInt(first as string)) : keyText;
-    if (!this.keys.add(keyText, order)) {
-      const table = this.schema.name;
-      const row = this.upserts + this.deletes + 1;
-      throw packageError(
-        'E_PACKAGE_DUPLICATE_KEY',
-        `${this.path}: table ${table}, row ${row}: primary key ${JSON.stringify(keyText)} was already written (line ${line})`,
-        {
-          table,
-          row,
-        },
-      );
+    const row = this.upserts + this.deletes + 1;
+    if (this.keys.count < this.keysInMemory) {
+      if (!this.keys.add(keyText, order)) throw this.repeatedKey(row, line, keyText);
+      return;
     }
+    if (this.keys.has(keyText, order)) throw this.repeatedKey(row, line, keyText);
+    this.spilled ??= new SpilledKeys(this.spillChunkKeys);
+    this.spilled.add(keyFingerprint(keyText), row, line);
+  }
+
+  private repeatedKey(row: number, line: number, keyText: string | undefined): AsyncClientError {
+    const table = this.schema.name;
+    const key = keyText === undefined ? 'its primary key' : `primary key ${JSON.stringify(keyText)}`;
+    return packageError('E_PACKAGE_DUPLICATE_KEY', `${this.path}: table ${table}, row ${row}: ${key} was already written (line ${line})`, {
+      table,
+      row,
+    });
   }
 }

@@ -9,7 +9,7 @@ const SCHEMA: TableSchema = { name: 'Product', columns: [{ name: 'id', type: 'st
 function refusedRow(keys: readonly string[]): number | undefined {
   const table = new TableLines(SCHEMA, 'products.csv', 3, 2);
   try {
-    keys.forEach((key, index) => table.upsert([key], index + 2));
+    for (const [index, key] of keys.entries()) table.upsert([key], index + 2);
     table.checkSpilledKeys();
     return undefined;
   } catch (error) {
@@ -24,7 +24,7 @@ describe('SpilledKeys: repeated keys found in bounded memory', () => {
   function spilled(keys: readonly string[]): ReturnType<SpilledKeys['firstRepeat']> {
     const spill = new SpilledKeys(4);
     try {
-      keys.forEach((key, index) => spill.add(keyFingerprint(key), index + 1, index + 10));
+      for (const [index, key] of keys.entries()) spill.add(keyFingerprint(key), index + 1, index + 10);
       return spill.firstRepeat();
     } finally {
       spill.close();

@@ -95,17 +95,22 @@ describe('package fanout (through the built binary)', () => {
     const stores = storeIds(60);
     makeStores(stores);
     writeFileSync(join(dir, 'product.csv'), catalog(20_000));
-    const first = CliProcess.start([
-      'package',
-      'fanout',
-      ...['--manifest', join(dir, 'spec.yaml'), '--channels', stores.join(','), '--sequences', join(dir, 'plan.csv')],
-      ...['--working-folder', folder, '--concurrency', '1'],
-    ]);
+    // A killed pack cannot remove its spool: TMPDIR keeps it in this test's folder, removed after the test.
+    const first = CliProcess.start(
+      [
+        'package',
+        'fanout',
+        ...['--manifest', join(dir, 'spec.yaml'), '--channels', stores.join(','), '--sequences', join(dir, 'plan.csv')],
+        ...['--working-folder', folder, '--concurrency', '1'],
+      ],
+      { TMPDIR: dir },
+    );
     started.push(first);
     const written = (): number => first.named('stdout.text').filter((line) => String(line.text).includes('sha256')).length;
     await until('three packages written', () => written() >= 3, 60_000);
     first.signal('SIGKILL');
     await first.exit();
+    expect(readdirSync(dir).filter((name) => name.startsWith('async-client-pack-'))).toHaveLength(1);
     const before = [...packagesByStore().values()].flat();
     expect(before.length).toBeLessThan(60);
     for (const name of before) {

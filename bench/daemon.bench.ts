@@ -11,6 +11,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { DAEMON_ENVIRONMENT, DAEMON_NODE_FLAGS } from '../src/daemon/node-start.js';
 import { markdownTable } from './support/phases.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -27,7 +28,12 @@ interface Process {
 /** Spawns `args` and resolves when a stdout line satisfies `isReady`. */
 async function startUntil(args: readonly string[], isReady: (line: string) => boolean): Promise<Process> {
   const started = performance.now();
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  // Both started as the daemon's unit starts it (src/daemon/node-start.ts).
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...DAEMON_ENVIRONMENT },
+  });
   const lines = createInterface({ input: child.stdout! });
   await new Promise<void>((resolve, reject) => {
     lines.on('line', (line) => {

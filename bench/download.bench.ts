@@ -11,12 +11,14 @@
  *    the first and the last thousand (listing must not make it grow);
  * 3. the longest wait of a POS till (the example simulator, examples/pos/) selling every 5 ms
  *    during the large applies, full and incremental.
- * Every measured phase runs in its own process (bench/support/phases.ts) for a clean peak RSS.
+ * Every measured phase runs in its own process (bench/support/phases.ts) for a clean peak RSS,
+ * started as the daemon is (src/daemon/node-start.ts), baselines included.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { toSqlite } from '../src/channel/sqlite-values.js';
+import { DAEMON_ENVIRONMENT, DAEMON_NODE_FLAGS } from '../src/daemon/node-start.js';
 import { runCycle } from './support/download-cycle-runner.js';
 import {
   BACKLOG,
@@ -30,10 +32,11 @@ import {
   UPSERT,
 } from './support/download-fixture.js';
 import { printDownloadReport } from './support/download-report.js';
-import { runBenchmark, runPhase, runPhasesMedian, type BenchPhase, type PhaseResult } from './support/phases.js';
+import { type NodeStart, runBenchmark, runPhase, runPhasesMedian, type BenchPhase, type PhaseResult } from './support/phases.js';
 import { PosProcess } from './support/pos-process.js';
 
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
+const AS_THE_DAEMON: NodeStart = { flags: DAEMON_NODE_FLAGS, environment: DAEMON_ENVIRONMENT };
 /** The till sells every 5 ms, as fast as a busy store's tills together. */
 const POS_SALES_PER_SECOND = 200;
 
@@ -141,7 +144,7 @@ async function runParent(): Promise<void> {
   const results = new Map<string, PhaseResult>();
   const measure = (phase: string): void => {
     process.stderr.write(`phase ${phase}...\n`);
-    results.set(phase, runPhase(import.meta.url, phase));
+    results.set(phase, runPhase(import.meta.url, phase, AS_THE_DAEMON));
   };
   // Each rate beside its baseline: interleaved, median of REPEAT, so that a busy machine slows both alike.
   const paired = [
@@ -151,7 +154,7 @@ async function runParent(): Promise<void> {
   measure('prepare');
   for (const pair of paired) {
     process.stderr.write(`phases ${pair.join(', ')} (median of ${REPEAT})...\n`);
-    for (const [phase, measured] of runPhasesMedian(import.meta.url, pair, REPEAT)) results.set(phase, measured);
+    for (const [phase, measured] of runPhasesMedian(import.meta.url, pair, REPEAT, AS_THE_DAEMON)) results.set(phase, measured);
   }
   for (const phase of Object.keys(phases)) if (!results.has(phase)) measure(phase);
   printDownloadReport((phase) => results.get(phase) as PhaseResult, REPEAT);

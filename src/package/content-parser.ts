@@ -164,8 +164,13 @@ export class ContentParser {
     const codec = this.codec;
     if (codec === undefined) throw this.corrupt(`line ${this.lineNumber} is a row before any table section`);
     const table = codec.table;
-    const wire = typeof source === 'string' ? this.parse(source) : source;
-    if (typeof source === 'string') this.checkText(source, wire);
+    // The usual upsert line is read straight into its values; any other goes through JSON.parse and the codec, which name what is wrong.
+    const read = typeof source === 'string' ? codec.readUpsertLine(source) : undefined;
+    let wire: unknown = source;
+    if (typeof source === 'string' && read === undefined) {
+      wire = this.parse(source);
+      this.checkText(source, wire);
+    }
     if (upsert ? ++this.upserts > table.upsertCount : ++this.deletes > table.deleteCount) {
       throw packageError(
         'E_PACKAGE_COUNTS',
@@ -175,7 +180,7 @@ export class ContentParser {
     }
     let row: PackageRow;
     try {
-      row = upsert ? codec.decodeUpsert(wire as unknown[]) : codec.decodeDelete(wire);
+      row = read ?? (upsert ? codec.decodeUpsert(wire as unknown[]) : codec.decodeDelete(wire));
     } catch (error) {
       throw packageError('E_PACKAGE_ROW', `${this.where}: line ${this.lineNumber}, table ${table.name}: ${(error as Error).message}`, {
         table: table.name,

@@ -1,3 +1,4 @@
+import { FlatRowReader } from './flat-row.js';
 import type { KeyOrder } from './key-set.js';
 import type { CellValue, PackageRow, TableSpec } from './types.js';
 import { VALUE_CODECS, ValueError, type ValueCodec, type WireValue } from './values.js';
@@ -13,8 +14,10 @@ export class TableCodec {
   private readonly keyIndexes: readonly number[];
   private readonly keyCodecs: readonly ValueCodec[];
   private readonly integerKey: boolean;
+  private readonly flat: FlatRowReader;
 
   constructor(readonly table: TableSpec) {
+    this.flat = new FlatRowReader(table.columns);
     this.codecs = table.columns.map((column) => VALUE_CODECS[column.type]);
     this.nullable = table.columns.map((column) => column.nullable);
     this.keyIndexes = table.primaryKey.map((name) => table.columns.findIndex((column) => column.name === name));
@@ -60,6 +63,12 @@ export class TableCodec {
         throw this.keyError(i, error);
       }
     });
+  }
+
+  /** The upsert of a plain line read without JSON.parse, or undefined: then JSON.parse and `decodeUpsert` read it. */
+  readUpsertLine(line: string): PackageRow | undefined {
+    const values = this.flat.read(line);
+    return values === undefined ? undefined : { op: 'upsert', values };
   }
 
   /** Decodes an upsert line's array in place (the array is the reader's own, fresh from JSON.parse). */

@@ -13,7 +13,7 @@ export class TableCodec {
   private readonly nullable: readonly boolean[];
   private readonly keyIndexes: readonly number[];
   private readonly keyCodecs: readonly ValueCodec[];
-  private readonly integerKey: boolean;
+  private readonly integerKeyed: boolean;
   private readonly flat: FlatRowReader;
 
   constructor(readonly table: TableSpec) {
@@ -22,7 +22,7 @@ export class TableCodec {
     this.nullable = table.columns.map((column) => column.nullable);
     this.keyIndexes = table.primaryKey.map((name) => table.columns.findIndex((column) => column.name === name));
     this.keyCodecs = this.keyIndexes.map((index) => this.codecs[index] as ValueCodec);
-    this.integerKey = this.keyIndexes.length === 1 && table.columns[this.keyIndexes[0] as number]?.type === 'integer';
+    this.integerKeyed = this.keyIndexes.length === 1 && table.columns[this.keyIndexes[0] as number]?.type === 'integer';
   }
 
   encode(row: PackageRow): string {
@@ -120,9 +120,16 @@ export class TableCodec {
     return text;
   }
 
+  /** The row's key when it is a single integer key held as a number, else undefined. */
+  integerKey(row: PackageRow): number | undefined {
+    if (!this.integerKeyed) return undefined;
+    const value = row.op === 'upsert' ? row.values[this.keyIndexes[0] as number] : row.key[0];
+    return typeof value === 'number' ? value : undefined;
+  }
+
   /** Orders keys for the ascending-order fast path: a single integer key numerically, others by key text. */
   keyOrder(row: PackageRow, keyText: string): KeyOrder {
-    if (!this.integerKey) return keyText;
+    if (!this.integerKeyed) return keyText;
     return (row.op === 'upsert' ? row.values[this.keyIndexes[0] as number] : row.key[0]) as number | bigint;
   }
 

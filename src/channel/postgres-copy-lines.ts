@@ -4,20 +4,34 @@ import { type EncodedRows, joinKeyParts } from '../package/index.js';
 /** `PGCOPY\n\377\r\n\0`, then 32-bit flags and the header extension's length. */
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 const HEADER_BYTES = SIGNATURE.length + 8;
+const OPEN = 0x5b;
+const CLOSE = 0x5d;
+const COMMA = 0x2c;
+const QUOTE = 0x22;
 const NEWLINE = 0x0a;
+const NULL = Buffer.from('null', 'latin1');
+/** Shorter fields are copied byte by byte: a call into Buffer.copy costs more. */
+const COPY_LOOP_BYTES = 24;
+
+/** The fields of one row of packageLinesSql: each column's JSON, `quoted` or not, then the key parts and the problem. */
+export interface LineLayout {
+  readonly quoted: readonly boolean[];
+  readonly keyColumns: number;
+}
 
 /**
  * The package content lines of a `COPY (packageLinesSql) TO STDOUT (FORMAT binary)`: the rows of
- * each chunk as one EncodedRows, their line bytes copied as they came (no decoding, no escapes to
- * undo), each followed by a newline; only the keys become strings. A row's problem (the last
- * field) goes to `refuse`, which throws.
+ * each chunk as one EncodedRows. Each line is the column fields' bytes as they came (no decoding,
+ * no escapes to undo), joined as a JSON array, a null field as `null`; only the keys become
+ * strings. A row's problem (the last field) goes to `refuse`, which throws.
  */
 export async function* encodedRowsOfCopy(
   chunks: AsyncIterable<Buffer>,
-  keyColumns: number,
+  layout: LineLayout,
   refuse: (problem: string) => never,
 ): AsyncIterable<EncodedRows> {
-  const fields = keyColumns + 2;
+  const columns = layout.quoted.length;
+  const fields = columns + layout.keyColumns + 1;
   let rest: Buffer = Buffer.alloc(0);
   let headerRead = false;
   let ended = false;
@@ -32,7 +46,8 @@ export async function* encodedRowsOfCopy(
       input = input.subarray(HEADER_BYTES + input.readUInt32BE(HEADER_BYTES - 4));
       headerRead = true;
     }
-    const bytes = Buffer.allocUnsafe(input.length);
+    // A field of n bytes has a 4-byte length before it and takes at most n + 5 bytes in the line.
+    const bytes = Buffer.allocUnsafe(2 * input.length);
     const lineBytes: number[] = [];
     const keys: string[] = [];
     let written = 0;
@@ -47,23 +62,35 @@ export async function* encodedRowsOfCopy(
       if (count !== fields) throw copyError(`a row has ${count} fields, not ${fields}`);
       const end = rowEnd(input, at + 2, fields);
       if (end < 0) break;
+      const start = written;
       let field = at + 2;
-      const lineLength = input.readInt32BE(field);
-      const lineStart = field + 4;
-      field = lineStart + Math.max(lineLength, 0);
+      for (let c = 0; c < columns; c++) {
+        bytes[written++] = c === 0 ? OPEN : COMMA;
+        const length = input.readInt32BE(field);
+        field += 4;
+        if (length < 0) {
+          written += NULL.copy(bytes, written);
+          continue;
+        }
+        const quoted = layout.quoted[c] === true;
+        if (quoted) bytes[written++] = QUOTE;
+        if (length < COPY_LOOP_BYTES) for (let b = 0; b < length; b++) bytes[written++] = input[field + b] as number;
+        else written += input.copy(bytes, written, field, field + length);
+        if (quoted) bytes[written++] = QUOTE;
+        field += length;
+      }
+      bytes[written++] = CLOSE;
+      lineBytes.push(written - start);
+      bytes[written++] = NEWLINE;
       const parts: string[] = [];
-      for (let k = 0; k < keyColumns; k++) {
+      for (let k = 0; k < layout.keyColumns; k++) {
         const length = input.readInt32BE(field);
         parts.push(input.toString('utf8', field + 4, field + 4 + length));
         field += 4 + Math.max(length, 0);
       }
+      keys.push(joinKeyParts(parts));
       const problemLength = input.readInt32BE(field);
       if (problemLength >= 0) refuse(input.toString('utf8', field + 4, field + 4 + problemLength));
-      if (lineLength < 0) throw copyError('a row has no line');
-      written += input.copy(bytes, written, lineStart, lineStart + lineLength);
-      bytes[written++] = NEWLINE;
-      lineBytes.push(lineLength);
-      keys.push(joinKeyParts(parts));
       at = end;
     }
     rest = input.subarray(at);

@@ -3,31 +3,38 @@ import { quoteIdent } from './postgres-connection.js';
 import type { PostgresColumn } from './postgres-schema.js';
 import { postgresColumnTypeOf } from './postgres-values.js';
 
+/** What `packageLinesSql` selects, and how each value's text goes into the line. */
+export interface PackageLinesQuery {
+  readonly sql: string;
+  /** Per column: whether its text goes between double quotes (decimals, base64: texts with nothing to escape). */
+  readonly quoted: readonly boolean[];
+}
+
 /**
- * The SQL that has PostgreSQL write each upload row as its package content line (the JSON array
- * TableCodec.encode writes, docs/package-format.md section 5), so that Node only frames, counts,
- * checks keys and compresses. Per row it selects, in this order:
+ * The SQL that has PostgreSQL write each upload row's values as the package's JSON (the text
+ * TableCodec.encode writes, docs/package-format.md section 5), so that Node only joins them into
+ * the line, counts, checks keys and compresses. Per row it selects, in this order:
  *
- * - the line, without its newline;
+ * - each column's JSON, null for null (quotes left to Node where `quoted` says);
  * - each primary-key column's canonical key text (TableCodec.keyText's parts);
  * - null, or for a row with a value the package cannot carry, `[column index, the value as COPY
  *   writes it, the counter as COPY writes it]`, so that the value is refused as `rows` refuses it.
  *
  * Every expression gives exactly the text the codec writes for the value the COPY text path reads
  * (test/channel/postgres-upload-lines.test.ts compares both paths byte for byte). The connection
- * runs in UTC with ISO dates (postgres-connection.ts).
+ * runs in UTC with ISO dates (postgres-connection.ts). Joining the values in SQL (`||`) cost the
+ * server more than computing them.
  */
 export function packageLinesSql(
   columns: readonly PostgresColumn[],
   primaryKey: readonly string[],
   counterColumn: string,
   rangeSql: (select: string) => string,
-): string {
+): PackageLinesQuery {
   const raw = columns.map((c, i) => `${quoteIdent(c.name)} AS c${i}`);
   const counterAt = columns.findIndex((c) => c.name === counterColumn);
   const encodings = columns.map((c, i) => encodingOf(c, `c${i}`, `p${i}`));
   const plain = encodings.map((e, i) => `${e.plain} AS p${i}`);
-  const line = encodings.map((e, i) => (columns[i]?.notNull ? e.wire : `coalesce(${e.wire}, 'null')`)).join(` || ',' || `);
   const keys = primaryKey.map((name) => `p${columns.findIndex((c) => c.name === name)}`);
   const checks = encodings.flatMap((e, i) =>
     e.fits === undefined
@@ -39,7 +46,10 @@ export function packageLinesSql(
   // apart too: each plain text is computed once, however often the line, key and check use it.
   const ordered = `${rangeSql(raw.join(', '))} ORDER BY ${quoteIdent(counterColumn)}`;
   const texts = `SELECT ${[...columns.map((_, i) => `c${i}`), ...plain].join(', ')} FROM (${ordered}) r OFFSET 0`;
-  return `SELECT '[' || ${line} || ']', ${[...keys, problem].join(', ')} FROM (${texts}) t`;
+  return {
+    sql: `SELECT ${[...encodings.map((e) => e.wire), ...keys, problem].join(', ')} FROM (${texts}) t`,
+    quoted: encodings.map((e) => e.quoted === true),
+  };
 }
 
 interface Encoding {
@@ -47,6 +57,8 @@ interface Encoding {
   readonly plain: string;
   /** The value's JSON in the line, from `plain`; null for null. */
   readonly wire: string;
+  /** The JSON is `wire` between double quotes. */
+  readonly quoted?: boolean;
   /** A condition true when the value can travel; absent when every value can. */
   readonly fits?: string;
 }
@@ -68,11 +80,12 @@ function encodingOf(column: PostgresColumn, value: string, plain: string): Encod
       if (column.baseType !== 'int8') return { plain: text, wire: plain };
       return { plain: text, wire: `CASE WHEN ${value} BETWEEN -${MAX_SAFE} AND ${MAX_SAFE} THEN ${plain} ELSE ${quoted} END` };
     case 'decimal':
-      // numeric's output is plain digits but for NaN and the infinities; float and money need the full check.
+      // numeric's output is plain digits but for NaN and the infinities (times zero, NaN); float and money need the full check.
       return {
         plain: text,
-        wire: quoted,
-        fits: column.baseType === 'numeric' ? `strpos(${plain}, 'N') = 0 AND strpos(${plain}, 'I') = 0` : `${plain} ~ ${DECIMAL_TEXT}`,
+        wire: plain,
+        quoted: true,
+        fits: column.baseType === 'numeric' ? `${value} * 0 = 0` : `${plain} ~ ${DECIMAL_TEXT}`,
       };
     case 'boolean':
       return { plain: `CASE WHEN ${value} THEN 'true' WHEN NOT ${value} THEN 'false' END`, wire: plain };
@@ -85,7 +98,7 @@ function encodingOf(column: PostgresColumn, value: string, plain: string): Encod
       };
     case 'binary':
       // PostgreSQL's base64 breaks lines every 76 characters; otherwise it is the padded standard form.
-      return { plain: `translate(encode(${value}, 'base64'), E'\\n', '')`, wire: quoted };
+      return { plain: `translate(encode(${value}, 'base64'), E'\\n', '')`, wire: plain, quoted: true };
     case 'string':
       return { plain: text, wire: `to_json(${plain})::text` };
   }

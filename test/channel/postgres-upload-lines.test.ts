@@ -112,6 +112,19 @@ describe('PostgreSQL upload: package lines written by the server', () => {
     expect(lines).toEqual(text);
   });
 
+  test('rows split across many COPY chunks, a value longer than a chunk among them: the same bytes', async () => {
+    await subject.pos(
+      'CREATE TABLE sale (id bigint PRIMARY KEY, note text, amount numeric(12,2), at timestamptz, counter bigint NOT NULL)',
+    );
+    await subject.pos('CREATE INDEX ON sale (counter)');
+    await subject.pos(`INSERT INTO sale SELECT g, CASE WHEN g % 5000 = 0 THEN repeat('long ', 40000) ELSE repeat('é', g % 40) END,
+      CASE WHEN g % 3 = 0 THEN NULL ELSE g / 100.0 END, timestamptz '1969-12-31' + g * interval '1.0001 second', 20000 - g FROM generate_series(1, 20000) g`);
+    const { lines, text, rows } = await bothPaths();
+    expect(rows).toBe(20000);
+    expect(Buffer.isBuffer(text) ? 'file' : text).toBe('file');
+    expect(lines).toEqual(text);
+  });
+
   test.each([
     ['a numeric NaN', 'numeric', `'NaN'`],
     ['a numeric infinity', 'numeric', `'Infinity'`],

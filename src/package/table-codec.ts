@@ -112,12 +112,7 @@ export class TableCodec {
       return (this.keyCodecs[0] as ValueCodec).keyText(value as CellValue);
     }
     const key = this.keyValues(row);
-    let text = '';
-    for (let i = 0; i < key.length; i++) {
-      const part = (this.keyCodecs[i] as ValueCodec).keyText(key[i] as CellValue);
-      text += `${part.length}:${part}`;
-    }
-    return text;
+    return joinKeyParts(key.map((value, i) => (this.keyCodecs[i] as ValueCodec).keyText(value as CellValue)));
   }
 
   /** The row's key when it is a single integer key held as a number, else undefined. */
@@ -131,6 +126,13 @@ export class TableCodec {
   keyOrder(row: PackageRow, keyText: string): KeyOrder {
     if (!this.integerKeyed) return keyText;
     return (row.op === 'upsert' ? row.values[this.keyIndexes[0] as number] : row.key[0]) as number | bigint;
+  }
+
+  /** keyOrder from the key text alone, for rows that arrive encoded. */
+  keyOrderOfText(keyText: string): KeyOrder {
+    if (!this.integerKey) return keyText;
+    const small = Number(keyText);
+    return Number.isSafeInteger(small) ? small : BigInt(keyText);
   }
 
   private keyValues(row: PackageRow): readonly CellValue[] {
@@ -152,4 +154,12 @@ export class TableCodec {
   private keyError(index: number, error: unknown): ValueError {
     return new ValueError(`primary key column ${this.table.primaryKey[index]}: ${(error as Error).message}`);
   }
+}
+
+/** The key text of several key columns from each one's key text: length-prefixed, so that no two keys run together. */
+export function joinKeyParts(parts: readonly string[]): string {
+  if (parts.length === 1) return parts[0] as string;
+  let text = '';
+  for (const part of parts) text += `${part.length}:${part}`;
+  return text;
 }

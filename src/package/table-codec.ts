@@ -130,7 +130,7 @@ export class TableCodec {
 
   /** keyOrder from the key text alone, for rows that arrive encoded. */
   keyOrderOfText(keyText: string): KeyOrder {
-    if (!this.integerKey) return keyText;
+    if (!this.integerKeyed) return keyText;
     const small = Number(keyText);
     return Number.isSafeInteger(small) ? small : BigInt(keyText);
   }

@@ -5,8 +5,8 @@
  *    with one prepared better-sqlite3 statement in one transaction;
  *    a 1,000,000-row full package into the same table, against the sqlite3 shell's `.import` of
  *    the same rows as CSV into an empty table with the same primary key (the Debian `sqlite3`
- *    package is installed when the shell is missing); and a full package five times larger, whose
- *    peak RSS must stay that of the smaller one;
+ *    package is installed when the shell is missing); and a full and an incremental package five
+ *    times larger, whose peak RSS must stay that of the smaller ones;
  * 2. a backlog of 10,000 small packages in one cycle: packages/s, and the time per package of
  *    the first and the last thousand (listing must not make it grow);
  * 3. the longest wait of a POS till (the example simulator, examples/pos/) selling every 5 ms
@@ -40,7 +40,7 @@ const AS_THE_DAEMON: NodeStart = { flags: DAEMON_NODE_FLAGS, environment: DAEMON
 /** The till sells every 5 ms, as fast as a busy store's tills together. */
 const POS_SALES_PER_SECOND = 200;
 
-type PackageFolder = 'largeFolder' | 'fullFolder' | 'largerFolder';
+type PackageFolder = 'largeFolder' | 'fullFolder' | 'largerFolder' | 'largerIncrementalFolder';
 
 /** Applies the package in `folder` to a fresh copy of the table, then puts the package back. */
 function applyPhase(folder: PackageFolder): BenchPhase {
@@ -110,6 +110,8 @@ const phases: Record<string, BenchPhase> = {
   'cycle-full-larger': applyPhase('largerFolder'),
 
   'cycle-large': applyPhase('largeFolder'),
+
+  'cycle-large-larger': applyPhase('largerIncrementalFolder'),
 
   'cycle-large-with-writer': applyWithTillPhase('largeFolder'),
 

@@ -14,6 +14,8 @@
  *
  * A POS till (bench/support/postgres-till.ts) inserts sales in a process of its own all
  * through both applies; its longest single insert is reported. Ratios are baseline / ours.
+ * `BENCH_PG_PHASES` (a comma list of full, incremental, upload; default all) runs only some, as
+ * when profiling the upload alone: `BENCH_PG_PHASES=upload node --cpu-prof dist/bench/postgres.bench.js`.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -33,6 +35,7 @@ import { formatCount, markdownTable } from './support/phases.js';
 import { startPostgresCluster, stopPostgresCluster } from './support/postgres-cluster.js';
 
 const ROWS = Number(process.env.BENCH_PG_ROWS ?? 1_000_000);
+const PHASES = new Set((process.env.BENCH_PG_PHASES ?? 'full,incremental,upload').split(','));
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PRODUCT: TableSpec = {
   name: 'product',
@@ -105,13 +108,14 @@ async function secondsOf(work: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
+const PSQL = join(
+  dirname(spawnSync('sh', ['-c', 'ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1'], { encoding: 'utf8' }).stdout.trim()),
+  'bin',
+  'psql',
+);
+
 function psql(url: string, ...args: string[]): void {
-  const bin = join(
-    dirname(spawnSync('sh', ['-c', 'ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1'], { encoding: 'utf8' }).stdout.trim()),
-    'bin',
-    'psql',
-  );
-  const result = spawnSync(bin, [url, '-v', 'ON_ERROR_STOP=1', '-q', ...args], { encoding: 'utf8' });
+  const result = spawnSync(PSQL, [url, '-v', 'ON_ERROR_STOP=1', '-q', ...args], { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`psql failed: ${result.stderr}`);
 }
 
@@ -138,17 +142,11 @@ async function apply(db: ChannelDatabase, file: string, sequence: number): Promi
   await db.applyPackage(opened.manifest, opened.batches(), { sessionId: session.id, allowCreateTables: false });
 }
 
-const scratch = mkdtempSync(join(tmpdir(), 'bench-postgres-'));
-const cluster = await startPostgresCluster(await freePort(), {
-  fsync: 'on',
-  full_page_writes: 'on',
-  max_wal_size: '4GB',
-  shared_buffers: '256MB',
-});
-try {
-  const url = cluster.url;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
+type Row = readonly string[];
+const ratio = (baseline: number, ours: number): string => `${(baseline / ours).toFixed(2)}x`;
+
+/** The full and the incremental apply, each against `\copy` of the same rows, a till selling throughout. */
+async function applyPhases(url: string, db: ChannelDatabase, admin: pg.Client, scratch: string): Promise<Row[]> {
   await admin.query(
     'CREATE TABLE product (id bigint PRIMARY KEY, name text NOT NULL, price numeric(12,2) NOT NULL, updated_at timestamptz NOT NULL)',
   );
@@ -162,89 +160,95 @@ try {
   await writePackage(files.incremental, 2, 'incremental', ROWS / 2 + 1);
   await writeCopyText(files.fullText, 1);
   await writeCopyText(files.incrementalText, ROWS / 2 + 1);
-  const db = await openPostgresChannelDatabase({ url, password: cluster.password }, { channelId: 'bench' });
-  await db.migrate();
-
   const copyInto = (text: string): number => {
     psql(url, '-c', 'TRUNCATE product');
     return seconds(() => psql(url, '-c', `\\copy product FROM '${text}'`));
   };
-  const baselineFull = copyInto(files.fullText);
-  const full = await withTill(url, () => apply(db, files.full, 1));
-  await admin.query('VACUUM ANALYZE product');
-  const baselineIncremental = copyInto(files.incrementalText);
-  psql(url, '-c', 'TRUNCATE product', '-c', `\\copy product FROM '${files.fullText}'`, '-c', 'VACUUM ANALYZE product');
-  const incremental = await withTill(url, () => apply(db, files.incremental, 2));
+  const rows: Row[] = [];
+  if (PHASES.has('full')) {
+    const baseline = copyInto(files.fullText);
+    const full = await withTill(url, () => apply(db, files.full, 1));
+    await admin.query('VACUUM ANALYZE product');
+    rows.push([
+      `full apply, ${formatCount(ROWS)} rows over ${formatCount(ROWS)}`,
+      `${full.seconds.toFixed(2)} s`,
+      `${baseline.toFixed(2)} s (psql \\copy into the emptied table)`,
+      ratio(baseline, full.seconds),
+      '>= 0.7x',
+      `${full.longestWaitMs.toFixed(1)} ms (${formatCount(full.sales)} sales)`,
+    ]);
+  }
+  if (PHASES.has('incremental')) {
+    const baseline = copyInto(files.incrementalText);
+    psql(url, '-c', 'TRUNCATE product', '-c', `\\copy product FROM '${files.fullText}'`, '-c', 'VACUUM ANALYZE product');
+    const incremental = await withTill(url, () => apply(db, files.incremental, 2));
+    rows.push([
+      `incremental apply, ${formatCount(ROWS)} upserts (half new)`,
+      `${incremental.seconds.toFixed(2)} s`,
+      `${baseline.toFixed(2)} s (psql \\copy into the emptied table)`,
+      ratio(baseline, incremental.seconds),
+      '>= 0.7x',
+      `${incremental.longestWaitMs.toFixed(1)} ms (${formatCount(incremental.sales)} sales)`,
+    ]);
+  }
+  return rows;
+}
 
+/** ROWS sale lines uploaded as one package, against `COPY (SELECT ...) TO STDOUT | gzip` of the same rows. */
+async function uploadPhase(url: string, db: ChannelDatabase, admin: pg.Client, scratch: string): Promise<Row> {
   await admin.query(`CREATE TABLE sale_line (id bigint PRIMARY KEY, sale_id bigint NOT NULL, item text NOT NULL, quantity numeric(10,3) NOT NULL,
     amount numeric(12,2) NOT NULL, sold_at timestamptz NOT NULL, counter bigint NOT NULL)`);
   await admin.query(`INSERT INTO sale_line SELECT g, g / 4, 'Item ' || (g % 500), (g % 7) + 0.5, (g % 1000) / 100.0, timestamptz '2026-12-01' + g * interval '1 second', g
     FROM generate_series(1, ${ROWS}) g`);
   await admin.query('CREATE INDEX ON sale_line (counter)');
   await admin.query('VACUUM ANALYZE sale_line');
-  const baselineUpload = seconds(() => {
+  const baselineFile = join(scratch, 'baseline.gz');
+  const baseline = seconds(() => {
     const result = spawnSync(
       'sh',
       [
         '-c',
         `"$PSQL" "$URL" -c 'COPY (SELECT id, sale_id, item, quantity, amount, sold_at, counter FROM sale_line WHERE counter > 0 ORDER BY counter) TO STDOUT' | gzip > "$OUT"`,
       ],
-      {
-        env: {
-          ...process.env,
-          PSQL: join(
-            dirname(spawnSync('sh', ['-c', 'ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1'], { encoding: 'utf8' }).stdout.trim()),
-            'bin',
-            'psql',
-          ),
-          URL: url,
-          OUT: join(scratch, 'baseline.gz'),
-        },
-      },
+      { env: { ...process.env, PSQL, URL: url, OUT: baselineFile } },
     );
     if (result.status !== 0) throw new Error(`COPY | gzip failed: ${result.stderr}`);
   });
   const tables = [{ table: 'sale_line', counterColumn: 'counter' }];
-  let uploadBytes = 0;
+  let bytes = 0;
   const upload = await secondsOf(async () => {
     const plan = await db.uploads.snapshot((s) => s.plan(tables, ROWS));
     const session = await db.uploads.recordIntent(plan.ranges);
-    uploadBytes = (await writeUploadPackage(db.uploads, session, tables, join(scratch, 'upload.pkg'))).size;
+    bytes = (await writeUploadPackage(db.uploads, session, tables, join(scratch, 'upload.pkg'))).size;
   });
+  return [
+    `upload, ${formatCount(ROWS)} rows`,
+    `${upload.toFixed(2)} s (${formatCount(bytes / 1024)} KiB)`,
+    `${baseline.toFixed(2)} s (COPY (SELECT ...) TO STDOUT | gzip, ${formatCount(statSync(baselineFile).size / 1024)} KiB)`,
+    ratio(baseline, upload),
+    '>= 0.7x',
+    '',
+  ];
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'bench-postgres-'));
+const cluster = await startPostgresCluster(await freePort(), {
+  fsync: 'on',
+  full_page_writes: 'on',
+  max_wal_size: '4GB',
+  shared_buffers: '256MB',
+});
+try {
+  const admin = new pg.Client({ connectionString: cluster.url });
+  await admin.connect();
+  const db = await openPostgresChannelDatabase({ url: cluster.url, password: cluster.password }, { channelId: 'bench' });
+  await db.migrate();
+  const rows = PHASES.has('full') || PHASES.has('incremental') ? await applyPhases(cluster.url, db, admin, scratch) : [];
+  if (PHASES.has('upload')) rows.push(await uploadPhase(cluster.url, db, admin, scratch));
   await db.close();
   await admin.end();
-
-  const ratio = (baseline: number, ours: number): string => `${(baseline / ours).toFixed(2)}x`;
   process.stdout.write(
-    `${markdownTable(
-      ['measure', 'async-client', 'baseline', 'ratio (baseline / ours)', 'target', 'POS longest insert'],
-      [
-        [
-          `full apply, ${formatCount(ROWS)} rows over ${formatCount(ROWS)}`,
-          `${full.seconds.toFixed(2)} s`,
-          `${baselineFull.toFixed(2)} s (psql \\copy into the emptied table)`,
-          ratio(baselineFull, full.seconds),
-          '>= 0.7x',
-          `${full.longestWaitMs.toFixed(1)} ms (${formatCount(full.sales)} sales)`,
-        ],
-        [
-          `incremental apply, ${formatCount(ROWS)} upserts (half new)`,
-          `${incremental.seconds.toFixed(2)} s`,
-          `${baselineIncremental.toFixed(2)} s (psql \\copy into the emptied table)`,
-          ratio(baselineIncremental, incremental.seconds),
-          '>= 0.7x',
-          `${incremental.longestWaitMs.toFixed(1)} ms (${formatCount(incremental.sales)} sales)`,
-        ],
-        [
-          `upload, ${formatCount(ROWS)} rows`,
-          `${upload.toFixed(2)} s (${formatCount(uploadBytes / 1024)} KiB)`,
-          `${baselineUpload.toFixed(2)} s (COPY (SELECT ...) TO STDOUT | gzip, ${formatCount(statSync(join(scratch, 'baseline.gz')).size / 1024)} KiB)`,
-          ratio(baselineUpload, upload),
-          '>= 0.7x',
-          '',
-        ],
-      ],
-    )}\n`,
+    `${markdownTable(['measure', 'async-client', 'baseline', 'ratio (baseline / ours)', 'target', 'POS longest insert'], rows)}\n`,
   );
 } finally {
   await stopPostgresCluster(cluster);

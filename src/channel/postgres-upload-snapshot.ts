@@ -1,11 +1,14 @@
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { AsyncClientError } from '../errors.js';
-import type { PackageRow, RowBatch, TableSpec } from '../package/types.js';
+import type { EncodedRows } from '../package/encoded-rows.js';
+import type { CellValue, PackageRow, RowBatch, TableSpec } from '../package/types.js';
 import { type PostgresConnection, quoteIdent, type Row } from './postgres-connection.js';
+import { encodedRowsOfCopy } from './postgres-copy-lines.js';
 import { parseCopyRows } from './postgres-copy-text.js';
 import { describePostgresUploadTable, postgresRangeSql } from './postgres-upload-table.js';
-import { fromPostgresText } from './postgres-values.js';
+import { fromPostgresText, postgresColumnTypeOf } from './postgres-values.js';
+import { packageLinesSql } from './postgres-upload-lines.js';
 import { settledCounters } from './postgres-running-transactions.js';
 import { atCounter, counterBackwards } from './upload-errors.js';
 import { type CounterRange, NO_WATERMARK, type UploadPlan, type UploadSnapshot, type UploadTableConfig } from './upload-journal.js';
@@ -85,36 +88,80 @@ export class PostgresUploadSnapshot implements UploadSnapshot {
     this.assertOpen();
     await this.begin();
     const columns = spec.columns.map((c) => quoteIdent(c.name)).join(', ');
-    const select = this.range(config, columns, true).replace('$1', `${range.fromExclusive}`).replace('$2', `${range.toInclusive}`);
-    const stream = this.client.query(copyTo(`COPY (${select} ORDER BY ${quoteIdent(config.counterColumn)}) TO STDOUT`));
-    const wheres = spec.columns.map((c) => `upload table ${spec.name} column ${c.name}`);
+    const select = `${this.rangeOf(config, range, columns)} ORDER BY ${quoteIdent(config.counterColumn)}`;
     const counterAt = spec.columns.findIndex((c) => c.name.toLowerCase() === config.counterColumn.toLowerCase());
-    let batch: PackageRow[] = [];
-    let finished = false;
-    try {
-      for await (const rows of parseCopyRows(stream)) {
+    yield* this.copyOut(`COPY (${select}) TO STDOUT`, async function* (chunks) {
+      let batch: PackageRow[] = [];
+      for await (const rows of parseCopyRows(chunks)) {
         for (const fields of rows) {
           try {
-            batch.push({
-              op: 'upsert',
-              values: fields.map((text, i) => fromPostgresText(text, spec.columns[i]?.type ?? 'string', wheres[i] as string)),
-            });
+            batch.push({ op: 'upsert', values: fields.map((text, i) => cellOf(spec, i, text)) });
           } catch (error) {
             throw counterAt < 0 ? error : atCounter(error, config, fields[counterAt]);
           }
           if (batch.length >= batchSize) {
             yield { table: spec, rows: batch };
-            this.assertOpen();
             batch = [];
           }
         }
       }
+      if (batch.length > 0) yield { table: spec, rows: batch };
+    });
+  }
+
+  /**
+   * The same rows as package content lines that PostgreSQL writes itself (postgres-upload-lines.ts),
+   * through binary COPY: Node decodes no value. Null, and `rows` serves, where the server's text
+   * is not sure to be UTF-8 (SQL_ASCII) or the table no longer has the spec's columns.
+   */
+  async encodedRows(spec: TableSpec, config: UploadTableConfig, range: CounterRange): Promise<AsyncIterable<EncodedRows> | null> {
+    this.assertOpen();
+    await this.begin();
+    const { rows } = await this.client.query<Row>('SELECT current_setting($1) AS encoding', ['server_encoding']);
+    if (rows[0]?.encoding !== 'UTF8') return null;
+    const { source, counterColumn } = await describePostgresUploadTable(this.client, this.conn.schema, config);
+    const columns = spec.columns.map((c) => source.columns.find((s) => s.name === c.name && postgresColumnTypeOf(s.baseType) === c.type));
+    if (!columns.every((c) => c !== undefined)) return null;
+    const { sql, quoted } = packageLinesSql(columns, spec.primaryKey, counterColumn, (select) => this.rangeOf(config, range, select));
+    const refuse = (problem: string): never => {
+      const [index, text, counter] = JSON.parse(problem) as [number, string, string];
+      try {
+        cellOf(spec, index, text);
+      } catch (error) {
+        throw atCounter(error, config, counter);
+      }
+      throw new AsyncClientError(
+        'E_UPLOAD_COPY',
+        `upload table ${spec.name}: PostgreSQL refused the value ${JSON.stringify(text)} the COPY text path takes`,
+      );
+    };
+    return this.copyOut(`COPY (${sql}) TO STDOUT (FORMAT binary)`, (chunks) =>
+      encodedRowsOfCopy(chunks, { quoted, keyColumns: spec.primaryKey.length }, refuse),
+    );
+  }
+
+  /**
+   * The items `read` makes of a COPY's data. A reader that stops early (or fails) has the rest read
+   * off, so the connection is free again: the stream is not destroyed when its iterator stops,
+   * which would leave the connection mid-COPY and put an AbortError in place of the reader's error.
+   */
+  private async *copyOut<T>(sql: string, read: (chunks: AsyncIterable<Buffer>) => AsyncIterable<T>): AsyncIterable<T> {
+    const stream = this.client.query(copyTo(sql));
+    let finished = false;
+    try {
+      for await (const item of read(stream.iterator({ destroyOnReturn: false }))) {
+        yield item;
+        this.assertOpen();
+      }
       finished = true;
     } finally {
-      // A reader that stops early: the rest of the COPY is read off, so the connection is free again.
       if (!finished) for await (const _ of stream) void _;
     }
-    if (batch.length > 0) yield { table: spec, rows: batch };
+  }
+
+  /** The range's SELECT with its bounds written in: COPY takes no parameters. */
+  private rangeOf(config: UploadTableConfig, range: CounterRange, select: string): string {
+    return this.range(config, select, true).replace('$1', `${range.fromExclusive}`).replace('$2', `${range.toInclusive}`);
   }
 
   private begin(): Promise<void> | undefined {
@@ -144,4 +191,9 @@ export class PostgresUploadSnapshot implements UploadSnapshot {
         'an upload snapshot was used after it ended: read the rows inside the snapshot callback',
       );
   }
+}
+
+function cellOf(spec: TableSpec, index: number, text: string | null): CellValue {
+  const column = spec.columns[index];
+  return fromPostgresText(text, column?.type ?? 'string', `upload table ${spec.name} column ${column?.name}`);
 }

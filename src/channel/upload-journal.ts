@@ -1,4 +1,5 @@
 import type { AsyncClientError } from '../errors.js';
+import type { EncodedRows } from '../package/encoded-rows.js';
 import type { ColumnSpec, RowBatch, TableSpec } from '../package/types.js';
 import type { SessionFailure, SessionListFilter } from './download-journal.js';
 import type { UploadStatus } from './session-status.js';
@@ -83,6 +84,11 @@ export interface UploadSnapshot {
   tableSpec(config: UploadTableConfig, range: CounterRange): Promise<TableSpec>;
   /** The range's rows in counter order, as upsert batches of at most `batchSize` rows. */
   rows(spec: TableSpec, config: UploadTableConfig, range: CounterRange, batchSize?: number): AsyncIterable<RowBatch>;
+  /**
+   * Where the database can write the package's lines itself: the same rows as `rows`, already
+   * encoded, byte for byte what the package writer would make of them. Null, or absent, and `rows` serves.
+   */
+  encodedRows?(spec: TableSpec, config: UploadTableConfig, range: CounterRange): Promise<AsyncIterable<EncodedRows> | null>;
 }
 
 /**

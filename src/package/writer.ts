@@ -2,13 +2,13 @@ import { Transform, type TransformOptions, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, type ZlibOptions } from 'node:zlib';
 import { drainOrClose } from './drain.js';
+import type { EncodedRows } from './encoded-rows.js';
 import { packageError } from './errors.js';
 import { BodyDigest, encodeTail } from './frame.js';
-import { KeyFingerprintSet } from './key-set.js';
-import { contentLimit, MAX_COMPRESSION_RATIO, MAX_LINE_BYTES, MAX_MANIFEST_BYTES } from './limits.js';
+import { contentLimit, MAX_COMPRESSION_RATIO, MAX_MANIFEST_BYTES } from './limits.js';
 import { encodeManifestLine, FORMAT_VERSION, validateManifest } from './manifest.js';
 import { signDigest, toPrivateKey, type KeyInput } from './signature.js';
-import { TableCodec } from './table-codec.js';
+import { SectionTracker } from './section-tracker.js';
 import type { PackageManifest, PackageRow } from './types.js';
 
 /** What a producer declares up front: everything but the format version, counts included. */
@@ -38,6 +38,8 @@ export interface PackageWriter {
    * E_PACKAGE_DUPLICATE_KEY or E_PACKAGE_WRITER; after a throw the writer is aborted.
    */
   writeRows(table: string, rows: Iterable<PackageRow> | AsyncIterable<PackageRow>): Promise<void>;
+  /** As writeRows, for upsert rows that come already encoded (EncodedRows says what the writer trusts). */
+  writeEncoded(table: string, batches: AsyncIterable<EncodedRows>): Promise<void>;
   /** Checks the declared counts, writes the trailer, ends `destination` and waits until it finished. */
   end(): Promise<WrittenPackage>;
   /** Stops writing and destroys `destination`; the caller removes what it wrote. */
@@ -112,8 +114,12 @@ export function createPackageWriter(input: PackageManifestInput, destination: Wr
   async function flush(): Promise<void> {
     const text = pending;
     pending = '';
-    contentBytes += Buffer.byteLength(text);
-    if (!gzip.write(text)) await drainOrClose(gzip);
+    await push(text);
+  }
+
+  async function push(content: string | Buffer): Promise<void> {
+    contentBytes += Buffer.byteLength(content);
+    if (!gzip.write(content)) await drainOrClose(gzip);
     if (failure !== undefined) throw failure;
   }
 
@@ -144,6 +150,16 @@ export function createPackageWriter(input: PackageManifestInput, destination: Wr
         for await (const row of rows) if (append(row)) await flush();
       });
     },
+    writeEncoded(tableName, batches) {
+      return guarded('writeEncoded', async () => {
+        pending += sections.enter(tableName);
+        for await (const batch of batches) {
+          sections.admit(batch);
+          if (pending !== '') await flush();
+          await push(batch.bytes);
+        }
+      });
+    },
     end() {
       return guarded('end', async () => {
         pending += sections.finish();
@@ -169,100 +185,4 @@ export function createPackageWriter(input: PackageManifestInput, destination: Wr
       destination.destroy(error);
     },
   };
-}
-
-/** Walks the tables in manifest order, counting and checking each table's rows. */
-class SectionTracker {
-  private index = -1;
-  private codec: TableCodec | undefined;
-  private keys = new KeyFingerprintSet();
-  private upserts = 0;
-  private deletes = 0;
-
-  constructor(private readonly manifest: PackageManifest) {}
-
-  /** Moves to the named table; returns the section lines for it and any skipped tables. */
-  enter(tableName: string): string {
-    const target = this.manifest.tables.findIndex((table) => table.name === tableName);
-    if (target < 0) throw packageError('E_PACKAGE_WRITER', `package writer: table ${tableName} is not in the manifest`);
-    if (target < this.index) {
-      throw packageError(
-        'E_PACKAGE_WRITER',
-        `package writer: table ${tableName} comes before ${this.codec?.table.name} in the manifest; write tables in manifest order`,
-      );
-    }
-    return this.advanceTo(target);
-  }
-
-  finish(): string {
-    return this.advanceTo(this.manifest.tables.length);
-  }
-
-  private advanceTo(target: number): string {
-    let lines = '';
-    while (this.index < target) {
-      this.closeSection();
-      this.index++;
-      const table = this.manifest.tables[this.index];
-      if (table === undefined) break;
-      this.codec = new TableCodec(table);
-      this.keys = new KeyFingerprintSet();
-      this.upserts = 0;
-      this.deletes = 0;
-      lines += `${JSON.stringify({ table: table.name })}\n`;
-    }
-    return lines;
-  }
-
-  private closeSection(): void {
-    const table = this.codec?.table;
-    if (table === undefined) return;
-    if (this.upserts !== table.upsertCount || this.deletes !== table.deleteCount) {
-      throw packageError(
-        'E_PACKAGE_COUNTS',
-        `package writer: table ${table.name} declares ${table.upsertCount} upserts and ${table.deleteCount} deletes but ${this.upserts} and ${this.deletes} were written`,
-        { table: table.name },
-      );
-    }
-  }
-
-  encode(row: PackageRow): string {
-    const codec = this.codec;
-    if (codec === undefined) throw packageError('E_PACKAGE_WRITER', 'package writer: no table entered');
-    const table = codec.table;
-    const rowNumber = this.upserts + this.deletes + 1;
-    let line: string;
-    try {
-      line = codec.encode(row);
-    } catch (error) {
-      throw packageError('E_PACKAGE_ROW', `package writer: table ${table.name}, row ${rowNumber}: ${(error as Error).message}`, {
-        table: table.name,
-        row: rowNumber,
-      });
-    }
-    // A UTF-16 unit takes at most 3 bytes: most lines are measured without encoding them.
-    if (line.length > MAX_LINE_BYTES / 3 && Buffer.byteLength(line) > MAX_LINE_BYTES) {
-      throw packageError(
-        'E_PACKAGE_LIMIT',
-        `package writer: table ${table.name}, row ${rowNumber} is longer than ${MAX_LINE_BYTES} bytes, which readers refuse`,
-        { table: table.name, row: rowNumber },
-      );
-    }
-    if (row.op === 'upsert' ? ++this.upserts > table.upsertCount : ++this.deletes > table.deleteCount) {
-      throw packageError(
-        'E_PACKAGE_COUNTS',
-        `package writer: table ${table.name} declares ${table.upsertCount} upserts and ${table.deleteCount} deletes; row ${rowNumber} is one ${row.op} too many`,
-        { table: table.name },
-      );
-    }
-    const keyText = codec.keyText(row);
-    if (!this.keys.add(keyText, codec.keyOrder(row, keyText))) {
-      throw packageError(
-        'E_PACKAGE_DUPLICATE_KEY',
-        `package writer: table ${table.name}, row ${rowNumber}: primary key ${JSON.stringify(keyText)} was already written`,
-        { table: table.name, row: rowNumber },
-      );
-    }
-    return line;
-  }
 }

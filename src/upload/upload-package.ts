@@ -27,6 +27,8 @@ export async function writeUploadPackage(
   const configs = session.ranges.map((range) => configFor(session, range, tables));
   const digest = new FileDigest();
   const written = pipeline(digest, createWriteStream(file));
+  // A failed build destroys the file stream before the failure reaches the catch below: no unhandled rejection meanwhile.
+  written.catch(() => undefined);
   await uploads
     .snapshot(async (snapshot) => {
       const specs: TableSpec[] = [];
@@ -34,9 +36,11 @@ export async function writeUploadPackage(
       const writer = createPackageWriter(manifestFor(session, specs), digest);
       try {
         for (const [i, spec] of specs.entries()) {
-          for await (const batch of snapshot.rows(spec, configs[i] as UploadTableConfig, session.ranges[i] as CounterRange)) {
-            await writer.writeRows(spec.name, batch.rows);
-          }
+          const config = configs[i] as UploadTableConfig;
+          const range = session.ranges[i] as CounterRange;
+          const encoded = (await snapshot.encodedRows?.(spec, config, range)) ?? null;
+          if (encoded !== null) await writer.writeEncoded(spec.name, encoded);
+          else for await (const batch of snapshot.rows(spec, config, range)) await writer.writeRows(spec.name, batch.rows);
         }
         await writer.end();
       } catch (error) {

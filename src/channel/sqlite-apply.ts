@@ -23,7 +23,7 @@ const SMALL_PACKAGE_ROWS = 4096;
  * generation (docs/applying.md, "Memory").
  * The first is small, so that DiskRoom learns the bytes per row before a large one.
  */
-const ROWS_PER_TRANSACTION = 512;
+const ROWS_PER_TRANSACTION = 2048;
 const ROWS_IN_FIRST_TRANSACTION = 256;
 
 /**

@@ -5,18 +5,20 @@
  *    with one prepared better-sqlite3 statement in one transaction;
  *    a 1,000,000-row full package into the same table, against the sqlite3 shell's `.import` of
  *    the same rows as CSV into an empty table with the same primary key (the Debian `sqlite3`
- *    package is installed when the shell is missing); and a full package five times larger, whose
- *    peak RSS must stay that of the smaller one;
+ *    package is installed when the shell is missing); and a full and an incremental package five
+ *    times larger, whose peak RSS must stay that of the smaller ones;
  * 2. a backlog of 10,000 small packages in one cycle: packages/s, and the time per package of
  *    the first and the last thousand (listing must not make it grow);
  * 3. the longest wait of a POS till (the example simulator, examples/pos/) selling every 5 ms
  *    during the large applies, full and incremental.
- * Every measured phase runs in its own process (bench/support/phases.ts) for a clean peak RSS.
+ * Every measured phase runs in its own process (bench/support/phases.ts) for a clean peak RSS,
+ * started as the daemon is (src/daemon/node-start.ts), baselines included.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { toSqlite } from '../src/channel/sqlite-values.js';
+import { DAEMON_ENVIRONMENT, DAEMON_NODE_FLAGS } from '../src/daemon/node-start.js';
 import { runCycle } from './support/download-cycle-runner.js';
 import {
   BACKLOG,
@@ -30,14 +32,15 @@ import {
   UPSERT,
 } from './support/download-fixture.js';
 import { printDownloadReport } from './support/download-report.js';
-import { runBenchmark, runPhase, runPhasesMedian, type BenchPhase, type PhaseResult } from './support/phases.js';
+import { type NodeStart, runBenchmark, runPhase, runPhasesMedian, type BenchPhase, type PhaseResult } from './support/phases.js';
 import { PosProcess } from './support/pos-process.js';
 
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
+const AS_THE_DAEMON: NodeStart = { flags: DAEMON_NODE_FLAGS, environment: DAEMON_ENVIRONMENT };
 /** The till sells every 5 ms, as fast as a busy store's tills together. */
 const POS_SALES_PER_SECOND = 200;
 
-type PackageFolder = 'largeFolder' | 'fullFolder' | 'largerFolder';
+type PackageFolder = 'largeFolder' | 'fullFolder' | 'largerFolder' | 'largerIncrementalFolder';
 
 /** Applies the package in `folder` to a fresh copy of the table, then puts the package back. */
 function applyPhase(folder: PackageFolder): BenchPhase {
@@ -108,6 +111,8 @@ const phases: Record<string, BenchPhase> = {
 
   'cycle-large': applyPhase('largeFolder'),
 
+  'cycle-large-larger': applyPhase('largerIncrementalFolder'),
+
   'cycle-large-with-writer': applyWithTillPhase('largeFolder'),
 
   'cycle-backlog': {
@@ -141,7 +146,7 @@ async function runParent(): Promise<void> {
   const results = new Map<string, PhaseResult>();
   const measure = (phase: string): void => {
     process.stderr.write(`phase ${phase}...\n`);
-    results.set(phase, runPhase(import.meta.url, phase));
+    results.set(phase, runPhase(import.meta.url, phase, AS_THE_DAEMON));
   };
   // Each rate beside its baseline: interleaved, median of REPEAT, so that a busy machine slows both alike.
   const paired = [
@@ -151,7 +156,7 @@ async function runParent(): Promise<void> {
   measure('prepare');
   for (const pair of paired) {
     process.stderr.write(`phases ${pair.join(', ')} (median of ${REPEAT})...\n`);
-    for (const [phase, measured] of runPhasesMedian(import.meta.url, pair, REPEAT)) results.set(phase, measured);
+    for (const [phase, measured] of runPhasesMedian(import.meta.url, pair, REPEAT, AS_THE_DAEMON)) results.set(phase, measured);
   }
   for (const phase of Object.keys(phases)) if (!results.has(phase)) measure(phase);
   printDownloadReport((phase) => results.get(phase) as PhaseResult, REPEAT);

@@ -1,5 +1,5 @@
 /**
- * The download bench's fixture: a product table of ROWS rows, packages of its rows (incremental, full, full
+ * The download bench's fixture: a product table of ROWS rows, packages of its rows (incremental, full, both
  * LARGER times larger, and a backlog of BACKLOG small ones) and the same rows as CSV, in the phase's scratch
  * directory.
  */
@@ -64,6 +64,7 @@ export function paths() {
     largeFolder: join(dir, 'large-folder'),
     fullFolder: join(dir, 'full-folder'),
     largerFolder: join(dir, 'larger-folder'),
+    largerIncrementalFolder: join(dir, 'larger-incremental-folder'),
     csv: join(dir, 'rows.csv'),
     importDatabase: join(dir, 'import.sqlite'),
     backlogFolder: join(dir, 'backlog-folder'),
@@ -124,9 +125,9 @@ export function restoreFolder(folder: string): void {
   rmSync(join(folder, FOLDERS.status), { recursive: true, force: true });
 }
 
-/** The 1,000,000-row table, the three large packages, the CSV of the .import baseline and the backlog. */
+/** The 1,000,000-row table, the four large packages, the CSV of the .import baseline and the backlog. */
 export async function prepareFixture(): Promise<void> {
-  const { seedDatabase, largeFolder, fullFolder, largerFolder, backlogFolder } = paths();
+  const { seedDatabase, largeFolder, fullFolder, largerFolder, largerIncrementalFolder, backlogFolder } = paths();
   const seed = new Database(seedDatabase);
   seed.pragma('journal_mode = WAL');
   seed.exec(CREATE_PRODUCT);
@@ -142,6 +143,8 @@ export async function prepareFixture(): Promise<void> {
   await writePackage(fullFolder, 1, packageRows(), ROWS, 'full');
   mkdirSync(join(largerFolder, FOLDERS.download), { recursive: true });
   await writePackage(largerFolder, 1, packageRows(ROWS * LARGER), ROWS * LARGER, 'full');
+  mkdirSync(join(largerIncrementalFolder, FOLDERS.download), { recursive: true });
+  await writePackage(largerIncrementalFolder, 1, packageRows(ROWS * LARGER), ROWS * LARGER);
   writeCsv(paths().csv);
   mkdirSync(join(backlogFolder, FOLDERS.download), { recursive: true });
   for (let sequence = 1; sequence <= BACKLOG; sequence += 1) {

@@ -40,6 +40,14 @@ export function printDownloadReport(result: (phase: string) => PhaseResult, repe
           rss('cycle-full-larger'),
           'flat (within 10 %)',
         ],
+        [
+          `incremental apply of ${formatCount(ROWS * LARGER)} rows: peak RSS against ${formatCount(ROWS)}`,
+          `${formatCount((ROWS * LARGER) / result('cycle-large-larger').seconds)} rows/s`,
+          '',
+          `${(result('cycle-large-larger').peakRssMb / result('cycle-large').peakRssMb).toFixed(2)}x RSS`,
+          rss('cycle-large-larger'),
+          'flat (within 10 %)',
+        ],
         ['backlog: packages/s', formatCount(BACKLOG / backlog.seconds), '', '', rss('cycle-backlog'), '≥ 1,000'],
         [
           'backlog: ms per package, first / last thousand',

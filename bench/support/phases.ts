@@ -62,12 +62,24 @@ export function scratchDirectory(): string {
   return scratch;
 }
 
-/** Runs `script` (a module URL, usually `import.meta.url`) with `--phase name` and returns what the phase reported. */
-export function runPhase(script: string, phase: string): PhaseResult {
-  const output = execFileSync(process.execPath, [fileURLToPath(script), PHASE_FLAG, phase], {
+/** How a phase's node process starts: node's flags and environment variables beside the parent's. */
+export interface NodeStart {
+  readonly flags: readonly string[];
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+const PLAIN_NODE: NodeStart = { flags: [], environment: {} };
+
+/**
+ * Runs `script` (a module URL, usually `import.meta.url`) with `--phase name` in a node started
+ * as `start` says, and returns what the phase reported.
+ */
+export function runPhase(script: string, phase: string, start: NodeStart = PLAIN_NODE): PhaseResult {
+  const output = execFileSync(process.execPath, [...start.flags, fileURLToPath(script), PHASE_FLAG, phase], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 16 * 1024 * 1024,
+    env: { ...process.env, ...start.environment },
   });
   const lastLine = output.trim().split('\n').at(-1) ?? '';
   return JSON.parse(lastLine) as PhaseResult;
@@ -77,10 +89,15 @@ export function runPhase(script: string, phase: string): PhaseResult {
  * Runs each phase `repeat` times, interleaved (a, b, a, b, ...) so that a noisy neighbour hurts
  * all phases alike, and keeps per phase the run with the median time.
  */
-export function runPhasesMedian(script: string, phases: readonly string[], repeat: number): Map<string, PhaseResult> {
+export function runPhasesMedian(
+  script: string,
+  phases: readonly string[],
+  repeat: number,
+  start: NodeStart = PLAIN_NODE,
+): Map<string, PhaseResult> {
   const runs = new Map<string, PhaseResult[]>(phases.map((phase) => [phase, []]));
   for (let round = 0; round < repeat; round++) {
-    for (const phase of phases) runs.get(phase)?.push(runPhase(script, phase));
+    for (const phase of phases) runs.get(phase)?.push(runPhase(script, phase, start));
   }
   return new Map(
     [...runs].map(([phase, results]) => {

@@ -14,12 +14,16 @@ import { checkTable } from './sqlite-table-check.js';
 import { RowFailure } from './sqlite-row-writer.js';
 import type { TableLoad } from './sqlite-table-load.js';
 
+/** A package of at most this many rows is read whole, then written in place in one transaction. */
+const SMALL_PACKAGE_ROWS = 4096;
 /**
  * Rows written per staging transaction. The POS may take the write lock between two of them
  * while the next rows are read; bench/download.bench.ts measures the longest it then waits.
+ * The rows wait in memory for their transaction: few enough that they die young in V8's young
+ * generation (docs/applying.md, "Memory").
  * The first is small, so that DiskRoom learns the bytes per row before a large one.
  */
-const ROWS_PER_TRANSACTION = 4096;
+const ROWS_PER_TRANSACTION = 512;
 const ROWS_IN_FIRST_TRANSACTION = 256;
 
 /**
@@ -43,7 +47,7 @@ export async function applyPackage(
   journal.assertApplicable(options.sessionId);
   sweepShadows(db);
   const rows = manifest.tables.reduce((sum, table) => sum + table.upsertCount + table.deleteCount, 0);
-  if (rows <= ROWS_PER_TRANSACTION) return applyInOneTransaction(conn, journal, manifest, batches, options);
+  if (rows <= SMALL_PACKAGE_ROWS) return applyInOneTransaction(conn, journal, manifest, batches, options);
   const synchronous = Number(db.pragma('synchronous', { simple: true }));
   const loads = new Map<string, TableLoad>();
   try {

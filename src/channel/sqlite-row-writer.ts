@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { AsyncClientError } from '../errors.js';
-import type { CellValue, ColumnType, PackageRow, TableSpec } from '../package/types.js';
+import { type CellValue, type ColumnType, Decimal, type PackageRow, type TableSpec } from '../package/types.js';
+import { isoTimestamp } from './iso-timestamp.js';
 import { quoteName } from './sqlite-schema.js';
 import { affinityOf, toSqlite, type SqliteValue } from './sqlite-values.js';
 
@@ -40,6 +41,9 @@ function binderFor(type: ColumnType, declaredType: string): Binder {
   if (type === 'integer' && integral) return (value) => (typeof value === 'bigint' ? toSqlite(value) : (value as number | null));
   if (type === 'boolean' && integral) return (value) => (value === null ? null : value ? 1 : 0);
   if (type === 'string') return (value) => value as string | null;
+  // What toSqlite makes of a Decimal and a Date, without its walk through the other types first.
+  if (type === 'decimal') return (value) => (value instanceof Decimal ? value.text : toSqlite(value));
+  if (type === 'timestamp') return (value) => (value instanceof Date ? isoTimestamp(value.getTime()) : toSqlite(value));
   return toSqlite;
 }
 
@@ -94,7 +98,8 @@ export class RowWriter {
         for (let r = 0; r < ROWS_PER_STATEMENT; r++) this.bindInto(r * this.width, rows[i + r] as PackageRow, first + i + r);
         try {
           this.group ??= this.db.prepare(this.insert(ROWS_PER_STATEMENT));
-          changed += this.group.run(this.buffer).changes;
+          // Spread, not the array: better-sqlite3 reads an array's elements through V8's API, one lookup each (measured ~15 % of binding).
+          changed += this.group.run(...this.buffer).changes;
         } catch (error) {
           // Some errors (a full disk, say) roll the whole transaction back: rows retried now would commit on their own.
           if (!this.db.inTransaction) throw new RowFailure('upsert', first + i, error);

@@ -46,15 +46,18 @@ export class StagedTableLoad implements TableLoad {
       db.exec(`CREATE TEMP TABLE ${deletes} (${spec.primaryKey.map((k) => `${quoteName(k)} ${types[column(k)]}`).join(', ')})`);
     }
     const binders = bindersFor(spec, types);
-    const placeholders = Array.from({ length: spec.primaryKey.length + 1 }, () => '?').join(', ');
+    // Without deletes, a fresh table numbers the staged rows 1, 2, ... itself: one value less to bind per row.
+    const numbered = spec.deleteCount > 0;
+    const placeholders = Array.from({ length: spec.primaryKey.length + (numbered ? 1 : 0) }, () => '?').join(', ');
     this.writer = new RowWriter(
       db,
       spec,
       {
         into: this.upserts,
-        numbered: true,
+        numbered,
         conflict: '',
-        deleteSql: this.keys === '' ? null : `INSERT INTO ${this.deletes} (rowid, ${this.keys}) VALUES (${placeholders})`,
+        deleteSql:
+          this.keys === '' ? null : `INSERT INTO ${this.deletes} (${numbered ? 'rowid, ' : ''}${this.keys}) VALUES (${placeholders})`,
       },
       binders,
       spec.primaryKey.map((k) => binders[column(k)] as Binder),

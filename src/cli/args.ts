@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { errorMessage } from '../errors.js';
 import type { RunningProfile } from '../profile/checks/checks.js';
-import { workerProfileChecks } from '../profile/checks/in-worker.js';
+import { subprocessProfileChecks } from '../profile/checks/in-subprocess.js';
 import type { EffectiveProfile } from '../profile/hq/effective.js';
 import type { Profile } from '../profile/profile.js';
 import { ExitCode, type CliCommand, type CliIo } from './command.js';
@@ -67,9 +67,9 @@ export async function loadEffectiveProfileOption(value: string | undefined, io: 
   return printedFailure(io, () => loadEffectiveProfile(profilePath(value, io), { cwd: io.cwd }));
 }
 
-/** loadEffectiveProfileOption for the daemon: read and checked in a worker thread, in plain data. */
+/** loadEffectiveProfileOption for the daemon: read and checked in a process of its own, in plain data. */
 export function loadRunningProfileOption(value: string | undefined, io: CliIo): Promise<RunningProfile | number> {
-  return printedFailure(io, () => workerProfileChecks.running(profilePath(value, io), io.cwd));
+  return printedFailure(io, () => subprocessProfileChecks.running(profilePath(value, io), io.cwd));
 }
 
 async function printedFailure<T>(io: CliIo, load: () => Promise<T>): Promise<T | number> {

@@ -31,7 +31,7 @@ export type DaemonState = 'starting' | 'ready' | 'stopping' | 'stopped';
 export interface DaemonOptions {
   /** The profile, already loaded and valid (the CLI reports a bad one before starting): the store's file with the HQ profile it kept. */
   readonly effective: RunningProfile;
-  /** Where the profile files are read and checked again: a worker thread (profile/checks/in-worker.ts). */
+  /** Where the profile files are read and checked again: a process of its own (profile/checks/in-subprocess.ts). */
   readonly checks: ProfileChecks;
   readonly log: Logger;
   readonly clock: Clock;

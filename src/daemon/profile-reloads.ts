@@ -12,7 +12,7 @@ import type { SystemdNotifier } from './systemd-notify.js';
 
 export interface ProfileReloadsOptions {
   readonly effective: RunningProfile;
-  /** Where the profile files are read and checked: a worker thread (profile/checks/in-worker.ts). */
+  /** Where the profile files are read and checked: a process of its own (profile/checks/in-subprocess.ts). */
   readonly checks: Pick<ProfileChecks, 'reload' | 'compose'>;
   readonly hq: HqProfileFollower;
   readonly log: Logger;

@@ -1,11 +1,10 @@
-import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { ChannelDatabase } from '../channel/channel-database.js';
 import type { DownloadSession } from '../channel/download-journal.js';
 import { canDownloadStatusBecome } from '../channel/session-status.js';
 import { errorCode, errorMessage } from '../errors.js';
 import type { Logger } from '../observe/logger.js';
-import { openPackageForApply, type OpenedPackage, type PackageReaderOptions } from '../package/index.js';
+import { openPackageForApply, type OpenedPackage, type PackageReaderOptions, type PackageSource } from '../package/index.js';
 import type { DownloadSettings } from '../profile/profile.js';
 import type { Clock } from '../schedule/clock.js';
 import type { ChannelFolders } from '../workfolder/layout.js';
@@ -42,17 +41,10 @@ export interface TurnDeps {
 /** The system's name in the journal when it cancels a session itself. */
 const SYSTEM_ACTOR = 'async-client';
 
-/** Most bytes read from a staged copy at once: the reader's own default. */
-const READ_CHUNK_BYTES = 256 * 1024;
-
-/**
- * The reader's byte source: the bytes held in memory, else the staged copy, read in chunks no
- * larger than the file (a stream allocates its whole chunk size per read).
- */
-function stagedSource(staged: StagedFile): () => Readable {
+/** The reader's byte source: the bytes held in memory, else the staged copy. */
+function stagedSource(staged: StagedFile): PackageSource {
   const { bytes } = staged;
-  if (bytes !== undefined) return () => Readable.from([bytes], { objectMode: false });
-  return () => createReadStream(staged.path, { highWaterMark: Math.max(1, Math.min(staged.size, READ_CHUNK_BYTES)) });
+  return bytes === undefined ? staged.path : () => Readable.from([bytes], { objectMode: false });
 }
 
 /** A package staged, its frame (digest, signature) and manifest checked ahead of its turn; nothing is journaled yet. */

@@ -164,8 +164,13 @@ export class ContentParser {
     const codec = this.codec;
     if (codec === undefined) throw this.corrupt(`line ${this.lineNumber} is a row before any table section`);
     const table = codec.table;
-    const wire = typeof source === 'string' ? this.parse(source) : source;
-    if (typeof source === 'string') this.checkText(source, wire);
+    // The usual upsert line is read straight into its values; any other goes through JSON.parse and the codec, which name what is wrong.
+    const read = typeof source === 'string' ? codec.readUpsertLine(source) : undefined;
+    let wire: unknown = source;
+    if (typeof source === 'string' && read === undefined) {
+      wire = this.parse(source);
+      this.checkText(source, wire);
+    }
     if (upsert ? ++this.upserts > table.upsertCount : ++this.deletes > table.deleteCount) {
       throw packageError(
         'E_PACKAGE_COUNTS',
@@ -175,22 +180,27 @@ export class ContentParser {
     }
     let row: PackageRow;
     try {
-      row = upsert ? codec.decodeUpsert(wire as unknown[]) : codec.decodeDelete(wire);
+      row = read ?? (upsert ? codec.decodeUpsert(wire as unknown[]) : codec.decodeDelete(wire));
     } catch (error) {
       throw packageError('E_PACKAGE_ROW', `${this.where}: line ${this.lineNumber}, table ${table.name}: ${(error as Error).message}`, {
         table: table.name,
         line: this.lineNumber,
       });
     }
+    const integer = codec.integerKey(row);
+    if (integer === undefined || !this.keys.addAscendingInteger(integer)) this.addKey(codec, row);
+    this.sink.row(table, row, this.text);
+  }
+
+  private addKey(codec: TableCodec, row: PackageRow): void {
     const keyText = codec.keyText(row);
     if (!this.keys.add(keyText, codec.keyOrder(row, keyText))) {
       throw packageError(
         'E_PACKAGE_DUPLICATE_KEY',
-        `${this.where}: line ${this.lineNumber}, table ${table.name}: primary key ${JSON.stringify(keyText)} appears twice; a package holds each key at most once per table`,
-        { table: table.name, line: this.lineNumber },
+        `${this.where}: line ${this.lineNumber}, table ${codec.table.name}: primary key ${JSON.stringify(keyText)} appears twice; a package holds each key at most once per table`,
+        { table: codec.table.name, line: this.lineNumber },
       );
     }
-    this.sink.row(table, row, this.text);
   }
 
   /** Lone surrogates can only come from `\u` escapes, so only a line that has one is walked. */

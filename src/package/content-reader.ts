@@ -1,15 +1,11 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
 import { AsyncClientError, errorMessage } from '../errors.js';
 import { RowBatches } from './batches.js';
+import { type ByteChunks, byteChunks, type PackageSource } from './byte-chunks.js';
 import { ContentParser, type ContentExpectations } from './content-parser.js';
 import { packageError } from './errors.js';
 import { GzipMemberInflater } from './gzip-member.js';
 import type { PackageManifest, RowBatch } from './types.js';
-
-/** A package file's path, or a function that opens a fresh stream of its bytes (called once per pass). */
-export type PackageSource = string | (() => Readable);
 
 export interface ContentOptions extends ContentExpectations {
   /** Most rows in one batch (default 64: rows of small batches die young, which keeps the heap small; measured in bench/package.bench.ts). */
@@ -38,7 +34,7 @@ export async function* readContent(
 ): AsyncGenerator<RowBatch, PackageManifest, undefined> {
   const where = labelOf(source, options);
   const sink = new RowBatches(options.batchRows ?? 64);
-  const raw = open(source);
+  const raw = byteChunks(source);
   const member = new GzipMemberInflater(frame.bodyBytes, where);
   const parser = new ContentParser(where, options, frame.bodyBytes, sink);
   const feeding = { stopped: false };
@@ -74,14 +70,14 @@ export async function* readContent(
     if (contentError !== undefined) throw contentError;
     return parser.manifest as PackageManifest;
   } finally {
-    raw.destroy();
+    raw.close();
     member.destroy();
   }
 }
 
 /** Moves the body's bytes into the inflater while hashing them; never rejects. */
 async function feedBody(
-  raw: Readable,
+  raw: ByteChunks,
   bodyBytes: number,
   member: GzipMemberInflater,
   feeding: { stopped: boolean },
@@ -90,8 +86,8 @@ async function feedBody(
   let seen = 0;
   try {
     for await (const chunk of raw) {
-      const body = (chunk as Buffer).subarray(0, Math.max(0, bodyBytes - seen));
-      seen += (chunk as Buffer).length;
+      const body = chunk.subarray(0, Math.max(0, bodyBytes - seen));
+      seen += chunk.length;
       if (body.length === 0) continue;
       hash.update(body);
       if (!feeding.stopped) await member.write(body);
@@ -112,8 +108,4 @@ async function feedBody(
 
 export function labelOf(source: PackageSource, options: ContentOptions): string {
   return options.label ?? (typeof source === 'string' ? source : 'package');
-}
-
-export function open(source: PackageSource): Readable {
-  return typeof source === 'string' ? createReadStream(source, { highWaterMark: 64 * 1024 }) : source();
 }

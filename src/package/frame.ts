@@ -60,17 +60,19 @@ export interface CheckedFrame {
 
 /**
  * The reader's side: takes the raw file chunks, hashes what can no longer be the trailer, and
- * holds back the last bytes (which may be it). `finish` checks footer, trailer and digest. No
- * byte is decompressed: a damaged file costs one read.
+ * holds back a copy of the last bytes (which may be it), so that the caller may reuse a chunk's
+ * memory once `push` returns. `finish` checks footer, trailer and digest. No byte is
+ * decompressed: a damaged file costs one read.
  */
 export class FrameSplitter {
   private readonly digest = new BodyDigest();
-  private held: Buffer[] = [];
+  private static readonly HOLD = MAX_TRAILER_BYTES + FOOTER_BYTES;
+  /** The last bytes seen, up to HOLD of them. */
+  private readonly held = Buffer.alloc(FrameSplitter.HOLD);
   private heldBytes = 0;
   private totalBytes = 0;
-  private headChunks: Buffer[] = [];
+  private readonly headChunks: Buffer[] = [];
   private headBytes = 0;
-  private static readonly HOLD = MAX_TRAILER_BYTES + FOOTER_BYTES;
 
   constructor(private readonly where: string) {}
 
@@ -81,16 +83,22 @@ export class FrameSplitter {
   push(chunk: Buffer): void {
     this.totalBytes += chunk.length;
     if (this.headBytes < HEAD_BYTES) {
-      this.headChunks.push(chunk.subarray(0, HEAD_BYTES - this.headBytes));
-      this.headBytes += Math.min(chunk.length, HEAD_BYTES - this.headBytes);
+      const copy = Buffer.from(chunk.subarray(0, HEAD_BYTES - this.headBytes));
+      this.headChunks.push(copy);
+      this.headBytes += copy.length;
     }
-    this.held.push(chunk);
-    this.heldBytes += chunk.length;
-    for (let first = this.held[0]; first !== undefined && this.heldBytes - first.length >= FrameSplitter.HOLD; first = this.held[0]) {
-      this.held.shift();
-      this.heldBytes -= first.length;
-      this.digest.update(first);
+    const hold = FrameSplitter.HOLD;
+    // Bytes that the chunk pushes out of the last HOLD: first those held, then the chunk's own.
+    const out = Math.max(0, this.heldBytes + chunk.length - hold);
+    const outOfHeld = Math.min(out, this.heldBytes);
+    if (outOfHeld > 0) {
+      this.digest.update(this.held.subarray(0, outOfHeld));
+      this.held.copyWithin(0, outOfHeld, this.heldBytes);
+      this.heldBytes -= outOfHeld;
     }
+    const outOfChunk = out - outOfHeld;
+    if (outOfChunk > 0) this.digest.update(chunk.subarray(0, outOfChunk));
+    this.heldBytes += chunk.copy(this.held, this.heldBytes, outOfChunk);
   }
 
   /** The file's first bytes (up to 64 KiB), to tell what a file without a frame holds. */
@@ -103,7 +111,7 @@ export class FrameSplitter {
     const where = this.where;
     if (this.totalBytes === 0)
       throw packageError('E_PACKAGE_EMPTY', `${where}: the file is empty; the producer may still be writing it or failed`);
-    const tail = Buffer.concat(this.held, this.heldBytes);
+    const tail = this.held.subarray(0, this.heldBytes);
     const footer = FOOTER_PATTERN.exec(tail.subarray(Math.max(0, tail.length - FOOTER_BYTES)).toString('latin1'));
     if (footer === null) {
       const head = this.head();

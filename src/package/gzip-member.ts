@@ -1,5 +1,5 @@
 import { createInflateRaw, crc32, type InflateRaw } from 'node:zlib';
-import { drainOrClose } from './drain.js';
+import { writtenOrClosed } from './drain.js';
 import { packageError } from './errors.js';
 import { MAX_GZIP_HEADER_BYTES } from './limits.js';
 
@@ -35,7 +35,7 @@ export class GzipMemberInflater {
     private readonly where: string,
   ) {}
 
-  /** Takes the next body bytes; resolves when the inflater has room for more. */
+  /** Takes the next body bytes; resolves once the inflater is done with them (the caller may reuse `chunk`). */
   async write(chunk: Buffer): Promise<void> {
     const start = this.position;
     this.position += chunk.length;
@@ -44,6 +44,8 @@ export class GzipMemberInflater {
       this.headerBytes += chunk.length;
       const bytes = Buffer.concat(this.header, this.headerBytes);
       const length = this.headerLength(bytes);
+      // A copy: the caller may reuse `chunk`.
+      this.header = [bytes];
       if (length === undefined) return;
       this.header = [];
       this.dataStart = length;
@@ -86,7 +88,7 @@ export class GzipMemberInflater {
     const trailerStart = this.bodyBytes - MEMBER_TRAILER_BYTES;
     const dataEnd = Math.min(bytes.length, trailerStart - at);
     for (let i = Math.max(0, dataEnd); i < bytes.length; i++) this.memberTrailer[at + i - trailerStart] = bytes[i] as number;
-    if (dataEnd > 0 && !this.output.write(bytes.subarray(0, dataEnd))) await drainOrClose(this.output);
+    if (dataEnd > 0) await writtenOrClosed(this.output, bytes.subarray(0, dataEnd));
   }
 
   /** The header's length once `bytes` hold all of it, else undefined. */

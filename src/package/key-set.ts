@@ -52,6 +52,21 @@ export class KeyFingerprintSet {
     return true;
   }
 
+  /**
+   * Adds a safe integer key above every key so far without making its text, where the ascending
+   * run of integers takes it (the usual export); false, having added nothing, otherwise: then
+   * `add` takes the key.
+   */
+  addAscendingInteger(value: number): boolean {
+    // With no run and no table, every key so far is in `integers`.
+    if (this.slots !== undefined || this.runLength !== 0 || !this.integers.takes(value)) return false;
+    const last = this.integers.last;
+    if (last !== undefined && !(value > last)) return false;
+    this.last = value;
+    this.integers.push(value);
+    return true;
+  }
+
   /** How many keys are held. */
   get count(): number {
     return this.slots === undefined ? this.integers.count + this.runLength : this.size;

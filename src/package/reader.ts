@@ -1,6 +1,7 @@
 import { constants, gunzipSync } from 'node:zlib';
 import { errorCode } from '../errors.js';
-import { type ContentOptions, labelOf, open, type PackageSource, readContent } from './content-reader.js';
+import { byteChunks, type PackageSource } from './byte-chunks.js';
+import { type ContentOptions, labelOf, readContent } from './content-reader.js';
 import { packageError } from './errors.js';
 import { type CheckedFrame, FrameSplitter, type Trailer } from './frame.js';
 import { MAX_MANIFEST_BYTES } from './limits.js';
@@ -102,10 +103,10 @@ interface FrameResult extends CheckedFrame {
 async function checkFrame(source: PackageSource, options: PackageReaderOptions): Promise<FrameResult> {
   const where = labelOf(source, options);
   const publicKey = options.publicKey === undefined ? undefined : toPublicKey(options.publicKey);
-  const raw = open(source);
+  const raw = byteChunks(source);
   const splitter = new FrameSplitter(where);
   try {
-    for await (const chunk of raw) splitter.push(chunk as Buffer);
+    for await (const chunk of raw) splitter.push(chunk);
     let frame: CheckedFrame;
     try {
       frame = splitter.finish();
@@ -115,7 +116,7 @@ async function checkFrame(source: PackageSource, options: PackageReaderOptions):
     }
     return { ...frame, signature: checkSignature(frame.trailer, frame.sha256, publicKey, where), fileBytes: splitter.fileBytes };
   } finally {
-    raw.destroy();
+    raw.close();
   }
 }
 

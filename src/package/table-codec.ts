@@ -1,3 +1,4 @@
+import { FlatRowReader } from './flat-row.js';
 import type { KeyOrder } from './key-set.js';
 import type { CellValue, PackageRow, TableSpec } from './types.js';
 import { VALUE_CODECS, ValueError, type ValueCodec, type WireValue } from './values.js';
@@ -12,14 +13,16 @@ export class TableCodec {
   private readonly nullable: readonly boolean[];
   private readonly keyIndexes: readonly number[];
   private readonly keyCodecs: readonly ValueCodec[];
-  private readonly integerKey: boolean;
+  private readonly integerKeyed: boolean;
+  private readonly flat: FlatRowReader;
 
   constructor(readonly table: TableSpec) {
+    this.flat = new FlatRowReader(table.columns);
     this.codecs = table.columns.map((column) => VALUE_CODECS[column.type]);
     this.nullable = table.columns.map((column) => column.nullable);
     this.keyIndexes = table.primaryKey.map((name) => table.columns.findIndex((column) => column.name === name));
     this.keyCodecs = this.keyIndexes.map((index) => this.codecs[index] as ValueCodec);
-    this.integerKey = this.keyIndexes.length === 1 && table.columns[this.keyIndexes[0] as number]?.type === 'integer';
+    this.integerKeyed = this.keyIndexes.length === 1 && table.columns[this.keyIndexes[0] as number]?.type === 'integer';
   }
 
   encode(row: PackageRow): string {
@@ -60,6 +63,12 @@ export class TableCodec {
         throw this.keyError(i, error);
       }
     });
+  }
+
+  /** The upsert of a plain line read without JSON.parse, or undefined: then JSON.parse and `decodeUpsert` read it. */
+  readUpsertLine(line: string): PackageRow | undefined {
+    const values = this.flat.read(line);
+    return values === undefined ? undefined : { op: 'upsert', values };
   }
 
   /** Decodes an upsert line's array in place (the array is the reader's own, fresh from JSON.parse). */
@@ -106,15 +115,22 @@ export class TableCodec {
     return joinKeyParts(key.map((value, i) => (this.keyCodecs[i] as ValueCodec).keyText(value as CellValue)));
   }
 
+  /** The row's key when it is a single integer key held as a number, else undefined. */
+  integerKey(row: PackageRow): number | undefined {
+    if (!this.integerKeyed) return undefined;
+    const value = row.op === 'upsert' ? row.values[this.keyIndexes[0] as number] : row.key[0];
+    return typeof value === 'number' ? value : undefined;
+  }
+
   /** Orders keys for the ascending-order fast path: a single integer key numerically, others by key text. */
   keyOrder(row: PackageRow, keyText: string): KeyOrder {
-    if (!this.integerKey) return keyText;
+    if (!this.integerKeyed) return keyText;
     return (row.op === 'upsert' ? row.values[this.keyIndexes[0] as number] : row.key[0]) as number | bigint;
   }
 
   /** keyOrder from the key text alone, for rows that arrive encoded. */
   keyOrderOfText(keyText: string): KeyOrder {
-    if (!this.integerKey) return keyText;
+    if (!this.integerKeyed) return keyText;
     const small = Number(keyText);
     return Number.isSafeInteger(small) ? small : BigInt(keyText);
   }

@@ -12,4 +12,20 @@ describe('ISO timestamps without a Date', () => {
       { numRuns: 20_000 },
     );
   });
+
+  it('are right for runs of timestamps in the same day and across days, as a package holds them', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -1e13, max: 1e13 }),
+        fc.array(fc.integer({ min: -90_000_000, max: 90_000_000 }), { maxLength: 50 }),
+        (start, steps) => {
+          let ms = start;
+          for (const step of steps) {
+            ms += step;
+            expect(isoTimestamp(ms)).toBe(new Date(ms).toISOString());
+          }
+        },
+      ),
+    );
+  });
 });

@@ -66,7 +66,10 @@ describe.each(SWAP_ENGINES)(`a full package swapped in on $name while the daemon
     const delay = seededRandom(SEED);
     const seen = new Set<string>();
     for (let kill = 1; kill <= 6; kill += 1) {
-      await killDaemonAfter(fixture, Math.floor(delay() * 1000));
+      // Kills reach later and later into the apply: the first within 250 ms of READY, before any
+      // swap even on a fast machine; the sixth within 1.5 s. (Up to a second for every kill left
+      // all six after the swap once the apply got faster.)
+      await killDaemonAfter(fixture, Math.floor(delay() * 250 * kill));
       await database.assertSound();
       const state = await database.view();
       // Whole old table and not Applied, or whole new table and Applied: nothing in between.

@@ -117,6 +117,30 @@ describe('the package writer', () => {
     await expect(writer.end()).rejects.toMatchObject({ code: 'E_PACKAGE_WRITER' });
   });
 
+  it('checks the text keys of encoded rows in any order, and refuses one met twice', async () => {
+    const codes: TableSpec = {
+      name: 'Code',
+      columns: [{ name: 'code', type: 'string', nullable: false }],
+      primaryKey: ['code'],
+      upsertCount: 2,
+      deleteCount: 0,
+    };
+    const encoded = (keys: string[]) => ({
+      bytes: Buffer.from(keys.map((key) => `${JSON.stringify([key])}\n`).join('')),
+      lineBytes: keys.map((key) => JSON.stringify([key]).length),
+      keys,
+    });
+    const sink = new BufferSink();
+    const writer = createPackageWriter(manifestFor([codes]), sink);
+    await writer.writeEncoded('Code', Readable.from([encoded(['b', 'a'])]));
+    await writer.end();
+    await expect(verifyPackage(() => Readable.from([sink.bytes]))).resolves.toMatchObject({ manifest: { tables: [codes] } });
+    const twice = createPackageWriter(manifestFor([codes]), new BufferSink());
+    await expect(twice.writeEncoded('Code', Readable.from([encoded(['a', 'a'])]))).rejects.toMatchObject({
+      code: 'E_PACKAGE_DUPLICATE_KEY',
+    });
+  });
+
   it('signs when given a key, and the signature checks against the public key', async () => {
     const { generateSigningKeyPair } = await import('../../src/package/signature.js');
     const keys = generateSigningKeyPair();

@@ -1,50 +1,24 @@
-import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadProfile } from '../../src/profile/load.js';
-import { ProfileError, type ProfileIssue } from '../../src/profile/profile-error.js';
-import { MINIMAL_PROFILE, ProfileFolder } from './profile-files.js';
 import { UPLOAD_RETRY_FIRST_SECONDS, UPLOAD_RETRY_MAX_SECONDS } from '../../src/upload/retry-backoff.js';
+import { located, useProfileLoads } from './profile-loads.js';
+import { MINIMAL_PROFILE } from './profile-files.js';
 
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-let folder: ProfileFolder;
-beforeEach(async () => {
-  folder = await ProfileFolder.create();
-});
-afterEach(async () => {
-  await folder.remove();
-});
-
-async function loadError(text: string): Promise<ProfileError> {
-  const file = await folder.write('profile.yaml', text);
-  return rejection(file);
-}
-
-async function rejection(file: string): Promise<ProfileError> {
-  const error: unknown = await loadProfile(file).then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  if (!(error instanceof ProfileError)) throw new Error(`expected a ProfileError, got ${String(error)}`);
-  return error;
-}
-
-/** line:column field — what an operator reads first. */
-function located(issues: readonly ProfileIssue[]): string[] {
-  return issues.map((issue) => `${issue.line}:${issue.column} ${issue.field}`);
-}
+const profiles = useProfileLoads();
+const { loadError } = profiles;
 
 describe('loadProfile: valid profiles', () => {
   test('fills every default and resolves relative paths against the profile folder', async () => {
-    const file = await folder.write('profile.yaml', MINIMAL_PROFILE);
+    const file = await profiles.folder.write('profile.yaml', MINIMAL_PROFILE);
     const profile = await loadProfile(file);
     expect(profile).toEqual({
       sourcePath: file,
       profile: { name: 'Store 0042', downloadIntervalMinutes: 15, uploadIntervalMinutes: 15 },
       schedule: {},
       channel: { id: 'store-0042', database: '/var/lib/async-client/channel.sqlite' },
-      workingFolder: { adapter: 'local', path: path.join(folder.root, 'exchange') },
+      workingFolder: { adapter: 'local', path: path.join(profiles.folder.root, 'exchange') },
       stateDirectory: '/var/lib/async-client',
       log: { level: 'info' },
       daemon: { shutdownGraceSeconds: 30, startJitterSeconds: 30, journalRetentionDays: 90 },
@@ -66,33 +40,33 @@ describe('loadProfile: valid profiles', () => {
   });
 
   test('resolves state directory, database and public key against the profile folder, keeps absolute paths', async () => {
-    const file = await folder.write(
+    const file = await profiles.folder.write(
       'profile.yaml',
       `${MINIMAL_PROFILE}stateDirectory: ../state\ndownload:\n  publicKey: keys/hq.pub.pem\ndaemon:\n  health: {}\n`,
     );
     const profile = await loadProfile(file);
-    const state = path.resolve(folder.root, '../state');
+    const state = path.resolve(profiles.folder.root, '../state');
     expect(profile.stateDirectory).toBe(state);
     expect(profile.channel.database).toBe(path.join(state, 'channel.sqlite'));
-    expect(profile.download.publicKey).toBe(path.join(folder.root, 'keys/hq.pub.pem'));
+    expect(profile.download.publicKey).toBe(path.join(profiles.folder.root, 'keys/hq.pub.pem'));
     expect(profile.daemon.health).toEqual({ host: '127.0.0.1', port: 9465 });
 
-    const absolute = await folder.write(
+    const absolute = await profiles.folder.write(
       'absolute.yaml',
       MINIMAL_PROFILE.replace('path: exchange', 'path: /mnt/hq').replace(
         '  id: store-0042',
         '  id: store-0042\n  database: db/channel.sqlite',
       ),
     );
-    const fromCwd = await loadProfile('absolute.yaml', { cwd: folder.root });
+    const fromCwd = await loadProfile('absolute.yaml', { cwd: profiles.folder.root });
     expect(fromCwd.workingFolder).toEqual({ adapter: 'local', path: '/mnt/hq' });
-    expect(fromCwd.channel.database).toBe(path.join(folder.root, 'db/channel.sqlite'));
+    expect(fromCwd.channel.database).toBe(path.join(profiles.folder.root, 'db/channel.sqlite'));
     expect(fromCwd.sourcePath).toBe(absolute);
   });
 
   test('reads the WebDAV password from passwordFile, dropping the trailing newline', async () => {
-    await folder.write('webdav.password', 's3cret\n');
-    const file = await folder.write(
+    await profiles.folder.write('webdav.password', 's3cret\n');
+    const file = await profiles.folder.write(
       'profile.yaml',
       MINIMAL_PROFILE.replace(
         'adapter: local\n  path: exchange',
@@ -109,7 +83,7 @@ describe('loadProfile: valid profiles', () => {
   });
 
   test('keeps schedule overrides and the time zone', async () => {
-    const file = await folder.write(
+    const file = await profiles.folder.write(
       'profile.yaml',
       `${MINIMAL_PROFILE}schedule:\n  download: "0 */15 8-22 * * *"\n  upload: "*/5 * * * * *"\n  timezone: Europe/Paris\n`,
     );
@@ -145,7 +119,7 @@ describe('loadProfile: bad values point at the value', () => {
   ])('downloadIntervalMinutes: %s', async (written, found) => {
     const error = await loadError(MINIMAL_PROFILE.replace('downloadIntervalMinutes: 15', `downloadIntervalMinutes: ${written}`));
     expect(error.code).toBe('E_PROFILE_INVALID');
-    const file = path.join(folder.root, 'profile.yaml');
+    const file = path.join(profiles.folder.root, 'profile.yaml');
     expect(error.message).toBe(
       `${file}:3:28 profile.downloadIntervalMinutes: expected a whole number of minutes from 1 to 1440, found ${found}`,
     );
@@ -205,7 +179,7 @@ describe('loadProfile: bad values point at the value', () => {
       MINIMAL_PROFILE.replace('downloadIntervalMinutes: 15', 'downloadIntervalMinutes: 0').replace('id: store-0042', 'id: ""') +
         'log:\n  level: loud\n',
     );
-    const file = path.join(folder.root, 'profile.yaml');
+    const file = path.join(profiles.folder.root, 'profile.yaml');
     expect(error.message.split('\n')).toEqual([
       `${file}:3:28 profile.downloadIntervalMinutes: expected a whole number of minutes from 1 to 1440, found 0`,
       `${file}:6:7 channel.id: expected 1 to 64 letters, digits, '_' or '-', starting with a letter or digit, found ""`,
@@ -230,7 +204,7 @@ describe('loadProfile: unknown keys and missing fields', () => {
   test('a missing field points at the map it is missing from', async () => {
     const error = await loadError(MINIMAL_PROFILE.replace('  name: Store 0042\n', ''));
     expect(error.message).toBe(
-      `${path.join(folder.root, 'profile.yaml')}:2:3 profile.name: expected text of 1 to 100 characters, found nothing (the field is missing)`,
+      `${path.join(profiles.folder.root, 'profile.yaml')}:2:3 profile.name: expected text of 1 to 100 characters, found nothing (the field is missing)`,
     );
   });
 
@@ -244,79 +218,5 @@ describe('loadProfile: unknown keys and missing fields', () => {
     expect(error.issues).toEqual([
       expect.objectContaining({ line: 8, column: 3, field: 'workingFolder.adapter', found: 'nothing (the field is missing)' }),
     ]);
-  });
-});
-
-describe('loadProfile: broken files', () => {
-  test("malformed YAML keeps yaml's own line and column", async () => {
-    const error = await loadError(MINIMAL_PROFILE.replace('name: Store 0042', 'name: Store: 0042'));
-    expect(error.code).toBe('E_PROFILE_YAML');
-    expect(located(error.issues)).toEqual(['2:9 ']);
-    expect(error.issues[0]?.expected).toBe('valid YAML');
-  });
-
-  test('a duplicate key names the field', async () => {
-    const error = await loadError(
-      MINIMAL_PROFILE.replace('uploadIntervalMinutes: 15', 'uploadIntervalMinutes: 15\n  downloadIntervalMinutes: 30'),
-    );
-    expect(error.code).toBe('E_PROFILE_YAML');
-    expect(located(error.issues)).toEqual(['5:3 profile.downloadIntervalMinutes']);
-  });
-
-  test('two YAML documents in one file', async () => {
-    const error = await loadError(`${MINIMAL_PROFILE}---\n${MINIMAL_PROFILE}`);
-    expect(error.code).toBe('E_PROFILE_YAML');
-    expect(error.issues[0]?.expected).toBe('one YAML document');
-  });
-
-  test('an alias to an anchor that does not exist', async () => {
-    const error = await loadError(MINIMAL_PROFILE.replace('uploadIntervalMinutes: 15', 'uploadIntervalMinutes: *interval'));
-    expect(error.code).toBe('E_PROFILE_YAML');
-    expect(error.issues[0]?.found).toContain('Unresolved alias');
-  });
-
-  test.each([
-    ['an empty file', ''],
-    ['a file of comments only', '# nothing yet\n'],
-  ])('%s', async (_name, text) => {
-    const error = await loadError(text);
-    expect(error.code).toBe('E_PROFILE_INVALID');
-    expect(error.issues).toEqual([expect.objectContaining({ line: 1, column: 1, field: '', found: 'an empty file' })]);
-  });
-
-  test('a scalar instead of a map', async () => {
-    const error = await loadError('hello\n');
-    expect(error.issues).toEqual([expect.objectContaining({ line: 1, column: 1, field: '', found: '"hello"' })]);
-  });
-
-  test('a path that does not exist, or whose parent is a file', async () => {
-    expect((await rejection(path.join(folder.root, 'missing.yaml'))).code).toBe('E_PROFILE_NOT_FOUND');
-    const file = await folder.write('profile.yaml', MINIMAL_PROFILE);
-    const error = await rejection(path.join(file, 'nested.yaml'));
-    expect(error.code).toBe('E_PROFILE_NOT_FOUND');
-    expect(error.message).toContain('no such profile file');
-  });
-
-  test('a folder', async () => {
-    const directory = path.join(folder.root, 'profile.yaml');
-    await mkdir(directory);
-    const error = await rejection(directory);
-    expect(error.code).toBe('E_PROFILE_NOT_A_FILE');
-    expect(error.message).toBe(`${directory}: is a folder, not a profile file; pass the path of the YAML file itself`);
-  });
-
-  const runsAsRoot = process.getuid?.() === 0;
-  (runsAsRoot ? test.skip : test)('a file without read permission (skipped as root: root reads it anyway; see the EIO case)', async () => {
-    const file = await folder.write('profile.yaml', MINIMAL_PROFILE);
-    await chmod(file, 0o000);
-    const error = await rejection(file);
-    expect(error.code).toBe('E_PROFILE_UNREADABLE');
-    expect(error.message).toContain('EACCES');
-  });
-
-  (process.platform === 'linux' ? test : test.skip)('a file whose read fails (EIO from /proc/self/mem, even for root)', async () => {
-    const error = await rejection('/proc/self/mem');
-    expect(error.code).toBe('E_PROFILE_UNREADABLE');
-    expect(error.message).toBe("/proc/self/mem: cannot read the profile file (EIO: i/o error, read); let the daemon's user read it");
   });
 });

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DAEMON_ENVIRONMENT, DAEMON_NODE_FLAGS } from '../../src/daemon/node-start.js';
 
 /**
  * Checks systemd/async-client.service with systemd's own tools, offline: this runs in containers
@@ -139,6 +140,12 @@ describe('systemd/async-client.service', () => {
       );
     });
 
+    it('starts node as src/daemon/node-start.ts says, as the benchmarks do', () => {
+      expect(service.get('ExecStart')?.[0]).toMatch(new RegExp(`^/usr/bin/node ${DAEMON_NODE_FLAGS.join(' ')} /`));
+      const environment = Object.entries(DAEMON_ENVIRONMENT).map(([name, value]) => `${name}=${value}`);
+      expect(service.get('Environment')).toEqual(expect.arrayContaining(environment));
+    });
+
     it('filters system calls to those of a system service', () => {
       expect(service.get('SystemCallFilter')).toEqual(['@system-service', '~@privileged @resources']);
     });
@@ -156,6 +163,12 @@ describe('systemd/async-client.service', () => {
     it('makes a working folder writable', () => {
       expect(service.get('ReadWritePaths')?.length).toBeGreaterThan(0);
     });
+  });
+
+  it('has `npm start` start node as the unit does', async () => {
+    const manifest = JSON.parse(await readFile(resolve('package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const environment = Object.entries(DAEMON_ENVIRONMENT).map(([name, value]) => `${name}=${value}`);
+    expect(manifest.scripts.start).toContain(`${environment.join(' ')} node ${DAEMON_NODE_FLAGS.join(' ')} dist/src/cli/main.js run`);
   });
 
   it('ships a sysusers.d entry that creates the unit user without a login shell', async () => {

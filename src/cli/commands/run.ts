@@ -1,5 +1,5 @@
 import type { Daemon } from '../../daemon/daemon.js';
-import { workerProfileChecks } from '../../profile/checks/in-worker.js';
+import { subprocessProfileChecks } from '../../profile/checks/in-subprocess.js';
 import type { Logger } from '../../observe/logger.js';
 import { errorCode, errorMessage } from '../../errors.js';
 import { systemClock } from '../../schedule/clock.js';
@@ -62,7 +62,7 @@ Exit codes:
     const logger = commandLogger(runCommand, io, 'stdout', parsed.values['log-format']);
     if (typeof logger === 'number') return logger;
 
-    // The profile is read and checked in a worker thread while this one loads the daemon's modules.
+    // The profile is read and checked in a process of its own while this one loads the daemon's modules.
     const loading = loadRunningProfileOption(parsed.values.profile, io);
     const { Daemon } = await import('../../daemon/daemon.js');
     const effective = await loading;
@@ -70,7 +70,7 @@ Exit codes:
     log = logger(effective.profile.log.level);
 
     try {
-      daemon = await Daemon.start({ effective, checks: workerProfileChecks, log, clock: systemClock, env: io.env });
+      daemon = await Daemon.start({ effective, checks: subprocessProfileChecks, log, clock: systemClock, env: io.env });
     } catch (error) {
       log.fatal({ code: errorCode(error), message: errorMessage(error) }, 'daemon.start_failed');
       io.stderr.write(`async-client: cannot start: ${errorMessage(error)} (${errorCode(error)})\n`);

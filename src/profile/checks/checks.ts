@@ -1,7 +1,7 @@
 /**
- * What the daemon asks of its profile files, in plain data that crosses to a worker thread
- * (in-worker.ts): the daemon's own thread never loads yaml or TypeBox, which would stay in its
- * memory for its whole life; a short-lived worker reads, checks and composes, then exits.
+ * What the daemon asks of its profile files, in plain data that crosses to a process of its own
+ * (in-subprocess.ts): the daemon never loads yaml or TypeBox, which would stay in its memory for
+ * its whole life; a short-lived process reads, checks and composes, then exits.
  */
 import type { HqProfileState } from '../hq/hq-state.js';
 import type { Profile } from '../profile.js';

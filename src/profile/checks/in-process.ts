@@ -1,6 +1,6 @@
 /**
- * The profile checks run in the thread that asks (the CLI's tests, and the worker thread the
- * daemon starts for each check: worker.ts). Loads yaml and TypeBox.
+ * The profile checks run in the process that asks (the CLI's commands and tests, and the process
+ * the daemon starts for each check: subprocess.ts). Loads yaml and TypeBox.
  */
 import { composeProfile, type HqProfileLayer, type LocalProfileLayer } from '../compose.js';
 import { Assignments, type AssignmentMatch } from '../hq/assignments.js';

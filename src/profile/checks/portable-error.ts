@@ -1,4 +1,4 @@
-/** What crosses between the daemon's thread and a profile check's worker (in-worker.ts, worker.ts). */
+/** What crosses between the daemon and a profile check's process (in-subprocess.ts, subprocess.ts). */
 import { AsyncClientError, errorCode, errorMessage } from '../../errors.js';
 import { ProfileError, type ProfileErrorCode, type ProfileIssue } from '../profile-error.js';
 import type { ProfileChecks } from './checks.js';

@@ -39,7 +39,7 @@ export class HqProfileCheck {
   constructor(
     private readonly folder: WorkingFolder,
     private readonly channelId: string,
-    /** Where the files read are parsed and checked: a worker thread in the daemon (checks/in-worker.ts). */
+    /** Where the files read are parsed and checked: a process of its own (checks/in-subprocess.ts). */
     private readonly checks: Pick<ProfileChecks, 'assignment' | 'published'>,
   ) {}
 

@@ -47,7 +47,7 @@ export async function* encodedRowsOfCopy(
     const keys: string[] = [];
     let written = 0;
     let at = 0;
-    while (!ended && at + 2 <= input.length) {
+    rows: while (!ended && at + 2 <= input.length) {
       const count = input.readInt16BE(at);
       if (count === -1) {
         ended = true;
@@ -55,13 +55,16 @@ export async function* encodedRowsOfCopy(
         break;
       }
       if (count !== fields) throw copyError(`a row has ${count} fields, not ${fields}`);
-      const end = rowEnd(input, at + 2, fields);
-      if (end < 0) break;
       const start = written;
       let field = at + 2;
       for (let c = 0; c < layout.kinds.length; c++) {
+        // A row the chunk ends inside waits for the next chunk, what was written of it taken back.
+        const length = field + 4 <= input.length ? input.readInt32BE(field) : input.length;
+        if (field + 4 + Math.max(length, 0) > input.length) {
+          written = start;
+          break rows;
+        }
         out[written++] = c === 0 ? OPEN : COMMA;
-        const length = input.readInt32BE(field);
         field += 4;
         if (length < 0) {
           written += NULL.copy(out, written);
@@ -74,13 +77,17 @@ export async function* encodedRowsOfCopy(
         if (key >= 0) parts[key] = keyText(kind, input, field, field + length, out, from, written);
         field += length;
       }
+      const problemLength = field + 4 <= input.length ? input.readInt32BE(field) : input.length;
+      if (field + 4 + Math.max(problemLength, 0) > input.length) {
+        written = start;
+        break;
+      }
+      if (problemLength >= 0) refuse(input.toString('utf8', field + 4, field + 4 + problemLength));
       out[written++] = CLOSE;
       lineBytes.push(written - start);
       out[written++] = NEWLINE;
       keys.push(joinKeyParts(parts));
-      const problemLength = input.readInt32BE(field);
-      if (problemLength >= 0) refuse(input.toString('utf8', field + 4, field + 4 + problemLength));
-      at = end;
+      at = field + 4 + Math.max(problemLength, 0);
     }
     rest = input.subarray(at);
     // Copied out: the compressor holds the bytes while `out` is written again.
@@ -110,16 +117,6 @@ function keyText(kind: FieldKind, input: Buffer, from: number, to: number, out: 
   if (kind === 'string') return input.toString('utf8', from, to);
   const quoted = out[start] === 0x22;
   return out.toString('latin1', quoted ? start + 1 : start, quoted ? end - 1 : end);
-}
-
-/** Where the row whose fields start at `at` ends, or -1 when the input ends before it does. */
-function rowEnd(input: Buffer, at: number, fields: number): number {
-  let end = at;
-  for (let f = 0; f < fields; f++) {
-    if (end + 4 > input.length) return -1;
-    end += 4 + Math.max(input.readInt32BE(end), 0);
-  }
-  return end <= input.length ? end : -1;
 }
 
 function copyError(what: string): AsyncClientError {

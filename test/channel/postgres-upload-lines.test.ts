@@ -1,13 +1,17 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
+import pg from 'pg';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import type { UploadStore, UploadTableConfig } from '../../src/channel/upload-journal.js';
+import type { CounterRange, UploadStore, UploadTableConfig } from '../../src/channel/upload-journal.js';
 import { errorCode, errorMessage } from '../../src/errors.js';
 import { openPackage, type RowBatch } from '../../src/package/index.js';
 import { writeUploadPackage } from '../../src/upload/upload-package.js';
+import { openPostgresChannelDatabase } from '../../src/channel/postgres-channel-database.js';
+import { sharedPostgresUrl } from '../support/postgres-server.js';
 import { openPostgresSubject } from './postgres-subject.js';
 
 const SALE: UploadTableConfig = { table: 'sale', counterColumn: 'counter' };
@@ -164,5 +168,50 @@ describe('PostgreSQL upload: package lines written by the server', () => {
     const { lines, text } = await bothPaths();
     expect(text).toMatch(/^E_PACKAGE_DUPLICATE_KEY: .*row 2: primary key "1796119200000"/);
     expect(lines).toBe(text);
+  });
+});
+
+describe('PostgreSQL upload from a SQL_ASCII database', () => {
+  test('text not sure to be UTF-8: the COPY text path serves, and uploads the rows', async () => {
+    const name = `test_ascii_${randomUUID().replaceAll('-', '')}`;
+    const server = new pg.Client({ connectionString: sharedPostgresUrl() });
+    await server.connect();
+    const folder = await mkdtemp(join(tmpdir(), 'pg-upload-ascii-'));
+    await server.query(`CREATE DATABASE ${name} ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0`);
+    const url = new URL(sharedPostgresUrl());
+    url.pathname = `/${name}`;
+    const target = {
+      host: url.hostname,
+      port: Number(url.port),
+      database: name,
+      user: url.username,
+      password: decodeURIComponent(url.password),
+    };
+    const db = await openPostgresChannelDatabase(target, { channelId: 'store-1' });
+    try {
+      await db.migrate();
+      const pos = new pg.Client({ connectionString: url.toString() });
+      await pos.connect();
+      await pos.query(`CREATE TABLE sale (id bigint PRIMARY KEY, note text, counter bigint NOT NULL);
+        CREATE INDEX ON sale (counter); INSERT INTO sale VALUES (1, 'caf\u00e9', 1), (2, 'plain', 2)`);
+      await pos.end();
+      const plan = await db.uploads.snapshot((s) => s.plan([SALE], 100));
+      const range = plan.ranges[0] as CounterRange;
+      const encoded = await db.uploads.snapshot(async (s) => s.encodedRows?.(await s.tableSpec(SALE, range), SALE, range));
+      expect(encoded).toBeNull();
+      const session = await db.uploads.recordIntent(plan.ranges);
+      await writeUploadPackage(db.uploads, session, [SALE], join(folder, 'ascii.pkg'));
+      const rows = [];
+      for await (const batch of (await openPackage(join(folder, 'ascii.pkg'))).batches()) rows.push(...batch.rows);
+      expect(rows).toEqual([
+        { op: 'upsert', values: [1, 'caf\u00e9', 1] },
+        { op: 'upsert', values: [2, 'plain', 2] },
+      ]);
+    } finally {
+      await db.close();
+      await server.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await server.end();
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,7 @@
 import { AsyncClientError } from '../errors.js';
 import { type EncodedRows, joinKeyParts } from '../package/index.js';
+import { writeBytes, writeInstant, writeInteger, writeString } from './postgres-line-fields.js';
+import type { FieldKind, PackageLinesQuery } from './postgres-upload-lines.js';
 
 /** `PGCOPY\n\377\r\n\0`, then 32-bit flags and the header extension's length. */
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
@@ -7,31 +9,24 @@ const HEADER_BYTES = SIGNATURE.length + 8;
 const OPEN = 0x5b;
 const CLOSE = 0x5d;
 const COMMA = 0x2c;
-const QUOTE = 0x22;
 const NEWLINE = 0x0a;
 const NULL = Buffer.from('null', 'latin1');
-/** Shorter fields are copied byte by byte: a call into Buffer.copy costs more. */
-const COPY_LOOP_BYTES = 24;
-
-/** The fields of one row of packageLinesSql: each column's JSON, `quoted` or not, then the key parts and the problem. */
-export interface LineLayout {
-  readonly quoted: readonly boolean[];
-  readonly keyColumns: number;
-}
 
 /**
  * The package content lines of a `COPY (packageLinesSql) TO STDOUT (FORMAT binary)`: the rows of
- * each chunk as one EncodedRows. Each line is the column fields' bytes as they came (no decoding,
- * no escapes to undo), joined as a JSON array, a null field as `null`; only the keys become
- * strings. A row's problem (the last field) goes to `refuse`, which throws.
+ * each chunk as one EncodedRows, each line the row's fields joined as a JSON array (FieldKind
+ * says how a field is written); only the keys become strings. A row's problem (its last field)
+ * goes to `refuse`, which throws.
  */
 export async function* encodedRowsOfCopy(
   chunks: AsyncIterable<Buffer>,
-  layout: LineLayout,
+  layout: Omit<PackageLinesQuery, 'sql'>,
   refuse: (problem: string) => never,
 ): AsyncIterable<EncodedRows> {
-  const columns = layout.quoted.length;
-  const fields = columns + layout.keyColumns + 1;
+  const fields = layout.kinds.length + 1;
+  const keyAt = layout.kinds.map((_, c) => layout.keyColumns.indexOf(c));
+  const parts = layout.keyColumns.map(() => '');
+  let out = Buffer.alloc(0);
   let rest: Buffer = Buffer.alloc(0);
   let headerRead = false;
   let ended = false;
@@ -46,13 +41,13 @@ export async function* encodedRowsOfCopy(
       input = input.subarray(HEADER_BYTES + input.readUInt32BE(HEADER_BYTES - 4));
       headerRead = true;
     }
-    // A field of n bytes has a 4-byte length before it and takes at most n + 5 bytes in the line.
-    const bytes = Buffer.allocUnsafe(2 * input.length);
+    // A field's byte takes at most 6 in the line (an escape), its 4-byte length room for the rest.
+    if (out.length < 6 * input.length) out = Buffer.allocUnsafe(6 * input.length);
     const lineBytes: number[] = [];
     const keys: string[] = [];
     let written = 0;
     let at = 0;
-    while (!ended && at + 2 <= input.length) {
+    rows: while (!ended && at + 2 <= input.length) {
       const count = input.readInt16BE(at);
       if (count === -1) {
         ended = true;
@@ -60,53 +55,68 @@ export async function* encodedRowsOfCopy(
         break;
       }
       if (count !== fields) throw copyError(`a row has ${count} fields, not ${fields}`);
-      const end = rowEnd(input, at + 2, fields);
-      if (end < 0) break;
       const start = written;
       let field = at + 2;
-      for (let c = 0; c < columns; c++) {
-        bytes[written++] = c === 0 ? OPEN : COMMA;
-        const length = input.readInt32BE(field);
+      for (let c = 0; c < layout.kinds.length; c++) {
+        // A row the chunk ends inside waits for the next chunk, what was written of it taken back.
+        const length = field + 4 <= input.length ? input.readInt32BE(field) : input.length;
+        if (field + 4 + Math.max(length, 0) > input.length) {
+          written = start;
+          break rows;
+        }
+        out[written++] = c === 0 ? OPEN : COMMA;
         field += 4;
         if (length < 0) {
-          written += NULL.copy(bytes, written);
+          written += NULL.copy(out, written);
           continue;
         }
-        const quoted = layout.quoted[c] === true;
-        if (quoted) bytes[written++] = QUOTE;
-        if (length < COPY_LOOP_BYTES) for (let b = 0; b < length; b++) bytes[written++] = input[field + b] as number;
-        else written += input.copy(bytes, written, field, field + length);
-        if (quoted) bytes[written++] = QUOTE;
+        const from = written;
+        const kind = layout.kinds[c] as FieldKind;
+        written = writeField(kind, input, field, field + length, out, written);
+        const key = keyAt[c] as number;
+        if (key >= 0) parts[key] = keyText(kind, input, field, field + length, out, from, written);
         field += length;
       }
-      bytes[written++] = CLOSE;
-      lineBytes.push(written - start);
-      bytes[written++] = NEWLINE;
-      const parts: string[] = [];
-      for (let k = 0; k < layout.keyColumns; k++) {
-        const length = input.readInt32BE(field);
-        parts.push(input.toString('utf8', field + 4, field + 4 + length));
-        field += 4 + Math.max(length, 0);
+      const problemLength = field + 4 <= input.length ? input.readInt32BE(field) : input.length;
+      if (field + 4 + Math.max(problemLength, 0) > input.length) {
+        written = start;
+        break;
       }
-      keys.push(joinKeyParts(parts));
-      const problemLength = input.readInt32BE(field);
       if (problemLength >= 0) refuse(input.toString('utf8', field + 4, field + 4 + problemLength));
-      at = end;
+      out[written++] = CLOSE;
+      lineBytes.push(written - start);
+      out[written++] = NEWLINE;
+      keys.push(joinKeyParts(parts));
+      at = field + 4 + Math.max(problemLength, 0);
     }
     rest = input.subarray(at);
-    if (lineBytes.length > 0) yield { bytes: bytes.subarray(0, written), lineBytes, keys };
+    // Copied out: the compressor holds the bytes while `out` is written again.
+    if (lineBytes.length > 0) yield { bytes: Buffer.from(out.subarray(0, written)), lineBytes, keys };
   }
   if (!ended || rest.length > 0) throw copyError('it ended inside a row');
 }
 
-/** Where the row whose fields start at `at` ends, or -1 when the input ends before it does. */
-function rowEnd(input: Buffer, at: number, fields: number): number {
-  let end = at;
-  for (let f = 0; f < fields; f++) {
-    if (end + 4 > input.length) return -1;
-    end += 4 + Math.max(input.readInt32BE(end), 0);
+function writeField(kind: FieldKind, input: Buffer, from: number, to: number, out: Buffer, at: number): number {
+  switch (kind) {
+    case 'number':
+      return writeInteger(input, from, to, out, at);
+    case 'quoted':
+      return writeBytes(input, from, to, out, at, true);
+    case 'literal':
+      return writeBytes(input, from, to, out, at, false);
+    case 'string':
+      return writeString(input, from, to, out, at);
+    case 'instant':
+      if (to - from !== 8) throw copyError(`an instant of ${to - from} bytes, not 8`);
+      return writeInstant(input, from, out, at);
   }
-  return end <= input.length ? end : -1;
+}
+
+/** A key column's canonical text: a string as it is, any other value as its JSON without quotes. */
+function keyText(kind: FieldKind, input: Buffer, from: number, to: number, out: Buffer, start: number, end: number): string {
+  if (kind === 'string') return input.toString('utf8', from, to);
+  const quoted = out[start] === 0x22;
+  return out.toString('latin1', quoted ? start + 1 : start, quoted ? end - 1 : end);
 }
 
 function copyError(what: string): AsyncClientError {

@@ -122,7 +122,9 @@ export class PostgresUploadSnapshot implements UploadSnapshot {
     const { source, counterColumn } = await describePostgresUploadTable(this.client, this.conn.schema, config);
     const columns = spec.columns.map((c) => source.columns.find((s) => s.name === c.name && postgresColumnTypeOf(s.baseType) === c.type));
     if (!columns.every((c) => c !== undefined)) return null;
-    const { sql, quoted } = packageLinesSql(columns, spec.primaryKey, counterColumn, (select) => this.rangeOf(config, range, select));
+    const { sql, ...layout } = packageLinesSql(columns, spec.primaryKey, counterColumn, this.source(config), (select) =>
+      this.rangeOf(config, range, select),
+    );
     const refuse = (problem: string): never => {
       const [index, text, counter] = JSON.parse(problem) as [number, string, string];
       try {
@@ -135,9 +137,7 @@ export class PostgresUploadSnapshot implements UploadSnapshot {
         `upload table ${spec.name}: PostgreSQL refused the value ${JSON.stringify(text)} the COPY text path takes`,
       );
     };
-    return this.copyOut(`COPY (${sql}) TO STDOUT (FORMAT binary)`, (chunks) =>
-      encodedRowsOfCopy(chunks, { quoted, keyColumns: spec.primaryKey.length }, refuse),
-    );
+    return this.copyOut(`COPY (${sql}) TO STDOUT (FORMAT binary)`, (chunks) => encodedRowsOfCopy(chunks, layout, refuse));
   }
 
   /**

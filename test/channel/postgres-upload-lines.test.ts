@@ -1,12 +1,17 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import pg from 'pg';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import type { UploadStore, UploadTableConfig } from '../../src/channel/upload-journal.js';
+import type { CounterRange, UploadStore, UploadTableConfig } from '../../src/channel/upload-journal.js';
 import { errorCode, errorMessage } from '../../src/errors.js';
 import { openPackage, type RowBatch } from '../../src/package/index.js';
 import { writeUploadPackage } from '../../src/upload/upload-package.js';
+import { openPostgresChannelDatabase } from '../../src/channel/postgres-channel-database.js';
+import { sharedPostgresUrl } from '../support/postgres-server.js';
 import { openPostgresSubject } from './postgres-subject.js';
 
 const SALE: UploadTableConfig = { table: 'sale', counterColumn: 'counter' };
@@ -62,6 +67,21 @@ describe('PostgreSQL upload: package lines written by the server', () => {
     return rows;
   }
 
+  /**
+   * Both packages read back through the reader's checks, the first row that differs shown (a diff
+   * of whole packages would take jest minutes), then the files compared byte for byte.
+   */
+  async function expectSamePackages(lines: Buffer | string, text: Buffer | string): Promise<RowBatch['rows']> {
+    expect(Buffer.isBuffer(text) ? 'file' : text).toBe('file');
+    const read = await readBack(join(folder, 'lines.pkg'));
+    const expected = await readBack(join(folder, 'text.pkg'));
+    const first = expected.findIndex((row, i) => !isDeepStrictEqual(row, read[i]));
+    expect({ row: first, read: read[first] }).toEqual({ row: first, read: expected[first] });
+    expect(read).toHaveLength(expected.length);
+    expect(Buffer.isBuffer(lines) && lines.equals(text as Buffer)).toBe(true);
+    return read;
+  }
+
   test('edge values of every type: the same bytes as the text path, and the reader takes them', async () => {
     await subject.pos(`CREATE TABLE sale (
       id bigint PRIMARY KEY, small smallint, regular integer, amount numeric(12,2), quantity numeric(10,3), exact numeric,
@@ -76,13 +96,11 @@ describe('PostgreSQL upload: package lines written by the server', () => {
       `(9223372036854775807, 1, 1, 1, 1, 0.0000001, 123456.789, false, '2026-12-01 08:15:00.123456+00', '2026-12-01 08:15:00.5', '\\x01020304', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 5)`,
       `(-9223372036854775808, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '1900-01-01 00:00:00.001+00', NULL, decode(repeat('ab', 100), 'hex'), repeat('x', 300), NULL, NULL, NULL, NULL, NULL, NULL, NULL, 6)`,
       `(7, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 7)`,
+      `(8, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, (SELECT string_agg(chr(g), '') FROM generate_series(1, 255) g), NULL, NULL, NULL, NULL, NULL, NULL, NULL, 8)`,
     ];
     await subject.pos(`INSERT INTO sale VALUES ${rows.join(', ')}`);
     const { lines, text } = await bothPaths();
-    expect(Buffer.isBuffer(text) ? 'file' : text).toBe('file');
-    const read = await readBack(join(folder, 'lines.pkg'));
-    expect(read).toEqual(await readBack(join(folder, 'text.pkg')));
-    expect(lines).toEqual(text);
+    const read = await expectSamePackages(lines, text);
     expect(read).toHaveLength(rows.length);
     expect(read[1]).toMatchObject({ values: expect.arrayContaining([9007199254740991, 'h\u00e9llo \u65e5\u672c \u{1F600}', 'ab   ']) });
   });
@@ -108,8 +126,7 @@ describe('PostgreSQL upload: package lines written by the server', () => {
     }
     const { lines, text, rows } = await bothPaths();
     expect(rows).toBe(150);
-    expect(Buffer.isBuffer(text) ? 'file' : text).toBe('file');
-    expect(lines).toEqual(text);
+    await expectSamePackages(lines, text);
   });
 
   test('rows split across many COPY chunks, a value longer than a chunk among them: the same bytes', async () => {
@@ -121,8 +138,7 @@ describe('PostgreSQL upload: package lines written by the server', () => {
       CASE WHEN g % 3 = 0 THEN NULL ELSE g / 100.0 END, timestamptz '1969-12-31' + g * interval '1.0001 second', 20000 - g FROM generate_series(1, 20000) g`);
     const { lines, text, rows } = await bothPaths();
     expect(rows).toBe(20000);
-    expect(Buffer.isBuffer(text) ? 'file' : text).toBe('file');
-    expect(lines).toEqual(text);
+    await expectSamePackages(lines, text);
   });
 
   test.each([
@@ -152,5 +168,50 @@ describe('PostgreSQL upload: package lines written by the server', () => {
     const { lines, text } = await bothPaths();
     expect(text).toMatch(/^E_PACKAGE_DUPLICATE_KEY: .*row 2: primary key "1796119200000"/);
     expect(lines).toBe(text);
+  });
+});
+
+describe('PostgreSQL upload from a SQL_ASCII database', () => {
+  test('text not sure to be UTF-8: the COPY text path serves, and uploads the rows', async () => {
+    const name = `test_ascii_${randomUUID().replaceAll('-', '')}`;
+    const server = new pg.Client({ connectionString: sharedPostgresUrl() });
+    await server.connect();
+    const folder = await mkdtemp(join(tmpdir(), 'pg-upload-ascii-'));
+    await server.query(`CREATE DATABASE ${name} ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0`);
+    const url = new URL(sharedPostgresUrl());
+    url.pathname = `/${name}`;
+    const target = {
+      host: url.hostname,
+      port: Number(url.port),
+      database: name,
+      user: url.username,
+      password: decodeURIComponent(url.password),
+    };
+    const db = await openPostgresChannelDatabase(target, { channelId: 'store-1' });
+    try {
+      await db.migrate();
+      const pos = new pg.Client({ connectionString: url.toString() });
+      await pos.connect();
+      await pos.query(`CREATE TABLE sale (id bigint PRIMARY KEY, note text, counter bigint NOT NULL);
+        CREATE INDEX ON sale (counter); INSERT INTO sale VALUES (1, 'caf\u00e9', 1), (2, 'plain', 2)`);
+      await pos.end();
+      const plan = await db.uploads.snapshot((s) => s.plan([SALE], 100));
+      const range = plan.ranges[0] as CounterRange;
+      const encoded = await db.uploads.snapshot(async (s) => s.encodedRows?.(await s.tableSpec(SALE, range), SALE, range));
+      expect(encoded).toBeNull();
+      const session = await db.uploads.recordIntent(plan.ranges);
+      await writeUploadPackage(db.uploads, session, [SALE], join(folder, 'ascii.pkg'));
+      const rows = [];
+      for await (const batch of (await openPackage(join(folder, 'ascii.pkg'))).batches()) rows.push(...batch.rows);
+      expect(rows).toEqual([
+        { op: 'upsert', values: [1, 'caf\u00e9', 1] },
+        { op: 'upsert', values: [2, 'plain', 2] },
+      ]);
+    } finally {
+      await db.close();
+      await server.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await server.end();
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

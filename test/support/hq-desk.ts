@@ -45,7 +45,8 @@ export class HqDesk {
   }
 
   async publish(name: string, text: string, signing: readonly string[] = ['--sign-key', this.privateKeyPath]): Promise<CliResult> {
-    const file = path.join(this.root, `${name}.draft.yaml`);
+    // The draft stays in root whatever the name: a test of a hostile name ('../up') must not write outside it.
+    const file = path.join(this.root, `${name.replace(/[^A-Za-z0-9_-]/g, '_')}.draft.yaml`);
     await writeFile(file, text);
     return this.cli(['profile', 'publish', file, '--name', name, ...signing]);
   }

@@ -187,20 +187,15 @@ export class ContentParser {
         line: this.lineNumber,
       });
     }
-    const integer = codec.integerKey(row);
-    if (integer === undefined || !this.keys.addAscendingInteger(integer)) this.addKey(codec, row);
-    this.sink.row(table, row, this.text);
-  }
-
-  private addKey(codec: TableCodec, row: PackageRow): void {
-    const keyText = codec.keyText(row);
-    if (!this.keys.add(keyText, codec.keyOrder(row, keyText))) {
+    const repeated = codec.addKey(this.keys, row);
+    if (repeated !== undefined) {
       throw packageError(
         'E_PACKAGE_DUPLICATE_KEY',
-        `${this.where}: line ${this.lineNumber}, table ${codec.table.name}: primary key ${JSON.stringify(keyText)} appears twice; a package holds each key at most once per table`,
-        { table: codec.table.name, line: this.lineNumber },
+        `${this.where}: line ${this.lineNumber}, table ${table.name}: primary key ${JSON.stringify(repeated)} appears twice; a package holds each key at most once per table`,
+        { table: table.name, line: this.lineNumber },
       );
     }
+    this.sink.row(table, row, this.text);
   }
 
   /** Lone surrogates can only come from `\u` escapes, so only a line that has one is walked. */

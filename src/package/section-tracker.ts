@@ -1,6 +1,6 @@
 import type { EncodedRows } from './encoded-rows.js';
 import { packageError } from './errors.js';
-import { KeyFingerprintSet, type KeyOrder } from './key-set.js';
+import { KeyFingerprintSet } from './key-set.js';
 import { MAX_LINE_BYTES } from './limits.js';
 import { TableCodec } from './table-codec.js';
 import type { PackageManifest, PackageRow } from './types.js';
@@ -75,8 +75,9 @@ export class SectionTracker {
     }
     // A UTF-16 unit takes at most 3 bytes: most lines are measured without encoding them.
     if (line.length > MAX_LINE_BYTES / 3) this.measure(Buffer.byteLength(line), rowNumber);
-    const keyText = codec.keyText(row);
-    this.count(row.op, keyText, codec.keyOrder(row, keyText));
+    this.count(row.op);
+    const repeated = codec.addKey(this.keys, row);
+    if (repeated !== undefined) throw this.repeatedKey(repeated);
     return line;
   }
 
@@ -92,7 +93,8 @@ export class SectionTracker {
     for (let i = 0; i < batch.keys.length; i++) {
       const keyText = batch.keys[i] as string;
       this.measure(batch.lineBytes[i] as number, this.upserts + this.deletes + 1);
-      this.count('upsert', keyText, codec.keyOrderOfText(keyText));
+      this.count('upsert');
+      if (!this.keys.add(keyText, codec.keyOrderOfText(keyText))) throw this.repeatedKey(keyText);
     }
   }
 
@@ -112,7 +114,7 @@ export class SectionTracker {
     }
   }
 
-  private count(op: PackageRow['op'], keyText: string, order: KeyOrder): void {
+  private count(op: PackageRow['op']): void {
     const table = this.entered().table;
     const rowNumber = this.upserts + this.deletes + 1;
     if (op === 'upsert' ? ++this.upserts > table.upsertCount : ++this.deletes > table.deleteCount) {
@@ -122,12 +124,16 @@ export class SectionTracker {
         { table: table.name },
       );
     }
-    if (!this.keys.add(keyText, order)) {
-      throw packageError(
-        'E_PACKAGE_DUPLICATE_KEY',
-        `package writer: table ${table.name}, row ${rowNumber}: primary key ${JSON.stringify(keyText)} was already written`,
-        { table: table.name, row: rowNumber },
-      );
-    }
+  }
+
+  /** The duplicate key of the row just counted. */
+  private repeatedKey(keyText: string): Error {
+    const table = this.entered().table;
+    const rowNumber = this.upserts + this.deletes;
+    return packageError(
+      'E_PACKAGE_DUPLICATE_KEY',
+      `package writer: table ${table.name}, row ${rowNumber}: primary key ${JSON.stringify(keyText)} was already written`,
+      { table: table.name, row: rowNumber },
+    );
   }
 }

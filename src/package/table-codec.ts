@@ -1,5 +1,5 @@
 import { FlatRowReader } from './flat-row.js';
-import type { KeyOrder } from './key-set.js';
+import type { KeyFingerprintSet, KeyOrder } from './key-set.js';
 import type { CellValue, PackageRow, TableSpec } from './types.js';
 import { VALUE_CODECS, ValueError, type ValueCodec, type WireValue } from './values.js';
 
@@ -116,10 +116,21 @@ export class TableCodec {
   }
 
   /** The row's key when it is a single integer key held as a number, else undefined. */
-  integerKey(row: PackageRow): number | undefined {
+  private integerKey(row: PackageRow): number | undefined {
     if (!this.integerKeyed) return undefined;
     const value = row.op === 'upsert' ? row.values[this.keyIndexes[0] as number] : row.key[0];
     return typeof value === 'number' ? value : undefined;
+  }
+
+  /**
+   * Adds the row's primary key to `keys`; returns the key's text when `keys` held it already. A
+   * single integer key that extends the ascending run is added without making its text.
+   */
+  addKey(keys: KeyFingerprintSet, row: PackageRow): string | undefined {
+    const integer = this.integerKey(row);
+    if (integer !== undefined && keys.addAscendingInteger(integer)) return undefined;
+    const keyText = this.keyText(row);
+    return keys.add(keyText, this.keyOrder(row, keyText)) ? undefined : keyText;
   }
 
   /** Orders keys for the ascending-order fast path: a single integer key numerically, others by key text. */

@@ -1,5 +1,5 @@
 import { AsyncClientError } from '../../errors.js';
-import type { TableSpec } from '../../package/index.js';
+import { joinKeyParts, type TableSpec } from '../../package/index.js';
 import { packageError } from '../../package/errors.js';
 import { KeyFingerprintSet, keyFingerprint } from '../../package/key-set.js';
 import { ValueError, type WireValue } from '../../package/values.js';
@@ -126,16 +126,8 @@ export class TableLines {
 
   private checkKey(values: readonly WireValue[], line: number): void {
     const indexes = this.keyIndexes;
-    let keyText: string;
-    if (indexes.length === 1) {
-      keyText = String(values[indexes[0] as number]);
-    } else {
-      keyText = '';
-      for (const index of indexes) {
-        const part = String(values[index]);
-        keyText += `${part.length}:${part}`;
-      }
-    }
+    const keyText =
+      indexes.length === 1 ? String(values[indexes[0] as number]) : joinKeyParts(indexes.map((index) => String(values[index])));
     const first = values[indexes[0] as number];
     const order = this.integerKey ? (typeof first === 'number' ? first : BigInt(first as string)) : keyText;
     const row = this.upserts + this.deletes + 1;

@@ -13,7 +13,7 @@ describe('download cycle: database faults roll the package back whole', () => {
   let store: DownloadStore;
   let other: SqliteProcess | undefined;
   beforeEach(async () => {
-    store = await DownloadStore.create({ busyTimeoutMs: 300 });
+    store = await DownloadStore.create({ lockWaitMs: 300 });
   });
   afterEach(async () => {
     await other?.stop();

@@ -1,14 +1,6 @@
 import pg from 'pg';
-import { freePort } from '../../bench/support/dav-servers.js';
-import {
-  type PostgresCluster,
-  startPostgresCluster,
-  startPostgresServer,
-  stopPostgresCluster,
-  stopPostgresServer,
-} from '../../bench/support/postgres-cluster.js';
-import type { ChannelEngine } from '../channel/engines.js';
-import { openPostgresSubject } from '../channel/postgres-subject.js';
+import { useOwnCluster } from '../channel/postgres-own-cluster.js';
+import type { openPostgresSubject } from '../channel/postgres-subject.js';
 import { duringFirstApply } from './during-apply.js';
 import { type DownloadStore, type Product, useDownloadStore } from './download-store.js';
 
@@ -25,19 +17,9 @@ const products = (from: number, count: number): Product[] =>
 const ENDS_DAEMON_SESSIONS = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'async-client'";
 
 describe('download cycle on PostgreSQL: the server fails under it', () => {
-  let cluster: PostgresCluster;
+  const cluster = useOwnCluster();
   let store: DownloadStore;
-  const onCluster: ChannelEngine = {
-    name: 'PostgreSQL',
-    open: (channelId) => openPostgresSubject({ channelId }, cluster.url),
-  };
-  beforeAll(async () => {
-    cluster = await startPostgresCluster(await freePort());
-  });
-  afterAll(async () => {
-    await stopPostgresCluster(cluster);
-  });
-  useDownloadStore(onCluster, async (created) => {
+  useDownloadStore(cluster.engine, async (created) => {
     store = created;
     await store.pos('CREATE TABLE product (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price INTEGER)');
     await store.pos("INSERT INTO product VALUES (1, 'pos one', 10)");
@@ -68,12 +50,12 @@ describe('download cycle on PostgreSQL: the server fails under it', () => {
 
   test('stopped mid-apply: the run fails with E_DATABASE_UNREACHABLE, nothing half-applied; once it is back the package is applied once', async () => {
     store.cycleDatabase = duringFirstApply(store.db, async () => {
-      await stopPostgresServer(cluster);
+      await cluster.stop();
     });
     try {
       await expect(store.run()).rejects.toMatchObject({ code: 'E_DATABASE_UNREACHABLE' });
     } finally {
-      cluster = await startPostgresServer(cluster);
+      await cluster.start();
     }
     expect(await store.namesIn('applied')).toEqual([]);
     expect(await store.products()).toEqual([[1, 'pos one', 10]]);

@@ -1,6 +1,6 @@
-import pg from 'pg';
 import { useOwnCluster } from '../channel/postgres-own-cluster.js';
 import type { openPostgresSubject } from '../channel/postgres-subject.js';
+import { onCluster } from '../support/postgres-server.js';
 import { duringFirstApply } from './during-apply.js';
 import { type DownloadStore, type Product, useDownloadStore } from './download-store.js';
 
@@ -25,17 +25,6 @@ describe('download cycle on PostgreSQL: the server fails under it', () => {
     await store.pos("INSERT INTO product VALUES (1, 'pos one', 10)");
     await store.publish(1, products(100, 5000));
   });
-
-  /** Runs `sql` as the superuser from the cluster's own database, which the test database's settings do not reach. */
-  async function onServer(sql: string): Promise<void> {
-    const client = new pg.Client({ connectionString: cluster.url });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  }
 
   /** The run after the fault: the package applied whole, once, and reported. */
   async function expectAppliedOnce(): Promise<void> {
@@ -64,15 +53,15 @@ describe('download cycle on PostgreSQL: the server fails under it', () => {
 
   test('taking no writes (a standby after a failover): the run fails with E_DATABASE_READONLY, nothing applied; writable again, applied once', async () => {
     const { name } = (store.subject as Awaited<ReturnType<typeof openPostgresSubject>>).database;
-    await onServer(`ALTER DATABASE ${name} SET default_transaction_read_only = on`);
+    await onCluster(`ALTER DATABASE ${name} SET default_transaction_read_only = on`, cluster.url);
     // The failover ends the daemon's sessions; the pool's next ones meet the read-only server.
-    await onServer(ENDS_DAEMON_SESSIONS);
+    await onCluster(ENDS_DAEMON_SESSIONS, cluster.url);
     await expect(store.run()).rejects.toMatchObject({ code: 'E_DATABASE_READONLY' });
     expect(await store.products()).toEqual([[1, 'pos one', 10]]);
     expect(await store.namesIn('applied')).toEqual([]);
 
-    await onServer(`ALTER DATABASE ${name} RESET default_transaction_read_only`);
-    await onServer(ENDS_DAEMON_SESSIONS);
+    await onCluster(`ALTER DATABASE ${name} RESET default_transaction_read_only`, cluster.url);
+    await onCluster(ENDS_DAEMON_SESSIONS, cluster.url);
     await expectAppliedOnce();
   });
 });

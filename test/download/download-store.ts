@@ -91,18 +91,15 @@ export class DownloadStore {
     this.cycleDatabase = subject.db;
   }
 
-  /** `engine` for the tests that run on each; `busyTimeoutMs` and `databaseFolder` for SQLite's own. */
-  static async create(options: { engine?: ChannelEngine; busyTimeoutMs?: number; databaseFolder?: string } = {}): Promise<DownloadStore> {
+  /** `engine` (SQLite unless given) for the tests that run on each, with its `lockWaitMs`; `databaseFolder` for SQLite's own. */
+  static async create(options: { engine?: ChannelEngine; lockWaitMs?: number; databaseFolder?: string } = {}): Promise<DownloadStore> {
     const root = await mkdtemp(path.join(os.tmpdir(), 'async-client-download-'));
     await mkdir(path.join(root, 'working-folder', FOLDERS.download), { recursive: true });
-    const { engine = SQLITE, busyTimeoutMs, databaseFolder } = options;
+    const { engine = SQLITE, lockWaitMs, databaseFolder } = options;
     const subject =
-      busyTimeoutMs === undefined && databaseFolder === undefined
-        ? await engine.open(CHANNEL, root)
-        : await openSqliteSubject(
-            { channelId: CHANNEL, minFreeBytes: 0, busyTimeoutMs },
-            path.join(databaseFolder ?? root, 'channel.sqlite'),
-          );
+      databaseFolder === undefined
+        ? await engine.open(CHANNEL, root, { lockWaitMs })
+        : await openSqliteSubject({ channelId: CHANNEL, minFreeBytes: 0 }, path.join(databaseFolder, 'channel.sqlite'));
     return new DownloadStore(root, subject);
   }
 

@@ -139,13 +139,14 @@ export class LocalWorkingFolder implements WorkingFolder {
   /** Each file moved as `move` does; each folder a file left or entered is synced once, after all. */
   async moveEach(moves: readonly FileMove[]): Promise<PromiseSettledResult<void>[]> {
     const root = await this.at.realRoot();
+    const take = this.placeInFolders(root, 'move');
     const place = this.placeInFolders(root, 'move into');
     return syncedEach(
       moves,
       async ({ from, to }) => {
         const source = folderPath(from, 'file');
         const target = folderPath(to, 'file');
-        const sourceAbsolute = await this.at.resolve(source, 'move', root);
+        const sourceAbsolute = await take(source);
         const targetAbsolute = await place(target);
         await this.rename(source, sourceAbsolute, target, targetAbsolute);
         return [path.dirname(sourceAbsolute), path.dirname(targetAbsolute)];
@@ -156,7 +157,7 @@ export class LocalWorkingFolder implements WorkingFolder {
 
   /**
    * For a batch: the absolute path of a file whose folder was checked once per batch (`resolve`);
-   * the file itself is replaced by a rename, which never follows a link at its name.
+   * the file itself is renamed, or replaced by a rename, which never follows a link at its name.
    */
   private placeInFolders(root: string, action: string): (file: FolderPath) => Promise<string> {
     const folders = new Map<string, Promise<string>>();

@@ -96,10 +96,13 @@ export class DownloadStore {
     const root = await mkdtemp(path.join(os.tmpdir(), 'async-client-download-'));
     await mkdir(path.join(root, 'working-folder', FOLDERS.download), { recursive: true });
     const { engine = SQLITE, lockWaitMs, databaseFolder } = options;
-    const subject =
-      databaseFolder === undefined
-        ? await engine.open(CHANNEL, root, { lockWaitMs })
-        : await openSqliteSubject({ channelId: CHANNEL, minFreeBytes: 0 }, path.join(databaseFolder, 'channel.sqlite'));
+    const subject = await (databaseFolder === undefined
+      ? engine.open(CHANNEL, root, { lockWaitMs })
+      : openSqliteSubject({ channelId: CHANNEL, minFreeBytes: 0 }, path.join(databaseFolder, 'channel.sqlite'))
+    ).catch(async (error: unknown) => {
+      await rm(root, { recursive: true, force: true });
+      throw error;
+    });
     return new DownloadStore(root, subject);
   }
 
@@ -295,8 +298,11 @@ ${extra}`,
 
   /** Closes the database; removes the temp folder unless it holds a mount the test still has to undo. */
   async close(options: { keepFolder?: boolean } = {}): Promise<void> {
-    await this.subject.cleanup();
-    if (options.keepFolder !== true) await rm(this.root, { recursive: true, force: true });
+    try {
+      await this.subject.cleanup();
+    } finally {
+      if (options.keepFolder !== true) await rm(this.root, { recursive: true, force: true });
+    }
   }
 }
 

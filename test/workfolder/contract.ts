@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readSmallFile } from '../../src/workfolder/capped-read.js';
 import { moveEach, versionOf, type WorkingFolder, writeEach } from '../../src/workfolder/working-folder.js';
 import { failingStream, MemoryPeak, patternedChunk, patternedStream, readAll, sha256Of } from './byte-streams.js';
 
@@ -112,6 +113,14 @@ export function describeWorkingFolderContract(driver: string, open: () => Promis
       await subject.plantFile('from-hq.txt', 'package bytes');
       expect(await text('from-hq.txt')).toBe('package bytes');
       await expect(folder.openRead('missing.txt')).rejects.toMatchObject({ code: 'E_FOLDER_NOT_FOUND' });
+    });
+
+    test('a small file is read whole (readWhole where the driver has it), refused past the limit; a missing one gives E_FOLDER_NOT_FOUND', async () => {
+      await subject.plantFile('small.txt', 'package bytes');
+      const tooLarge = (): Error => new Error('too large');
+      expect((await readSmallFile(folder, 'small.txt', 13, tooLarge)).toString()).toBe('package bytes');
+      await expect(readSmallFile(folder, 'small.txt', 12, tooLarge)).rejects.toThrow('too large');
+      await expect(readSmallFile(folder, 'missing.txt', 13, tooLarge)).rejects.toMatchObject({ code: 'E_FOLDER_NOT_FOUND' });
     });
 
     test('a file removed while it is being read is read whole or fails with a folder error, never cut short silently', async () => {

@@ -1,14 +1,7 @@
-import { freePort } from '../../bench/support/dav-servers.js';
-import {
-  type PostgresCluster,
-  startPostgresCluster,
-  startPostgresServer,
-  stopPostgresCluster,
-} from '../../bench/support/postgres-cluster.js';
 import type { ChannelDatabase } from '../../src/channel/channel-database.js';
 import type { WorkingFolder } from '../../src/workfolder/working-folder.js';
-import { CHANNEL_ENGINES, type ChannelEngine } from '../channel/engines.js';
-import { openPostgresSubject } from '../channel/postgres-subject.js';
+import { CHANNEL_ENGINES } from '../channel/engines.js';
+import { useOwnCluster } from '../channel/postgres-own-cluster.js';
 import { type DownloadStore, type Product, useDownloadStore } from './download-store.js';
 
 const products = (from: number, to: number): Product[] =>
@@ -107,18 +100,8 @@ describe.each(CHANNEL_ENGINES)('on $name', (engine) => {
  * stop) then undoes it: the daemon must commit durably whatever the server's setting.
  */
 describe('on PostgreSQL set to synchronous_commit = off: a server crash after HQ was told loses no Applied commit', () => {
-  let cluster: PostgresCluster;
-  const onCluster: ChannelEngine = {
-    name: 'PostgreSQL',
-    open: (channelId) => openPostgresSubject({ channelId }, cluster.url),
-  };
-  beforeAll(async () => {
-    cluster = await startPostgresCluster(await freePort(), { synchronous_commit: 'off', wal_writer_delay: '10s' });
-  });
-  afterAll(async () => {
-    await stopPostgresCluster(cluster);
-  });
-  useDownloadStore(onCluster, (created) => {
+  const cluster = useOwnCluster({ synchronous_commit: 'off', wal_writer_delay: '10s' });
+  useDownloadStore(cluster.engine, (created) => {
     store = created;
   });
 
@@ -127,8 +110,8 @@ describe('on PostgreSQL set to synchronous_commit = off: a server crash after HQ
     expect(await store.run()).toMatchObject({ outcome: 'done', fields: { applied: 5 } });
     expect(await store.namesIn('applied')).toHaveLength(5);
 
-    await crashServer(cluster);
-    cluster = await startPostgresServer(cluster);
+    await cluster.crash();
+    await cluster.start();
 
     await store.subject.reopen();
     expect((await store.db.downloads.list()).map((s) => [s.sequence, s.status])).toEqual(
@@ -137,16 +120,3 @@ describe('on PostgreSQL set to synchronous_commit = off: a server crash after HQ
     expect(await store.products()).toHaveLength(15);
   });
 });
-
-/** An immediate stop, by PID: the server's processes quit at once, writing nothing more, and recover at the next start. */
-async function crashServer(crashed: PostgresCluster): Promise<void> {
-  process.kill(crashed.pid, 'SIGQUIT');
-  for (;;) {
-    try {
-      process.kill(crashed.pid, 0);
-    } catch {
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -1,14 +1,6 @@
-import pg from 'pg';
-import { freePort } from '../../bench/support/dav-servers.js';
-import {
-  type PostgresCluster,
-  startPostgresCluster,
-  startPostgresServer,
-  stopPostgresCluster,
-  stopPostgresServer,
-} from '../../bench/support/postgres-cluster.js';
-import type { ChannelEngine } from '../channel/engines.js';
-import { openPostgresSubject } from '../channel/postgres-subject.js';
+import { useOwnCluster } from '../channel/postgres-own-cluster.js';
+import type { openPostgresSubject } from '../channel/postgres-subject.js';
+import { onCluster } from '../support/postgres-server.js';
 import { duringFirstApply } from './during-apply.js';
 import { type DownloadStore, type Product, useDownloadStore } from './download-store.js';
 
@@ -25,35 +17,14 @@ const products = (from: number, count: number): Product[] =>
 const ENDS_DAEMON_SESSIONS = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'async-client'";
 
 describe('download cycle on PostgreSQL: the server fails under it', () => {
-  let cluster: PostgresCluster;
+  const cluster = useOwnCluster();
   let store: DownloadStore;
-  const onCluster: ChannelEngine = {
-    name: 'PostgreSQL',
-    open: (channelId) => openPostgresSubject({ channelId }, cluster.url),
-  };
-  beforeAll(async () => {
-    cluster = await startPostgresCluster(await freePort());
-  });
-  afterAll(async () => {
-    await stopPostgresCluster(cluster);
-  });
-  useDownloadStore(onCluster, async (created) => {
+  useDownloadStore(cluster.engine, async (created) => {
     store = created;
     await store.pos('CREATE TABLE product (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price INTEGER)');
     await store.pos("INSERT INTO product VALUES (1, 'pos one', 10)");
     await store.publish(1, products(100, 5000));
   });
-
-  /** Runs `sql` as the superuser from the cluster's own database, which the test database's settings do not reach. */
-  async function onServer(sql: string): Promise<void> {
-    const client = new pg.Client({ connectionString: cluster.url });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  }
 
   /** The run after the fault: the package applied whole, once, and reported. */
   async function expectAppliedOnce(): Promise<void> {
@@ -68,12 +39,12 @@ describe('download cycle on PostgreSQL: the server fails under it', () => {
 
   test('stopped mid-apply: the run fails with E_DATABASE_UNREACHABLE, nothing half-applied; once it is back the package is applied once', async () => {
     store.cycleDatabase = duringFirstApply(store.db, async () => {
-      await stopPostgresServer(cluster);
+      await cluster.stop();
     });
     try {
       await expect(store.run()).rejects.toMatchObject({ code: 'E_DATABASE_UNREACHABLE' });
     } finally {
-      cluster = await startPostgresServer(cluster);
+      await cluster.start();
     }
     expect(await store.namesIn('applied')).toEqual([]);
     expect(await store.products()).toEqual([[1, 'pos one', 10]]);
@@ -82,15 +53,15 @@ describe('download cycle on PostgreSQL: the server fails under it', () => {
 
   test('taking no writes (a standby after a failover): the run fails with E_DATABASE_READONLY, nothing applied; writable again, applied once', async () => {
     const { name } = (store.subject as Awaited<ReturnType<typeof openPostgresSubject>>).database;
-    await onServer(`ALTER DATABASE ${name} SET default_transaction_read_only = on`);
+    await onCluster(`ALTER DATABASE ${name} SET default_transaction_read_only = on`, cluster.url);
     // The failover ends the daemon's sessions; the pool's next ones meet the read-only server.
-    await onServer(ENDS_DAEMON_SESSIONS);
+    await onCluster(ENDS_DAEMON_SESSIONS, cluster.url);
     await expect(store.run()).rejects.toMatchObject({ code: 'E_DATABASE_READONLY' });
     expect(await store.products()).toEqual([[1, 'pos one', 10]]);
     expect(await store.namesIn('applied')).toEqual([]);
 
-    await onServer(`ALTER DATABASE ${name} RESET default_transaction_read_only`);
-    await onServer(ENDS_DAEMON_SESSIONS);
+    await onCluster(`ALTER DATABASE ${name} RESET default_transaction_read_only`, cluster.url);
+    await onCluster(ENDS_DAEMON_SESSIONS, cluster.url);
     await expectAppliedOnce();
   });
 });

@@ -4,7 +4,7 @@ import { mkdir, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AsyncClientError, errorCode } from '../errors.js';
 import { isOtherProcessAlive } from '../process-alive.js';
-import { readCappedFile } from '../workfolder/capped-read.js';
+import { readSmallFile } from '../workfolder/capped-read.js';
 import { copyOnFrom } from './partial-copy.js';
 import { FolderErrorCode, versionOf, type FolderEntry, type WorkingFolder } from '../workfolder/working-folder.js';
 
@@ -176,7 +176,7 @@ export class StagingArea {
 
   /** Reads a small package into memory; its copy is an empty file, which marks the apply (see `wasAbandoned`). */
   private async hold(folder: WorkingFolder, entry: FolderEntry): Promise<StagedFile> {
-    const bytes = await readCappedFile(folder, entry.path, HELD_BYTES, () => grewWhileRead(entry));
+    const bytes = await readSmallFile(folder, entry.path, HELD_BYTES, () => grewWhileRead(entry));
     const marker = this.stagedPath(entry);
     await writeFile(marker, EMPTY);
     return { path: marker, checksum: createHash('sha256').update(bytes).digest('hex'), size: bytes.length, bytes };

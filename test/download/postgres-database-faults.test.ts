@@ -3,11 +3,10 @@ import { chmod, chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ChannelDatabase } from '../../src/channel/channel-database.js';
-import { openPostgresChannelDatabase } from '../../src/channel/postgres-channel-database.js';
-import type { ChannelEngine } from '../channel/engines.js';
-import { openPostgresSubject } from '../channel/postgres-subject.js';
+import { POSTGRES } from '../channel/engines.js';
+import { openAsServiceUser } from '../channel/postgres-service-user.js';
 import { canMount, mountTmpfs, unmount } from '../support/mounts.js';
-import { onCluster, type PostgresTestDatabase } from '../support/postgres-server.js';
+import { onCluster } from '../support/postgres-server.js';
 import { CHANNEL, DownloadStore, type Product } from './download-store.js';
 
 /**
@@ -18,32 +17,15 @@ import { CHANNEL, DownloadStore, type Product } from './download-store.js';
 const products = (from: number, count: number, nameBytes = 12): Product[] =>
   Array.from({ length: count }, (_, i) => [from + i, `product ${from + i}`.padEnd(nameBytes, '.'), from + i] as const);
 
-let database: PostgresTestDatabase;
-const engine: ChannelEngine = {
-  name: 'PostgreSQL',
-  async open(channelId) {
-    const subject = await openPostgresSubject({ channelId });
-    database = subject.database;
-    return subject;
-  },
-};
-
 describe('download cycle on PostgreSQL: a service user without a grant it needs', () => {
   const role = 'store_cycle';
   let store: DownloadStore;
   let limited: ChannelDatabase | undefined;
   beforeEach(async () => {
-    store = await DownloadStore.create({ engine });
+    store = await DownloadStore.create({ engine: POSTGRES });
     await store.pos('CREATE TABLE product (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price INTEGER)');
-    await store.pos(
-      `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role} LOGIN PASSWORD 'cycle-pass'; END IF; END $$`,
-    );
-    // Its journal (made here by the superuser) and the README's grants on product, less DELETE.
-    await store.pos(`GRANT USAGE ON SCHEMA public, async_client TO ${role}`);
-    await store.pos(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA async_client TO ${role}`);
-    await store.pos(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA async_client TO ${role}`);
-    await store.pos(`GRANT SELECT, INSERT, UPDATE ON product TO ${role}`);
-    limited = await openPostgresChannelDatabase({ ...database.target, user: role, password: 'cycle-pass' }, { channelId: CHANNEL });
+    // The README's grants on product, less DELETE.
+    limited = await openAsServiceUser(store.subject, CHANNEL, role, ['SELECT, INSERT, UPDATE ON product']);
     store.cycleDatabase = limited;
   });
   afterEach(async () => {
@@ -86,7 +68,7 @@ describe('download cycle on PostgreSQL: a service user without a grant it needs'
       // The test cluster's server runs as nobody when the tests run as root (postgres-cluster.ts).
       await chmod(folder, 0o755);
       await chown(mountPoint, 65534, 65534);
-      store = await DownloadStore.create({ engine });
+      store = await DownloadStore.create({ engine: POSTGRES });
       await store.pos(`CREATE TABLESPACE ${tablespace} LOCATION '${mountPoint}'`);
       await store.pos(`CREATE TABLE product (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price INTEGER) TABLESPACE ${tablespace}`);
     });

@@ -2,14 +2,16 @@ import { execFile } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { ChannelDatabase } from '../../src/channel/channel-database.js';
 import { FolderErrorCode, type WorkingFolder } from '../../src/workfolder/working-folder.js';
 import { LocalWorkingFolder } from '../../src/workfolder/local.js';
 import { UPLOAD_RETRY_FIRST_SECONDS } from '../../src/upload/retry-backoff.js';
 import { setUploadWatermark } from '../../src/upload/set-watermark.js';
-import { CHANNEL_ENGINES } from '../channel/engines.js';
+import { CHANNEL_ENGINES, POSTGRES } from '../channel/engines.js';
+import { openAsServiceUser } from '../channel/postgres-service-user.js';
 import { FaultyWorkingFolder } from '../support/faulty-working-folder.js';
 import { canMount, mountTmpfs, remountReadOnly, unmount } from '../support/mounts.js';
-import { keyCounts, sequences, UploadRig } from './upload-rig.js';
+import { CHANNEL, keyCounts, sequences, UploadRig } from './upload-rig.js';
 
 const run = promisify(execFile);
 const never = new AbortController().signal;
@@ -219,5 +221,41 @@ describe.each(CHANNEL_ENGINES)('upload cycle on $name: bad input', (engine) => {
     rig.clock.advanceSeconds(UPLOAD_RETRY_FIRST_SECONDS);
     expect(await cycle.run(never)).toMatchObject({ outcome: 'done' });
     expect(keyCounts(await rig.published(), 'sale').size).toBe(2);
+  });
+});
+
+/** Bad input of PostgreSQL's own: a table the service user may not read, where SQLite has only the file's permissions. */
+describe('upload cycle on PostgreSQL: a table the service user may not read', () => {
+  let rig: UploadRig;
+  let limited: ChannelDatabase | undefined;
+  beforeEach(async () => {
+    rig = await UploadRig.create(POSTGRES);
+  });
+  afterEach(async () => {
+    await limited?.close();
+    await rig.cleanup();
+  });
+
+  test('is held back naming the table, the privilege and the GRANT that fixes it; the other tables go on, and it goes once granted', async () => {
+    limited = await openAsServiceUser(rig.subject, CHANNEL, 'store_upload', ['SELECT ON sale']);
+    const cycle = rig.cycle(new LocalWorkingFolder(rig.folderRoot), limited);
+    await rig.sell(2);
+    expect(await cycle.run(never)).toMatchObject({
+      outcome: 'failed',
+      summary: 'published 1 package (seq 1, 2 rows); held back: sale_line (E_DATABASE_PERMISSION)',
+    });
+    expect(rig.events('upload.table_held')).toEqual([
+      expect.objectContaining({
+        table: 'sale_line',
+        message: expect.stringContaining(
+          'store_upload lacks the SELECT privilege on table public.sale_line: GRANT SELECT ON TABLE public.sale_line TO "store_upload"',
+        ),
+      }),
+    ]);
+
+    await rig.subject.pos('GRANT SELECT ON sale_line TO store_upload');
+    expect(await cycle.run(never)).toMatchObject({ outcome: 'done', summary: 'published 1 package (seq 2, 2 rows)' });
+    expect(keyCounts(await rig.published(), 'sale_line', 2).size).toBe(2);
+    expect(await rig.metric('async_client_upload_table_held')).toBe(0);
   });
 });

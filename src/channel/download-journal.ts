@@ -64,8 +64,11 @@ export interface DownloadJournal {
    * a sequence whose sessions are all Canceled takes the new package.
    */
   record(pkg: SeenPackage): Promise<DownloadSession>;
-  /** The package is staged locally, complete. */
-  markDownloaded(id: number): Promise<DownloadSession>;
+  /**
+   * Records a package staged locally, complete and verified, as `record` does, and marks its
+   * session Downloaded, in one transaction.
+   */
+  recordDownloaded(pkg: SeenPackage): Promise<DownloadSession>;
   /** An apply or verification failed; counts a try. The caller computes the backoff. */
   markApplyFailed(id: number, failure: SessionFailure, nextTryAt: Date | null): Promise<DownloadSession>;
   /** The try limit is reached (or the failure cannot heal by itself): later packages wait. */

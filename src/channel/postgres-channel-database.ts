@@ -121,7 +121,7 @@ class PostgresChannelDatabase implements ChannelDatabase {
     );
   }
 
-  /** Every PostgreSQL commit is flushed before it returns (synchronous_commit on), so nothing waits. */
+  /** Every commit of ours is flushed before it returns (synchronous_commit at least local, see PostgresConnection), so nothing waits. */
   async flush(): Promise<void> {}
 
   close(): Promise<void> {

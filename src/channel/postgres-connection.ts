@@ -48,6 +48,14 @@ export class PostgresConnection {
         settings.readonly ? '-c default_transaction_read_only=on' : '',
       ].join(' '),
       connectionTimeoutMillis: 10_000,
+      // A commit we report (Applied, a moved watermark) must survive a server crash: under a
+      // server's synchronous_commit=off it returns before it is on disk. Every other level flushes
+      // locally first, and a stronger one (a standby's) is kept.
+      verify: (client, done) => {
+        client
+          .query("SELECT set_config('synchronous_commit', 'local', false) WHERE current_setting('synchronous_commit') = 'off'")
+          .then(() => done(), done);
+      },
     });
     // An idle connection the server dropped: the next checkout opens a new one.
     this.pool.on('error', () => undefined);

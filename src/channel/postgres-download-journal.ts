@@ -50,31 +50,14 @@ export class PostgresDownloadJournal implements DownloadJournal {
   }
 
   record(pkg: SeenPackage): Promise<DownloadSession> {
-    return this.conn.write(`recording download package ${pkg.sequence}`, async (client) => {
-      // Two recorders of one sequence (daemon and a one-shot command) take turns.
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`async-client download ${this.conn.channelId} ${pkg.sequence}`]);
-      const sessions = (
-        await client.query<Row>(`SELECT ${COLUMNS} FROM ${this.table} WHERE channel_id = $1 AND sequence = $2 ORDER BY id DESC`, [
-          this.conn.channelId,
-          pkg.sequence,
-        ])
-      ).rows.map(toSession);
-      const same = sessions.find((s) => s.checksum === pkg.checksum);
-      if (same !== undefined) return same;
-      const blocking = sessions.find((s) => s.status !== 'Canceled');
-      if (blocking !== undefined) throw sequenceConflict(blocking, pkg);
-      const now = this.conn.now().toISOString();
-      const inserted = await client.query<Row>(
-        `INSERT INTO ${this.table} (channel_id, sequence, job_id, file_name, size, checksum, status, available_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'Available', $7, $7) RETURNING ${COLUMNS}`,
-        [this.conn.channelId, pkg.sequence, pkg.jobId, pkg.fileName, pkg.size, pkg.checksum, now],
-      );
-      return toSession(inserted.rows[0] as Row);
-    });
+    return this.conn.write(`recording download package ${pkg.sequence}`, (client) => this.recordNow(client, pkg));
   }
 
-  markDownloaded(id: number): Promise<DownloadSession> {
-    return this.change(id, 'Downloaded', downloadChanges.downloaded());
+  recordDownloaded(pkg: SeenPackage): Promise<DownloadSession> {
+    return this.conn.write(`recording download package ${pkg.sequence} Downloaded`, async (client) => {
+      const session = await this.recordNow(client, pkg);
+      return this.changeNow(client, session.id, 'Downloaded', downloadChanges.downloaded());
+    });
   }
 
   markApplyFailed(id: number, failure: SessionFailure, nextTryAt: Date | null): Promise<DownloadSession> {
@@ -160,6 +143,29 @@ export class PostgresDownloadJournal implements DownloadJournal {
 
   private change(id: number, to: DownloadStatus, changes: DownloadChanges): Promise<DownloadSession> {
     return this.conn.write(`marking download session ${id} ${to}`, (client) => this.changeNow(client, id, to, changes));
+  }
+
+  /** The session of `pkg`'s sequence and checksum, recorded Available when new. */
+  private async recordNow(client: pg.ClientBase, pkg: SeenPackage): Promise<DownloadSession> {
+    // Two recorders of one sequence (daemon and a one-shot command) take turns.
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`async-client download ${this.conn.channelId} ${pkg.sequence}`]);
+    const sessions = (
+      await client.query<Row>(`SELECT ${COLUMNS} FROM ${this.table} WHERE channel_id = $1 AND sequence = $2 ORDER BY id DESC`, [
+        this.conn.channelId,
+        pkg.sequence,
+      ])
+    ).rows.map(toSession);
+    const same = sessions.find((s) => s.checksum === pkg.checksum);
+    if (same !== undefined) return same;
+    const blocking = sessions.find((s) => s.status !== 'Canceled');
+    if (blocking !== undefined) throw sequenceConflict(blocking, pkg);
+    const now = this.conn.now().toISOString();
+    const inserted = await client.query<Row>(
+      `INSERT INTO ${this.table} (channel_id, sequence, job_id, file_name, size, checksum, status, available_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, 'Available', $7, $7) RETURNING ${COLUMNS}`,
+      [this.conn.channelId, pkg.sequence, pkg.jobId, pkg.fileName, pkg.size, pkg.checksum, now],
+    );
+    return toSession(inserted.rows[0] as Row);
   }
 
   private async changeNow(client: pg.ClientBase, id: number, to: DownloadStatus, changes: DownloadChanges): Promise<DownloadSession> {

@@ -44,10 +44,11 @@ export async function applyPackage(
   options: ApplyOptions,
 ): Promise<AppliedCounts> {
   const { db } = conn;
-  journal.assertApplicable(options.sessionId);
-  sweepShadows(db);
   const rows = manifest.tables.reduce((sum, table) => sum + table.upsertCount + table.deleteCount, 0);
   if (rows <= SMALL_PACKAGE_ROWS) return applyInOneTransaction(conn, journal, manifest, batches, options);
+  journal.assertApplicable(options.sessionId);
+  // Only a streamed apply builds shadows: a backlog of small packages does not pay for the sweep.
+  sweepShadows(db);
   const synchronous = Number(db.pragma('synchronous', { simple: true }));
   const loads = new Map<string, TableLoad>();
   try {

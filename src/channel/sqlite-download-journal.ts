@@ -18,29 +18,13 @@ export class SqliteDownloadJournal implements DownloadJournal {
 
   /** Unflushed: a record lost to a power cut is made again when the file is seen again. */
   record(pkg: SeenPackage): Promise<DownloadSession> {
-    return this.conn.writeUnflushed(`recording download package ${pkg.sequence}`, () => {
-      const sessions = this.conn
-        .statement(`SELECT * FROM ${TABLE} WHERE channel_id = ? AND sequence = ? ORDER BY id DESC`)
-        .all(this.conn.channelId, pkg.sequence) as Row[];
-      const same = sessions.find((s) => s.checksum === pkg.checksum);
-      if (same !== undefined) return toSession(same);
-      const blocking = sessions.find((s) => s.status !== 'Canceled');
-      if (blocking !== undefined) throw sequenceConflict(toSession(blocking), pkg);
-      const now = this.conn.now().toISOString();
-      const { lastInsertRowid } = this.conn
-        .statement(
-          `INSERT INTO ${TABLE} (channel_id, sequence, job_id, file_name, size, checksum, status, available_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'Available', ?, ?)`,
-        )
-        .run(this.conn.channelId, pkg.sequence, pkg.jobId, pkg.fileName, pkg.size, pkg.checksum, now, now);
-      return this.mustFind(Number(lastInsertRowid));
-    });
+    return this.conn.writeUnflushed(`recording download package ${pkg.sequence}`, () => toSession(this.recordRow(pkg)));
   }
 
   /** Unflushed: Downloaded only says a verified copy was staged; its loss repeats the staging. */
-  markDownloaded(id: number): Promise<DownloadSession> {
-    return this.conn.writeUnflushed(`marking download session ${id} Downloaded`, () =>
-      this.changeNow(id, 'Downloaded', downloadChanges.downloaded()),
+  recordDownloaded(pkg: SeenPackage): Promise<DownloadSession> {
+    return this.conn.writeUnflushed(`recording download package ${pkg.sequence} Downloaded`, () =>
+      this.changeRow(this.recordRow(pkg), 'Downloaded', downloadChanges.downloaded()),
     );
   }
 
@@ -128,31 +112,62 @@ export class SqliteDownloadJournal implements DownloadJournal {
   }
 
   private changeNow(id: number, to: DownloadStatus, changes: DownloadChanges): DownloadSession {
-    const session = this.mustFind(id);
-    assertDownloadTransition(id, session.status, to);
+    return this.changeRow(this.mustFindRow(id), to, changes);
+  }
+
+  /** Changes the session `row` holds; the session after is made from the row and the values written, not read back. */
+  private changeRow(row: Row, to: DownloadStatus, changes: DownloadChanges): DownloadSession {
+    const session = toSession(row);
+    assertDownloadTransition(row.id, session.status, to);
     const now = this.conn.now().toISOString();
     const values = { ...changes(now, session), status: to, updated_at: now };
     const columns = Object.keys(values);
-    this.conn.statement(`UPDATE ${TABLE} SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`).run(...Object.values(values), id);
-    return this.mustFind(id);
+    this.conn
+      .statement(`UPDATE ${TABLE} SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`)
+      .run(...Object.values(values), row.id);
+    return toSession({ ...row, ...values } as Row);
+  }
+
+  /** The session of `pkg`'s sequence and checksum, recorded Available when new. */
+  private recordRow(pkg: SeenPackage): Row {
+    const sessions = this.conn
+      .statement(`SELECT * FROM ${TABLE} WHERE channel_id = ? AND sequence = ? ORDER BY id DESC`)
+      .all(this.conn.channelId, pkg.sequence) as Row[];
+    const same = sessions.find((s) => s.checksum === pkg.checksum);
+    if (same !== undefined) return same;
+    const blocking = sessions.find((s) => s.status !== 'Canceled');
+    if (blocking !== undefined) throw sequenceConflict(toSession(blocking), pkg);
+    const now = this.conn.now().toISOString();
+    return this.conn
+      .statement(
+        `INSERT INTO ${TABLE} (channel_id, sequence, job_id, file_name, size, checksum, status, available_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'Available', ?, ?) RETURNING *`,
+      )
+      .get(this.conn.channelId, pkg.sequence, pkg.jobId, pkg.fileName, pkg.size, pkg.checksum, now, now) as Row;
   }
 
   private findNow(id: number): DownloadSession | null {
-    const row = this.conn.statement(`SELECT * FROM ${TABLE} WHERE id = ? AND channel_id = ?`).get(id, this.conn.channelId) as
-      | Row
-      | undefined;
+    const row = this.findRowNow(id);
     return row === undefined ? null : toSession(row);
   }
 
+  private findRowNow(id: number): Row | undefined {
+    return this.conn.statement(`SELECT * FROM ${TABLE} WHERE id = ? AND channel_id = ?`).get(id, this.conn.channelId) as Row | undefined;
+  }
+
   private mustFind(id: number): DownloadSession {
-    const session = this.findNow(id);
-    if (session === null) {
+    return toSession(this.mustFindRow(id));
+  }
+
+  private mustFindRow(id: number): Row {
+    const row = this.findRowNow(id);
+    if (row === undefined) {
       throw new AsyncClientError(
         'E_SESSION_NOT_FOUND',
         `no download session ${id} for channel ${this.conn.channelId}: list them with \`async-client sessions list\``,
         { sessionId: id },
       );
     }
-    return session;
+    return row;
   }
 }

@@ -123,11 +123,11 @@ export class PackageTurn {
       await journal.cancel(known.id, SYSTEM_ACTOR, `replaced by HQ with a file of checksum ${checksum}`);
       log.warn({ sequence, file: file.name, sessionId: known.id, oldChecksum: known.checksum, checksum }, 'download.replaced');
     }
-    const opened = prepared.outcome === 'verified' ? prepared.opened : undefined;
-    const session = await journal.record({ sequence, jobId: opened?.manifest.job.id ?? '', fileName: file.name, size, checksum });
-    if (prepared.outcome === 'refused') return this.fail(run, session, prepared.error);
+    if (prepared.outcome === 'refused') {
+      return this.fail(run, await journal.record({ sequence, jobId: '', fileName: file.name, size, checksum }), prepared.error);
+    }
     const { manifest } = prepared.opened;
-    const downloaded = await journal.markDownloaded(session.id);
+    const downloaded = await journal.recordDownloaded({ sequence, jobId: manifest.job.id, fileName: file.name, size, checksum });
     let rowsAffected: Readonly<Record<string, number>>;
     try {
       rowsAffected = await channelDatabase.applyPackage(manifest, prepared.opened.batches(), {

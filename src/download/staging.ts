@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
+import { renameSync, unlinkSync } from 'node:fs';
 import { mkdir, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AsyncClientError, errorCode } from '../errors.js';
 import { isOtherProcessAlive } from '../process-alive.js';
-import { readCappedFile } from '../workfolder/capped-read.js';
+import { readSmallFile } from '../workfolder/capped-read.js';
 import { copyOnFrom } from './partial-copy.js';
 import { FolderErrorCode, versionOf, type FolderEntry, type WorkingFolder } from '../workfolder/working-folder.js';
 
@@ -51,6 +52,11 @@ const KEPT_NAME = /^kept-([0-9a-f]{32})-([0-9a-f]{64})$/;
  * version (ETag, else size and time), and never downloads the package a second time. A kept
  * copy whose file is no longer listed is swept. So is a partial copy, which a cut link leaves
  * for this process's next run to go on from (`copyOnFrom`), keyed by the same version.
+ *
+ * The area is on the store's own disk (the state directory), so the renames and removals each
+ * package needs are synchronous calls of 10 to 30 µs, where an asynchronous one costs the main
+ * thread 25 to 60 µs (docs/benchmarks.md, issue 10). A mark is made asynchronously: creating a
+ * file costs the disk's journal about 180 µs, which the thread pool waits for instead.
  */
 export class StagingArea {
   /** Checksums of kept copies, by version key. */
@@ -120,13 +126,13 @@ export class StagingArea {
 
   /** Removes the copy, unless it was kept. */
   async discard(file: StagedFile): Promise<void> {
-    if (this.staged.delete(file.path)) await unlink(file.path).catch(() => undefined);
+    if (this.staged.delete(file.path)) removeIfThere(file.path);
   }
 
   /** Keeps the copy of an applied package until `release`; `entry` is the file it was read from. */
   async keep(file: StagedFile, entry: FolderEntry): Promise<void> {
     const key = versionKey(entry);
-    await rename(file.path, path.join(this.directory, `kept-${key}-${file.checksum}`));
+    renameSync(file.path, path.join(this.directory, `kept-${key}-${file.checksum}`));
     this.staged.delete(file.path);
     this.kept.set(key, file.checksum);
   }
@@ -151,7 +157,7 @@ export class StagingArea {
     const checksum = this.kept.get(key);
     if (checksum === undefined) return;
     this.kept.delete(key);
-    await unlink(path.join(this.directory, `kept-${key}-${checksum}`)).catch(() => undefined);
+    removeIfThere(path.join(this.directory, `kept-${key}-${checksum}`));
   }
 
   private async copy(folder: WorkingFolder, entry: FolderEntry): Promise<StagedFile> {
@@ -170,7 +176,7 @@ export class StagingArea {
 
   /** Reads a small package into memory; its copy is an empty file, which marks the apply (see `wasAbandoned`). */
   private async hold(folder: WorkingFolder, entry: FolderEntry): Promise<StagedFile> {
-    const bytes = await readCappedFile(folder, entry.path, HELD_BYTES, () => grewWhileRead(entry));
+    const bytes = await readSmallFile(folder, entry.path, HELD_BYTES, () => grewWhileRead(entry));
     const marker = this.stagedPath(entry);
     await writeFile(marker, EMPTY);
     return { path: marker, checksum: createHash('sha256').update(bytes).digest('hex'), size: bytes.length, bytes };
@@ -178,6 +184,15 @@ export class StagingArea {
 
   private stagedPath(entry: FolderEntry): string {
     return path.join(this.directory, `${process.pid}-${entry.name}`);
+  }
+}
+
+/** Removes a file of the staging area; one already gone, or that cannot go, is left to the next sweep. */
+function removeIfThere(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // The next sweep removes what is left.
   }
 }
 

@@ -45,7 +45,12 @@ export async function* readContent(
       for await (const chunk of member.output) {
         member.count(chunk as Buffer);
         parser.push(chunk as Buffer);
-        if (until === 'manifest' && parser.manifest !== undefined) return parser.manifest;
+        if (until === 'manifest' && parser.manifest !== undefined) {
+          // Stopped before the iterator returns: a live stream would be destroyed with an AbortError, its stack trace made for nobody.
+          feeding.stopped = true;
+          member.destroy();
+          return parser.manifest;
+        }
         while (sink.batches.length > 0) yield sink.batches.shift() as RowBatch;
       }
       member.finish();

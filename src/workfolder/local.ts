@@ -1,8 +1,9 @@
-import { mkdir, open, readdir, rename, stat, statfs, unlink } from 'node:fs/promises';
+import { mkdir, readdir, rename, stat, statfs, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { AsyncClientError, errorCode } from '../errors.js';
 import { syncDirectory, syncedEach, writeInPlace } from './local-durable.js';
+import { openLocalRead, readLocalWhole } from './local-read.js';
 import { LocalRoot, type LocalFolderOptions } from './local-root.js';
 import {
   byName,
@@ -15,7 +16,6 @@ import {
   temporarySibling,
   type FolderPath,
 } from './paths.js';
-import { relayWithFolderErrors } from './streams.js';
 import { watchLocalFolder } from './local-watch.js';
 import {
   FolderErrorCode,
@@ -25,14 +25,11 @@ import {
   type FolderHealth,
   type FolderWatch,
   type ReadResume,
-  versionOf,
   type WatchOptions,
   type WorkingFolder,
 } from './working-folder.js';
 
 export type { LocalFolderOptions };
-
-const READ_CHUNK_BYTES = 64 * 1024;
 
 /** A working folder on a local or network-mounted path, through node:fs. */
 export class LocalWorkingFolder implements WorkingFolder {
@@ -84,29 +81,12 @@ export class LocalWorkingFolder implements WorkingFolder {
     return this.entry(segments, await this.resolve(segments, 'stat'));
   }
 
-  async openRead(file: string, resume?: ReadResume): Promise<Readable> {
-    const segments = folderPath(file, 'file');
-    const absolute = await this.resolve(segments, 'read');
-    const handle = await open(absolute, 'r').catch((error: unknown) => {
-      throw this.error(error, 'read', segments);
-    });
-    const stats = await handle.stat().catch(() => undefined);
-    const problem =
-      stats?.isFile() !== true
-        ? { code: FolderErrorCode.path, why: 'it is not a file' }
-        : resume !== undefined && versionOf(resume.entry) !== versionOf({ ...resume.entry, size: stats.size, modifiedAt: stats.mtime })
-          ? { code: FolderErrorCode.changed, why: 'it changed since it was listed; read it again from the start' }
-          : undefined;
-    if (problem !== undefined) {
-      await handle.close();
-      throw new AsyncClientError(problem.code, `Cannot read "${file}" in working folder ${this.root}: ${problem.why}.`, {
-        path: file,
-        root: this.root,
-      });
-    }
-    return relayWithFolderErrors(handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES, start: resume?.from ?? 0 }), (error) =>
-      this.error(error, 'read', segments),
-    );
+  openRead(file: string, resume?: ReadResume): Promise<Readable> {
+    return openLocalRead(this.at, file, resume);
+  }
+
+  readWhole(file: string, limitBytes: number): Promise<Buffer | undefined> {
+    return readLocalWhole(this.at, file, limitBytes);
   }
 
   async writeAtomic(file: string, content: Readable | Uint8Array): Promise<void> {
@@ -139,13 +119,14 @@ export class LocalWorkingFolder implements WorkingFolder {
   /** Each file moved as `move` does; each folder a file left or entered is synced once, after all. */
   async moveEach(moves: readonly FileMove[]): Promise<PromiseSettledResult<void>[]> {
     const root = await this.at.realRoot();
+    const take = this.placeInFolders(root, 'move');
     const place = this.placeInFolders(root, 'move into');
     return syncedEach(
       moves,
       async ({ from, to }) => {
         const source = folderPath(from, 'file');
         const target = folderPath(to, 'file');
-        const sourceAbsolute = await this.at.resolve(source, 'move', root);
+        const sourceAbsolute = await take(source);
         const targetAbsolute = await place(target);
         await this.rename(source, sourceAbsolute, target, targetAbsolute);
         return [path.dirname(sourceAbsolute), path.dirname(targetAbsolute)];
@@ -156,7 +137,7 @@ export class LocalWorkingFolder implements WorkingFolder {
 
   /**
    * For a batch: the absolute path of a file whose folder was checked once per batch (`resolve`);
-   * the file itself is replaced by a rename, which never follows a link at its name.
+   * the file itself is renamed, or replaced by a rename, which never follows a link at its name.
    */
   private placeInFolders(root: string, action: string): (file: FolderPath) => Promise<string> {
     const folders = new Map<string, Promise<string>>();

@@ -16,6 +16,8 @@ import { FolderErrorCode } from './working-folder.js';
  * as long again as curl's; the body still flows with backpressure, only in larger steps.
  */
 const SOCKETS = { keepAlive: true, highWaterMark: 1024 * 1024 };
+/** The most of an error answer's page read (`whole`). */
+const ERROR_PAGE_BYTES = 64 * 1024;
 
 export interface WebDavConnection {
   /** Base URL of the shared folder (`https://hq.example/dav/stores/`). */
@@ -123,16 +125,22 @@ export class DavClient {
     return { status, body: bytes.toString('utf8'), retryAfter };
   }
 
-  /** As `exchange`, the answer's bytes; undefined (and the connection dropped) once more than `limitBytes` came. */
+  /**
+   * As `exchange`, the answer's bytes; undefined (and the connection dropped) once more than
+   * `limitBytes` of a successful answer came. An error answer keeps its status whatever its page's
+   * size (a server's 404 page is larger than a small file's limit): its body is read up to
+   * `ERROR_PAGE_BYTES`, else left empty.
+   */
   async whole(request: DavRequest, limitBytes: number): Promise<WholeAnswer | undefined> {
     const deadline = this.deadline();
     try {
       const response = await this.send(request, deadline);
-      const bytes = await readAtMost(response.body, limitBytes).catch((error: unknown) => {
+      const succeeded = response.status >= 200 && response.status < 300;
+      const bytes = await readAtMost(response.body, succeeded ? limitBytes : ERROR_PAGE_BYTES).catch((error: unknown) => {
         throw this.transportError(error, request.operation, deadline);
       });
-      if (bytes === undefined) return undefined;
-      return { status: response.status, bytes, retryAfter: response.headers.get('retry-after') };
+      if (bytes === undefined && succeeded) return undefined;
+      return { status: response.status, bytes: bytes ?? Buffer.alloc(0), retryAfter: response.headers.get('retry-after') };
     } finally {
       deadline.stop();
     }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ChannelDatabase } from '../../src/channel/channel-database.js';
-import type { DownloadSession } from '../../src/channel/download-journal.js';
+import type { DownloadSession, SeenPackage } from '../../src/channel/download-journal.js';
 import {
   type CellValue,
   type ColumnType,
@@ -71,14 +71,19 @@ function checksumOf(text: string): string {
 }
 
 /** Records a package as the cycle would on seeing it, and returns its session. */
-export function seen(db: ChannelDatabase, sequence: number, content = `package ${sequence}`): Promise<DownloadSession> {
-  return db.downloads.record({
+/** What the download cycle sees of package `sequence` whose file holds `content`. */
+export function seenPackage(sequence: number, content = `package ${sequence}`): SeenPackage {
+  return {
     sequence,
     jobId: '1070',
     fileName: `store-1-download-${String(sequence).padStart(8, '0')}.pkg`,
     size: content.length,
     checksum: checksumOf(content),
-  });
+  };
+}
+
+export function seen(db: ChannelDatabase, sequence: number, content = `package ${sequence}`): Promise<DownloadSession> {
+  return db.downloads.record(seenPackage(sequence, content));
 }
 
 /** Records and applies a package in one go, for tests whose subject is what comes after. */

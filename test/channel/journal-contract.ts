@@ -1,5 +1,5 @@
 import type { DownloadSession } from '../../src/channel/download-journal.js';
-import { manifest, seen, stream, table, upserts } from './fixtures.js';
+import { manifest, seen, seenPackage, stream, table, upserts } from './fixtures.js';
 import type { ChannelDatabaseSubject, SubjectFactory } from './subject.js';
 
 const ITEM = table('item', [['id', 'integer', false]], ['id']);
@@ -44,8 +44,21 @@ export function describeJournalContract(open: SubjectFactory): void {
     expect(first.fileName).toBe('store-1-download-00000001.pkg');
     expect(first.checksum).toMatch(/^[0-9a-f]{64}$/);
     expect(first.availableAt).toBeInstanceOf(Date);
-    await subject.db.downloads.markDownloaded(first.id);
-    expect(await seen(subject.db, 1)).toMatchObject({ id: first.id, status: 'Downloaded' });
+    const downloaded = await subject.db.downloads.recordDownloaded(seenPackage(1));
+    expect(downloaded).toMatchObject({ id: first.id, status: 'Downloaded' });
+    expect(downloaded.downloadedAt).toBeInstanceOf(Date);
+    expect(await seen(subject.db, 1)).toEqual(downloaded);
+    expect(await subject.db.downloads.list()).toHaveLength(1);
+  });
+
+  test('a verified package seen for the first time is recorded Downloaded in one step, under the same rules as record', async () => {
+    const downloaded = await subject.db.downloads.recordDownloaded(seenPackage(1));
+    expect(downloaded).toMatchObject({ sequence: 1, jobId: '1070', status: 'Downloaded', tries: 0, rowsAffected: {} });
+    expect(await subject.db.downloads.find(downloaded.id)).toEqual(downloaded);
+    expect(await subject.db.downloads.recordDownloaded(seenPackage(1))).toMatchObject({ id: downloaded.id, status: 'Downloaded' });
+    await expect(subject.db.downloads.recordDownloaded(seenPackage(1, 'a different file'))).rejects.toMatchObject({
+      code: 'E_SEQUENCE_CONFLICT',
+    });
     expect(await subject.db.downloads.list()).toHaveLength(1);
   });
 
@@ -83,7 +96,7 @@ export function describeJournalContract(open: SubjectFactory): void {
     const suspended = await subject.db.downloads.markSuspended(session.id);
     expect(suspended).toMatchObject({ status: 'Suspended', tries: 2, errorMessage: 'locked again' });
     expect(suspended.suspendedAt).toBeInstanceOf(Date);
-    await expect(subject.db.downloads.markDownloaded(session.id)).rejects.toMatchObject({ code: 'E_SESSION_TRANSITION' });
+    await expect(subject.db.downloads.recordDownloaded(seenPackage(1))).rejects.toMatchObject({ code: 'E_SESSION_TRANSITION' });
     expect(await subject.db.downloads.retry(session.id)).toMatchObject({ status: 'Available', tries: 0, nextTryAt: null });
     await apply(session.id, 1);
     expect(await subject.db.downloads.find(session.id)).toMatchObject({ status: 'Applied', errorCode: null, errorMessage: null });
@@ -123,7 +136,7 @@ export function describeJournalContract(open: SubjectFactory): void {
     expect((await subject.db.downloads.list({ status: 'Canceled' })).map((s) => s.sequence)).toEqual([2]);
     expect(await subject.db.downloads.find(9999)).toBeNull();
     expect(await subject.db.downloads.findBySequence(9999)).toBeNull();
-    await expect(subject.db.downloads.markDownloaded(9999)).rejects.toMatchObject({ code: 'E_SESSION_NOT_FOUND' });
+    await expect(subject.db.downloads.markSuspended(9999)).rejects.toMatchObject({ code: 'E_SESSION_NOT_FOUND' });
   });
 
   test('the journal survives a restart', async () => {

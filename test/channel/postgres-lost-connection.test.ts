@@ -1,16 +1,8 @@
-import type { ChannelDatabase } from '../../src/channel/channel-database.js';
-import { openPostgresChannelDatabase } from '../../src/channel/postgres-channel-database.js';
 import type { RowBatch } from '../../src/package/types.js';
-import { freePort } from '../../bench/support/dav-servers.js';
-import {
-  type PostgresCluster,
-  startPostgresCluster,
-  startPostgresServer,
-  stopPostgresCluster,
-  stopPostgresServer,
-} from '../../bench/support/postgres-cluster.js';
+import { useOwnCluster } from './postgres-own-cluster.js';
 import { applied, manifest, PRODUCT, seen, stream, upserts } from './fixtures.js';
 import { faultScenePerTest, productCount, rows } from './postgres-fault-scene.js';
+import type { ChannelDatabaseSubject } from './subject.js';
 
 describe('PostgreSQL channel database: the connection lost mid-apply', () => {
   const scene = faultScenePerTest();
@@ -44,25 +36,20 @@ describe('PostgreSQL channel database: the connection lost mid-apply', () => {
 });
 
 describe('PostgreSQL server stopped in the middle of an apply', () => {
-  let cluster: PostgresCluster;
-  let db: ChannelDatabase | undefined;
-  beforeAll(async () => {
-    cluster = await startPostgresCluster(await freePort());
-  });
-  afterAll(async () => {
-    await db?.close();
-    await stopPostgresCluster(cluster);
+  const cluster = useOwnCluster();
+  let subject: ChannelDatabaseSubject | undefined;
+  afterEach(async () => {
+    await subject?.cleanup();
   });
 
   test('E_DATABASE_UNREACHABLE, nothing half-applied; once the server is back the same package goes through', async () => {
-    const target = { host: '127.0.0.1', port: cluster.port, database: 'postgres', user: 'postgres', password: cluster.password };
-    db = await openPostgresChannelDatabase(target, { channelId: 'store-1' });
-    await db.migrate();
+    subject = await cluster.engine.open('store-1', '');
+    const { db } = subject;
     await applied(db, manifest(1, 'full', [PRODUCT]), upserts(PRODUCT, rows(1, 5)));
     const session = await seen(db, 2);
     async function* serverStopsMidway(): AsyncIterable<RowBatch> {
       yield upserts(PRODUCT, rows(100, 1000));
-      await stopPostgresServer(cluster);
+      await cluster.stop();
       yield upserts(PRODUCT, rows(1100, 1000));
     }
     await expect(
@@ -71,7 +58,7 @@ describe('PostgreSQL server stopped in the middle of an apply', () => {
       code: 'E_DATABASE_UNREACHABLE',
     });
     await expect(db.downloads.find(session.id)).rejects.toMatchObject({ code: 'E_DATABASE_UNREACHABLE' });
-    cluster = await startPostgresServer(cluster);
+    await cluster.start();
     expect(await db.downloads.find(session.id)).toMatchObject({ status: 'Available' });
     expect(
       await db.applyPackage(manifest(2, 'full', [PRODUCT]), stream(upserts(PRODUCT, rows(100, 2000))), {

@@ -21,11 +21,12 @@ export function toPostgresSql(sql: string): string {
 
 const asParam = (p: SqlParam): string | number | null => (typeof p === 'bigint' ? String(p) : p);
 
-/** A migrated PostgreSQL channel database in a fresh database of the test cluster; the POS is its superuser. */
+/** A migrated PostgreSQL channel database in a fresh database of the test cluster (or of `clusterUrl`'s); the POS is its superuser. */
 export async function openPostgresSubject(
   options: Partial<PostgresChannelDatabaseOptions> = {},
+  clusterUrl?: string,
 ): Promise<ChannelDatabaseSubject & { readonly database: PostgresTestDatabase }> {
-  const database = await postgresTestDatabase();
+  const database = await postgresTestDatabase(clusterUrl);
   const open = async (): Promise<ChannelDatabase> => {
     const db = await openPostgresChannelDatabase(database.target, { channelId: 'store-1', ...options });
     await db.migrate();

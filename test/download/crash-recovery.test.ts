@@ -77,14 +77,13 @@ describe.each(CHANNEL_ENGINES)('on $name', (engine) => {
       await writeFile(path.join(store.stagingDirectory, `${pid}-${store.fileName(2)}.partial`), 'half a copy');
       const bytes = await store.readPackage(1);
       const { createHash } = await import('node:crypto');
-      const session = await store.db.downloads.record({
+      const session = await store.db.downloads.recordDownloaded({
         sequence: 1,
         jobId: 'N-1000',
         fileName: store.fileName(1),
         size: bytes.length,
         checksum: createHash('sha256').update(bytes).digest('hex'),
       });
-      await store.db.downloads.markDownloaded(session.id);
 
       expect(await store.run()).toMatchObject({ outcome: 'done', fields: { applied: 1 } });
       expect(store.events('download.staging_swept')).toEqual([expect.objectContaining({ files: 2 })]);

@@ -2,22 +2,26 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ChannelDatabase } from '../../src/channel/channel-database.js';
 import type { DownloadJournal } from '../../src/channel/download-journal.js';
-import { HOLD_WRITE_LOCK, POS_WRITER, SqliteProcess } from '../channel/sqlite-processes.js';
+import { CHANNEL_ENGINES } from '../channel/engines.js';
+import { holdWriteLock, type PosWriter, startPosWriter } from '../channel/pos-sessions.js';
 import { canMount, mountTmpfs, unmount } from '../support/mounts.js';
 import { DownloadStore, type Product } from './download-store.js';
 
 const products = (from: number, count: number, nameBytes = 12): Product[] =>
   Array.from({ length: count }, (_, i) => [from + i, `product ${from + i}`.padEnd(nameBytes, '.'), from + i] as const);
 
-describe('download cycle: database faults roll the package back whole', () => {
+describe.each(CHANNEL_ENGINES)('download cycle on $name: database faults roll the package back whole', (engine) => {
   let store: DownloadStore;
-  let other: SqliteProcess | undefined;
+  let release: (() => Promise<void>) | undefined;
+  let till: PosWriter | undefined;
   beforeEach(async () => {
-    store = await DownloadStore.create({ busyTimeoutMs: 300 });
+    store = await DownloadStore.create({ engine, lockWaitMs: 300 });
   });
   afterEach(async () => {
-    await other?.stop();
-    other = undefined;
+    await release?.();
+    release = undefined;
+    await till?.kill();
+    till = undefined;
     await store.close();
   });
 
@@ -38,7 +42,9 @@ describe('download cycle: database faults roll the package back whole', () => {
     expect((await store.run()).outcome).toBe('failed');
     const session = await store.db.downloads.findBySequence(1);
     expect(session).toMatchObject({ status: 'ApplyFailed', tries: 1, errorCode: 'E_DATABASE_CONSTRAINT' });
-    expect(session?.errorMessage).toContain('row 600 of table product');
+    // SQLite names the package's row; PostgreSQL's set-based write, the row's values.
+    expect(session?.errorMessage).toContain({ SQLite: 'row 600 of table product', PostgreSQL: 'table product' }[engine.name]);
+    expect(session?.errorMessage).toContain({ SQLite: 'row 600', PostgreSQL: 'Failing row contains (600, product 600.' }[engine.name]);
     expect(await store.products()).toEqual([
       [1, 'before', 5],
       [2000, 'untouched', 7],
@@ -46,24 +52,23 @@ describe('download cycle: database faults roll the package back whole', () => {
     expect(await store.statusReport(1)).toMatchObject({ status: 'ApplyFailed', rowsAffected: {} });
   });
 
-  test('another process holding the write lock past the busy timeout: ApplyFailed, nothing applied; applied on a later run', async () => {
+  test('another session holding the write lock past the lock wait: ApplyFailed E_DATABASE_BUSY, nothing applied; applied on a later run', async () => {
     await store.pos('CREATE TABLE product (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price INTEGER)');
     await store.publish(1, products(1, 50));
     store.cycleDatabase = lockedDuringApply(
       store.db,
       async () => {
-        other = SqliteProcess.start(HOLD_WRITE_LOCK, store.databaseFile);
-        expect(await other.nextLine()).toBe('locked');
+        release = await holdWriteLock(store.subject, 'product');
       },
       async () => {
-        other?.send('release');
-        await other?.exit();
+        await release?.();
+        release = undefined;
       },
     );
     expect((await store.run()).outcome).toBe('failed');
     const session = await store.db.downloads.findBySequence(1);
     expect(session).toMatchObject({ status: 'ApplyFailed', tries: 1, errorCode: 'E_DATABASE_BUSY' });
-    expect(session?.errorMessage).toContain(store.databaseFile);
+    expect(session?.errorMessage).toContain(store.db.describe().location);
     expect(await store.products()).toEqual([]);
 
     store.clock.advanceSeconds(store.settings.retryBackoffSeconds);
@@ -77,22 +82,13 @@ describe('download cycle: database faults roll the package back whole', () => {
     for (let sequence = 1; sequence <= 5; sequence += 1) {
       await store.publish(sequence, products((sequence - 1) * 20_000 + 1, 20_000), { kind: sequence === 1 ? 'full' : 'incremental' });
     }
-    other = SqliteProcess.start(POS_WRITER, store.databaseFile);
-    expect(await other.nextLine()).toBe('writing');
+    till = await startPosWriter(store.subject);
     expect(await store.run()).toMatchObject({ outcome: 'done', fields: { applied: 5, rows: 100_000 } });
-    other.send('stop');
-    const pos = JSON.parse(await other.nextLine()) as { written: number };
-    expect(await other.exit()).toBe(0);
-    expect(pos.written).toBeGreaterThan(0);
-    const reader = await store.products();
-    expect(reader).toHaveLength(100_000);
-    const { default: Database } = await import('better-sqlite3');
-    const db = new Database(store.databaseFile, { readonly: true });
-    try {
-      expect(db.prepare('SELECT count(*) FROM pos_sale').pluck().get()).toBe(pos.written);
-    } finally {
-      db.close();
-    }
+    const written = await till.stop();
+    till = undefined;
+    expect(written).toBeGreaterThan(0);
+    expect(await store.products()).toHaveLength(100_000);
+    expect(await store.subject.query('SELECT COUNT(*) AS n FROM pos_sale')).toEqual([{ n: written }]);
   });
 });
 
@@ -128,8 +124,9 @@ describe('download cycle: database faults roll the package back whole', () => {
 
 /**
  * A fault-injecting wrapper around the real adapter: `lock` runs as the first apply begins
- * (another process takes the write lock) and `unlock` just before its failure is journaled, so
- * that the real apply meets a real SQLITE_BUSY while the bookkeeping around it goes through.
+ * (another session takes the write lock) and `unlock` just before its failure is journaled, so
+ * that the real apply meets a real lock wait (SQLITE_BUSY, PostgreSQL's lock_timeout) while the
+ * bookkeeping around it goes through.
  * Later applies pass straight through.
  */
 function lockedDuringApply(inner: ChannelDatabase, lock: () => Promise<void>, unlock: () => Promise<void>): ChannelDatabase {

@@ -91,18 +91,18 @@ export class DownloadStore {
     this.cycleDatabase = subject.db;
   }
 
-  /** `engine` for the tests that run on each; `busyTimeoutMs` and `databaseFolder` for SQLite's own. */
-  static async create(options: { engine?: ChannelEngine; busyTimeoutMs?: number; databaseFolder?: string } = {}): Promise<DownloadStore> {
+  /** `engine` (SQLite unless given) for the tests that run on each, with its `lockWaitMs`; `databaseFolder` for SQLite's own. */
+  static async create(options: { engine?: ChannelEngine; lockWaitMs?: number; databaseFolder?: string } = {}): Promise<DownloadStore> {
     const root = await mkdtemp(path.join(os.tmpdir(), 'async-client-download-'));
     await mkdir(path.join(root, 'working-folder', FOLDERS.download), { recursive: true });
-    const { engine = SQLITE, busyTimeoutMs, databaseFolder } = options;
-    const subject =
-      busyTimeoutMs === undefined && databaseFolder === undefined
-        ? await engine.open(CHANNEL, root)
-        : await openSqliteSubject(
-            { channelId: CHANNEL, minFreeBytes: 0, busyTimeoutMs },
-            path.join(databaseFolder ?? root, 'channel.sqlite'),
-          );
+    const { engine = SQLITE, lockWaitMs, databaseFolder } = options;
+    const subject = await (databaseFolder === undefined
+      ? engine.open(CHANNEL, root, { lockWaitMs })
+      : openSqliteSubject({ channelId: CHANNEL, minFreeBytes: 0 }, path.join(databaseFolder, 'channel.sqlite'))
+    ).catch(async (error: unknown) => {
+      await rm(root, { recursive: true, force: true });
+      throw error;
+    });
     return new DownloadStore(root, subject);
   }
 
@@ -298,8 +298,11 @@ ${extra}`,
 
   /** Closes the database; removes the temp folder unless it holds a mount the test still has to undo. */
   async close(options: { keepFolder?: boolean } = {}): Promise<void> {
-    await this.subject.cleanup();
-    if (options.keepFolder !== true) await rm(this.root, { recursive: true, force: true });
+    try {
+      await this.subject.cleanup();
+    } finally {
+      if (options.keepFolder !== true) await rm(this.root, { recursive: true, force: true });
+    }
   }
 }
 

@@ -1,10 +1,10 @@
 import pg from 'pg';
-import type { ChannelDatabase } from '../../src/channel/channel-database.js';
-import type { PackageRow, RowBatch, TableSpec } from '../../src/package/types.js';
+import type { PackageRow, TableSpec } from '../../src/package/types.js';
 import type { ChannelEngine } from '../channel/engines.js';
 import { openPostgresSubject } from '../channel/postgres-subject.js';
 import type { PostgresTestDatabase } from '../support/postgres-server.js';
 import { until } from '../support/until.js';
+import { duringFirstApply } from './during-apply.js';
 import { DownloadStore, productTable } from './download-store.js';
 
 /**
@@ -145,27 +145,3 @@ describe('download cycle on PostgreSQL: the POS in the way', () => {
     expect(await store.subject.query('SELECT id, label FROM category')).toEqual([{ id: 1, label: 'hq food' }]);
   });
 });
-
-/** The real adapter, except that its first apply runs `meanwhile` (the POS's work) once the first batch of rows went in. */
-function duringFirstApply(inner: ChannelDatabase, meanwhile: () => Promise<void>): ChannelDatabase {
-  let armed = true;
-  async function* thenMeanwhile(batches: AsyncIterable<RowBatch>): AsyncIterable<RowBatch> {
-    for await (const batch of batches) {
-      yield batch;
-      if (armed) {
-        armed = false;
-        await meanwhile();
-      }
-    }
-  }
-  return new Proxy(inner, {
-    get(target, property, receiver) {
-      if (property === 'applyPackage') {
-        return (...[manifest, batches, options]: Parameters<ChannelDatabase['applyPackage']>) =>
-          target.applyPackage(manifest, armed ? thenMeanwhile(batches) : batches, options);
-      }
-      const value: unknown = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}

@@ -1,14 +1,16 @@
-import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CountingProxy } from '../../bench/support/counting-proxy.js';
 import { StagingArea } from '../../src/download/staging.js';
 import { WebDavWorkingFolder } from '../../src/workfolder/webdav.js';
-import type { FolderEntry } from '../../src/workfolder/working-folder.js';
+import type { FolderEntry, ReadResume, WorkingFolder } from '../../src/workfolder/working-folder.js';
+import { CHANNEL_ENGINES } from '../channel/engines.js';
 import { webDavTestFolder, type WebDavTestFolder } from '../support/webdav-server.js';
 import { patternedChunk } from '../workfolder/byte-streams.js';
+import { type DownloadStore, type Product, useDownloadStore } from './download-store.js';
 
 const SIZE = 4 * 1024 * 1024;
 const NAME = 'store-0042_download_000000000001.acpkg';
@@ -99,5 +101,51 @@ describe('a download cut off and not finished within one stream', () => {
 
     expect(await staging.sweep([replaced])).toBe(1);
     expect(await readdir(stagingDirectory)).toEqual([]);
+  });
+});
+
+/**
+ * The same through the download cycle, on each engine: what the journal and the staging folder
+ * hold between the cut run and the next must agree, whichever database keeps the journal.
+ */
+describe.each(CHANNEL_ENGINES)('download cycle on $name: a package cut off mid-download', (engine) => {
+  let store: DownloadStore;
+  useDownloadStore(engine, (created) => {
+    store = created;
+  });
+
+  test('journals nothing, keeps its partial copy, and the next run reads only the rest and applies it once', async () => {
+    // Random names, so that the package stays larger than what is read whole into memory (1 MiB),
+    // and the cut comes after the copy's first write to disk (1 MiB batches).
+    const rows = Array.from({ length: 50_000 }, (_, i): Product => [i + 1, randomBytes(48).toString('hex'), i]);
+    const { size } = await stat(await store.publish(1, rows, { kind: 'full' }));
+    expect(size).toBeGreaterThan(2.5 * 1024 * 1024);
+    const faulty = store.faultyFolder();
+    const resumedFrom: (number | undefined)[] = [];
+    store.folder = new Proxy(faulty, {
+      get(target, property, receiver) {
+        if (property === 'openRead') {
+          return (file: string, resume?: ReadResume) => {
+            resumedFrom.push(resume?.from);
+            return target.openRead(file, resume);
+          };
+        }
+        const value: unknown = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    }) as WorkingFolder;
+    faulty.cutNextRead(Math.floor(size / 2));
+
+    expect(await store.run()).toMatchObject({ outcome: 'failed' });
+    expect(await store.db.downloads.list()).toEqual([]);
+    expect(await store.staged()).toEqual([expect.stringMatching(/^partial-/)]);
+    expect(await store.products()).toEqual([]);
+
+    expect(await store.run()).toMatchObject({ outcome: 'done', fields: { applied: 1 } });
+    expect(resumedFrom).toEqual([undefined, expect.any(Number)]);
+    expect(resumedFrom[1]).toBeGreaterThanOrEqual(1024 * 1024);
+    expect(await store.products()).toHaveLength(50_000);
+    expect(await store.db.downloads.findBySequence(1)).toMatchObject({ status: 'Applied', tries: 0 });
+    expect(await store.staged()).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type PostgresTestDatabase, postgresTestDatabase } from '../support/postgres-server.js';
 import type { TempStore } from '../support/temp-store.js';
-import { CHANNEL, preparePosDatabase, readDatabase, rowDigest } from './download-backlog.js';
+import { CHANNEL, preparePosDatabase, readDatabase, readSessions, rowDigest } from './download-backlog.js';
 
 /** What a daemon test checks in the channel database after the fact, read on a connection of its own. */
 export interface BacklogState {
@@ -19,6 +19,8 @@ export interface BacklogDatabase {
   /** As the POS has it before the daemon first starts: the `item` table and its change counter. Call after store.writeProfile: points the profile at the database. */
   prepare(): Promise<void>;
   read(): Promise<BacklogState>;
+  /** The journal's sessions alone, cheap enough to poll. */
+  sessions(): Promise<BacklogState['sessions']>;
   cleanup(): Promise<void>;
 }
 
@@ -45,17 +47,9 @@ const SQLITE: BacklogEngine = {
       },
       async read() {
         const { rowDigests, itemChanges, sessions } = readDatabase(store.databasePath);
-        return {
-          rowDigests,
-          itemChanges,
-          sessions: sessions.map((s) => ({
-            sequence: s.sequence,
-            status: s.status,
-            rowsAffected: JSON.parse(s.rows_affected) as Record<string, number>,
-            appliedAt: s.applied_at,
-          })),
-        };
+        return { rowDigests, itemChanges, sessions: sessions.map(sessionOf) };
       },
+      sessions: async () => readSessions(store.databasePath).map(sessionOf),
       cleanup: async () => undefined,
     };
   },
@@ -66,6 +60,15 @@ const POSTGRES: BacklogEngine = {
   packageRows: (rows) => Math.ceil(rows / 5),
   async database(store) {
     const database = await postgresTestDatabase();
+    const sessions = async (): Promise<BacklogState['sessions']> => {
+      const journal = await database.admin("SELECT to_regclass('async_client.download_session') IS NOT NULL AS found");
+      if (journal.rows[0]?.found !== true) return [];
+      const found = await database.admin(
+        `SELECT sequence, status, rows_affected AS "rowsAffected", to_json(applied_at) #>> '{}' AS "appliedAt"
+         FROM async_client.download_session ORDER BY sequence, id`,
+      );
+      return found.rows as BacklogState['sessions'];
+    };
     return {
       async prepare() {
         await database.admin('CREATE TABLE item (id bigint PRIMARY KEY, name text NOT NULL, price bigint NOT NULL)');
@@ -77,26 +80,28 @@ const POSTGRES: BacklogEngine = {
         );
         await pointProfileAtPostgres(store, database);
       },
+      sessions,
       async read() {
         const rows = (await database.admin('SELECT id, name, price FROM item')).rows as { id: number; name: string; price: number }[];
-        const journal = await database.admin("SELECT to_regclass('async_client.download_session') IS NOT NULL AS found");
-        const sessions =
-          journal.rows[0]?.found === true
-            ? await database.admin(
-                `SELECT sequence, status, rows_affected AS "rowsAffected", to_json(applied_at) #>> '{}' AS "appliedAt"
-                 FROM async_client.download_session ORDER BY sequence, id`,
-              )
-            : { rows: [] };
         return {
           rowDigests: rows.map((r) => rowDigest([r.id, r.name, r.price])).sort(),
           itemChanges: Number((await database.admin('SELECT changes FROM item_changes')).rows[0]?.changes),
-          sessions: sessions.rows as BacklogState['sessions'],
+          sessions: await sessions(),
         };
       },
       cleanup: () => database.cleanup(),
     };
   },
 };
+
+function sessionOf(row: ReturnType<typeof readSessions>[number]): BacklogState['sessions'][number] {
+  return {
+    sequence: row.sequence,
+    status: row.status,
+    rowsAffected: JSON.parse(row.rows_affected) as Record<string, number>,
+    appliedAt: row.applied_at,
+  };
+}
 
 /** For `describe.each(BACKLOG_ENGINES)('... on $name', (engine) => ...)`. */
 export const BACKLOG_ENGINES: readonly BacklogEngine[] = [SQLITE, POSTGRES];

@@ -115,7 +115,6 @@ export function rowDigest(row: readonly [number, string, number]): string {
   return createHash('sha256').update(JSON.stringify(row)).digest('hex');
 }
 
-/** The database as it is, read through a connection of its own; no sessions before the daemon made its journal. */
 /**
  * Readies a temp store the way HQ and the POS would before the daemon starts: the POS's
  * channel database with the `item` table, and packages 1..`packages` of `backlog` waiting in
@@ -129,27 +128,39 @@ export async function seedStore(store: TempStore, backlog: Backlog, packages: nu
   for (let sequence = 1; sequence <= packages; sequence += 1) await backlog.publish(downloadArea, sequence);
 }
 
-export function readDatabase(file: string): {
-  rowDigests: string[];
-  itemChanges: number;
-  sessions: { sequence: number; status: string; rows_affected: string; applied_at: string | null }[];
-} {
+type JournalRow = { sequence: number; status: string; rows_affected: string; applied_at: string | null };
+
+/** The database as it is, read through a connection of its own; no sessions before the daemon made its journal. */
+export function readDatabase(file: string): { rowDigests: string[]; itemChanges: number; sessions: JournalRow[] } {
   const db = new Database(file, { readonly: true });
   try {
     const rows = db.prepare('SELECT id, name, price FROM item').raw().all() as [number, string, number][];
     return {
       rowDigests: rows.map(rowDigest).sort(),
       itemChanges: db.prepare('SELECT changes FROM item_changes').pluck().get() as number,
-      sessions:
-        db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'async_client_download_session'").get() === undefined
-          ? []
-          : (db
-              .prepare('SELECT sequence, status, rows_affected, applied_at FROM async_client_download_session ORDER BY sequence, id')
-              .all() as { sequence: number; status: string; rows_affected: string; applied_at: string | null }[]),
+      sessions: journalRows(db),
     };
   } finally {
     db.close();
   }
+}
+
+/** The journal's download sessions alone, cheap enough to poll. */
+export function readSessions(file: string): JournalRow[] {
+  const db = new Database(file, { readonly: true });
+  try {
+    return journalRows(db);
+  } finally {
+    db.close();
+  }
+}
+
+function journalRows(db: Database.Database): JournalRow[] {
+  return db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'async_client_download_session'").get() === undefined
+    ? []
+    : (db
+        .prepare('SELECT sequence, status, rows_affected, applied_at FROM async_client_download_session ORDER BY sequence, id')
+        .all() as JournalRow[]);
 }
 
 /**

@@ -70,3 +70,14 @@ export async function postgresTestDatabase(clusterUrl = sharedPostgresUrl()): Pr
     },
   };
 }
+
+/** Runs `sql` as the superuser from the cluster's own database: for what outlives a test database, or must not be reached by its settings. */
+export async function onCluster(sql: string, clusterUrl = sharedPostgresUrl()): Promise<void> {
+  const client = new pg.Client({ connectionString: clusterUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}

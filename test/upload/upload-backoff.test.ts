@@ -1,6 +1,7 @@
 import { nextUploadTry } from '../../src/upload/retry-backoff.js';
 import { LocalWorkingFolder } from '../../src/workfolder/local.js';
 import { FolderErrorCode } from '../../src/workfolder/working-folder.js';
+import { CHANNEL_ENGINES } from '../channel/engines.js';
 import { FaultyWorkingFolder } from '../support/faulty-working-folder.js';
 import { sequences, UploadRig } from './upload-rig.js';
 
@@ -22,10 +23,10 @@ describe('nextUploadTry', () => {
   });
 });
 
-describe('upload cycle: an outage and the server coming back', () => {
+describe.each(CHANNEL_ENGINES)('upload cycle on $name: an outage and the server coming back', (engine) => {
   let rig: UploadRig;
   beforeEach(async () => {
-    rig = await UploadRig.create();
+    rig = await UploadRig.create(engine);
   });
   afterEach(async () => {
     await rig.cleanup();

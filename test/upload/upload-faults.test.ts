@@ -2,21 +2,24 @@ import { execFile } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { ChannelDatabase } from '../../src/channel/channel-database.js';
 import { FolderErrorCode, type WorkingFolder } from '../../src/workfolder/working-folder.js';
 import { LocalWorkingFolder } from '../../src/workfolder/local.js';
 import { UPLOAD_RETRY_FIRST_SECONDS } from '../../src/upload/retry-backoff.js';
 import { setUploadWatermark } from '../../src/upload/set-watermark.js';
+import { CHANNEL_ENGINES, POSTGRES } from '../channel/engines.js';
+import { openAsServiceUser } from '../channel/postgres-service-user.js';
 import { FaultyWorkingFolder } from '../support/faulty-working-folder.js';
 import { canMount, mountTmpfs, remountReadOnly, unmount } from '../support/mounts.js';
-import { keyCounts, sequences, UploadRig } from './upload-rig.js';
+import { CHANNEL, keyCounts, sequences, UploadRig } from './upload-rig.js';
 
 const run = promisify(execFile);
 const never = new AbortController().signal;
 
-describe('upload cycle: a sick working folder', () => {
+describe.each(CHANNEL_ENGINES)('upload cycle on $name: a sick working folder', (engine) => {
   let rig: UploadRig;
   beforeEach(async () => {
-    rig = await UploadRig.create();
+    rig = await UploadRig.create(engine);
   });
   afterEach(async () => {
     await rig.cleanup();
@@ -93,7 +96,7 @@ describe('upload cycle: a sick working folder', () => {
       checksum: expect.stringMatching(/^[0-9a-f]{64}$/),
       availableAt: expect.any(Date),
     });
-    rig.pos().exec("UPDATE sale_line SET description = 'changed after the build' WHERE sale_id = 2");
+    await rig.subject.pos("UPDATE sale_line SET description = 'changed after the build' WHERE sale_id = 2");
     rig.clock.advanceSeconds(UPLOAD_RETRY_FIRST_SECONDS);
     expect(await cycle.run(never)).toMatchObject({ outcome: 'done' });
     const [pkg] = await rig.published();
@@ -130,11 +133,11 @@ describe('upload cycle: a sick working folder', () => {
   );
 });
 
-describe('upload cycle: bad input', () => {
+describe.each(CHANNEL_ENGINES)('upload cycle on $name: bad input', (engine) => {
   let rig: UploadRig;
   beforeEach(async () => {
-    rig = await UploadRig.create();
-    rig.pos().exec(`CREATE TABLE refund (id INTEGER PRIMARY KEY, amount TEXT, counter TEXT, seq INTEGER);
+    rig = await UploadRig.create(engine);
+    await rig.subject.pos(`CREATE TABLE refund (id INTEGER PRIMARY KEY, amount TEXT, counter TEXT, seq INTEGER);
       CREATE TABLE tally (amount TEXT, counter INTEGER); CREATE INDEX tally_counter ON tally (counter);`);
   });
   afterEach(async () => {
@@ -154,7 +157,8 @@ describe('upload cycle: bad input', () => {
       'a counter without an index',
       { name: 'refund', counterColumn: 'seq' },
       'E_UPLOAD_COUNTER_NOT_INDEXED',
-      /CREATE INDEX "refund_seq" ON "refund" \("seq"\)/,
+      // The statement that fixes it, in each engine's dialect.
+      /CREATE INDEX ("refund_seq" )?ON ("public"\.)?"refund" \("seq"\)/,
     ],
     ['a table without a primary key', { name: 'tally', counterColumn: 'counter' }, 'E_UPLOAD_TABLE_KEYLESS', /no primary key/],
   ])('%s is held back and reported; the other tables go on', async (_, table, code, message) => {
@@ -175,8 +179,8 @@ describe('upload cycle: bad input', () => {
     const cycle = rig.cycle();
     await cycle.run(never);
     // The backup is restored: the last two sales are gone, then new ones reuse their ids.
-    rig.pos().exec('DELETE FROM sale WHERE id > 1; DELETE FROM sale_line WHERE sale_id > 1');
-    rig.pos().exec("UPDATE sqlite_sequence SET seq = 1 WHERE name = 'sale'");
+    await rig.subject.pos('DELETE FROM sale WHERE id > 1; DELETE FROM sale_line WHERE sale_id > 1');
+    await rig.restartSaleIdsAfter(1);
     expect(await cycle.run(never)).toMatchObject({
       outcome: 'failed',
       summary: 'held back: sale (E_UPLOAD_COUNTER_BACKWARDS), sale_line (E_UPLOAD_COUNTER_BACKWARDS)',
@@ -186,7 +190,7 @@ describe('upload cycle: bad input', () => {
       message: expect.stringMatching(/below the 3 already published/),
     });
     await rig.sell(2); // sales 2 and 3 again: the highest counters are back at the watermarks
-    rig.pos().prepare("INSERT INTO refund (id, amount) VALUES (1, '5.00')").run();
+    await rig.subject.pos("INSERT INTO refund (id, amount) VALUES (1, '5.00')");
     const held = await cycle.run(never);
     expect(held).toMatchObject({ outcome: 'failed', fields: expect.objectContaining({ held: ['sale', 'sale_line'] }) });
     expect((await rig.published()).at(-1)?.rows.get('refund')).toHaveLength(1); // the other tables go on
@@ -205,16 +209,53 @@ describe('upload cycle: bad input', () => {
 
   test('a value the format cannot carry fails the session, naming table, column and counter, and the rows wait for the fix', async () => {
     await rig.sell(2);
-    rig.pos().prepare("UPDATE sale SET total = 'twelve' WHERE id = 2").run();
+    // SQLite's DECIMAL column takes any text; PostgreSQL's numeric takes NaN. The package carries neither.
+    await rig.subject.pos(`UPDATE sale SET total = '${{ SQLite: 'twelve', PostgreSQL: 'NaN' }[engine.name]}' WHERE id = 2`);
     const cycle = rig.cycle();
     expect(await cycle.run(never)).toMatchObject({ outcome: 'failed' });
     const session = await rig.channelDatabase.uploads.findBySequence(1);
     expect(session).toMatchObject({ status: 'UploadFailed', errorCode: 'E_VALUE_UNREPRESENTABLE' });
     expect(session?.errorMessage).toMatch(/upload table sale column total.*the row with id 2/);
     expect(await rig.published()).toEqual([]);
-    rig.pos().prepare("UPDATE sale SET total = '12.00' WHERE id = 2").run();
+    await rig.subject.pos("UPDATE sale SET total = '12.00' WHERE id = 2");
     rig.clock.advanceSeconds(UPLOAD_RETRY_FIRST_SECONDS);
     expect(await cycle.run(never)).toMatchObject({ outcome: 'done' });
     expect(keyCounts(await rig.published(), 'sale').size).toBe(2);
+  });
+});
+
+/** Bad input of PostgreSQL's own: a table the service user may not read, where SQLite has only the file's permissions. */
+describe('upload cycle on PostgreSQL: a table the service user may not read', () => {
+  let rig: UploadRig;
+  let limited: ChannelDatabase | undefined;
+  beforeEach(async () => {
+    rig = await UploadRig.create(POSTGRES);
+  });
+  afterEach(async () => {
+    await limited?.close();
+    await rig.cleanup();
+  });
+
+  test('is held back naming the table, the privilege and the GRANT that fixes it; the other tables go on, and it goes once granted', async () => {
+    limited = await openAsServiceUser(rig.subject, CHANNEL, 'store_upload', ['SELECT ON sale']);
+    const cycle = rig.cycle(new LocalWorkingFolder(rig.folderRoot), limited);
+    await rig.sell(2);
+    expect(await cycle.run(never)).toMatchObject({
+      outcome: 'failed',
+      summary: 'published 1 package (seq 1, 2 rows); held back: sale_line (E_DATABASE_PERMISSION)',
+    });
+    expect(rig.events('upload.table_held')).toEqual([
+      expect.objectContaining({
+        table: 'sale_line',
+        message: expect.stringContaining(
+          'store_upload lacks the SELECT privilege on table public.sale_line: GRANT SELECT ON TABLE public.sale_line TO "store_upload"',
+        ),
+      }),
+    ]);
+
+    await rig.subject.pos('GRANT SELECT ON sale_line TO store_upload');
+    expect(await cycle.run(never)).toMatchObject({ outcome: 'done', summary: 'published 1 package (seq 2, 2 rows)' });
+    expect(keyCounts(await rig.published(), 'sale_line', 2).size).toBe(2);
+    expect(await rig.metric('async_client_upload_table_held')).toBe(0);
   });
 });

@@ -111,6 +111,12 @@ export class UploadRig {
     return (await this.subject.query('SELECT id FROM sale WHERE id > ? ORDER BY id', before)).map((row) => Number(row.id));
   }
 
+  /** As a restored backup leaves it: the next sale takes id `id + 1`, whatever was sold before. */
+  async restartSaleIdsAfter(id: number): Promise<void> {
+    if (typeof this.subject.setting === 'string') await this.subject.pos("UPDATE sqlite_sequence SET seq = ? WHERE name = 'sale'", id);
+    else await this.subject.pos("SELECT setval(pg_get_serial_sequence('sale', 'id'), ?)", id);
+  }
+
   profile(): Profile {
     return testStoreProfile({
       name: 'Upload test',

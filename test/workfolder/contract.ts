@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { readSmallFile } from '../../src/workfolder/capped-read.js';
 import { moveEach, versionOf, type WorkingFolder, writeEach } from '../../src/workfolder/working-folder.js';
-import { failingStream, MemoryPeak, patternedChunk, patternedStream, readAll, sha256Of } from './byte-streams.js';
+import { describeWritesUnderWay, waitFor } from './contract-writes-under-way.js';
+import { failingStream, patternedChunk, readAll } from './byte-streams.js';
 
 /** One driver under test, over a fresh empty folder that the test can also see directly. */
 export interface ContractSubject {
@@ -13,21 +14,7 @@ export interface ContractSubject {
   cleanup(): Promise<void>;
 }
 
-class Gate {
-  open: () => void = () => {};
-  readonly opened = new Promise<void>((resolve) => {
-    this.open = resolve;
-  });
-}
-
-/** Polls until `condition` holds; the write under test is paused, so it will (or the test times out). */
-async function waitFor(condition: () => Promise<boolean>): Promise<void> {
-  while (!(await condition())) await sleep(10);
-}
-
 const BAD_PATHS = ['../x', '/etc/passwd', 'a\\b', 'a/../../b', 'a\0b', 'a//b', 'a/', './a', '.hidden', 'a/.b.tmp-1'];
-const MB = 1024 * 1024;
-const LARGE_FILE_TIMEOUT_MS = 240_000;
 
 /** The same promises, run against every `WorkingFolder` driver. */
 export function describeWorkingFolderContract(driver: string, open: () => Promise<ContractSubject>): void {
@@ -46,6 +33,8 @@ export function describeWorkingFolderContract(driver: string, open: () => Promis
     });
 
     const text = async (path: string): Promise<string> => (await readAll(await folder.openRead(path))).toString();
+
+    describeWritesUnderWay(() => subject);
 
     test('listFolders gives the folders directly in a folder, sorted; no files or deeper folders', async () => {
       await folder.ensureDir('stores/b-2/download');
@@ -112,6 +101,14 @@ export function describeWorkingFolderContract(driver: string, open: () => Promis
       await subject.plantFile('from-hq.txt', 'package bytes');
       expect(await text('from-hq.txt')).toBe('package bytes');
       await expect(folder.openRead('missing.txt')).rejects.toMatchObject({ code: 'E_FOLDER_NOT_FOUND' });
+    });
+
+    test('a small file is read whole (readWhole where the driver has it), refused past the limit; a missing one gives E_FOLDER_NOT_FOUND', async () => {
+      await subject.plantFile('small.txt', 'package bytes');
+      const tooLarge = (): Error => new Error('too large');
+      expect((await readSmallFile(folder, 'small.txt', 13, tooLarge)).toString()).toBe('package bytes');
+      await expect(readSmallFile(folder, 'small.txt', 12, tooLarge)).rejects.toThrow('too large');
+      await expect(readSmallFile(folder, 'missing.txt', 13, tooLarge)).rejects.toMatchObject({ code: 'E_FOLDER_NOT_FOUND' });
     });
 
     test('a file removed while it is being read is read whole or fails with a folder error, never cut short silently', async () => {
@@ -226,59 +223,6 @@ export function describeWorkingFolderContract(driver: string, open: () => Promis
       await folder.writeAtomic('x/y/z/f.txt', Buffer.from('deep'));
       expect(await text('x/y/z/f.txt')).toBe('deep');
     });
-
-    test('while a write is under way, readers see the old file whole and list never shows the temporary name', async () => {
-      const chunkBytes = 64 * 1024;
-      const oldContent = Buffer.alloc(chunkBytes * 16, 'o');
-      await folder.writeAtomic('f.bin', oldContent);
-      const halfWritten = new Gate();
-      const finishWriting = new Gate();
-      async function* halted(): AsyncGenerator<Buffer> {
-        for (let index = 0; index < 16; index += 1) {
-          if (index === 8) {
-            halfWritten.open();
-            await finishWriting.opened;
-          }
-          yield patternedChunk(index, chunkBytes);
-        }
-      }
-
-      const write = folder.writeAtomic('f.bin', Readable.from(halted(), { objectMode: false }));
-      await halfWritten.opened;
-      await waitFor(async () => (await subject.rawNames('')).some((name) => name.startsWith('.')));
-      for (let read = 0; read < 3; read += 1) {
-        expect((await folder.list('')).map((entry) => entry.name)).toEqual(['f.bin']);
-        expect((await readAll(await folder.openRead('f.bin'))).equals(oldContent)).toBe(true);
-      }
-      finishWriting.open();
-      await write;
-
-      const newContent = Buffer.concat(Array.from({ length: 16 }, (_, index) => patternedChunk(index, chunkBytes)));
-      expect((await readAll(await folder.openRead('f.bin'))).equals(newContent)).toBe(true);
-      expect(await subject.rawNames('')).toEqual(['f.bin']);
-    });
-
-    // V8 collects dead buffers only after tens of MB of them pile up, so memory may grow
-    // by some 50 MB however the file is handled; a file held whole would add all 200 MB, so
-    // the size stays. 200 MB goes through the server twice (and TLS, on Apache): a niced test
-    // beside benchmarks gets a few MB/s of CPU, so the time it may take is 4 minutes, not 1.
-    test(
-      'a 200 MB file round-trips as a stream, never held whole in memory',
-      async () => {
-        const chunkBytes = 256 * 1024;
-        const chunkCount = (200 * MB) / chunkBytes;
-        const memory = new MemoryPeak();
-        const expected = await sha256Of(patternedStream(chunkCount, chunkBytes));
-
-        await folder.writeAtomic('big.bin', patternedStream(chunkCount, chunkBytes, { onChunk: () => memory.observe() }));
-        const actual = await sha256Of(await folder.openRead('big.bin'), () => memory.observe());
-
-        expect(actual).toBe(expected);
-        expect((await folder.stat('big.bin'))?.size).toBe(200 * MB);
-        expect(memory.growthBytes()).toBeLessThan(100 * MB);
-      },
-      LARGE_FILE_TIMEOUT_MS,
-    );
 
     test.each(BAD_PATHS)('every operation refuses the path %j with E_FOLDER_PATH', async (bad) => {
       await folder.writeAtomic('ok.txt', Buffer.from('x'));

@@ -1,128 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTcpServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
-import path from 'node:path';
-import { WebDavWorkingFolder } from '../../src/workfolder/webdav.js';
 import { retryAfterSeconds } from '../../src/workfolder/working-folder.js';
-import {
-  startWebDavServer,
-  stopWebDavServer,
-  webDavTestFolder,
-  type WebDavServer,
-  type WebDavTestFolder,
-} from '../support/webdav-server.js';
 import { readAll } from './byte-streams.js';
 
-const folders: WebDavWorkingFolder[] = [];
+import { closeWebDavFolders, codeOfCheck, openWebDav } from './webdav-open.js';
 
-function open(url: string, credentials: { username?: string; password?: string } = {}, timeoutSeconds = 10): WebDavWorkingFolder {
-  const folder = new WebDavWorkingFolder({ url, ...credentials, timeoutSeconds });
-  folders.push(folder);
-  return folder;
-}
-
-afterEach(async () => {
-  await Promise.all(folders.splice(0).map((folder) => folder.close()));
-});
-
-async function codeOfCheck(folder: WebDavWorkingFolder): Promise<string> {
-  const health = await folder.check();
-  return health.ok ? 'ok' : health.error.code;
-}
-
-describe('against the shared rclone server', () => {
-  let shared: WebDavTestFolder;
-
-  beforeEach(async () => {
-    shared = await webDavTestFolder();
-  });
-
-  afterEach(async () => {
-    await shared.cleanup();
-  });
-
-  test('a wrong password gives E_FOLDER_AUTH and the password appears in no message', async () => {
-    const folder = open(shared.url, { username: shared.username, password: 'wrong-password-123' });
-
-    await expect(folder.list('')).rejects.toMatchObject({ code: 'E_FOLDER_AUTH' });
-    await expect(folder.writeAtomic('f.bin', Buffer.from('x'))).rejects.toMatchObject({ code: 'E_FOLDER_AUTH' });
-    const health = await folder.check();
-    expect(health.ok ? 'ok' : health.error.code).toBe('E_FOLDER_AUTH');
-    expect(JSON.stringify(health.ok ? {} : { message: health.error.message, details: health.error.details })).not.toContain(
-      'wrong-password-123',
-    );
-  });
-
-  test('credentials written into the URL work and never show in describe() or errors', async () => {
-    const url = new URL(shared.url);
-    url.username = shared.username;
-    url.password = shared.password;
-    const folder = open(url.href);
-
-    await folder.writeAtomic('f.bin', Buffer.from('x'));
-    expect(folder.describe()).toBe(`WebDAV folder ${shared.url} as ${shared.username}`);
-    const error = await folder.openRead('missing.bin').catch((failure: unknown) => failure);
-    expect(JSON.stringify({ message: String(error), details: (error as { details?: unknown }).details })).not.toContain(shared.password);
-  });
-
-  test('a base URL the server does not have is E_FOLDER_UNREACHABLE', async () => {
-    const folder = open(`${shared.url}no-such-folder/`, { username: shared.username, password: shared.password });
-    expect(await codeOfCheck(folder)).toBe('E_FOLDER_UNREACHABLE');
-    await expect(folder.list('CH01/download')).rejects.toMatchObject({ code: 'E_FOLDER_UNREACHABLE' });
-  });
-
-  test('a slow consumer or a slow producer is not mistaken for a stalled server', async () => {
-    const folder = open(shared.url, { username: shared.username, password: shared.password }, 1);
-    async function* slowProducer(): AsyncGenerator<Buffer> {
-      yield Buffer.alloc(64 * 1024, 1);
-      await sleep(1500);
-      yield Buffer.alloc(64 * 1024, 2);
-    }
-
-    await folder.writeAtomic('slow.bin', Readable.from(slowProducer(), { objectMode: false }));
-    let received = 0;
-    for await (const chunk of await folder.openRead('slow.bin')) {
-      if (received === 0) await sleep(1500);
-      received += (chunk as Buffer).length;
-    }
-    expect(received).toBe(128 * 1024);
-  });
-
-  test('rclone reports no quota, so check() gives no free-space figure', async () => {
-    const health = await open(shared.url, { username: shared.username, password: shared.password }).check();
-    expect(health).toEqual({ ok: true, freeBytes: undefined });
-  });
-});
-
-describe('against a read-only rclone server', () => {
-  let root: string;
-  let server: WebDavServer;
-
-  beforeAll(async () => {
-    root = await mkdtemp(path.join(tmpdir(), 'wf-dav-ro-'));
-    await writeFile(path.join(root, 'pkg.bin'), 'from HQ');
-    server = await startWebDavServer(root, { readOnly: true });
-  });
-
-  afterAll(async () => {
-    await stopWebDavServer(server.pid);
-    await rm(root, { recursive: true, force: true });
-  });
-
-  test('every change is refused with E_FOLDER_READ_ONLY; reading still works', async () => {
-    const folder = open(server.url, { username: server.username, password: server.password });
-
-    await expect(folder.writeAtomic('new.bin', Buffer.from('x'))).rejects.toMatchObject({ code: 'E_FOLDER_READ_ONLY' });
-    await expect(folder.move('pkg.bin', 'moved.bin')).rejects.toMatchObject({ code: 'E_FOLDER_READ_ONLY' });
-    await expect(folder.remove('pkg.bin')).rejects.toMatchObject({ code: 'E_FOLDER_READ_ONLY' });
-    await expect(folder.ensureDir('applied')).rejects.toMatchObject({ code: 'E_FOLDER_READ_ONLY' });
-    expect((await readAll(await folder.openRead('pkg.bin'))).toString()).toBe('from HQ');
-    expect(await codeOfCheck(folder)).toBe('E_FOLDER_READ_ONLY');
-  });
-});
+afterEach(closeWebDavFolders);
 
 describe('when the server is gone or misbehaves', () => {
   const servers: Array<Server | ReturnType<typeof createTcpServer>> = [];
@@ -150,7 +33,7 @@ describe('when the server is gone or misbehaves', () => {
     const url = await listen(server);
     await new Promise((resolve) => server.close(resolve));
     servers.splice(servers.indexOf(server), 1);
-    const folder = open(url);
+    const folder = openWebDav(url);
 
     await expect(folder.list('')).rejects.toMatchObject({ code: 'E_FOLDER_UNREACHABLE' });
     await expect(folder.openRead('a.bin')).rejects.toMatchObject({ code: 'E_FOLDER_UNREACHABLE' });
@@ -160,7 +43,7 @@ describe('when the server is gone or misbehaves', () => {
 
   test('a server that accepts but never answers is abandoned after the timeout: E_FOLDER_UNREACHABLE', async () => {
     const url = await listen(createTcpServer((socket) => sockets.push(socket)));
-    const folder = open(url, {}, 1);
+    const folder = openWebDav(url, {}, 1);
 
     const error = await folder.list('').catch((failure: unknown) => failure);
     expect(error).toMatchObject({ code: 'E_FOLDER_UNREACHABLE' });
@@ -173,7 +56,7 @@ describe('when the server is gone or misbehaves', () => {
       response.write(Buffer.alloc(100_000));
       setImmediate(() => request.socket.destroy());
     });
-    const stream = await open(url).openRead('pkg.bin');
+    const stream = await openWebDav(url).openRead('pkg.bin');
     await expect(readAll(stream)).rejects.toMatchObject({ code: 'E_FOLDER_UNREACHABLE' });
   });
 
@@ -197,7 +80,9 @@ describe('when the server is gone or misbehaves', () => {
       response.end(`<?xml version="1.0"?><D:multistatus xmlns:D="DAV:">${hrefs.map(entry).join('')}</D:multistatus>`);
     });
 
-    expect((await open(url).list('CH01/download')).map((file) => file.path)).toEqual(['CH01/download/CH01_download_000000000001.acpkg']);
+    expect((await openWebDav(url).list('CH01/download')).map((file) => file.path)).toEqual([
+      'CH01/download/CH01_download_000000000001.acpkg',
+    ]);
   });
 
   test('a listing that is not XML, or an entity bomb, is E_FOLDER_IO or read without expanding', async () => {
@@ -207,7 +92,7 @@ describe('when the server is gone or misbehaves', () => {
       response.writeHead(207);
       response.end(answers.shift() ?? entityBomb());
     });
-    const folder = open(url);
+    const folder = openWebDav(url);
 
     await expect(folder.list('')).rejects.toMatchObject({ code: 'E_FOLDER_IO' });
     await expect(folder.list('')).rejects.toMatchObject({ code: 'E_FOLDER_IO' });
@@ -248,7 +133,7 @@ describe('when the server is gone or misbehaves', () => {
     [503, 'E_FOLDER_UNREACHABLE'],
     [507, 'E_FOLDER_FULL'],
   ])('a PUT answered %i (an empty test file refused alike) is %s, with the status in the message', async (status, code) => {
-    const folder = open(await refusingWrites(() => ({ status })));
+    const folder = openWebDav(await refusingWrites(() => ({ status })));
     const error = await folder.writeAtomic('upload.bin', Buffer.alloc(1000)).catch((failure: unknown) => failure);
     expect(error).toMatchObject({ code, details: expect.objectContaining({ status }) });
     expect(String(error)).toContain(`HTTP ${status}`);
@@ -258,7 +143,7 @@ describe('when the server is gone or misbehaves', () => {
     'a PUT answered %i while an empty test file is taken is E_FOLDER_FULL: out of space or quota',
     async (status) => {
       const url = await refusingWrites((path) => ({ status: path.includes('async-client-probe') ? 201 : status }));
-      const error = await open(url)
+      const error = await openWebDav(url)
         .writeAtomic('upload.bin', Buffer.alloc(5000))
         .catch((failure: unknown) => failure);
       expect(error).toMatchObject({ code: 'E_FOLDER_FULL', details: expect.objectContaining({ status, bytes: 5000 }) });
@@ -268,7 +153,7 @@ describe('when the server is gone or misbehaves', () => {
   test('Retry-After, in seconds or as a date, is kept with the error for the backoff to honour', async () => {
     const answers = [{ 'Retry-After': '120' }, { 'Retry-After': new Date(Date.now() + 600_000).toUTCString() }];
     const url = await refusingWrites(() => ({ status: 503, headers: answers.shift() ?? {} }));
-    const folder = open(url);
+    const folder = openWebDav(url);
 
     const first = await folder.writeAtomic('a.bin', Buffer.from('x')).catch((failure: unknown) => failure);
     expect(first).toMatchObject({ code: 'E_FOLDER_UNREACHABLE', details: expect.objectContaining({ retryAfterSeconds: 120 }) });
@@ -291,7 +176,7 @@ describe('when the server is gone or misbehaves', () => {
       });
     });
 
-    await expect(open(url).writeAtomic('upload.bin', Buffer.alloc(1000))).rejects.toMatchObject({ code: 'E_FOLDER_FULL' });
+    await expect(openWebDav(url).writeAtomic('upload.bin', Buffer.alloc(1000))).rejects.toMatchObject({ code: 'E_FOLDER_FULL' });
     expect(methods).toEqual(['PUT', 'DELETE']);
     expect(lengths).toEqual(['1000']);
   });

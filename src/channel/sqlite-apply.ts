@@ -3,6 +3,7 @@ import type { PackageManifest, PackageRow, RowBatch } from '../package/types.js'
 import type { AppliedCounts, ApplyOptions } from './channel-database.js';
 import type { SqliteConnection } from './sqlite-connection.js';
 import type { SqliteDownloadJournal } from './sqlite-download-journal.js';
+import { BackgroundCheckpoints } from './sqlite-checkpointer.js';
 import { DiskRoom } from './sqlite-disk-room.js';
 import { translateSqliteError } from './sqlite-errors.js';
 import { ShadowTableLoad, swappableOriginal, sweepShadows } from './sqlite-shadow-table.js';
@@ -144,7 +145,7 @@ function loadOf(loads: ReadonlyMap<string, TableLoad>, manifest: PackageManifest
   return load;
 }
 
-/** Reads the package into the loads, a few thousand rows per transaction. */
+/** Reads the package into the loads, a few thousand rows per transaction, the WAL checkpointed in the background. */
 async function stageRows(
   conn: SqliteConnection,
   manifest: PackageManifest,
@@ -152,6 +153,23 @@ async function stageRows(
   loads: ReadonlyMap<string, TableLoad>,
 ): Promise<void> {
   const room = new DiskRoom(conn.location);
+  const checkpoints = [...loads.values()].some((load) => load.writesMain) ? BackgroundCheckpoints.start(conn.db, conn.location) : null;
+  try {
+    await stageInto(conn, manifest, batches, loads, room, checkpoints);
+  } finally {
+    await checkpoints?.stop();
+  }
+}
+
+/** The staging itself: `flush` writes the rows read so far in one transaction. */
+async function stageInto(
+  conn: SqliteConnection,
+  manifest: PackageManifest,
+  batches: AsyncIterable<RowBatch>,
+  loads: ReadonlyMap<string, TableLoad>,
+  room: DiskRoom,
+  checkpoints: BackgroundCheckpoints | null,
+): Promise<void> {
   let pending: { load: TableLoad; rows: readonly PackageRow[] }[] = [];
   let pendingRows = 0;
   let limit = ROWS_IN_FIRST_TRANSACTION;
@@ -167,7 +185,9 @@ async function stageRows(
     conn.db.exec(writesMain ? 'BEGIN IMMEDIATE' : 'BEGIN');
     for (const { load, rows } of chunk) writeRows(conn, load, rows);
     conn.db.exec('COMMIT');
-    if (writesMain) room.committed(rows);
+    if (!writesMain) return;
+    room.committed(rows);
+    checkpoints?.committed();
   };
   for await (const batch of batches) {
     const load = loadOf(loads, manifest, batch);

@@ -1,19 +1,11 @@
-import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import type { ChannelDatabase } from '../../src/channel/channel-database.js';
 import { createDownloadCycle } from '../../src/download/download-cycle.js';
 import { createLogger } from '../../src/observe/logger.js';
-import {
-  createPackageWriter,
-  packageFileName,
-  type PackageManifestInput,
-  type PackageRow,
-  type PackageWriterOptions,
-  type TableSpec,
-} from '../../src/package/index.js';
+import { packageFileName } from '../../src/package/index.js';
 import type { DownloadSettings, Profile } from '../../src/profile/profile.js';
 import type { CycleReport } from '../../src/schedule/cycle.js';
 import { channelFolders, type PackageStatusReport } from '../../src/workfolder/layout.js';
@@ -25,37 +17,10 @@ import type { ChannelDatabaseSubject } from '../channel/subject.js';
 import { FaultyWorkingFolder } from '../support/faulty-working-folder.js';
 import { testStoreProfile } from '../support/store-profile.js';
 import { TestClock } from '../support/test-clock.js';
+import { CHANNEL, type Product, type PublishOptions, publishProducts } from './hq-packages.js';
 
-export const CHANNEL = 'store-7';
+export { CHANNEL, type Product, productTable, type PublishOptions } from './hq-packages.js';
 export const FOLDERS = channelFolders(CHANNEL);
-
-/** The HQ product table the tests publish: a key, a name and a price. */
-export function productTable(upsertCount: number, deleteCount = 0): TableSpec {
-  return {
-    name: 'product',
-    columns: [
-      { name: 'id', type: 'integer', nullable: false },
-      { name: 'name', type: 'string', nullable: false },
-      { name: 'price', type: 'integer', nullable: true },
-    ],
-    primaryKey: ['id'],
-    upsertCount,
-    deleteCount,
-  };
-}
-
-export type Product = readonly [id: number, name: string, price: number | null];
-
-export interface PublishOptions {
-  readonly kind?: 'full' | 'incremental';
-  readonly deletes?: readonly number[];
-  readonly channelId?: string;
-  readonly writer?: PackageWriterOptions;
-  /** Where to write the file; default the download area under its proper name. */
-  readonly fileName?: string;
-  readonly tables?: readonly TableSpec[];
-  readonly rows?: ReadonlyMap<string, readonly PackageRow[]>;
-}
 
 /**
  * A store in a temp folder, as the cycle sees it: a real channel database (SQLite unless
@@ -199,40 +164,8 @@ ${extra}`,
   }
 
   /** HQ writes a package of products into the download area (atomically: temp name, then rename). */
-  async publish(sequence: number, products: readonly Product[], options: PublishOptions = {}): Promise<string> {
-    const deletes = options.deletes ?? [];
-    const channelId = options.channelId ?? CHANNEL;
-    const tables = options.tables ?? [productTable(products.length, deletes.length)];
-    const manifest: PackageManifestInput = {
-      direction: 'download',
-      channelId,
-      sequence,
-      job: { id: 'N-1000', name: 'Products' },
-      dataGroup: 'default',
-      kind: options.kind ?? 'incremental',
-      createdAt: '2026-11-27T12:00:00.000Z',
-      producer: 'download test',
-      tables,
-    };
-    const name = options.fileName ?? packageFileName(manifest);
-    const target = path.join(this.folderRoot, FOLDERS.download, name);
-    const temporary = path.join(path.dirname(target), `.${name}.writing`);
-    const writer = createPackageWriter(manifest, createWriteStream(temporary), options.writer ?? {});
-    const rows =
-      options.rows ??
-      new Map<string, PackageRow[]>([
-        [
-          'product',
-          [
-            ...products.map((values): PackageRow => ({ op: 'upsert', values })),
-            ...deletes.map((id): PackageRow => ({ op: 'delete', key: [id] })),
-          ],
-        ],
-      ]);
-    for (const [table, tableRows] of rows) await writer.writeRows(table, tableRows);
-    await writer.end();
-    await rename(temporary, target);
-    return target;
+  publish(sequence: number, products: readonly Product[], options: PublishOptions = {}): Promise<string> {
+    return publishProducts(path.join(this.folderRoot, FOLDERS.download), sequence, products, options);
   }
 
   /** Sets a download file's modification time to the test clock's now, so that ages are exact. */

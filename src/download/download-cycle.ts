@@ -124,7 +124,7 @@ class DownloadRun {
   /** Reports and moves finished packages together; the kept copies of those moved go. Returns how many moved. */
   private async settleEach(folders: ChannelFolders, finished: readonly FinishedPackage[]): Promise<number> {
     const moved = await this.report.settleEach(folders, finished);
-    await Promise.all(moved.map((file) => this.staging.release(file)));
+    for (const file of moved) this.staging.release(file);
     return moved.length;
   }
 

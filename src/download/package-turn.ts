@@ -81,8 +81,8 @@ export class PackageTurn {
     }
   }
 
-  async discard(prepared: PreparedPackage): Promise<void> {
-    if (prepared.outcome !== 'unreadable') await this.deps.staging.discard(prepared.staged);
+  discard(prepared: PreparedPackage): void {
+    if (prepared.outcome !== 'unreadable') this.deps.staging.discard(prepared.staged);
   }
 
   /**
@@ -103,7 +103,7 @@ export class PackageTurn {
     try {
       return await this.applyPrepared(run, file, sequence, known, prepared);
     } finally {
-      await this.discard(prepared);
+      this.discard(prepared);
     }
   }
 
@@ -138,7 +138,7 @@ export class PackageTurn {
       return this.fail(run, downloaded, error);
     }
     // Kept before it is announced: a package Applied with no kept copy (a crash in between) is announced when it is settled.
-    await this.deps.staging.keep(prepared.staged, file);
+    this.deps.staging.keep(prepared.staged, file);
     this.announceApplied(run, downloaded, file, rowsAffected, {
       kind: manifest.kind,
       job: manifest.job.id,

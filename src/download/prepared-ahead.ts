@@ -26,7 +26,7 @@ export class PreparedAhead {
     for (const [earlier, prepared] of this.prepared) {
       if (earlier >= sequence) continue;
       this.prepared.delete(earlier);
-      await this.turn.discard(await prepared);
+      this.turn.discard(await prepared);
     }
     const own = this.prepared.get(sequence) ?? this.turn.prepare(this.run, file);
     this.prepared.delete(sequence);
@@ -42,6 +42,6 @@ export class PreparedAhead {
   async discard(): Promise<void> {
     const left = [...this.prepared.values()];
     this.prepared.clear();
-    for (const prepared of left) await this.turn.discard(await prepared);
+    for (const prepared of left) this.turn.discard(await prepared);
   }
 }

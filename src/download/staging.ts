@@ -125,12 +125,12 @@ export class StagingArea {
   }
 
   /** Removes the copy, unless it was kept. */
-  async discard(file: StagedFile): Promise<void> {
+  discard(file: StagedFile): void {
     if (this.staged.delete(file.path)) removeIfThere(file.path);
   }
 
   /** Keeps the copy of an applied package until `release`; `entry` is the file it was read from. */
-  async keep(file: StagedFile, entry: FolderEntry): Promise<void> {
+  keep(file: StagedFile, entry: FolderEntry): void {
     const key = versionKey(entry);
     renameSync(file.path, path.join(this.directory, `kept-${key}-${file.checksum}`));
     this.staged.delete(file.path);
@@ -152,7 +152,7 @@ export class StagingArea {
   }
 
   /** The package is settled: its kept copy goes. */
-  async release(entry: FolderEntry): Promise<void> {
+  release(entry: FolderEntry): void {
     const key = versionKey(entry);
     const checksum = this.kept.get(key);
     if (checksum === undefined) return;

@@ -41,7 +41,7 @@ export async function readLocalWhole(at: LocalRoot, file: string, limitBytes: nu
   }
 }
 
-const NOT_A_FILE = { code: FolderErrorCode.path, why: 'it is not a file' };
+const NOT_A_FILE: { code: string; why: string } = { code: FolderErrorCode.path, why: 'it is not a file' };
 
 /** Opens a regular file of the folder; `problem` may refuse it by its size and time (closing it). */
 async function openFile(
@@ -56,7 +56,11 @@ async function openFile(
   const refusal = stats?.isFile() === true ? problem(stats.size, stats.mtime) : NOT_A_FILE;
   if (stats !== undefined && refusal === undefined) return { handle, size: stats.size };
   await handle.close();
+  throw unreadable(at, segments, refusal ?? NOT_A_FILE);
+}
+
+/** A file of the folder that is not read: not a regular file, or (`code`) another reason. */
+export function unreadable(at: LocalRoot, segments: FolderPath, { code, why } = NOT_A_FILE): AsyncClientError {
   const where = joinFolderPath(segments);
-  const { code, why } = refusal ?? NOT_A_FILE;
-  throw new AsyncClientError(code, `Cannot read "${where}" in working folder ${at.root}: ${why}.`, { path: where, root: at.root });
+  return new AsyncClientError(code, `Cannot read "${where}" in working folder ${at.root}: ${why}.`, { path: where, root: at.root });
 }

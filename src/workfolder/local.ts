@@ -1,9 +1,11 @@
-import { mkdir, readdir, rename, stat, statfs, unlink } from 'node:fs/promises';
+import { mkdir, readdir, stat, statfs, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { AsyncClientError, errorCode } from '../errors.js';
-import { syncDirectory, syncedEach, writeInPlace } from './local-durable.js';
-import { openLocalRead, readLocalWhole } from './local-read.js';
+import { type AsyncClientError, errorCode } from '../errors.js';
+import { FileWorker } from './file-worker.js';
+import { LocalBatches, renameInFolder } from './local-batches.js';
+import { syncDirectory, writeInPlace } from './local-durable.js';
+import { openLocalRead } from './local-read.js';
 import { LocalRoot, type LocalFolderOptions } from './local-root.js';
 import {
   byName,
@@ -11,22 +13,20 @@ import {
   isHiddenName,
   isTemporaryName,
   joinFolderPath,
-  parentOf,
   probePath,
   temporarySibling,
   type FolderPath,
 } from './paths.js';
 import { watchLocalFolder } from './local-watch.js';
-import {
-  FolderErrorCode,
-  type FileMove,
-  type FileToWrite,
-  type FolderEntry,
-  type FolderHealth,
-  type FolderWatch,
-  type ReadResume,
-  type WatchOptions,
-  type WorkingFolder,
+import type {
+  FileMove,
+  FileToWrite,
+  FolderEntry,
+  FolderHealth,
+  FolderWatch,
+  ReadResume,
+  WatchOptions,
+  WorkingFolder,
 } from './working-folder.js';
 
 export type { LocalFolderOptions };
@@ -35,15 +35,21 @@ export type { LocalFolderOptions };
 export class LocalWorkingFolder implements WorkingFolder {
   private readonly root: string;
   private readonly at: LocalRoot;
+  private readonly batches: LocalBatches;
+  /** The batches' worker and the reads' (local-batches.ts). */
+  private readonly workers: [FileWorker, FileWorker];
 
   /** `probeOwner` (the store's channel id) names the preflight's probe files (see `probePath`). */
   constructor(
     root: string,
     private readonly probeOwner?: string,
     options: LocalFolderOptions = {},
+    fileWorker: () => FileWorker = () => new FileWorker(),
   ) {
     this.at = new LocalRoot(root, options);
     this.root = this.at.root;
+    this.workers = [fileWorker(), fileWorker()];
+    this.batches = new LocalBatches(this.at, ...this.workers);
   }
 
   async list(dir: string): Promise<FolderEntry[]> {
@@ -85,8 +91,9 @@ export class LocalWorkingFolder implements WorkingFolder {
     return openLocalRead(this.at, file, resume);
   }
 
+  /** Read by the file worker: one message instead of four asynchronous calls. */
   readWhole(file: string, limitBytes: number): Promise<Buffer | undefined> {
-    return readLocalWhole(this.at, file, limitBytes);
+    return this.batches.readWhole(file, limitBytes);
   }
 
   async writeAtomic(file: string, content: Readable | Uint8Array): Promise<void> {
@@ -96,77 +103,18 @@ export class LocalWorkingFolder implements WorkingFolder {
   async move(from: string, to: string): Promise<void> {
     const source = folderPath(from, 'file');
     const target = folderPath(to, 'file');
-    await this.rename(source, await this.resolve(source, 'move'), target, await this.resolve(target, 'move into'));
+    const sourceAbsolute = await this.resolve(source, 'move');
+    await renameInFolder(this.at, { source, target, sourceAbsolute, targetAbsolute: await this.resolve(target, 'move into') });
   }
 
-  /** Each file written as `writeAtomic` does; each folder written to is synced once, after all. */
-  async writeAtomicEach(files: readonly FileToWrite[]): Promise<PromiseSettledResult<void>[]> {
-    const place = this.placeInFolders(await this.at.realRoot(), 'write');
-    return syncedEach(
-      files,
-      async ({ path: file, content }) => {
-        const segments = folderPath(file, 'file');
-        const absolute = await place(segments);
-        await writeInPlace(absolute, temporarySibling(segments), content).catch((error: unknown) => {
-          throw this.error(error, 'write', segments);
-        });
-        return [path.dirname(absolute)];
-      },
-      (error) => this.error(error, 'write', []),
-    );
+  /** Each file written as `writeAtomic` does, on the file worker; each folder written to is synced once, after all. */
+  writeAtomicEach(files: readonly FileToWrite[]): Promise<PromiseSettledResult<void>[]> {
+    return this.batches.writeEach(files);
   }
 
-  /** Each file moved as `move` does; each folder a file left or entered is synced once, after all. */
-  async moveEach(moves: readonly FileMove[]): Promise<PromiseSettledResult<void>[]> {
-    const root = await this.at.realRoot();
-    const take = this.placeInFolders(root, 'move');
-    const place = this.placeInFolders(root, 'move into');
-    return syncedEach(
-      moves,
-      async ({ from, to }) => {
-        const source = folderPath(from, 'file');
-        const target = folderPath(to, 'file');
-        const sourceAbsolute = await take(source);
-        const targetAbsolute = await place(target);
-        await this.rename(source, sourceAbsolute, target, targetAbsolute);
-        return [path.dirname(sourceAbsolute), path.dirname(targetAbsolute)];
-      },
-      (error) => this.error(error, 'move', []),
-    );
-  }
-
-  /**
-   * For a batch: the absolute path of a file whose folder was checked once per batch (`resolve`);
-   * the file itself is renamed, or replaced by a rename, which never follows a link at its name.
-   */
-  private placeInFolders(root: string, action: string): (file: FolderPath) => Promise<string> {
-    const folders = new Map<string, Promise<string>>();
-    return async (file) => {
-      const parent = parentOf(file);
-      let folder = folders.get(joinFolderPath(parent));
-      if (folder === undefined) {
-        folder = this.at.resolve(parent, action, root);
-        folders.set(joinFolderPath(parent), folder);
-      }
-      return path.join(await folder, ...file.slice(-1));
-    };
-  }
-
-  private async rename(source: FolderPath, sourceAbsolute: string, target: FolderPath, targetAbsolute: string): Promise<void> {
-    const from = joinFolderPath(source);
-    const to = joinFolderPath(target);
-    try {
-      await rename(sourceAbsolute, targetAbsolute);
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT' && (await this.entry(source, sourceAbsolute)) !== undefined) {
-        throw new AsyncClientError(
-          FolderErrorCode.notFound,
-          `Cannot move "${from}" to "${to}" in working folder ${this.root}: the destination folder does not exist; create it first (ensureDir).`,
-          { from, to, root: this.root },
-        );
-      }
-      throw this.error(error, `move "${to}" from`, source);
-    }
+  /** Each file moved as `move` does, on the file worker; each folder a file left or entered is synced once, after all. */
+  moveEach(moves: readonly FileMove[]): Promise<PromiseSettledResult<void>[]> {
+    return this.batches.moveEach(moves);
   }
 
   async remove(file: string): Promise<void> {
@@ -241,7 +189,10 @@ export class LocalWorkingFolder implements WorkingFolder {
     return `local folder ${this.root}`;
   }
 
-  async close(): Promise<void> {}
+  /** Ends the file workers; the folder stays usable, making every call on the main thread. */
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.close()));
+  }
 
   private async write(segments: FolderPath, content: Readable | Uint8Array): Promise<void> {
     const absolute = await this.resolve(segments, 'write');

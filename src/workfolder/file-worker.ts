@@ -1,0 +1,151 @@
+import { Worker } from 'node:worker_threads';
+import { AsyncClientError, errorMessage } from '../errors.js';
+import { FILE_WORKER_SCRIPT } from './file-worker-script.js';
+import { FolderErrorCode } from './working-folder.js';
+
+/** One system-level file call for the worker, on absolute paths. */
+export type FileCall =
+  | { readonly kind: 'write'; readonly path: string; readonly temporary: string; readonly content: Uint8Array }
+  | { readonly kind: 'rename'; readonly from: string; readonly to: string }
+  | { readonly kind: 'read'; readonly path: string; readonly limit: number };
+
+/**
+ * A call's outcome: done (a read's bytes, `null` when the file holds more than its limit), or the
+ * system error (`syncing` when the call was done but its folder could not be synced; `notAFile`
+ * when a read found no regular file).
+ */
+export type FileCallResult =
+  | { readonly ok: true; readonly bytes?: Uint8Array | null }
+  | { readonly ok: false; readonly error: Error; readonly syncing?: boolean }
+  | { readonly ok: false; readonly notAFile: true };
+
+type Answer = { readonly id: number; readonly results: readonly RawResult[] };
+type RawResult =
+  | { readonly ok: true; readonly bytes?: Uint8Array | null }
+  | { readonly ok: false; readonly error: { code?: string; message: string }; readonly syncing?: boolean }
+  | { readonly ok: false; readonly notAFile: true };
+
+/** A worker with nothing to do for this long ends; the next batch starts another. */
+const IDLE_MS = 2000;
+const CLOSE_WAIT_MS = 1000;
+
+/**
+ * Synchronous file calls on a thread of their own, a batch per message. On this machine an
+ * asynchronous file call costs the main thread 25 to 60 µs however short it is (docs/benchmarks.md,
+ * issue 10), and a backlog's group of status reports and moves is some ten of them a package; the
+ * same calls made synchronously cost 5 to 9 µs each, but a network-mounted folder may block any
+ * of them for seconds, which the main thread must never wait for: the worker waits instead, and
+ * the main thread pays one message a batch. The thread starts with the first batch and ends after
+ * `IDLE_MS` without one (an idle daemon holds no thread) or at `close`. A worker that fails
+ * rejects its batches with E_FOLDER_IO and is not started again: the caller makes the calls
+ * itself from then on (`available`).
+ */
+export class FileWorker {
+  private worker: Worker | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private readonly pending = new Map<number, { resolve: (results: FileCallResult[]) => void; reject: (error: Error) => void }>();
+  private nextId = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private failed = false;
+
+  constructor(private readonly script: string = FILE_WORKER_SCRIPT) {}
+
+  /** False once a worker failed, or after `close`. */
+  get available(): boolean {
+    return !this.failed;
+  }
+
+  /** Makes `calls` on the worker, several at once (none may depend on another); with `syncFolders`, syncs the folders they changed once each. */
+  run(calls: readonly FileCall[], syncFolders: boolean): Promise<FileCallResult[]> {
+    if (this.failed) return Promise.reject(this.stopped('it failed before'));
+    const worker = this.started();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.postMessage({ id, calls, syncFolders });
+    });
+  }
+
+  /**
+   * Ends the worker; batches in flight reject. Waits at most `CLOSE_WAIT_MS` for the thread to end:
+   * one blocked in a call to a share that hangs ends when the call returns, and a shutdown must not
+   * wait for that.
+   */
+  async close(): Promise<void> {
+    this.failed = true;
+    clearTimeout(this.idleTimer);
+    const worker = this.worker;
+    this.worker = undefined;
+    this.rejectPending('the working folder was closed');
+    if (worker === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, CLOSE_WAIT_MS);
+      timer.unref();
+    });
+    await Promise.race([Promise.all([worker.terminate(), this.exited]), waited]);
+    clearTimeout(timer);
+  }
+
+  private started(): Worker {
+    clearTimeout(this.idleTimer);
+    if (this.worker !== undefined) {
+      if (this.pending.size === 0) this.worker.ref();
+      return this.worker;
+    }
+    const worker = new Worker(this.script, {
+      eval: true,
+      resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 16 },
+    });
+    worker.on('message', (answer: Answer) => this.answered(answer));
+    worker.on('error', (error) => this.fail(worker, error));
+    this.exited = new Promise((resolve) =>
+      worker.once('exit', () => {
+        this.fail(worker, new Error('the thread ended'));
+        resolve();
+      }),
+    );
+    this.worker = worker;
+    return worker;
+  }
+
+  private answered({ id, results }: Answer): void {
+    const waiting = this.pending.get(id);
+    this.pending.delete(id);
+    waiting?.resolve(results.map(toResult));
+    if (this.pending.size > 0 || this.worker === undefined) return;
+    // Idle: it no longer keeps the process alive, and ends if nothing comes.
+    this.worker.unref();
+    const worker = this.worker;
+    this.idleTimer = setTimeout(() => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      void worker.terminate();
+    }, IDLE_MS);
+    this.idleTimer.unref();
+  }
+
+  /** The current worker failed (an idle one ended on purpose is no longer current). */
+  private fail(worker: Worker, error: Error): void {
+    if (this.worker !== worker) return;
+    this.worker = undefined;
+    this.failed = true;
+    this.rejectPending(errorMessage(error));
+  }
+
+  private rejectPending(why: string): void {
+    const reason = this.stopped(why);
+    for (const { reject } of this.pending.values()) reject(reason);
+    this.pending.clear();
+  }
+
+  private stopped(why: string): AsyncClientError {
+    return new AsyncClientError(FolderErrorCode.io, `The working folder's file worker stopped: ${why}.`, {});
+  }
+}
+
+function toResult(raw: RawResult): FileCallResult {
+  if (raw.ok || 'notAFile' in raw) return raw;
+  const error = Object.assign(new Error(raw.error.message), { code: raw.error.code });
+  return raw.syncing === true ? { ok: false, error, syncing: true } : { ok: false, error };
+}

@@ -1,0 +1,98 @@
+import { readdirSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { FileWorker } from '../../src/workfolder/file-worker.js';
+import { LocalWorkingFolder } from '../../src/workfolder/local.js';
+import { moveEach, writeEach } from '../../src/workfolder/working-folder.js';
+
+/** The threads of this process: a worker adds some while it runs. */
+function threads(): number {
+  return readdirSync('/proc/self/task').length;
+}
+
+async function threadsSettle(count: number): Promise<number> {
+  for (let tries = 0; tries < 50 && threads() > count; tries++) await new Promise((resolve) => setTimeout(resolve, 20));
+  return threads();
+}
+
+let root: string;
+beforeEach(async () => {
+  // Also starts the thread pool's threads (the first asynchronous file call), before any count.
+  root = await mkdtemp(path.join(tmpdir(), 'wf-worker-'));
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe("the local folder's file worker", () => {
+  test('makes a batch of writes, renames and reads, each settling on its own', async () => {
+    const worker = new FileWorker();
+    await writeFile(path.join(root, 'a'), 'A');
+    const results = await worker.run(
+      [
+        { kind: 'write', path: path.join(root, 'b'), temporary: path.join(root, '.b.tmp-0'), content: Buffer.from('B') },
+        { kind: 'rename', from: path.join(root, 'a'), to: path.join(root, 'c') },
+        { kind: 'rename', from: path.join(root, 'gone'), to: path.join(root, 'd') },
+      ],
+      true,
+    );
+    expect(results.map((result) => result.ok)).toEqual([true, true, false]);
+    expect(results[2]).toMatchObject({ ok: false, error: { code: 'ENOENT' } });
+    const reads = await worker.run(
+      [
+        { kind: 'read', path: path.join(root, 'c'), limit: 1 },
+        { kind: 'read', path: path.join(root, 'b'), limit: 0 },
+        { kind: 'read', path: root, limit: 10 },
+      ],
+      false,
+    );
+    expect(Buffer.from((reads[0] as { bytes: Uint8Array }).bytes).toString()).toBe('A');
+    expect(reads[1]).toEqual({ ok: true, bytes: null });
+    expect(reads[2]).toEqual({ ok: false, notAFile: true });
+    expect(readdirSync(root).sort()).toEqual(['b', 'c']);
+    await worker.close();
+  });
+
+  test('a worker that fails rejects its batch with E_FOLDER_IO and is not started again', async () => {
+    const worker = new FileWorker('throw new Error("no worker here")');
+    await expect(worker.run([{ kind: 'read', path: path.join(root, 'x'), limit: 1 }], false)).rejects.toMatchObject({
+      code: 'E_FOLDER_IO',
+      message: expect.stringContaining('no worker here'),
+    });
+    expect(worker.available).toBe(false);
+    await expect(worker.run([], false)).rejects.toMatchObject({ code: 'E_FOLDER_IO' });
+  });
+
+  test('a worker that ends mid-batch rejects the batch in flight', async () => {
+    const worker = new FileWorker("require('node:worker_threads').parentPort.on('message', () => process.exit(3));");
+    await expect(worker.run([{ kind: 'read', path: path.join(root, 'x'), limit: 1 }], false)).rejects.toMatchObject({
+      code: 'E_FOLDER_IO',
+    });
+    expect(worker.available).toBe(false);
+  });
+
+  test('with its worker failing, the folder makes the same batches and reads itself', async () => {
+    const folder = new LocalWorkingFolder(root, undefined, {}, () => new FileWorker('throw new Error("no worker here")'));
+    await folder.ensureDir('s/applied');
+    await writeFile(path.join(root, 's', 'a.pkg'), 'a');
+    expect((await writeEach(folder, [{ path: 's/a.json', content: Buffer.from('{}') }])).map((r) => r.status)).toEqual(['fulfilled']);
+    expect((await moveEach(folder, [{ from: 's/a.pkg', to: 's/applied/a.pkg' }])).map((r) => r.status)).toEqual(['fulfilled']);
+    expect((await folder.readWhole('s/applied/a.pkg', 10))?.toString()).toBe('a');
+    expect((await folder.readWhole('s/a.json', 10))?.toString()).toBe('{}');
+    await folder.close();
+  });
+
+  test('close leaves no worker thread running, and the folder still works without one', async () => {
+    const before = threads();
+    const folder = new LocalWorkingFolder(root);
+    await folder.writeAtomicEach([{ path: 'a.json', content: Buffer.from('A') }]);
+    expect((await folder.readWhole('a.json', 10))?.toString()).toBe('A');
+    expect(threads()).toBeGreaterThan(before);
+    await folder.close();
+    expect(await threadsSettle(before)).toBe(before);
+    expect((await folder.readWhole('a.json', 10))?.toString()).toBe('A');
+    expect((await folder.writeAtomicEach([{ path: 'b.json', content: Buffer.from('B') }])).map((r) => r.status)).toEqual(['fulfilled']);
+    expect(threads()).toBe(before);
+  });
+});

@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import type { ChannelDatabase } from '../channel/channel-database.js';
 import type { DownloadSession } from '../channel/download-journal.js';
 import { canDownloadStatusBecome } from '../channel/session-status.js';
@@ -43,8 +42,7 @@ const SYSTEM_ACTOR = 'async-client';
 
 /** The reader's byte source: the bytes held in memory, else the staged copy. */
 function stagedSource(staged: StagedFile): PackageSource {
-  const { bytes } = staged;
-  return bytes === undefined ? staged.path : () => Readable.from([bytes], { objectMode: false });
+  return staged.bytes ?? staged.path;
 }
 
 /** A package staged, its frame (digest, signature) and manifest checked ahead of its turn; nothing is journaled yet. */

@@ -1,8 +1,8 @@
 import { open as openFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 
-/** A package file's path, or a function that opens a fresh stream of its bytes (called once per pass). */
-export type PackageSource = string | (() => Readable);
+/** A package file's path, a function that opens a fresh stream of its bytes (called once per pass), or its bytes held whole. */
+export type PackageSource = string | (() => Readable) | Buffer;
 
 /** Bytes read from a package file at once. */
 const READ_BYTES = 64 * 1024;
@@ -20,7 +20,17 @@ export interface ByteChunks extends AsyncIterable<Buffer> {
  * only by the next full collection: a 1,000,000-row apply held up to 17 MB of them at its peak.
  */
 export function byteChunks(source: PackageSource): ByteChunks {
-  return typeof source === 'string' ? new FileChunks(source) : streamChunks(source());
+  if (typeof source === 'string') return new FileChunks(source);
+  return Buffer.isBuffer(source) ? wholeChunk(source) : streamChunks(source());
+}
+
+function wholeChunk(bytes: Buffer): ByteChunks {
+  return {
+    async *[Symbol.asyncIterator]() {
+      yield bytes;
+    },
+    close: () => undefined,
+  };
 }
 
 class FileChunks implements ByteChunks {

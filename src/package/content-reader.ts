@@ -6,6 +6,7 @@ import { ContentParser, type ContentExpectations } from './content-parser.js';
 import { packageError } from './errors.js';
 import { GzipMemberInflater } from './gzip-member.js';
 import type { PackageManifest, RowBatch } from './types.js';
+import { inflateWhole, parseWholeContent } from './whole-content.js';
 
 export interface ContentOptions extends ContentExpectations {
   /** Most rows in one batch (default 64: rows of small batches die young, which keeps the heap small; measured in bench/package.bench.ts). */
@@ -33,6 +34,9 @@ export async function* readContent(
   until?: 'manifest',
 ): AsyncGenerator<RowBatch, PackageManifest, undefined> {
   const where = labelOf(source, options);
+  // Bytes held whole are the very bytes whose frame was checked: nothing to hash again.
+  const content = Buffer.isBuffer(source) ? inflateWhole(source.subarray(0, frame.bodyBytes)) : undefined;
+  if (content !== undefined) return yield* parseWholeContent(content, where, options, frame.bodyBytes, until);
   const sink = new RowBatches(options.batchRows ?? 64);
   const raw = byteChunks(source);
   const member = new GzipMemberInflater(frame.bodyBytes, where);

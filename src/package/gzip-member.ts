@@ -119,7 +119,7 @@ export class GzipMemberInflater {
 }
 
 /** Length of the RFC 1952 header at the start of `bytes` (magic checked by the caller), or undefined while incomplete. */
-function gzipHeaderLength(bytes: Buffer): number | undefined {
+export function gzipHeaderLength(bytes: Buffer): number | undefined {
   if (bytes.length < FIXED_HEADER_BYTES) return undefined;
   const flags = bytes[3] as number;
   let at = FIXED_HEADER_BYTES;

@@ -111,6 +111,14 @@ export function atRow(error: unknown, stage: Stage, op: PackageRow['op'] | 'row'
 }
 
 /**
+ * How much COPY text gathers before it goes to the server: each write is a CopyData message of
+ * two socket writes, and one per batch of 64 rows cost the main thread a fifth of a 1,000,000-row apply.
+ */
+const COPY_CHUNK_BYTES = 256 * 1024;
+/** The most bytes UTF-8 takes for one UTF-16 code unit. */
+const UTF8_PER_UNIT = 3;
+
+/**
  * One COPY into a stage, open while the package's batches for that table keep coming. A failure
  * the server reports names the package row from COPY's line number.
  */
@@ -118,6 +126,8 @@ export class StageCopy {
   private readonly stream;
   private readonly done: Promise<void>;
   private readonly firstRow: number;
+  private chunk = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
+  private used = 0;
 
   constructor(
     client: pg.ClientBase,
@@ -136,8 +146,31 @@ export class StageCopy {
 
   async write(rows: readonly PackageRow[]): Promise<void> {
     const text = this.stage.encode(rows);
+    if (this.used + text.length * UTF8_PER_UNIT > this.chunk.length) await this.send();
+    if (text.length * UTF8_PER_UNIT > this.chunk.length) await this.send(Buffer.from(text));
+    else this.used += this.chunk.write(text, this.used);
+  }
+
+  async end(): Promise<void> {
+    await this.send();
+    this.stream.end();
     try {
-      if (!this.stream.write(text)) await Promise.race([once(this.stream, 'drain'), this.done]);
+      await this.done;
+    } catch (error) {
+      throw this.translate(error);
+    }
+  }
+
+  /** Sends the text gathered, or `bytes`; the socket may still hold a chunk sent, so the next is a new one. */
+  private async send(bytes?: Buffer): Promise<void> {
+    if (bytes === undefined) {
+      if (this.used === 0) return;
+      bytes = this.chunk.subarray(0, this.used);
+      this.chunk = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
+      this.used = 0;
+    }
+    try {
+      if (!this.stream.write(bytes)) await Promise.race([once(this.stream, 'drain'), this.done]);
     } catch (error) {
       // Writing into a COPY the server already ended throws the driver's TypeError; the COPY's own error says why.
       throw this.translate(
@@ -149,15 +182,6 @@ export class StageCopy {
           sleep(1000).then(() => error),
         ]),
       );
-    }
-  }
-
-  async end(): Promise<void> {
-    this.stream.end();
-    try {
-      await this.done;
-    } catch (error) {
-      throw this.translate(error);
     }
   }
 

@@ -40,7 +40,7 @@ export class DownloadPickUp {
     this.watching = wanted;
     if (wanted.pollSeconds === 0) return;
     const area = channelFolders(channelId).download;
-    this.watch = this.deps.workingFolder.watch(
+    const watch = await this.deps.workingFolder.watch(
       area,
       (names) => {
         const packages = names.filter((name) => {
@@ -55,6 +55,9 @@ export class DownloadPickUp {
         onError: (error) => this.deps.log.debug({ code: error.code, message: errorMessage(error) }, 'download.pick_up_failed'),
       },
     );
+    // Closed, or told to watch something else, while the watch was starting.
+    if (this.watching !== wanted) await watch.close();
+    else this.watch = watch;
   }
 
   /** The download cycle finished: a package that arrived meanwhile gets its run now. */

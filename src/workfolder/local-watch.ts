@@ -9,9 +9,14 @@ const STABLE_MS = 1000;
 
 /**
  * chokidar on one folder of a local path: native events, or polling for network shares
- * (NFS, SMB) whose changes made on the server raise no event here.
+ * (NFS, SMB) whose changes made on the server raise no event here. Settles on chokidar's
+ * `ready`: a file added before its first scan ends counts as there at the start, unreported.
  */
-export function watchLocalFolder(absolute: string, onChange: (names: readonly string[]) => void, options: WatchOptions): FolderWatch {
+export async function watchLocalFolder(
+  absolute: string,
+  onChange: (names: readonly string[]) => void,
+  options: WatchOptions,
+): Promise<FolderWatch> {
   const watcher = watchFolder(absolute, {
     ignoreInitial: true,
     depth: 0,
@@ -23,9 +28,11 @@ export function watchLocalFolder(absolute: string, onChange: (names: readonly st
   const changed = (file: string): void => {
     if (path.dirname(file) === absolute) onChange([path.basename(file)]);
   };
+  const scanned = new Promise<void>((resolve) => watcher.once('ready', resolve));
   watcher
     .on('add', changed)
     .on('change', changed)
     .on('error', (error) => options.onError(localFolderError(error, { action: 'watch', path: '', root: absolute })));
+  await scanned;
   return { close: () => watcher.close() };
 }

@@ -167,7 +167,7 @@ export class LocalWorkingFolder implements WorkingFolder {
     return removed;
   }
 
-  watch(dir: string, onChange: (names: readonly string[]) => void, options: WatchOptions): FolderWatch {
+  watch(dir: string, onChange: (names: readonly string[]) => void, options: WatchOptions): Promise<FolderWatch> {
     return watchLocalFolder(path.join(this.root, ...folderPath(dir, 'dir')), onChange, options);
   }
 

@@ -4,15 +4,15 @@ import { FolderErrorCode, versionOf, type FolderEntry, type FolderWatch, type Wa
 /**
  * Lists a folder every `pollSeconds` and reports the names that are new or have a new version
  * (ETag, else size and time) since the last listing: one request per poll, the cheapest a
- * WebDAV server can be asked "anything new?". The first listing only sets what is known.
+ * WebDAV server can be asked "anything new?". The first listing only sets what is known, and
+ * the watch settles once it is done (failed, the next listing sets it).
  */
-export function pollFolder(
+export async function pollFolder(
   list: () => Promise<FolderEntry[]>,
   onChange: (names: readonly string[]) => void,
   options: WatchOptions,
-): FolderWatch {
+): Promise<FolderWatch> {
   let known: Map<string, string> | undefined;
-  let polling: Promise<void> = Promise.resolve();
   const poll = async (): Promise<void> => {
     try {
       const listed = new Map((await list()).map((entry) => [entry.name, versionOf(entry)]));
@@ -29,7 +29,8 @@ export function pollFolder(
       );
     }
   };
-  polling = poll();
+  await poll();
+  let polling = Promise.resolve();
   const timer = setInterval(() => {
     polling = polling.then(poll);
   }, options.pollSeconds * 1000);

@@ -149,7 +149,7 @@ export class WebDavWorkingFolder implements WorkingFolder {
     return stale.length;
   }
 
-  watch(dir: string, onChange: (names: readonly string[]) => void, options: WatchOptions): FolderWatch {
+  watch(dir: string, onChange: (names: readonly string[]) => void, options: WatchOptions): Promise<FolderWatch> {
     folderPath(dir, 'dir');
     return pollFolder(() => this.list(dir), onChange, options);
   }

@@ -63,9 +63,10 @@ export interface WorkingFolder {
    * `dir`: native file events on a local path (or polling every `pollSeconds` when `polling`,
    * for network shares whose events do not arrive), a Depth 1 listing every `pollSeconds` on
    * WebDAV. On a local path a file is reported once its size has held still, so one still
-   * being written in place is not. Nothing is reported for what is there at the start.
+   * being written in place is not. Nothing is reported for what is there at the start; the
+   * promise settles once the watch knows what that is, so a file that appears after is reported.
    */
-  watch(dir: string, onChange: (names: readonly string[]) => void, options: WatchOptions): FolderWatch;
+  watch(dir: string, onChange: (names: readonly string[]) => void, options: WatchOptions): Promise<FolderWatch>;
   /** Preflight: reachable, writable (a probe file is written and removed), free space. */
   check(): Promise<FolderHealth>;
   /** Where the folder is, for logs and messages; never holds a secret. */

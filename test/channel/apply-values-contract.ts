@@ -56,6 +56,13 @@ export function describeApplyValuesContract(open: SubjectFactory): void {
     expect(await roundTrip(rows, 1)).toEqual(rows);
   });
 
+  test('a package of megabytes, in many batches, multibyte text and a value larger than a write, arrives whole and in place', async () => {
+    const text = (id: number): string => `${id} é€𝄞 ${'ü'.repeat(id % 200)}`;
+    const rows: CellValue[][] = Array.from({ length: 6000 }, (_, i) => [i + 1, text(i + 1), i, null, i % 2 === 0, null, null]);
+    rows[2999] = [3000, '€'.repeat(300_000), 3000, null, true, null, new Uint8Array(100_000).fill(1)];
+    expect(await roundTrip(rows, 1)).toEqual(rows);
+  });
+
   test('any row of every type comes back as it went in', async () => {
     const cell = {
       // NUL is left out: PostgreSQL text cannot hold it (each adapter's own test says what it does with one).

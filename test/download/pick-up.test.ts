@@ -47,7 +47,6 @@ describe('download pick-up on a local folder (file events)', () => {
     const subject = pickUpOver(new LocalWorkingFolder(root));
     pickUp = subject.pickUp;
     await pickUp.follow('CH01', { pollSeconds: 60, watchPolling: false });
-    await sleep(300); // chokidar's first scan
 
     await writeFile(path.join(area, `.${PACKAGE}.tmp-hq`), 'being written');
     await writeFile(path.join(area, 'CH02_download_000000000001.acpkg'), 'another store');
@@ -64,7 +63,6 @@ describe('download pick-up on a local folder (file events)', () => {
     const subject = pickUpOver(new LocalWorkingFolder(root), () => running);
     pickUp = subject.pickUp;
     await pickUp.follow('CH01', { pollSeconds: 1, watchPolling: true });
-    await sleep(300);
 
     await writeFile(path.join(area, PACKAGE), 'complete');
     await sleep(3000);

@@ -112,7 +112,7 @@ export class FaultyWorkingFolder implements WorkingFolder {
     return this.inner.sweepTemporaries(dir, olderThan, only);
   }
 
-  watch(dir: string, onChange: (names: readonly string[]) => void, options: WatchOptions): FolderWatch {
+  watch(dir: string, onChange: (names: readonly string[]) => void, options: WatchOptions): Promise<FolderWatch> {
     return this.inner.watch(dir, onChange, options);
   }
 

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { readSmallFile } from '../../src/workfolder/capped-read.js';
 import { moveEach, versionOf, type WorkingFolder, writeEach } from '../../src/workfolder/working-folder.js';
+import { describeWatch } from './contract-watch.js';
 import { describeWritesUnderWay, waitFor } from './contract-writes-under-way.js';
 import { failingStream, patternedChunk, readAll } from './byte-streams.js';
 
@@ -9,7 +10,10 @@ export interface ContractSubject {
   readonly folder: WorkingFolder;
   /** Every name in a folder as the storage holds it, hidden ones too. */
   rawNames(dir: string): Promise<string[]>;
-  /** Puts a file straight into the storage, as another writer (HQ) would. */
+  /**
+   * Puts a file straight into the storage, as another writer (HQ) would, before it returns:
+   * no turn of the event loop passes, so the adapter under test cannot have looked meanwhile.
+   */
   plantFile(path: string, content: string): Promise<void>;
   cleanup(): Promise<void>;
 }
@@ -35,6 +39,7 @@ export function describeWorkingFolderContract(driver: string, open: () => Promis
     const text = async (path: string): Promise<string> => (await readAll(await folder.openRead(path))).toString();
 
     describeWritesUnderWay(() => subject);
+    describeWatch(() => subject);
 
     test('listFolders gives the folders directly in a folder, sorted; no files or deeper folders', async () => {
       await folder.ensureDir('stores/b-2/download');

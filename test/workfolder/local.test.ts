@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FileWorker } from '../../src/workfolder/file-worker.js';
@@ -10,7 +11,7 @@ describeWorkingFolderContract('local', async () => {
   return {
     folder: new LocalWorkingFolder(root),
     rawNames: async (dir) => (await readdir(path.join(root, dir))).sort(),
-    plantFile: (file, content) => writeFile(path.join(root, file), content),
+    plantFile: async (file, content) => writeFileSync(path.join(root, file), content),
     cleanup: () => rm(root, { recursive: true, force: true }),
   };
 });

@@ -1,4 +1,5 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { WebDavWorkingFolder } from '../../src/workfolder/webdav.js';
 import { webDavTestFolder } from '../support/webdav-server.js';
@@ -14,7 +15,7 @@ describeWorkingFolderContract('webdav (rclone serve webdav)', async () => {
       timeoutSeconds: 10,
     }),
     rawNames: async (dir) => (await readdir(path.join(testFolder.localPath, dir))).sort(),
-    plantFile: (file, content) => writeFile(path.join(testFolder.localPath, file), content),
+    plantFile: async (file, content) => writeFileSync(path.join(testFolder.localPath, file), content),
     cleanup: () => testFolder.cleanup(),
   };
 });

@@ -1,7 +1,7 @@
 /**
  * The file worker's thread (file-worker.ts): each message is a batch of calls, answered once.
- * Renames and reads are synchronous system calls; writes, which wait for the disk, go
- * `WRITES_IN_FLIGHT` at a time. A write is made durable and renamed into place;
+ * Renames are synchronous system calls; writes, which wait for the disk, go `WRITES_IN_FLIGHT`
+ * at a time, and reads overlap. A write is made durable and renamed into place;
  * with `syncFolders`, every folder a write or rename changed is synced once after the batch,
  * and a call whose folder cannot be synced fails with that error. A read sends its bytes back
  * without a copy. A script, not a module file, so that it runs the same from the built files and
@@ -33,21 +33,21 @@ async function write({ path: target, temporary, content }) {
   return { ok: true };
 }
 
-function read({ path: file, limit }, transfer) {
-  const fd = fs.openSync(file, 'r');
+// Asynchronous, so that reads overlap: on a network share (HQ reading many stores' reports) each waits for the server.
+async function read({ path: file, limit }, transfer) {
+  const handle = await fs.promises.open(file, 'r');
   try {
-    const stats = fs.fstatSync(fd);
+    const stats = await handle.stat();
     if (!stats.isFile()) return { ok: false, notAFile: true };
     if (stats.size > limit) return { ok: true, bytes: null };
     // One byte more than the size: a file that grew while read is not taken for whole.
     const buffer = Buffer.allocUnsafeSlow(stats.size + 1);
-    let read = 0;
-    for (let n; read <= stats.size && (n = fs.readSync(fd, buffer, read, stats.size + 1 - read, read)) > 0; ) read += n;
-    if (read > stats.size) return { ok: true, bytes: null };
+    const { bytesRead } = await handle.read(buffer, 0, stats.size + 1, 0);
+    if (bytesRead > stats.size) return { ok: true, bytes: null };
     transfer.push(buffer.buffer);
-    return { ok: true, bytes: new Uint8Array(buffer.buffer, buffer.byteOffset, read) };
+    return { ok: true, bytes: new Uint8Array(buffer.buffer, buffer.byteOffset, bytesRead) };
   } finally {
-    fs.closeSync(fd);
+    await handle.close();
   }
 }
 
@@ -69,7 +69,7 @@ const WRITES_IN_FLIGHT = 4;
 async function make(call, transfer) {
   try {
     if (call.kind === 'write') return await write(call);
-    if (call.kind === 'read') return read(call, transfer);
+    if (call.kind === 'read') return await read(call, transfer);
     fs.renameSync(call.from, call.to);
     return { ok: true };
   } catch (error) {

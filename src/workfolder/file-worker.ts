@@ -30,12 +30,12 @@ const IDLE_MS = 2000;
 const CLOSE_WAIT_MS = 1000;
 
 /**
- * Synchronous file calls on a thread of their own, a batch per message. On this machine an
- * asynchronous file call costs the main thread 25 to 60 µs however short it is (docs/benchmarks.md,
- * issue 10), and a backlog's group of status reports and moves is some ten of them a package; the
- * same calls made synchronously cost 5 to 9 µs each, but a network-mounted folder may block any
- * of them for seconds, which the main thread must never wait for: the worker waits instead, and
- * the main thread pays one message a batch. The thread starts with the first batch and ends after
+ * File calls on a thread of their own, a batch per message (file-worker-script.ts). On this
+ * machine an asynchronous file call costs the main thread 25 to 60 µs however short it is
+ * (docs/benchmarks.md, issue 10), and a backlog's group of status reports and moves is some ten of
+ * them a package; synchronous calls cost 5 to 9 µs each, but a network-mounted folder may block any
+ * of them for seconds, which the main thread must never wait for: the worker makes the calls and
+ * waits instead, and the main thread pays one message a batch. The thread starts with the first batch and ends after
  * `IDLE_MS` without one (an idle daemon holds no thread) or at `close`. A worker that fails
  * rejects its batches with E_FOLDER_IO and is not started again: the caller makes the calls
  * itself from then on (`available`).

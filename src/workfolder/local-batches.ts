@@ -9,6 +9,12 @@ import { folderPath, joinFolderPath, parentOf, temporarySibling, type FolderPath
 import { FolderErrorCode, type FileMove, type FileToWrite } from './working-folder.js';
 
 type Settled = PromiseSettledResult<void>;
+
+/**
+ * Fewest files a batch gives the worker: a single package's report and move (after a large
+ * apply, say) are made here, and start no thread.
+ */
+const WORKER_BATCH_FILES = 2;
 type FailedCall = Extract<FileCallResult, { ok: false; error: Error }>;
 
 /**
@@ -119,17 +125,12 @@ export class LocalBatches {
       ),
     );
     const ready = placed.flatMap((item) => ('value' in item ? [item.value] : []));
-    let results: readonly (Settled | Promise<Settled>)[];
-    if (this.worker.available) {
-      try {
-        const made = await this.worker.run(ready.map(toCall), true);
-        results = ready.map((item, i) => settleCall(item, made[i], failure));
-      } catch {
-        results = await here(ready);
-      }
-    } else {
-      results = await here(ready);
+    let results: readonly (Settled | Promise<Settled>)[] | undefined;
+    if (this.worker.available && ready.length >= WORKER_BATCH_FILES) {
+      const made = await this.worker.run(ready.map(toCall), true).catch(() => undefined);
+      results = made && ready.map((item, i) => settleCall(item, made[i], failure));
     }
+    results ??= await here(ready);
     let next = 0;
     return Promise.all(
       placed.map((item): Settled | Promise<Settled> =>

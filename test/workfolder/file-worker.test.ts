@@ -86,13 +86,17 @@ describe("the local folder's file worker", () => {
   test('close leaves no worker thread running, and the folder still works without one', async () => {
     const before = threads();
     const folder = new LocalWorkingFolder(root);
+    // One file (a single package's report, after a large apply) is written without a thread.
     await folder.writeAtomicEach([{ path: 'a.json', content: Buffer.from('A') }]);
+    expect(threads()).toBeLessThanOrEqual(before);
+    await folder.writeAtomicEach(['c', 'd'].map((name) => ({ path: `${name}.json`, content: Buffer.from(name) })));
     expect((await folder.readWhole('a.json', 10))?.toString()).toBe('A');
     expect(threads()).toBeGreaterThan(before);
     await folder.close();
-    expect(await threadsSettle(before)).toBe(before);
+    // At most as many: a thread of an earlier test may end meanwhile.
+    expect(await threadsSettle(before)).toBeLessThanOrEqual(before);
     expect((await folder.readWhole('a.json', 10))?.toString()).toBe('A');
     expect((await folder.writeAtomicEach([{ path: 'b.json', content: Buffer.from('B') }])).map((r) => r.status)).toEqual(['fulfilled']);
-    expect(threads()).toBe(before);
+    expect(threads()).toBeLessThanOrEqual(before);
   });
 });

@@ -95,6 +95,8 @@ export class FileWorker {
     }
     const worker = new Worker(this.script, {
       eval: true,
+      // Not the process's flags: under `--input-type=module` the script would be read as a module, without `require`.
+      execArgv: [],
       resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 16 },
     });
     worker.on('message', (answer: Answer) => this.answered(answer));

@@ -26,8 +26,6 @@ const SMALL_PACKAGE_ROWS = 4096;
  */
 const ROWS_PER_TRANSACTION = 2048;
 const ROWS_IN_FIRST_TRANSACTION = 256;
-/** Connections that have swept leftover shadows (`sweepShadows`) at least once. */
-const swept = new WeakSet<SqliteConnection['db']>();
 
 /**
  * Applies a package without holding the write lock while it is read. A small package (at most
@@ -48,15 +46,12 @@ export async function applyPackage(
 ): Promise<AppliedCounts> {
   const { db } = conn;
   const rows = manifest.tables.reduce((sum, table) => sum + table.upsertCount + table.deleteCount, 0);
-  if (rows <= SMALL_PACKAGE_ROWS) {
-    // Only a streamed apply builds shadows: a backlog of small packages sweeps once, on the connection's first apply.
-    if (!swept.has(db)) sweepShadows(db);
-    swept.add(db);
-    return applyInOneTransaction(conn, journal, manifest, batches, options);
-  }
+  const small = rows <= SMALL_PACKAGE_ROWS;
+  // Only a streamed apply builds shadows: a backlog of small packages sweeps once, on the connection's first apply.
+  if (!small || !conn.shadowsSwept) sweepShadows(db);
+  conn.shadowsSwept = true;
+  if (small) return applyInOneTransaction(conn, journal, manifest, batches, options);
   journal.assertApplicable(options.sessionId);
-  sweepShadows(db);
-  swept.add(db);
   const synchronous = Number(db.pragma('synchronous', { simple: true }));
   const loads = new Map<string, TableLoad>();
   try {

@@ -12,6 +12,8 @@ export class SqliteConnection {
   private readonly statements = new Map<string, Statement>();
   /** Whether a commit since the last flush went to the WAL without an fsync. */
   private unflushed = false;
+  /** Leftover shadow tables of an apply cut short were swept on this connection (sqlite-apply.ts). */
+  shadowsSwept = false;
 
   constructor(
     readonly db: Database,

@@ -146,13 +146,13 @@ export class StageCopy {
 
   async write(rows: readonly PackageRow[]): Promise<void> {
     const text = this.stage.encode(rows);
-    if (this.used + text.length * UTF8_PER_UNIT > this.chunk.length) await this.send();
+    if (this.used + text.length * UTF8_PER_UNIT > this.chunk.length) await this.flush();
     if (text.length * UTF8_PER_UNIT > this.chunk.length) await this.send(Buffer.from(text));
     else this.used += this.chunk.write(text, this.used);
   }
 
   async end(): Promise<void> {
-    await this.send();
+    await this.flush();
     this.stream.end();
     try {
       await this.done;
@@ -161,14 +161,16 @@ export class StageCopy {
     }
   }
 
-  /** Sends the text gathered, or `bytes`; the socket may still hold a chunk sent, so the next is a new one. */
-  private async send(bytes?: Buffer): Promise<void> {
-    if (bytes === undefined) {
-      if (this.used === 0) return;
-      bytes = this.chunk.subarray(0, this.used);
-      this.chunk = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
-      this.used = 0;
-    }
+  /** Sends the text gathered; the socket may still hold the chunk sent, so the next is a new one. */
+  private async flush(): Promise<void> {
+    if (this.used === 0) return;
+    const bytes = this.chunk.subarray(0, this.used);
+    this.chunk = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
+    this.used = 0;
+    await this.send(bytes);
+  }
+
+  private async send(bytes: Buffer): Promise<void> {
     try {
       if (!this.stream.write(bytes)) await Promise.race([once(this.stream, 'drain'), this.done]);
     } catch (error) {

@@ -3,6 +3,7 @@ import { constants, crc32, deflateRawSync, gzipSync } from 'node:zlib';
 import { encodeTail } from '../../src/package/frame.js';
 import { MAX_LINE_BYTES } from '../../src/package/limits.js';
 import { signDigest, toPrivateKey, type KeyInput } from '../../src/package/signature.js';
+import { productTable } from '../download/hq-packages.js';
 
 /**
  * Crafted packages, each breaking one rule of docs/package-format.md behind an intact frame
@@ -27,17 +28,7 @@ export interface HostileTarget {
 type ManifestEdit = (manifest: Record<string, unknown>, table: Record<string, unknown>) => void;
 
 export function hostileManifest(target: HostileTarget, rows: number, edit: ManifestEdit = () => undefined): string {
-  const table: Record<string, unknown> = {
-    name: 'product',
-    columns: [
-      { name: 'id', type: 'integer', nullable: false },
-      { name: 'name', type: 'string', nullable: false },
-      { name: 'price', type: 'integer', nullable: true },
-    ],
-    primaryKey: ['id'],
-    upsertCount: rows,
-    deleteCount: 0,
-  };
+  const table: Record<string, unknown> = { ...productTable(rows) };
   const manifest: Record<string, unknown> = {
     format: 'async-client-package',
     formatVersion: '1.0',

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { createPackageWriter, packageFileName, type PackageRow, type TableSpec } from '../../src/package/index.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { seededRandom } from '../support/seeded-random.js';
+import type { CliProcess } from '../support/daemon-process.js';
 import type { StoreFixture } from '../support/store-fixture.js';
 import type { TempStore } from '../support/temp-store.js';
 
@@ -168,16 +169,33 @@ function journalRows(db: Database.Database): JournalRow[] {
  * once, should it exit first): counted from READY, the kills land in the applies whatever the
  * machine's start-up time.
  */
-export async function killDaemonAfter(fixture: StoreFixture, afterMs: number): Promise<void> {
+export function killDaemonAfter(fixture: StoreFixture, afterMs: number): Promise<void> {
+  return killDaemonWhen(fixture, async (daemon) => {
+    await daemon.waitFor('daemon.ready');
+    await sleep(afterMs);
+  });
+}
+
+/**
+ * Starts the daemon and SIGKILLs it `afterMs` after it reports package `sequence` applied:
+ * placed by progress rather than by time, the kill cuts into a backlog the daemon would
+ * otherwise finish before a timed kill lands.
+ */
+export function killDaemonAfterApplied(fixture: StoreFixture, sequence: number, afterMs: number): Promise<void> {
+  return killDaemonWhen(fixture, async (daemon) => {
+    await daemon.waitFor('download.applied', (line) => Number(line.sequence) >= sequence, { timeoutMs: 60_000 });
+    await sleep(afterMs);
+  });
+}
+
+/** Starts the daemon and SIGKILLs it once `moment` resolves or rejects, unless it has exited already. */
+async function killDaemonWhen(fixture: StoreFixture, moment: (daemon: CliProcess) => Promise<void>): Promise<void> {
   const daemon = fixture.start(['run', '--profile', fixture.store.profilePath]);
   const { child } = daemon;
   const exited = once(child, 'exit');
-  // A daemon that exits before READY ends the wait through `exited`.
-  const ready = daemon.waitFor('daemon.ready').then(
-    () => sleep(afterMs),
-    () => undefined,
-  );
-  await Promise.race([ready, exited]);
+  // A daemon that exits first ends the wait through `exited`.
+  const reached = moment(daemon).catch(() => undefined);
+  await Promise.race([reached, exited]);
   if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await exited;
 }

@@ -4,7 +4,7 @@ import { useTempStore } from '../support/store-fixture.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { until } from '../support/until.js';
 import { BACKLOG_ENGINES, type BacklogDatabase } from './backlog-databases.js';
-import { Backlog, CHANNEL, killDaemonAfter } from './download-backlog.js';
+import { Backlog, CHANNEL, killDaemonAfter, killDaemonAfterApplied } from './download-backlog.js';
 
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
 
@@ -84,7 +84,11 @@ describe.each(BACKLOG_ENGINES)(`download backlog through the daemon on $name, as
     let killedMidBacklog = 0;
     for (let kill = 1; kill <= 8; kill += 1) {
       const before = await appliedCount();
-      await killDaemonAfter(fixture, Math.floor(delay() * 1500));
+      if (before === sequences) break;
+      // A timed kill may land after the whole backlog is applied (hundreds of packages a second): each kill is placed
+      // a few milliseconds after a package in the first half of what is left, so it lands mid-group or mid-commit.
+      const target = before + 1 + Math.floor(delay() * Math.max(1, (sequences - before) / 2));
+      await killDaemonAfterApplied(fixture, target, Math.floor(delay() * 20));
       const state = await database.read();
       const applied = new Set(state.sessions.filter((s) => s.status === 'Applied').map((s) => s.sequence));
       // A file moved to applied/ (HQ told) belongs to a package whose Applied commit was flushed before the move.

@@ -21,11 +21,18 @@ export class SqliteDownloadJournal implements DownloadJournal {
     return this.conn.writeUnflushed(`recording download package ${pkg.sequence}`, () => toSession(this.recordRow(pkg)));
   }
 
-  /** Unflushed: Downloaded only says a verified copy was staged; its loss repeats the staging. */
+  /**
+   * Unflushed: Downloaded only says a verified copy was staged; its loss repeats the staging. A
+   * package seen for the first time is recorded Downloaded at once (one statement, not an insert
+   * and an update: a backlog records thousands).
+   */
   recordDownloaded(pkg: SeenPackage): Promise<DownloadSession> {
-    return this.conn.writeUnflushed(`recording download package ${pkg.sequence} Downloaded`, () =>
-      this.changeRow(this.recordRow(pkg), 'Downloaded', downloadChanges.downloaded()),
-    );
+    return this.conn.writeUnflushed(`recording download package ${pkg.sequence} Downloaded`, () => {
+      const known = this.knownRow(pkg);
+      return known === undefined
+        ? toSession(this.insertRow(pkg, 'Downloaded'))
+        : this.changeRow(known, 'Downloaded', downloadChanges.downloaded());
+    });
   }
 
   markApplyFailed(id: number, failure: SessionFailure, nextTryAt: Date | null): Promise<DownloadSession> {
@@ -130,6 +137,11 @@ export class SqliteDownloadJournal implements DownloadJournal {
 
   /** The session of `pkg`'s sequence and checksum, recorded Available when new. */
   private recordRow(pkg: SeenPackage): Row {
+    return this.knownRow(pkg) ?? this.insertRow(pkg, 'Available');
+  }
+
+  /** The session of `pkg`'s sequence and checksum, if any; throws if another checksum holds the sequence. */
+  private knownRow(pkg: SeenPackage): Row | undefined {
     const sessions = this.conn
       .statement(`SELECT * FROM ${TABLE} WHERE channel_id = ? AND sequence = ? ORDER BY id DESC`)
       .all(this.conn.channelId, pkg.sequence) as Row[];
@@ -137,13 +149,29 @@ export class SqliteDownloadJournal implements DownloadJournal {
     if (same !== undefined) return same;
     const blocking = sessions.find((s) => s.status !== 'Canceled');
     if (blocking !== undefined) throw sequenceConflict(toSession(blocking), pkg);
+    return undefined;
+  }
+
+  /** A new session for `pkg`: Available, or Downloaded (a verified copy staged) from the start. */
+  private insertRow(pkg: SeenPackage, status: 'Available' | 'Downloaded'): Row {
     const now = this.conn.now().toISOString();
     return this.conn
       .statement(
-        `INSERT INTO ${TABLE} (channel_id, sequence, job_id, file_name, size, checksum, status, available_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'Available', ?, ?) RETURNING *`,
+        `INSERT INTO ${TABLE} (channel_id, sequence, job_id, file_name, size, checksum, status, available_at, downloaded_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
       )
-      .get(this.conn.channelId, pkg.sequence, pkg.jobId, pkg.fileName, pkg.size, pkg.checksum, now, now) as Row;
+      .get(
+        this.conn.channelId,
+        pkg.sequence,
+        pkg.jobId,
+        pkg.fileName,
+        pkg.size,
+        pkg.checksum,
+        status,
+        now,
+        status === 'Downloaded' ? now : null,
+        now,
+      ) as Row;
   }
 
   private findNow(id: number): DownloadSession | null {

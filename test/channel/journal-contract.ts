@@ -54,6 +54,7 @@ export function describeJournalContract(open: SubjectFactory): void {
   test('a verified package seen for the first time is recorded Downloaded in one step, under the same rules as record', async () => {
     const downloaded = await subject.db.downloads.recordDownloaded(seenPackage(1));
     expect(downloaded).toMatchObject({ sequence: 1, jobId: '1070', status: 'Downloaded', tries: 0, rowsAffected: {} });
+    expect(downloaded.downloadedAt).toBeInstanceOf(Date);
     expect(await subject.db.downloads.find(downloaded.id)).toEqual(downloaded);
     expect(await subject.db.downloads.recordDownloaded(seenPackage(1))).toMatchObject({ id: downloaded.id, status: 'Downloaded' });
     await expect(subject.db.downloads.recordDownloaded(seenPackage(1, 'a different file'))).rejects.toMatchObject({

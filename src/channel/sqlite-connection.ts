@@ -12,6 +12,8 @@ export class SqliteConnection {
   private readonly statements = new Map<string, Statement>();
   /** Whether a commit since the last flush went to the WAL without an fsync. */
   private unflushed = false;
+  /** The `synchronous` level the connection was opened with, which each unflushed commit restores after it. */
+  private flushedLevel: number | undefined;
   /** Leftover shadow tables of an apply cut short were swept on this connection (sqlite-apply.ts). */
   shadowsSwept = false;
 
@@ -59,8 +61,9 @@ export class SqliteConnection {
 
   /** Runs `work` in one write transaction whose commit is not flushed; inside `exclusive`. */
   commitUnflushed<T>(work: () => T): T {
-    // Prepared once: a backlog commits a few times per package, and `db.pragma` prepares its statement each call.
-    const synchronous = this.statement('PRAGMA synchronous').pluck().get() as number;
+    // Prepared once, and the level read once: a backlog commits a few times per package, and `db.pragma` prepares its statement each call.
+    this.flushedLevel ??= this.statement('PRAGMA synchronous').pluck().get() as number;
+    const synchronous = this.flushedLevel;
     this.statement('PRAGMA synchronous = NORMAL').run();
     try {
       const result = this.db.transaction(work).immediate();

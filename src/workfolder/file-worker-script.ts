@@ -1,11 +1,14 @@
+import { placeUnder, realRootOf } from './root-placement.js';
+
 /**
  * The file worker's thread (file-worker.ts): each message is a batch of calls, answered once.
  * Renames are synchronous system calls; writes, which wait for the disk, go `WRITES_IN_FLIGHT`
  * at a time, and reads overlap. A write is made durable and renamed into place;
  * with `syncFolders`, every folder a write or rename changed is synced once after the batch,
  * and a call whose folder cannot be synced fails with that error. A read sends its bytes back
- * without a copy. A script, not a module file, so that it runs the same from the built files and
- * from the TypeScript sources the tests load.
+ * without a copy, its path checked here first, by the same functions as on the main thread
+ * (root-placement.ts, embedded by their source text). A script, not a module file, so that it runs
+ * the same from the built files and from the TypeScript sources the tests load.
  */
 export const FILE_WORKER_SCRIPT = `
 const { parentPort } = require('node:worker_threads');
@@ -33,9 +36,20 @@ async function write({ path: target, temporary, content }) {
   return { ok: true };
 }
 
+const realRootOf = ${realRootOf.toString()};
+const placeUnder = ${placeUnder.toString()};
+
 // Asynchronous, so that reads overlap: on a network share (HQ reading many stores' reports) each waits for the server.
-async function read({ path: file, limit }, transfer) {
-  const handle = await fs.promises.open(file, 'r');
+async function read({ root, mountPoint, segments, limit }, transfer) {
+  let realRoot;
+  try {
+    realRoot = await realRootOf(fs.promises, path, root, mountPoint);
+  } catch (error) {
+    return failed(error, { atRoot: true });
+  }
+  const { absolute, outside } = await placeUnder(fs.promises, path, realRoot, segments);
+  if (outside !== null) return { ok: false, outside };
+  const handle = await fs.promises.open(absolute, 'r');
   try {
     const stats = await handle.stat();
     if (!stats.isFile()) return { ok: false, notAFile: true };

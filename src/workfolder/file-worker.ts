@@ -3,27 +3,40 @@ import { AsyncClientError, errorMessage } from '../errors.js';
 import { FILE_WORKER_SCRIPT } from './file-worker-script.js';
 import { FolderErrorCode } from './working-folder.js';
 
-/** One system-level file call for the worker, on absolute paths. */
+/**
+ * One system-level file call for the worker. Writes and renames are on absolute paths checked
+ * by the caller; a read names its file by the folder's root and the path's segments, and the
+ * worker checks the path itself (root-placement.ts) before it opens the file.
+ */
 export type FileCall =
   | { readonly kind: 'write'; readonly path: string; readonly temporary: string; readonly content: Uint8Array }
   | { readonly kind: 'rename'; readonly from: string; readonly to: string }
-  | { readonly kind: 'read'; readonly path: string; readonly limit: number };
+  | {
+      readonly kind: 'read';
+      readonly root: string;
+      readonly mountPoint: boolean;
+      readonly segments: readonly string[];
+      readonly limit: number;
+    };
 
 /**
  * A call's outcome: done (a read's bytes, `null` when the file holds more than its limit), or the
- * system error (`syncing` when the call was done but its folder could not be synced; `notAFile`
- * when a read found no regular file).
+ * system error (`syncing` when the call was done but its folder could not be synced; `atRoot`
+ * when the folder's root could not be reached); or a read refused: no regular file (`notAFile`),
+ * or a path that leads out of the folder to the real path `outside`.
  */
 export type FileCallResult =
   | { readonly ok: true; readonly bytes?: Uint8Array | null }
-  | { readonly ok: false; readonly error: Error; readonly syncing?: boolean }
-  | { readonly ok: false; readonly notAFile: true };
+  | { readonly ok: false; readonly error: Error; readonly syncing?: boolean; readonly atRoot?: boolean }
+  | { readonly ok: false; readonly notAFile: true }
+  | { readonly ok: false; readonly outside: string };
 
 type Answer = { readonly id: number; readonly results: readonly RawResult[] };
 type RawResult =
   | { readonly ok: true; readonly bytes?: Uint8Array | null }
-  | { readonly ok: false; readonly error: { code?: string; message: string }; readonly syncing?: boolean }
-  | { readonly ok: false; readonly notAFile: true };
+  | { readonly ok: false; readonly error: { code?: string; message: string }; readonly syncing?: boolean; readonly atRoot?: boolean }
+  | { readonly ok: false; readonly notAFile: true }
+  | { readonly ok: false; readonly outside: string };
 
 /** A worker with nothing to do for this long ends; the next batch starts another. */
 const IDLE_MS = 2000;
@@ -147,7 +160,7 @@ export class FileWorker {
 }
 
 function toResult(raw: RawResult): FileCallResult {
-  if (raw.ok || 'notAFile' in raw) return raw;
+  if (raw.ok || !('error' in raw)) return raw;
   const error = Object.assign(new Error(raw.error.message), { code: raw.error.code });
-  return raw.syncing === true ? { ok: false, error, syncing: true } : { ok: false, error };
+  return { ok: false, error, ...(raw.syncing === true && { syncing: true }), ...(raw.atRoot === true && { atRoot: true }) };
 }

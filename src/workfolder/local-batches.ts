@@ -4,6 +4,7 @@ import { AsyncClientError, errorCode } from '../errors.js';
 import type { FileCall, FileCallResult, FileWorker } from './file-worker.js';
 import { syncedEach, writeInPlace } from './local-durable.js';
 import { readLocalWhole, unreadable } from './local-read.js';
+import { unreachableRoot } from './local-errors.js';
 import type { LocalRoot } from './local-root.js';
 import { folderPath, joinFolderPath, parentOf, temporarySibling, type FolderPath } from './paths.js';
 import { FolderErrorCode, type FileMove, type FileToWrite } from './working-folder.js';
@@ -88,21 +89,24 @@ export class LocalBatches {
     );
   }
 
-  /** `WorkingFolder.readWhole`: the path checked here, the file opened, measured, read and closed by the worker. */
+  /** `WorkingFolder.readWhole`: the path checked, the file opened, measured, read and closed by the worker, with the same errors as here. */
   async readWhole(file: string, limitBytes: number): Promise<Buffer | undefined> {
     if (!this.reader.available) return readLocalWhole(this.at, file, limitBytes);
     const segments = folderPath(file, 'file');
-    const absolute = await this.at.resolve(segments, 'read');
     let result: FileCallResult | undefined;
     try {
-      [result] = await this.reader.run([{ kind: 'read', path: absolute, limit: limitBytes }], false);
+      [result] = await this.reader.run(
+        [{ kind: 'read', root: this.at.root, mountPoint: this.at.mountPoint, segments, limit: limitBytes }],
+        false,
+      );
     } catch {
       return readLocalWhole(this.at, file, limitBytes);
     }
     if (result === undefined) throw unreadable(this.at, segments);
     if (result.ok) return result.bytes == null ? undefined : Buffer.from(result.bytes.buffer, result.bytes.byteOffset, result.bytes.length);
     if ('notAFile' in result) throw unreadable(this.at, segments);
-    throw this.at.error(result.error, 'read', segments);
+    if ('outside' in result) throw this.at.outside(segments, 'read', result.outside);
+    throw result.atRoot === true ? unreachableRoot(this.at.root, result.error) : this.at.error(result.error, 'read', segments);
   }
 
   /**
@@ -163,7 +167,7 @@ async function settleCall<Placed>(
   failure: (placed: Placed, result: FailedCall) => Promise<Error> | Error,
 ): Promise<Settled> {
   if (result?.ok === true) return { status: 'fulfilled', value: undefined };
-  if (result === undefined || 'notAFile' in result) return { status: 'rejected', reason: new Error('the file worker gave no answer') };
+  if (result === undefined || !('error' in result)) return { status: 'rejected', reason: new Error('the file worker gave no answer') };
   return { status: 'rejected', reason: await failure(placed, result) };
 }
 

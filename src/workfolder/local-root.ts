@@ -1,8 +1,9 @@
-import { realpath, stat } from 'node:fs/promises';
+import fsPromises from 'node:fs/promises';
 import path from 'node:path';
-import { AsyncClientError, errorCode } from '../errors.js';
+import { AsyncClientError } from '../errors.js';
 import { localFolderError, unreachableRoot } from './local-errors.js';
 import { joinFolderPath, type FolderPath } from './paths.js';
+import { placeUnder, realRootOf } from './root-placement.js';
 import { FolderErrorCode } from './working-folder.js';
 
 export interface LocalFolderOptions {
@@ -31,45 +32,36 @@ export class LocalRoot {
    */
   async resolve(segments: FolderPath, action: string, realRoot?: string): Promise<string> {
     const root = realRoot ?? (await this.realRoot());
-    const absolute = path.join(root, ...segments);
-    const real = await this.realPathOfDeepestExisting(absolute, root, action, segments);
-    if (real !== root && !real.startsWith(root.endsWith(path.sep) ? root : root + path.sep)) {
-      throw new AsyncClientError(
-        FolderErrorCode.path,
-        `Cannot ${action} "${joinFolderPath(segments)}": it leads through a link to ${real}, outside working folder ${this.root}.`,
-        { path: joinFolderPath(segments), root: this.root, realPath: real },
-      );
-    }
-    return absolute;
+    const placed = await placeUnder(fsPromises, path, root, segments).catch((error: unknown) => {
+      throw this.error(error, action, segments);
+    });
+    if (placed.outside !== null) throw this.outside(segments, action, placed.outside);
+    return placed.absolute;
   }
 
   async realRoot(): Promise<string> {
     try {
-      const root = await realpath(this.root);
-      const stats = await stat(root);
-      if (!stats.isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
-      // An unmounted share leaves its empty mount point behind, which must not read as an empty folder.
-      if (this.options.mountPoint === true && root !== path.dirname(root) && (await stat(path.dirname(root))).dev === stats.dev) {
-        throw Object.assign(new Error('nothing is mounted there (the share is not mounted)'), { code: 'ENOTCONN' });
-      }
-      return root;
+      return await realRootOf(fsPromises, path, this.root, this.options.mountPoint === true);
     } catch (error) {
       throw unreachableRoot(this.root, error);
     }
   }
 
-  error(error: unknown, action: string, segments: FolderPath): AsyncClientError {
-    return localFolderError(error, { action, path: joinFolderPath(segments), root: this.root });
+  /** Whether the root is a mount point (LocalFolderOptions). */
+  get mountPoint(): boolean {
+    return this.options.mountPoint === true;
   }
 
-  private async realPathOfDeepestExisting(absolute: string, root: string, action: string, segments: FolderPath): Promise<string> {
-    for (let existing = absolute; ; existing = path.dirname(existing)) {
-      try {
-        return await realpath(existing);
-      } catch (error) {
-        const code = errorCode(error);
-        if (existing === root || (code !== 'ENOENT' && code !== 'ENOTDIR')) throw this.error(error, action, segments);
-      }
-    }
+  /** `segments` lead through a link to `realPath`, outside the folder. */
+  outside(segments: FolderPath, action: string, realPath: string): AsyncClientError {
+    return new AsyncClientError(
+      FolderErrorCode.path,
+      `Cannot ${action} "${joinFolderPath(segments)}": it leads through a link to ${realPath}, outside working folder ${this.root}.`,
+      { path: joinFolderPath(segments), root: this.root, realPath },
+    );
+  }
+
+  error(error: unknown, action: string, segments: FolderPath): AsyncClientError {
+    return localFolderError(error, { action, path: joinFolderPath(segments), root: this.root });
   }
 }

@@ -1,5 +1,5 @@
 import { readdirSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FileWorker } from '../../src/workfolder/file-worker.js';
@@ -41,9 +41,9 @@ describe("the local folder's file worker", () => {
     expect(results[2]).toMatchObject({ ok: false, error: { code: 'ENOENT' } });
     const reads = await worker.run(
       [
-        { kind: 'read', path: path.join(root, 'c'), limit: 1 },
-        { kind: 'read', path: path.join(root, 'b'), limit: 0 },
-        { kind: 'read', path: root, limit: 10 },
+        { kind: 'read', root, mountPoint: false, segments: ['c'], limit: 1 },
+        { kind: 'read', root, mountPoint: false, segments: ['b'], limit: 0 },
+        { kind: 'read', root, mountPoint: false, segments: [], limit: 10 },
       ],
       false,
     );
@@ -54,9 +54,33 @@ describe("the local folder's file worker", () => {
     await worker.close();
   });
 
+  test("a read's path is checked on the worker: a link out of the folder, a missing root and a missing file are told apart", async () => {
+    const worker = new FileWorker();
+    const outside = await mkdtemp(path.join(tmpdir(), 'file-worker-outside-'));
+    try {
+      await writeFile(path.join(outside, 'secret'), 'S');
+      await symlink(outside, path.join(root, 'escape'));
+      const [escaped, unreachable, missing] = await worker.run(
+        [
+          { kind: 'read', root, mountPoint: false, segments: ['escape', 'secret'], limit: 10 },
+          { kind: 'read', root: path.join(root, 'no-such-root'), mountPoint: false, segments: ['a'], limit: 10 },
+          { kind: 'read', root, mountPoint: false, segments: ['escape-not', 'a'], limit: 10 },
+        ],
+        false,
+      );
+      expect(escaped).toEqual({ ok: false, outside: path.join(outside, 'secret') });
+      expect(unreachable).toMatchObject({ ok: false, atRoot: true, error: { code: 'ENOENT' } });
+      expect(missing).toMatchObject({ ok: false, error: { code: 'ENOENT' } });
+      expect(missing).not.toHaveProperty('atRoot');
+    } finally {
+      await worker.close();
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+
   test('a worker that fails rejects its batch with E_FOLDER_IO and is not started again', async () => {
     const worker = new FileWorker('throw new Error("no worker here")');
-    await expect(worker.run([{ kind: 'read', path: path.join(root, 'x'), limit: 1 }], false)).rejects.toMatchObject({
+    await expect(worker.run([{ kind: 'read', root, mountPoint: false, segments: ['x'], limit: 1 }], false)).rejects.toMatchObject({
       code: 'E_FOLDER_IO',
       message: expect.stringContaining('no worker here'),
     });
@@ -66,7 +90,7 @@ describe("the local folder's file worker", () => {
 
   test('a worker that ends mid-batch rejects the batch in flight', async () => {
     const worker = new FileWorker("require('node:worker_threads').parentPort.on('message', () => process.exit(3));");
-    await expect(worker.run([{ kind: 'read', path: path.join(root, 'x'), limit: 1 }], false)).rejects.toMatchObject({
+    await expect(worker.run([{ kind: 'read', root, mountPoint: false, segments: ['x'], limit: 1 }], false)).rejects.toMatchObject({
       code: 'E_FOLDER_IO',
     });
     expect(worker.available).toBe(false);

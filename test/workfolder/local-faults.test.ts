@@ -80,6 +80,13 @@ afterEach(async () => {
       code: 'E_FOLDER_UNREACHABLE',
       message: expect.stringContaining('not mounted'),
     });
+    // The same for a read, whose path the file worker checks.
+    await writeFile(path.join(mount, 'CH01', 'download', 'left-on-the-disk.json'), '{}');
+    expect((await unguarded.readWhole('CH01/download/left-on-the-disk.json', 10))?.toString()).toBe('{}');
+    await expect(guarded.readWhole('CH01/download/left-on-the-disk.json', 10)).rejects.toMatchObject({
+      code: 'E_FOLDER_UNREACHABLE',
+      message: expect.stringContaining('not mounted'),
+    });
     const health = await guarded.check();
     expect(health.ok ? 'ok' : health.error.code).toBe('E_FOLDER_UNREACHABLE');
 
@@ -88,6 +95,7 @@ afterEach(async () => {
       await mkdir(path.join(mount, 'CH01', 'download'), { recursive: true });
       await writeFile(path.join(mount, 'CH01', 'download', 'CH01_download_000000000001.acpkg'), 'x');
       expect((await guarded.list('CH01/download')).map((entry) => entry.name)).toEqual(['CH01_download_000000000001.acpkg']);
+      expect((await guarded.readWhole('CH01/download/CH01_download_000000000001.acpkg', 10))?.toString()).toBe('x');
       expect(await guarded.check()).toMatchObject({ ok: true });
     } finally {
       await unmount(mount);
@@ -110,12 +118,21 @@ describe('links and missing roots', () => {
 
     await expect(folder.openRead('escape/secret.txt')).rejects.toMatchObject({ code: 'E_FOLDER_PATH' });
     await expect(folder.openRead('secret-link.txt')).rejects.toMatchObject({ code: 'E_FOLDER_PATH' });
+    for (const file of ['escape/secret.txt', 'secret-link.txt']) {
+      await expect(folder.readWhole(file, 100)).rejects.toMatchObject({
+        code: 'E_FOLDER_PATH',
+        message: expect.stringContaining(`it leads through a link to ${path.join(outside, 'secret.txt')}, outside working folder`),
+      });
+    }
     await expect(folder.stat('secret-link.txt')).rejects.toMatchObject({ code: 'E_FOLDER_PATH' });
     await expect(folder.list('escape')).rejects.toMatchObject({ code: 'E_FOLDER_PATH' });
     await expect(folder.writeAtomic('escape/planted.txt', Buffer.from('x'))).rejects.toMatchObject({ code: 'E_FOLDER_PATH' });
     await expect(folder.ensureDir('escape/new')).rejects.toMatchObject({ code: 'E_FOLDER_PATH' });
     expect(await readdir(outside)).toEqual(['secret.txt']);
     expect((await readAll(await folder.openRead('alias/inside.txt'))).toString()).toBe('inside');
+    expect((await folder.readWhole('alias/inside.txt', 100))?.toString()).toBe('inside');
+    await expect(folder.readWhole('real/missing.txt', 100)).rejects.toMatchObject({ code: 'E_FOLDER_NOT_FOUND' });
+    await folder.close();
   });
 
   test('a missing root is E_FOLDER_UNREACHABLE, for queries, actions and check()', async () => {
@@ -123,6 +140,10 @@ describe('links and missing roots', () => {
 
     await expect(folder.list('CH01/download')).rejects.toMatchObject({ code: 'E_FOLDER_UNREACHABLE' });
     await expect(folder.stat('a.bin')).rejects.toMatchObject({ code: 'E_FOLDER_UNREACHABLE' });
+    await expect(folder.readWhole('a.bin', 10)).rejects.toMatchObject({
+      code: 'E_FOLDER_UNREACHABLE',
+      message: expect.stringContaining(path.join(base, 'not-mounted')),
+    });
     await expect(folder.writeAtomic('a.bin', Buffer.from('x'))).rejects.toMatchObject({ code: 'E_FOLDER_UNREACHABLE' });
     const health = await folder.check();
     expect(health.ok ? 'ok' : health.error.code).toBe('E_FOLDER_UNREACHABLE');

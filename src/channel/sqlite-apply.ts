@@ -2,7 +2,7 @@ import { AsyncClientError } from '../errors.js';
 import type { PackageManifest, PackageRow, RowBatch } from '../package/types.js';
 import type { AppliedCounts, ApplyOptions } from './channel-database.js';
 import type { SqliteConnection } from './sqlite-connection.js';
-import type { SqliteDownloadJournal } from './sqlite-download-journal.js';
+import type { ApplicableSession, SqliteDownloadJournal } from './sqlite-download-journal.js';
 import { BackgroundCheckpoints } from './sqlite-checkpointer.js';
 import { DiskRoom } from './sqlite-disk-room.js';
 import { translateSqliteError } from './sqlite-errors.js';
@@ -51,7 +51,7 @@ export async function applyPackage(
   if (!small || !conn.shadowsSwept) sweepShadows(db);
   conn.shadowsSwept = true;
   if (small) return applyInOneTransaction(conn, journal, manifest, batches, options);
-  journal.assertApplicable(options.sessionId);
+  journal.applicableNow(options.sessionId);
   const synchronous = Number(db.pragma('synchronous', { simple: true }));
   const loads = new Map<string, TableLoad>();
   try {
@@ -60,7 +60,8 @@ export async function applyPackage(
     db.pragma('synchronous = NORMAL');
     await stageRows(conn, manifest, batches, loads);
     db.pragma(`synchronous = ${synchronous}`);
-    return db.transaction(() => finishAll(conn, journal, loads, options.sessionId)).immediate();
+    // Read again in the final transaction: the session may have changed while the rows were staged.
+    return db.transaction(() => finishAll(conn, journal, loads, journal.applicableNow(options.sessionId))).immediate();
   } finally {
     // SQLite has already rolled back after some errors (SQLITE_FULL among them).
     if (db.inTransaction) db.exec('ROLLBACK');
@@ -86,10 +87,10 @@ async function applyInOneTransaction(
   const loads = new Map<string, TableLoad>();
   // Unflushed: a backlog of small packages shares one flush (ChannelDatabase.flush).
   return conn.commitUnflushed(() => {
-    journal.assertApplicable(options.sessionId);
+    const session = journal.applicableNow(options.sessionId);
     planLoads(conn.db, manifest, options, loads, 'direct');
     for (const batch of read) writeRows(conn, loadOf(loads, manifest, batch), batch.rows);
-    return finishAll(conn, journal, loads, options.sessionId);
+    return finishAll(conn, journal, loads, session);
   });
 }
 
@@ -121,16 +122,15 @@ function planLoads(
   }
 }
 
-/** Inside the final transaction: every table's rows in place, and the session Applied with them. */
+/** Inside the final transaction, `session` read in it: every table's rows in place, and the session Applied with them. */
 function finishAll(
   conn: SqliteConnection,
   journal: SqliteDownloadJournal,
   loads: ReadonlyMap<string, TableLoad>,
-  sessionId: number,
+  session: ApplicableSession,
 ): AppliedCounts {
-  journal.assertApplicable(sessionId);
   const counts: AppliedCounts = Object.fromEntries([...loads].map(([name, load]) => [name, finish(conn, load)]));
-  journal.markAppliedNow(sessionId, counts);
+  journal.markAppliedNow(session, counts);
   return counts;
 }
 

@@ -12,6 +12,11 @@ import type { SqliteConnection } from './sqlite-connection.js';
 
 const TABLE = 'async_client_download_session';
 
+/** A session read inside an apply's transaction and found applicable: marked Applied in that transaction without reading it again. */
+export interface ApplicableSession {
+  readonly row: Row;
+}
+
 /** The download journal in the channel database's own `async_client_download_session` table. */
 export class SqliteDownloadJournal implements DownloadJournal {
   constructor(private readonly conn: SqliteConnection) {}
@@ -91,14 +96,16 @@ export class SqliteDownloadJournal implements DownloadJournal {
     });
   }
 
-  /** Inside the apply's transaction: throws unless the session may become Applied. */
-  assertApplicable(id: number): void {
-    assertDownloadTransition(id, this.mustFind(id).status, 'Applied');
+  /** Inside the apply's transaction: the session as it is there, which may become Applied; throws otherwise. */
+  applicableNow(id: number): ApplicableSession {
+    const row = this.mustFindRow(id);
+    assertDownloadTransition(id, row.status, 'Applied');
+    return { row };
   }
 
-  /** Inside the apply's transaction, after the rows: the Applied record that commits with them. */
-  markAppliedNow(id: number, rowsAffected: Readonly<Record<string, number>>): void {
-    this.changeNow(id, 'Applied', downloadChanges.applied(rowsAffected));
+  /** In the transaction `applicableNow` read the session in, after the rows: the Applied record that commits with them. */
+  markAppliedNow(session: ApplicableSession, rowsAffected: Readonly<Record<string, number>>): void {
+    this.changeRow(session.row, 'Applied', downloadChanges.applied(rowsAffected));
   }
 
   prune(olderThan: Date, limit: number): Promise<number> {
@@ -115,11 +122,7 @@ export class SqliteDownloadJournal implements DownloadJournal {
   }
 
   private change(id: number, to: DownloadStatus, changes: DownloadChanges): Promise<DownloadSession> {
-    return this.conn.write(`marking download session ${id} ${to}`, () => this.changeNow(id, to, changes));
-  }
-
-  private changeNow(id: number, to: DownloadStatus, changes: DownloadChanges): DownloadSession {
-    return this.changeRow(this.mustFindRow(id), to, changes);
+    return this.conn.write(`marking download session ${id} ${to}`, () => this.changeRow(this.mustFindRow(id), to, changes));
   }
 
   /** Changes the session `row` holds; the session after is made from the row and the values written, not read back. */
@@ -181,10 +184,6 @@ export class SqliteDownloadJournal implements DownloadJournal {
 
   private findRowNow(id: number): Row | undefined {
     return this.conn.statement(`SELECT * FROM ${TABLE} WHERE id = ? AND channel_id = ?`).get(id, this.conn.channelId) as Row | undefined;
-  }
-
-  private mustFind(id: number): DownloadSession {
-    return toSession(this.mustFindRow(id));
   }
 
   private mustFindRow(id: number): Row {

@@ -52,6 +52,8 @@ export class BackgroundCheckpoints {
   ) {
     this.worker = new Worker(WORKER_SCRIPT, {
       eval: true,
+      // Not the process's flags: under `--input-type=module` the script would be read as a module, without `require`.
+      execArgv: [],
       workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), location },
       resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 16 },
     });

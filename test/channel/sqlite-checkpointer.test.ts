@@ -1,8 +1,16 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { BackgroundCheckpoints } from '../../src/channel/sqlite-checkpointer.js';
+
+const execFileAsync = promisify(execFile);
+const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+/** `npm test` builds dist/ before jest runs. */
+const checkpointerBuilt = fileURLToPath(new URL('../../dist/src/channel/sqlite-checkpointer.js', import.meta.url));
 
 /** Rows of about 100 bytes, about 100 KiB a commit: some 25 pages of the WAL. */
 const ROWS_PER_COMMIT = 1000;
@@ -66,6 +74,24 @@ describe('SQLite: checkpoints in a worker thread during a large apply', () => {
     await checkpoints?.stop();
     expect(largest).toBeLessThan(12 * 1024 * 1024);
     expect(db.prepare('SELECT COUNT(*) AS n FROM item').get()).toEqual({ n: COMMITS * ROWS_PER_COMMIT });
+  });
+
+  test('the worker runs in a process started with `--input-type=module` (whose flags a worker would inherit)', async () => {
+    db.close();
+    // A process of its own, on the built files: the worker reports failing by handing the writer its checkpoints back.
+    const child = `
+      import Database from 'better-sqlite3';
+      import { BackgroundCheckpoints } from ${JSON.stringify(checkpointerBuilt)};
+      const db = new Database(${JSON.stringify(location)});
+      const checkpoints = BackgroundCheckpoints.start(db, ${JSON.stringify(location)});
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      process.stdout.write(String(db.pragma('wal_autocheckpoint', { simple: true })));
+      await checkpoints.stop();
+      db.close();
+    `;
+    const { stdout } = await execFileAsync(process.execPath, ['--input-type=module', '-e', child], { cwd: projectRoot });
+    db = new Database(location);
+    expect(stdout).toBe('0');
   });
 
   test('a database without a WAL gets none', () => {

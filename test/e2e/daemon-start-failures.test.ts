@@ -5,6 +5,20 @@ import { canMount, mountTmpfs, remountReadOnly, unmount } from '../support/mount
 import { CLI_PATH, CliProcess } from '../support/daemon-process.js';
 import { useTempStore } from '../support/store-fixture.js';
 
+/** The user the unreadable-profile test runs the CLI as. */
+const NOBODY = { uid: 65534, gid: 65534 };
+
+/**
+ * Only root can start a process as another user, and that user must reach the built CLI: a
+ * checkout under a folder only its owner may enter (`mktemp -d` makes one) is out of its reach.
+ */
+const canRunAsNobody =
+  process.getuid?.() === 0 &&
+  spawnSync(process.execPath, ['-e', `const fs = require('node:fs'); fs.accessSync(${JSON.stringify(CLI_PATH)}, fs.constants.R_OK)`], {
+    ...NOBODY,
+    timeout: 30000,
+  }).status === 0;
+
 /** Starts `run` and returns its exit code and stderr; the daemon must refuse to start. */
 async function refusedStart(args: readonly string[]): Promise<{ code: number | null; stderr: string; events: string[] }> {
   const cli = CliProcess.start(['run', ...args]);
@@ -32,24 +46,20 @@ describe('run refuses to start, with a clear error and exit code 1', () => {
     expect(result.stderr).toMatch(/folder|directory/);
   });
 
-  (process.getuid?.() === 0 ? it : it.skip)(
-    'when the service user may not read the profile (run as nobody: root reads anything)',
-    async () => {
-      const { store } = fixture;
-      await store.writeProfile();
-      await chmod(store.root, 0o755);
-      await chmod(store.profilePath, 0o600);
-      const result = spawnSync(process.execPath, [CLI_PATH, 'run', '--profile', store.profilePath], {
-        encoding: 'utf8',
-        uid: 65534,
-        gid: 65534,
-        timeout: 30000,
-      });
-      expect(result.status).toBe(1);
-      expect(result.stderr).toContain(store.profilePath);
-      expect(result.stderr).toContain('cannot read the profile file (EACCES');
-    },
-  );
+  (canRunAsNobody ? it : it.skip)('when the service user may not read the profile (run as nobody: root reads anything)', async () => {
+    const { store } = fixture;
+    await store.writeProfile();
+    await chmod(store.root, 0o755);
+    await chmod(store.profilePath, 0o600);
+    const result = spawnSync(process.execPath, [CLI_PATH, 'run', '--profile', store.profilePath], {
+      encoding: 'utf8',
+      ...NOBODY,
+      timeout: 30000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(store.profilePath);
+    expect(result.stderr).toContain('cannot read the profile file (EACCES');
+  });
 
   it('when the profile is malformed YAML, naming line and column', async () => {
     const { store } = fixture;

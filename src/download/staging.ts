@@ -56,7 +56,9 @@ const KEPT_NAME = /^kept-([0-9a-f]{32})-([0-9a-f]{64})$/;
  * The area is on the store's own disk (the state directory), so the renames and removals each
  * package needs are synchronous calls of 10 to 30 µs, where an asynchronous one costs the main
  * thread 25 to 60 µs (docs/benchmarks.md, issue 10). A mark is made asynchronously: creating a
- * file costs the disk's journal about 180 µs, which the thread pool waits for instead.
+ * file may cost the kernel hundreds of µs (400 to 750 µs of system time on an ext4 without a
+ * journal, which scans recently freed inodes; benchmarks.md, twelfth round), which the thread
+ * pool waits for instead; on a journaled ext4 a synchronous creation would cost about 27 µs.
  */
 export class StagingArea {
   /** Checksums of kept copies, by version key. */

@@ -12,7 +12,7 @@ const MAX_BATCH_CHARS = 1024 * 1024;
 
 /** Collects the rows into batches of at most `batchRows` rows and about MAX_BATCH_CHARS characters, queued for the reader to yield. */
 export class RowBatches implements RowSink {
-  readonly batches: RowBatch[] = [];
+  private readonly batches: RowBatch[] = [];
   private held: PackageRow[] = [];
   private heldChars = 0;
   private table: TableSpec | undefined;
@@ -24,6 +24,11 @@ export class RowBatches implements RowSink {
     this.held.push(row);
     this.heldChars += line.length;
     if (this.held.length >= this.batchRows || this.heldChars >= MAX_BATCH_CHARS) this.sectionEnd();
+  }
+
+  /** Hands on the batches queued so far, in order, emptying the queue. */
+  *drain(): Generator<RowBatch, void, undefined> {
+    while (this.batches.length > 0) yield this.batches.shift() as RowBatch;
   }
 
   sectionEnd(): void {

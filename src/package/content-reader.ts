@@ -55,11 +55,11 @@ export async function* readContent(
           member.destroy();
           return parser.manifest;
         }
-        while (sink.batches.length > 0) yield sink.batches.shift() as RowBatch;
+        yield* sink.drain();
       }
       member.finish();
       parser.end();
-      while (sink.batches.length > 0) yield sink.batches.shift() as RowBatch;
+      yield* sink.drain();
     } catch (error) {
       contentError =
         error instanceof AsyncClientError

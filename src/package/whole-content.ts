@@ -61,9 +61,9 @@ export function* parseWholeContent(
   }
   for (; at < content.length; at += PARSE_CHUNK_BYTES) {
     parser.push(content.subarray(at, at + PARSE_CHUNK_BYTES));
-    while (sink.batches.length > 0) yield sink.batches.shift() as RowBatch;
+    yield* sink.drain();
   }
   const manifest = parser.end();
-  while (sink.batches.length > 0) yield sink.batches.shift() as RowBatch;
+  yield* sink.drain();
   return manifest;
 }

@@ -51,6 +51,7 @@ export async function applyPackage(
   if (!small || !conn.shadowsSwept) sweepShadows(db);
   conn.shadowsSwept = true;
   if (small) return applyInOneTransaction(conn, journal, manifest, batches, options);
+  // Refused before anything is staged; the final transaction reads the session again.
   journal.applicableNow(options.sessionId);
   const synchronous = Number(db.pragma('synchronous', { simple: true }));
   const loads = new Map<string, TableLoad>();

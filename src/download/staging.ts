@@ -30,6 +30,8 @@ export interface StagedFile {
  */
 const HELD_BYTES = 1024 * 1024;
 const EMPTY = new Uint8Array(0);
+/** Empty marks kept for reuse; enough for the packages a backlog has applied and not yet settled. */
+const SPARES_KEPT = 256;
 
 /** `<pid>-<package name>`: a complete copy (`.partial` added: one an earlier version was writing). */
 const STAGED_NAME = /^(\d+)-.+?(\.partial)?$/;
@@ -37,6 +39,8 @@ const STAGED_NAME = /^(\d+)-.+?(\.partial)?$/;
 const PARTIAL_NAME = /^partial-(\d+)-([0-9a-f]{32})$/;
 /** `kept-<version key>-<sha256>`: the verified copy of an applied package whose move to `applied/` is still due. */
 const KEPT_NAME = /^kept-([0-9a-f]{32})-([0-9a-f]{64})$/;
+/** `spare-<pid>-<n>`: an empty mark no longer needed, renamed into place as the next one. */
+const SPARE_NAME = /^spare-(\d+)-\d+$/;
 
 /**
  * Local copies of packages. A copy is written under `partial-<pid>-<version key>` and renamed once
@@ -55,10 +59,13 @@ const KEPT_NAME = /^kept-([0-9a-f]{32})-([0-9a-f]{64})$/;
  *
  * The area is on the store's own disk (the state directory), so the renames and removals each
  * package needs are synchronous calls of 10 to 30 µs, where an asynchronous one costs the main
- * thread 25 to 60 µs (docs/benchmarks.md, issue 10). A mark is made asynchronously: creating a
- * file may cost the kernel hundreds of µs (400 to 750 µs of system time on an ext4 without a
- * journal, which scans recently freed inodes; benchmarks.md, twelfth round), which the thread
- * pool waits for instead; on a journaled ext4 a synchronous creation would cost about 27 µs.
+ * thread 25 to 60 µs (docs/benchmarks.md, issue 10). A mark no longer needed is not removed but
+ * renamed to a spare, and the next mark is a spare renamed into place: a backlog then creates
+ * and frees no file for its marks. Creating a file costs more than a rename (the thread pool's
+ * round trips for an asynchronous one), and freeing files makes the next creations dearer on an
+ * ext4 without a journal, which skips every inode freed in the last minute or more, reading each
+ * one's block (benchmarks.md, thirteenth round). A mark with no spare to take is created
+ * asynchronously: on such a disk a creation costs hundreds of µs of system time.
  */
 export class StagingArea {
   /** Checksums of kept copies, by version key. */
@@ -67,6 +74,11 @@ export class StagingArea {
   private abandoned = new Set<string>();
   /** Paths of the copies staged and neither kept nor discarded yet. */
   private readonly staged = new Set<string>();
+  /** Version keys of the kept copies that are empty marks, to be reused as spares once released. */
+  private readonly keptMarks = new Set<string>();
+  /** Paths of the empty files ready to become the next marks. */
+  private spares: string[] = [];
+  private sparesNamed = 0;
 
   constructor(readonly directory: string) {}
 
@@ -78,9 +90,16 @@ export class StagingArea {
     await mkdir(this.directory, { recursive: true });
     const keys = new Set([...listed].map(versionKey));
     this.kept.clear();
+    this.keptMarks.clear();
     this.abandoned = new Set();
+    this.spares = [];
     let removed = 0;
     for (const name of await readdir(this.directory)) {
+      const spare = SPARE_NAME.exec(name);
+      if (spare !== null) {
+        if (this.sweepSpare(name, Number(spare[1]))) removed += 1;
+        continue;
+      }
       const partial = PARTIAL_NAME.exec(name);
       if (partial !== null) {
         const owner = Number(partial[1]);
@@ -105,6 +124,21 @@ export class StagingArea {
   }
 
   /**
+   * Takes over a spare of this process or of one that ended, as long as fewer than
+   * `SPARES_KEPT` are held; removes it past that. Returns whether it was removed.
+   */
+  private sweepSpare(name: string, owner: number): boolean {
+    if (owner !== process.pid && isOtherProcessAlive(owner)) return false;
+    const spare = path.join(this.directory, name);
+    if (this.spares.length < SPARES_KEPT) {
+      this.spares.push(spare);
+      return false;
+    }
+    removeIfThere(spare);
+    return true;
+  }
+
+  /**
    * Makes a local copy of `entry`, hashing it on the way: a small package is read into memory
    * whole (with an empty mark in place of its copy), a larger one streamed into the copy. A file
    * replaced while it was read (E_FOLDER_CHANGED) is streamed once more from the start.
@@ -126,9 +160,11 @@ export class StagingArea {
     return entry.size <= HELD_BYTES;
   }
 
-  /** Removes the copy, unless it was kept. */
+  /** Removes the copy (a mark becomes a spare), unless it was kept. */
   discard(file: StagedFile): void {
-    if (this.staged.delete(file.path)) removeIfThere(file.path);
+    if (!this.staged.delete(file.path)) return;
+    if (file.bytes === undefined) removeIfThere(file.path);
+    else this.spare(file.path);
   }
 
   /** Keeps the copy of an applied package until `release`; `entry` is the file it was read from. */
@@ -137,6 +173,7 @@ export class StagingArea {
     renameSync(file.path, path.join(this.directory, `kept-${key}-${file.checksum}`));
     this.staged.delete(file.path);
     this.kept.set(key, file.checksum);
+    if (file.bytes !== undefined) this.keptMarks.add(key);
   }
 
   /**
@@ -159,7 +196,9 @@ export class StagingArea {
     const checksum = this.kept.get(key);
     if (checksum === undefined) return;
     this.kept.delete(key);
-    removeIfThere(path.join(this.directory, `kept-${key}-${checksum}`));
+    const kept = path.join(this.directory, `kept-${key}-${checksum}`);
+    if (this.keptMarks.delete(key)) this.spare(kept);
+    else removeIfThere(kept);
   }
 
   private async copy(folder: WorkingFolder, entry: FolderEntry): Promise<StagedFile> {
@@ -180,8 +219,39 @@ export class StagingArea {
   private async hold(folder: WorkingFolder, entry: FolderEntry): Promise<StagedFile> {
     const bytes = await readSmallFile(folder, entry.path, HELD_BYTES, () => grewWhileRead(entry));
     const marker = this.stagedPath(entry);
-    await writeFile(marker, EMPTY);
+    await this.mark(marker);
     return { path: marker, checksum: createHash('sha256').update(bytes).digest('hex'), size: bytes.length, bytes };
+  }
+
+  /** Puts an empty file at `marker`: a spare renamed, else a new file. */
+  private async mark(marker: string): Promise<void> {
+    let spare = this.spares.pop();
+    while (spare !== undefined) {
+      try {
+        renameSync(spare, marker);
+        return;
+      } catch {
+        // Gone: removed by hand, or an ended process's spare another process took too. The next one.
+      }
+      spare = this.spares.pop();
+    }
+    await writeFile(marker, EMPTY);
+  }
+
+  /** Keeps an empty mark no longer needed as a spare, or removes it when there are enough. */
+  private spare(mark: string): void {
+    if (this.spares.length >= SPARES_KEPT) {
+      removeIfThere(mark);
+      return;
+    }
+    const spare = path.join(this.directory, `spare-${process.pid}-${this.sparesNamed}`);
+    this.sparesNamed += 1;
+    try {
+      renameSync(mark, spare);
+      this.spares.push(spare);
+    } catch {
+      // The next sweep removes what is left.
+    }
   }
 
   private stagedPath(entry: FolderEntry): string {

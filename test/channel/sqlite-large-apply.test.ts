@@ -1,6 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import type { CellValue, RowBatch } from '../../src/package/types.js';
 import { deletes, failingAfter, manifest, seen, stream, table, upserts } from './fixtures.js';
+import { deadPid } from '../support/dead-pid.js';
 import { openSqliteSubject } from './sqlite-subject.js';
 import type { ChannelDatabaseSubject } from './subject.js';
 
@@ -152,7 +152,7 @@ describe('SQLite: packages larger than one transaction', () => {
   });
 
   test('a shadow a killed process left behind is dropped by the next apply', async () => {
-    const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    const dead = deadPid();
     await subject.pos(`CREATE TABLE async_client_shadow_${dead}_1 (id INTEGER PRIMARY KEY)`);
     expect(await apply(1, 'incremental', stream(...items(1, 10, 'new')))).toEqual({ item: 10 });
     expect(await subject.query(SHADOWS)).toEqual([]);

@@ -1,6 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { deadPid } from '../support/dead-pid.js';
 import type { FaultyWorkingFolder } from '../support/faulty-working-folder.js';
 import { type DownloadStore, useDownloadStore } from './download-store.js';
 import { CHANNEL_ENGINES } from '../channel/engines.js';
@@ -12,12 +12,6 @@ describe.each(CHANNEL_ENGINES)('on $name', (engine) => {
     store = created;
     faulty = store.faultyFolder();
   });
-
-  /** A pid that belonged to a process that has ended. */
-  function deadPid(): number {
-    const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
-    return Number(child.stdout);
-  }
 
   describe('download cycle: crashes and a sick working folder', () => {
     test('a crash between the commit and the move: the next run finishes the move and the report, never applies again', async () => {

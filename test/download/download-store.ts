@@ -214,8 +214,17 @@ ${extra}`,
     return this.subject.pos(sql);
   }
 
-  /** Staged copies left in the staging folder. */
+  /** Staged copies left in the staging folder (its spares, empty files kept to become the next marks, are no copies). */
   async staged(): Promise<string[]> {
+    return (await this.stagingFiles()).filter((name) => !name.startsWith('spare-'));
+  }
+
+  /** The staging folder's spares: empty files an apply's mark left, kept to become the next marks. */
+  async spares(): Promise<string[]> {
+    return (await this.stagingFiles()).filter((name) => name.startsWith('spare-'));
+  }
+
+  private async stagingFiles(): Promise<string[]> {
     return readdir(this.stagingDirectory).catch(() => []);
   }
 

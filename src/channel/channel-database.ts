@@ -1,15 +1,19 @@
 import type { PackageManifest, RowBatch } from '../package/types.js';
-import type { DownloadJournal } from './download-journal.js';
+import type { DownloadJournal, DownloadSession, SeenPackage } from './download-journal.js';
 import type { UploadStore } from './upload-journal.js';
 
 /** Package rows that changed a database row, per table. */
 export type AppliedCounts = Readonly<Record<string, number>>;
 
-export interface ApplyOptions {
-  /** The download session this package belongs to; it becomes Applied with the rows. */
-  readonly sessionId: number;
+/** What an apply may do beyond writing rows. */
+export interface ApplyPolicy {
   /** A `full` package may create a table the database lacks, from its manifest. */
   readonly allowCreateTables: boolean;
+}
+
+export interface ApplyOptions extends ApplyPolicy {
+  /** The download session this package belongs to; it becomes Applied with the rows. */
+  readonly sessionId: number;
 }
 
 export interface DatabaseDescription {
@@ -51,6 +55,19 @@ export interface ChannelDatabase {
    * `batches`, rolls everything back.
    */
   applyPackage(manifest: PackageManifest, batches: AsyncIterable<RowBatch>, options: ApplyOptions): Promise<AppliedCounts>;
+  /**
+   * `downloads.recordDownloaded(pkg)`, then `applyPackage` on its session: returns the session,
+   * Applied. A package applied in one transaction is recorded in that transaction, so that a
+   * backlog of small packages commits once per package; a larger one is recorded first, so that
+   * its session shows Downloaded while its rows are staged. When this throws, the record may or
+   * may not have been made: `downloads.recordDownloaded(pkg)` then returns the session either way.
+   */
+  recordAndApply(
+    pkg: SeenPackage,
+    manifest: PackageManifest,
+    batches: AsyncIterable<RowBatch>,
+    policy: ApplyPolicy,
+  ): Promise<DownloadSession>;
   /**
    * Waits until every commit so far would survive a power cut. `applyPackage` may return before
    * its commit is flushed to disk (so that a backlog of small packages shares one flush); the

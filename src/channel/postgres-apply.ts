@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import { AsyncClientError } from '../errors.js';
 import type { PackageManifest, RowBatch } from '../package/types.js';
-import type { AppliedCounts, ApplyOptions } from './channel-database.js';
+import type { ApplyOptions } from './channel-database.js';
+import type { DownloadSession } from './download-journal.js';
 import { inTransaction, qualified, type PostgresConnection } from './postgres-connection.js';
 import type { PostgresDownloadJournal } from './postgres-download-journal.js';
 import { translatePostgresError } from './postgres-errors.js';
@@ -26,7 +27,7 @@ export async function applyPostgresPackage(
   manifest: PackageManifest,
   batches: AsyncIterable<RowBatch>,
   options: ApplyOptions,
-): Promise<AppliedCounts> {
+): Promise<DownloadSession> {
   return inTransaction(client as pg.PoolClient, 'BEGIN', async () => {
     await journal.assertApplicable(client, options.sessionId);
     const existing: (PostgresTable | null)[] = [];
@@ -57,8 +58,7 @@ export async function applyPostgresPackage(
     for (const swap of swaps) counts[swap.stage.spec.name] = await indexSwap(client, conn.location, swap);
     // Last, each in a moment: from here to the commit the POS waits for the swapped tables.
     for (const { stage, plan, name } of swaps) await swapIn(client, stage.table, plan, name, stage.columns);
-    await journal.markAppliedNow(client, options.sessionId, counts);
-    return counts;
+    return journal.markAppliedNow(client, options.sessionId, counts);
   });
 }
 

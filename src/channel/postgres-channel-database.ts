@@ -1,6 +1,7 @@
 import { AsyncClientError } from '../errors.js';
 import type { PackageManifest, RowBatch } from '../package/types.js';
-import type { AppliedCounts, ApplyOptions, ChannelDatabase, DatabaseDescription } from './channel-database.js';
+import type { AppliedCounts, ApplyOptions, ApplyPolicy, ChannelDatabase, DatabaseDescription } from './channel-database.js';
+import type { DownloadSession, SeenPackage } from './download-journal.js';
 import { applyPostgresPackage } from './postgres-apply.js';
 import { PostgresConnection, type Row } from './postgres-connection.js';
 import { PostgresDownloadJournal } from './postgres-download-journal.js';
@@ -115,7 +116,22 @@ class PostgresChannelDatabase implements ChannelDatabase {
     };
   }
 
-  applyPackage(manifest: PackageManifest, batches: AsyncIterable<RowBatch>, options: ApplyOptions): Promise<AppliedCounts> {
+  async applyPackage(manifest: PackageManifest, batches: AsyncIterable<RowBatch>, options: ApplyOptions): Promise<AppliedCounts> {
+    return (await this.apply(manifest, batches, options)).rowsAffected;
+  }
+
+  /** Recorded first, in a transaction of its own: every commit here is flushed, so one more costs no fsync less. */
+  async recordAndApply(
+    pkg: SeenPackage,
+    manifest: PackageManifest,
+    batches: AsyncIterable<RowBatch>,
+    policy: ApplyPolicy,
+  ): Promise<DownloadSession> {
+    const session = await this.downloads.recordDownloaded(pkg);
+    return this.apply(manifest, batches, { ...policy, sessionId: session.id });
+  }
+
+  private apply(manifest: PackageManifest, batches: AsyncIterable<RowBatch>, options: ApplyOptions): Promise<DownloadSession> {
     return this.conn.exclusive(`applying package ${manifest.sequence}`, (client) =>
       applyPostgresPackage(client, this.conn, this.downloads, manifest, batches, options),
     );

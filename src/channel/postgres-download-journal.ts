@@ -126,8 +126,8 @@ export class PostgresDownloadJournal implements DownloadJournal {
   }
 
   /** Inside the apply's transaction, after the rows: the Applied record that commits with them. */
-  async markAppliedNow(client: pg.ClientBase, id: number, rowsAffected: Readonly<Record<string, number>>): Promise<void> {
-    await this.changeNow(client, id, 'Applied', downloadChanges.applied(rowsAffected));
+  markAppliedNow(client: pg.ClientBase, id: number, rowsAffected: Readonly<Record<string, number>>): Promise<DownloadSession> {
+    return this.changeNow(client, id, 'Applied', downloadChanges.applied(rowsAffected));
   }
 
   prune(olderThan: Date, limit: number): Promise<number> {

@@ -1,6 +1,7 @@
 import { AsyncClientError } from '../errors.js';
 import type { PackageManifest, PackageRow, RowBatch } from '../package/types.js';
-import type { AppliedCounts, ApplyOptions } from './channel-database.js';
+import type { AppliedCounts, ApplyPolicy } from './channel-database.js';
+import type { DownloadSession, SeenPackage } from './download-journal.js';
 import type { SqliteConnection } from './sqlite-connection.js';
 import type { ApplicableSession, SqliteDownloadJournal } from './sqlite-download-journal.js';
 import { BackgroundCheckpoints } from './sqlite-checkpointer.js';
@@ -27,6 +28,9 @@ const SMALL_PACKAGE_ROWS = 4096;
 const ROWS_PER_TRANSACTION = 2048;
 const ROWS_IN_FIRST_TRANSACTION = 256;
 
+/** The session an apply marks Applied: one recorded (its id), or a package to record Downloaded as it is applied. */
+export type ApplyTarget = number | SeenPackage;
+
 /**
  * Applies a package without holding the write lock while it is read. A small package (at most
  * one staging transaction's rows) is read first and written in place in one transaction. A
@@ -35,6 +39,8 @@ const ROWS_IN_FIRST_TRANSACTION = 256;
  * transaction puts them in place and marks the session Applied, so the POS sees the whole
  * package or none of it. Staging commits are not flushed (`synchronous=NORMAL`): they matter only
  * if the final commit happens, and that one is flushed (`FULL`) together with the WAL before it.
+ * A package to record (`target`) is recorded in the small package's one transaction, and before
+ * a larger one's staging. Returns the session, Applied.
  * The caller holds the connection alone (SqliteConnection.exclusive) throughout.
  */
 export async function applyPackage(
@@ -42,17 +48,19 @@ export async function applyPackage(
   journal: SqliteDownloadJournal,
   manifest: PackageManifest,
   batches: AsyncIterable<RowBatch>,
-  options: ApplyOptions,
-): Promise<AppliedCounts> {
+  target: ApplyTarget,
+  options: ApplyPolicy,
+): Promise<DownloadSession> {
   const { db } = conn;
   const rows = manifest.tables.reduce((sum, table) => sum + table.upsertCount + table.deleteCount, 0);
   const small = rows <= SMALL_PACKAGE_ROWS;
   // Only a streamed apply builds shadows: a backlog of small packages sweeps once, on the connection's first apply.
   if (!small || !conn.shadowsSwept) sweepShadows(db);
   conn.shadowsSwept = true;
-  if (small) return applyInOneTransaction(conn, journal, manifest, batches, options);
+  if (small) return applyInOneTransaction(conn, journal, manifest, batches, target, options);
+  const sessionId = typeof target === 'number' ? target : conn.commitUnflushed(() => journal.downloadedNow(target)).row.id;
   // Refused before anything is staged; the final transaction reads the session again.
-  journal.applicableNow(options.sessionId);
+  journal.applicableNow(sessionId);
   const synchronous = Number(db.pragma('synchronous', { simple: true }));
   const loads = new Map<string, TableLoad>();
   try {
@@ -62,7 +70,7 @@ export async function applyPackage(
     await stageRows(conn, manifest, batches, loads);
     db.pragma(`synchronous = ${synchronous}`);
     // Read again in the final transaction: the session may have changed while the rows were staged.
-    return db.transaction(() => finishAll(conn, journal, loads, journal.applicableNow(options.sessionId))).immediate();
+    return db.transaction(() => finishAll(conn, journal, loads, journal.applicableNow(sessionId))).immediate();
   } finally {
     // SQLite has already rolled back after some errors (SQLITE_FULL among them).
     if (db.inTransaction) db.exec('ROLLBACK');
@@ -73,22 +81,23 @@ export async function applyPackage(
 
 /**
  * A small package: its rows read first (a few thousand at most), then written in place in the
- * one transaction that marks it Applied, committed unflushed: the caller flushes before telling
- * anyone (ChannelDatabase.flush).
+ * one transaction that records it (a package to record) and marks it Applied, committed
+ * unflushed: the caller flushes before telling anyone (ChannelDatabase.flush).
  */
 async function applyInOneTransaction(
   conn: SqliteConnection,
   journal: SqliteDownloadJournal,
   manifest: PackageManifest,
   batches: AsyncIterable<RowBatch>,
-  options: ApplyOptions,
-): Promise<AppliedCounts> {
+  target: ApplyTarget,
+  options: ApplyPolicy,
+): Promise<DownloadSession> {
   const read: RowBatch[] = [];
   for await (const batch of batches) read.push(batch);
   const loads = new Map<string, TableLoad>();
   // Unflushed: a backlog of small packages shares one flush (ChannelDatabase.flush).
   return conn.commitUnflushed(() => {
-    const session = journal.applicableNow(options.sessionId);
+    const session = typeof target === 'number' ? journal.applicableNow(target) : journal.downloadedNow(target);
     planLoads(conn.db, manifest, options, loads, 'direct');
     for (const batch of read) writeRows(conn, loadOf(loads, manifest, batch), batch.rows);
     return finishAll(conn, journal, loads, session);
@@ -99,7 +108,7 @@ async function applyInOneTransaction(
 function planLoads(
   db: SqliteConnection['db'],
   manifest: PackageManifest,
-  options: ApplyOptions,
+  options: ApplyPolicy,
   loads: Map<string, TableLoad>,
   how: 'direct' | 'staged',
 ): void {
@@ -129,10 +138,9 @@ function finishAll(
   journal: SqliteDownloadJournal,
   loads: ReadonlyMap<string, TableLoad>,
   session: ApplicableSession,
-): AppliedCounts {
+): DownloadSession {
   const counts: AppliedCounts = Object.fromEntries([...loads].map(([name, load]) => [name, finish(conn, load)]));
-  journal.markAppliedNow(session, counts);
-  return counts;
+  return journal.markAppliedNow(session, counts);
 }
 
 function loadOf(loads: ReadonlyMap<string, TableLoad>, manifest: PackageManifest, batch: RowBatch): TableLoad {

@@ -4,8 +4,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { AsyncClientError, errorMessage } from '../errors.js';
 import type { PackageManifest, RowBatch } from '../package/types.js';
-import type { AppliedCounts, ApplyOptions, ChannelDatabase, DatabaseDescription } from './channel-database.js';
-import { applyPackage } from './sqlite-apply.js';
+import type { DownloadSession, SeenPackage } from './download-journal.js';
+import type { AppliedCounts, ApplyOptions, ApplyPolicy, ChannelDatabase, DatabaseDescription } from './channel-database.js';
+import { type ApplyTarget, applyPackage } from './sqlite-apply.js';
 import { SqliteConnection } from './sqlite-connection.js';
 import { SqliteDownloadJournal } from './sqlite-download-journal.js';
 import { translateSqliteError } from './sqlite-errors.js';
@@ -148,9 +149,27 @@ class SqliteChannelDatabase implements ChannelDatabase {
     };
   }
 
-  applyPackage(manifest: PackageManifest, batches: AsyncIterable<RowBatch>, options: ApplyOptions): Promise<AppliedCounts> {
+  async applyPackage(manifest: PackageManifest, batches: AsyncIterable<RowBatch>, options: ApplyOptions): Promise<AppliedCounts> {
+    return (await this.apply(options.sessionId, manifest, batches, options)).rowsAffected;
+  }
+
+  recordAndApply(
+    pkg: SeenPackage,
+    manifest: PackageManifest,
+    batches: AsyncIterable<RowBatch>,
+    options: ApplyPolicy,
+  ): Promise<DownloadSession> {
+    return this.apply(pkg, manifest, batches, options);
+  }
+
+  private apply(
+    target: ApplyTarget,
+    manifest: PackageManifest,
+    batches: AsyncIterable<RowBatch>,
+    options: ApplyPolicy,
+  ): Promise<DownloadSession> {
     return this.conn.exclusive(`applying package ${manifest.sequence}`, () =>
-      applyPackage(this.conn, this.downloads, manifest, batches, options),
+      applyPackage(this.conn, this.downloads, manifest, batches, target, options),
     );
   }
 

@@ -32,12 +32,7 @@ export class SqliteDownloadJournal implements DownloadJournal {
    * and an update: a backlog records thousands).
    */
   recordDownloaded(pkg: SeenPackage): Promise<DownloadSession> {
-    return this.conn.writeUnflushed(`recording download package ${pkg.sequence} Downloaded`, () => {
-      const known = this.knownRow(pkg);
-      return known === undefined
-        ? toSession(this.insertRow(pkg, 'Downloaded'))
-        : this.changeRow(known, 'Downloaded', downloadChanges.downloaded());
-    });
+    return this.conn.writeUnflushed(`recording download package ${pkg.sequence} Downloaded`, () => toSession(this.downloadedRow(pkg)));
   }
 
   markApplyFailed(id: number, failure: SessionFailure, nextTryAt: Date | null): Promise<DownloadSession> {
@@ -103,9 +98,14 @@ export class SqliteDownloadJournal implements DownloadJournal {
     return { row };
   }
 
-  /** In the transaction `applicableNow` read the session in, after the rows: the Applied record that commits with them. */
-  markAppliedNow(session: ApplicableSession, rowsAffected: Readonly<Record<string, number>>): void {
-    this.changeRow(session.row, 'Applied', downloadChanges.applied(rowsAffected));
+  /** Inside an apply's transaction: `pkg` recorded Downloaded, as `recordDownloaded` does, to become Applied with the rows. */
+  downloadedNow(pkg: SeenPackage): ApplicableSession {
+    return { row: this.downloadedRow(pkg) };
+  }
+
+  /** In the transaction the session was read or recorded in, after the rows: the Applied record that commits with them. */
+  markAppliedNow(session: ApplicableSession, rowsAffected: Readonly<Record<string, number>>): DownloadSession {
+    return toSession(this.changedRow(session.row, 'Applied', downloadChanges.applied(rowsAffected)));
   }
 
   prune(olderThan: Date, limit: number): Promise<number> {
@@ -122,11 +122,11 @@ export class SqliteDownloadJournal implements DownloadJournal {
   }
 
   private change(id: number, to: DownloadStatus, changes: DownloadChanges): Promise<DownloadSession> {
-    return this.conn.write(`marking download session ${id} ${to}`, () => this.changeRow(this.mustFindRow(id), to, changes));
+    return this.conn.write(`marking download session ${id} ${to}`, () => toSession(this.changedRow(this.mustFindRow(id), to, changes)));
   }
 
-  /** Changes the session `row` holds; the session after is made from the row and the values written, not read back. */
-  private changeRow(row: Row, to: DownloadStatus, changes: DownloadChanges): DownloadSession {
+  /** Changes the session `row` holds; the row after is made from the row and the values written, not read back. */
+  private changedRow(row: Row, to: DownloadStatus, changes: DownloadChanges): Row {
     const session = toSession(row);
     assertDownloadTransition(row.id, session.status, to);
     const now = this.conn.now().toISOString();
@@ -135,7 +135,13 @@ export class SqliteDownloadJournal implements DownloadJournal {
     this.conn
       .statement(`UPDATE ${TABLE} SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`)
       .run(...Object.values(values), row.id);
-    return toSession({ ...row, ...values } as Row);
+    return { ...row, ...values } as Row;
+  }
+
+  /** The session of `pkg`, recorded Downloaded: a new row, or the known one changed. */
+  private downloadedRow(pkg: SeenPackage): Row {
+    const known = this.knownRow(pkg);
+    return known === undefined ? this.insertRow(pkg, 'Downloaded') : this.changedRow(known, 'Downloaded', downloadChanges.downloaded());
   }
 
   /** The session of `pkg`'s sequence and checksum, recorded Available when new. */

@@ -54,10 +54,11 @@ export type PreparedPackage =
 /**
  * One package's turn, in two steps. `prepare` stages the file locally and checks its frame
  * (digest, signature) and manifest, touching neither the journal nor the channel tables, so
- * that the next package can be prepared while this one is applied. `take` records the package,
- * then applies it: its content is decompressed and checked once, as the rows stream into the
- * channel database's staging, and a content error discards them; the rows and the Applied
- * record become visible together. Then it tells HQ. Any failure is recorded on the
+ * that the next package can be prepared while this one is applied. `take` records the package
+ * and applies it (ChannelDatabase.recordAndApply: one transaction for a small package): its
+ * content is decompressed and checked once, as the rows stream into the channel database's
+ * staging, and a content error discards them; the rows and the Applied record become visible
+ * together. Then it tells HQ. Any failure is recorded on the
  * session (ApplyFailed with backoff, or Suspended), logged once as `download.failed`, counted,
  * and reported to HQ.
  */
@@ -125,25 +126,24 @@ export class PackageTurn {
       return this.fail(run, await journal.record({ sequence, jobId: '', fileName: file.name, size, checksum }), prepared.error);
     }
     const { manifest } = prepared.opened;
-    const downloaded = await journal.recordDownloaded({ sequence, jobId: manifest.job.id, fileName: file.name, size, checksum });
-    let rowsAffected: Readonly<Record<string, number>>;
+    const seen = { sequence, jobId: manifest.job.id, fileName: file.name, size, checksum };
+    let applied: DownloadSession;
     try {
-      rowsAffected = await channelDatabase.applyPackage(manifest, prepared.opened.batches(), {
-        sessionId: downloaded.id,
+      applied = await channelDatabase.recordAndApply(seen, manifest, prepared.opened.batches(), {
         allowCreateTables: run.settings.allowCreateTables,
       });
     } catch (error) {
-      return this.fail(run, downloaded, error);
+      // A small package's record rolled back with its rows: the failure is journaled on a session recorded now.
+      return this.fail(run, await journal.recordDownloaded(seen), error);
     }
     // Kept before it is announced: a package Applied with no kept copy (a crash in between) is announced when it is settled.
     this.deps.staging.keep(prepared.staged, file);
-    this.announceApplied(run, downloaded, file, rowsAffected, {
+    this.announceApplied(run, applied, file, applied.rowsAffected, {
       kind: manifest.kind,
       job: manifest.job.id,
       durationMs: clock.now().getTime() - started.getTime(),
     });
-    const applied = await journal.find(downloaded.id);
-    if (applied !== null) await run.reports.add({ file, session: applied });
+    await run.reports.add({ file, session: applied });
     return true;
   }
 

@@ -70,7 +70,6 @@ function checksumOf(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** Records a package as the cycle would on seeing it, and returns its session. */
 /** What the download cycle sees of package `sequence` whose file holds `content`. */
 export function seenPackage(sequence: number, content = `package ${sequence}`): SeenPackage {
   return {
@@ -82,6 +81,7 @@ export function seenPackage(sequence: number, content = `package ${sequence}`): 
   };
 }
 
+/** Records a package as the cycle would on seeing it, and returns its session. */
 export function seen(db: ChannelDatabase, sequence: number, content = `package ${sequence}`): Promise<DownloadSession> {
   return db.downloads.record(seenPackage(sequence, content));
 }

@@ -5,7 +5,7 @@ import { openSqliteChannelDatabase } from '../../src/channel/sqlite-channel-data
 import { JOURNAL_SCHEMA_VERSION } from '../../src/channel/sqlite-migrations.js';
 import { Decimal } from '../../src/package/types.js';
 import { describeChannelDatabaseContract } from './contract.js';
-import { applied, manifest, seen, stream, table, upserts } from './fixtures.js';
+import { applied, failingAfter, manifest, seen, seenPackage, stream, table, upserts } from './fixtures.js';
 import { openSqliteSubject } from './sqlite-subject.js';
 import type { ChannelDatabaseSubject } from './subject.js';
 
@@ -30,6 +30,18 @@ describe('SQLite channel database', () => {
     });
     expect(await subject.query('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
     await expect(subject.db.check()).resolves.toBeUndefined();
+  });
+
+  test('a small package is recorded in the transaction of its rows: a failed apply leaves no session behind', async () => {
+    const product = table('product', [['id', 'integer', false]], ['id'], { upserts: 2, deletes: 0 });
+    const cut = new Error('package removed by HQ while being read');
+    await expect(
+      subject.db.recordAndApply(seenPackage(1), manifest(1, 'full', [product]), failingAfter(cut, upserts(product, [[1]])), {
+        allowCreateTables: true,
+      }),
+    ).rejects.toBe(cut);
+    expect(await subject.db.downloads.list()).toEqual([]);
+    expect(await subject.query("SELECT name FROM sqlite_schema WHERE name = 'product'")).toEqual([]);
   });
 
   test('a journal write that fails after the rows takes the rows back with it', async () => {

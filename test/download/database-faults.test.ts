@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ChannelDatabase } from '../../src/channel/channel-database.js';
-import type { DownloadJournal } from '../../src/channel/download-journal.js';
+import type { DownloadSession } from '../../src/channel/download-journal.js';
 import { CHANNEL_ENGINES } from '../channel/engines.js';
 import { holdWriteLock, type PosWriter, startPosWriter } from '../channel/pos-sessions.js';
 import { canMount, mountTmpfs, unmount } from '../support/mounts.js';
@@ -123,8 +123,9 @@ describe.each(CHANNEL_ENGINES)('download cycle on $name: database faults roll th
 });
 
 /**
- * A fault-injecting wrapper around the real adapter: `lock` runs as the first apply begins
- * (another session takes the write lock) and `unlock` just before its failure is journaled, so
+ * A fault-injecting wrapper around the real adapter: `lock` runs as the cycle's first apply
+ * (`recordAndApply`) begins (another session takes the write lock) and `unlock` just before its
+ * failure is journaled (the session recorded, then marked ApplyFailed), so
  * that the real apply meets a real lock wait (SQLITE_BUSY, PostgreSQL's lock_timeout) while the
  * bookkeeping around it goes through.
  * Later applies pass straight through.
@@ -134,11 +135,12 @@ function lockedDuringApply(inner: ChannelDatabase, lock: () => Promise<void>, un
   let locked = false;
   const downloads = new Proxy(inner.downloads, {
     get(target, property, receiver) {
-      if (property === 'markApplyFailed') {
-        return async (...args: Parameters<DownloadJournal['markApplyFailed']>) => {
+      if (property === 'recordDownloaded' || property === 'markApplyFailed') {
+        const journal = target[property].bind(target) as (...args: unknown[]) => Promise<DownloadSession>;
+        return async (...args: unknown[]) => {
           if (locked) await unlock();
           locked = false;
-          return target.markApplyFailed(...args);
+          return journal(...args);
         };
       }
       const value: unknown = Reflect.get(target, property, receiver);
@@ -151,11 +153,12 @@ function lockedDuringApply(inner: ChannelDatabase, lock: () => Promise<void>, un
     describe: () => inner.describe(),
     close: () => inner.close(),
     flush: () => inner.flush(),
-    async applyPackage(manifest, batches, options) {
+    applyPackage: (manifest, batches, options) => inner.applyPackage(manifest, batches, options),
+    async recordAndApply(pkg, manifest, batches, policy) {
       if (armed) await lock();
       locked = armed;
       armed = false;
-      return inner.applyPackage(manifest, batches, options);
+      return inner.recordAndApply(pkg, manifest, batches, policy);
     },
     downloads,
     uploads: inner.uploads,

@@ -54,14 +54,14 @@ describe.each(CHANNEL_ENGINES)('on $name', (engine) => {
     test('a backlog shares one flush, and every report and move comes after it, the group told of in one batch of each', async () => {
       await publishBacklog(store);
       const events: string[] = [];
-      store.cycleDatabase = recording<ChannelDatabase>(store.cycleDatabase, ['applyPackage', 'flush'], events);
+      store.cycleDatabase = recording<ChannelDatabase>(store.cycleDatabase, ['recordAndApply', 'flush'], events);
       store.folder = recording<WorkingFolder>(store.folder, REPORTS, events);
 
       expect(await store.run()).toMatchObject({ outcome: 'done', fields: { applied: 5 } });
 
       const flushes = events.flatMap((event, i) => (event === 'flush' ? [i] : []));
       expect(flushes).toHaveLength(1);
-      const applies = events.flatMap((event, i) => (event.startsWith('applyPackage') ? [i] : []));
+      const applies = events.flatMap((event, i) => (event.startsWith('recordAndApply') ? [i] : []));
       expect(applies).toHaveLength(5);
       expect(Math.max(...applies)).toBeLessThan(flushes[0] as number);
       const told = events.flatMap((event, i) => (event.startsWith('writeAtomic') || event.startsWith('move') ? [i] : []));

@@ -120,7 +120,7 @@ class PostgresChannelDatabase implements ChannelDatabase {
     return (await this.apply(manifest, batches, options)).rowsAffected;
   }
 
-  /** Recorded first, in a transaction of its own: every commit here is flushed, so one more costs no fsync less. */
+  /** Recorded first, in a transaction of its own: the session shows Downloaded while the rows are copied (each commit here is flushed anyway). */
   async recordAndApply(
     pkg: SeenPackage,
     manifest: PackageManifest,

@@ -157,19 +157,19 @@ class SqliteChannelDatabase implements ChannelDatabase {
     pkg: SeenPackage,
     manifest: PackageManifest,
     batches: AsyncIterable<RowBatch>,
-    options: ApplyPolicy,
+    policy: ApplyPolicy,
   ): Promise<DownloadSession> {
-    return this.apply(pkg, manifest, batches, options);
+    return this.apply(pkg, manifest, batches, policy);
   }
 
   private apply(
     target: ApplyTarget,
     manifest: PackageManifest,
     batches: AsyncIterable<RowBatch>,
-    options: ApplyPolicy,
+    policy: ApplyPolicy,
   ): Promise<DownloadSession> {
     return this.conn.exclusive(`applying package ${manifest.sequence}`, () =>
-      applyPackage(this.conn, this.downloads, manifest, batches, target, options),
+      applyPackage(this.conn, this.downloads, manifest, batches, target, policy),
     );
   }
 

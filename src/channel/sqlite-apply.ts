@@ -58,9 +58,9 @@ export async function applyPackage(
   if (!small || !conn.shadowsSwept) sweepShadows(db);
   conn.shadowsSwept = true;
   if (small) return applyInOneTransaction(conn, journal, manifest, batches, target, options);
-  const sessionId = typeof target === 'number' ? target : conn.commitUnflushed(() => journal.downloadedNow(target)).row.id;
-  // Refused before anything is staged; the final transaction reads the session again.
-  journal.applicableNow(sessionId);
+  // Refused before anything is staged (a package recorded here has just become Downloaded); the final transaction reads the session again.
+  const first = typeof target === 'number' ? journal.applicableNow(target) : conn.commitUnflushed(() => journal.downloadedNow(target));
+  const sessionId = first.row.id;
   const synchronous = Number(db.pragma('synchronous', { simple: true }));
   const loads = new Map<string, TableLoad>();
   try {

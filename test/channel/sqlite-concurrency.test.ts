@@ -46,7 +46,8 @@ describe('SQLite channel database shared with other processes', () => {
     other = SqliteProcess.start(POS_WRITER, subject.file);
     expect(await other.nextLine()).toBe('writing');
     const rows = 200_000;
-    const counts = await subject.db.applyPackage(manifest(1, 'full', [PRODUCT]), products(rows), {
+    // Counted in the manifest, as a real package's rows are: the count sends it down the streamed path.
+    const counts = await subject.db.applyPackage(manifest(1, 'full', [{ ...PRODUCT, upsertCount: rows }]), products(rows), {
       sessionId: session.id,
       allowCreateTables: true,
     });

@@ -15,6 +15,8 @@ const ITEM = table(
     ['price', 'integer'],
   ],
   ['id'],
+  // The manifest's counts, not the rows streamed, send a package down the streamed path.
+  { upserts: ROWS, deletes: 0 },
 );
 
 function items(from: number, count: number, version: string, price = (id: number): CellValue => id): RowBatch[] {
@@ -83,6 +85,7 @@ describe('SQLite: packages larger than one transaction', () => {
         ['name', 'string'],
       ],
       ['code'],
+      { upserts: ROWS, deletes: 0 },
     );
     await subject.pos(`CREATE TABLE sku (code TEXT PRIMARY KEY, name TEXT)${options}`);
     const rows = Array.from({ length: ROWS }, (_, i) => [`C${String(i).padStart(6, '0')}`, `sku ${i}`]);

@@ -61,20 +61,17 @@ export async function applyPackage(
   // Refused before anything is staged (a package recorded here has just become Downloaded); the final transaction reads the session again.
   const first = typeof target === 'number' ? journal.applicableNow(target) : conn.commitUnflushed(() => journal.downloadedNow(target));
   const sessionId = first.row.id;
-  const synchronous = Number(db.pragma('synchronous', { simple: true }));
   const loads = new Map<string, TableLoad>();
   try {
     // Every table is checked before the first write: a refused package has written nothing to undo.
-    db.transaction(() => planLoads(db, manifest, options, loads, 'staged')).immediate();
-    db.pragma('synchronous = NORMAL');
+    conn.commitUnflushed(() => planLoads(db, manifest, options, loads, 'staged'));
+    conn.flushCommits(false);
     await stageRows(conn, manifest, batches, loads);
-    db.pragma(`synchronous = ${synchronous}`);
     // Read again in the final transaction: the session may have changed while the rows were staged.
-    return db.transaction(() => finishAll(conn, journal, loads, journal.applicableNow(sessionId))).immediate();
+    return conn.commitFlushed(() => finishAll(conn, journal, loads, journal.applicableNow(sessionId)));
   } finally {
     // SQLite has already rolled back after some errors (SQLITE_FULL among them).
     if (db.inTransaction) db.exec('ROLLBACK');
-    db.pragma(`synchronous = ${synchronous}`);
     discardAll(loads.values());
   }
 }

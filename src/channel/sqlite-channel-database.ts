@@ -142,7 +142,7 @@ class SqliteChannelDatabase implements ChannelDatabase {
       schemaVersion: readSchemaVersion(db),
       settings: {
         journalMode: String(db.pragma('journal_mode', { simple: true })),
-        synchronous: Number(db.pragma('synchronous', { simple: true })),
+        synchronous: this.conn.flushedLevel,
         busyTimeoutMs: this.busyTimeoutMs,
         sqliteVersion: String(db.prepare('SELECT sqlite_version()').pluck().get()),
       },

@@ -1,19 +1,32 @@
 import { open } from 'node:fs/promises';
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database, Statement, Transaction } from 'better-sqlite3';
 import { Serial } from './serial.js';
 import { translateSqliteError } from './sqlite-errors.js';
+
+/** The statement that sets each commit's flush: `synchronous=NORMAL` in WAL mode does not fsync at commit. */
+const COMMITS_NOT_FLUSHED = 'PRAGMA synchronous = NORMAL';
 
 /**
  * The one write connection every SQLite part shares: its statements, its clock, the
  * channel it serves, and the rule that work runs on it one piece at a time.
+ *
+ * Whether a commit is flushed is set only when it changes: a backlog commits once a package,
+ * unflushed, and setting the level before and after each commit was two more statements a
+ * package (docs/benchmarks.md, issue 10). So the level an unflushed commit set stays until a
+ * commit that must be flushed sets it back: every commit on this connection goes through
+ * `commitFlushed` or `commitUnflushed`, or is made after `flushCommits`.
  */
 export class SqliteConnection {
   private readonly serial = new Serial();
   private readonly statements = new Map<string, Statement>();
+  /** One transaction function for every commit: `db.transaction` builds five functions a call. */
+  private readonly transaction: Transaction<(work: () => unknown) => unknown>;
   /** Whether a commit since the last flush went to the WAL without an fsync. */
   private unflushed = false;
-  /** The `synchronous` level the connection was opened with, which each unflushed commit restores after it. */
-  private flushedLevel: number | undefined;
+  /** The `synchronous` level the connection was opened with, which flushed commits use. */
+  readonly flushedLevel: number;
+  /** Whether the next commit is flushed, as the last `PRAGMA synchronous` set it. */
+  private commitsFlushed = true;
   /** Leftover shadow tables of an apply cut short were swept on this connection (sqlite-apply.ts). */
   shadowsSwept = false;
 
@@ -22,7 +35,10 @@ export class SqliteConnection {
     readonly location: string,
     readonly channelId: string,
     readonly now: () => Date,
-  ) {}
+  ) {
+    this.transaction = db.transaction((work: () => unknown) => work());
+    this.flushedLevel = db.pragma('synchronous', { simple: true }) as number;
+  }
 
   /** A prepared statement, cached by its text for the life of the connection. */
   statement(sql: string): Statement {
@@ -45,9 +61,9 @@ export class SqliteConnection {
     });
   }
 
-  /** Runs synchronous `work` in one write transaction (BEGIN IMMEDIATE), alone on the connection. */
+  /** Runs synchronous `work` in one write transaction (BEGIN IMMEDIATE), alone on the connection, its commit flushed. */
   write<T>(where: string, work: () => T): Promise<T> {
-    return this.exclusive(where, () => this.db.transaction(work).immediate());
+    return this.exclusive(where, () => this.commitFlushed(work));
   }
 
   /**
@@ -59,19 +75,29 @@ export class SqliteConnection {
     return this.exclusive(where, () => this.commitUnflushed(work));
   }
 
+  /** Runs `work` in one write transaction whose commit is flushed; inside `exclusive`. */
+  commitFlushed<T>(work: () => T): T {
+    this.flushCommits(true);
+    return this.transaction.immediate(work) as T;
+  }
+
   /** Runs `work` in one write transaction whose commit is not flushed; inside `exclusive`. */
   commitUnflushed<T>(work: () => T): T {
-    // Prepared once, and the level read once: a backlog commits a few times per package, and `db.pragma` prepares its statement each call.
-    this.flushedLevel ??= this.statement('PRAGMA synchronous').pluck().get() as number;
-    const synchronous = this.flushedLevel;
-    this.statement('PRAGMA synchronous = NORMAL').run();
-    try {
-      const result = this.db.transaction(work).immediate();
-      this.unflushed = true;
-      return result;
-    } finally {
-      this.statement(`PRAGMA synchronous = ${synchronous}`).run();
-    }
+    this.flushCommits(false);
+    const result = this.transaction.immediate(work) as T;
+    this.unflushed = true;
+    return result;
+  }
+
+  /**
+   * Sets whether the commits from here on are flushed, for those made by hand (a large apply's
+   * staging, COMMIT by COMMIT); `commitFlushed` and `commitUnflushed` set it themselves.
+   */
+  flushCommits(flushed: boolean): void {
+    if (this.commitsFlushed === flushed) return;
+    // Not a cached statement: SQLite applies `PRAGMA synchronous` as it prepares it, and a prepared one run again may do nothing.
+    this.db.exec(flushed ? `PRAGMA synchronous = ${this.flushedLevel}` : COMMITS_NOT_FLUSHED);
+    this.commitsFlushed = flushed;
   }
 
   /**

@@ -154,6 +154,17 @@ describe('SQLite: packages larger than one transaction', () => {
     ]);
   });
 
+  test('the final commit is flushed, though the package was recorded and staged by unflushed ones', async () => {
+    await subject.pos('CREATE TABLE commit_levels (synchronous INTEGER NOT NULL)');
+    await subject.pos(
+      'CREATE TRIGGER item_level AFTER INSERT ON item BEGIN INSERT INTO commit_levels SELECT synchronous FROM pragma_synchronous; END',
+    );
+    expect(await apply(1, 'incremental', stream(...items(101, ROWS, 'new')))).toEqual({ item: ROWS });
+    expect(await subject.query('SELECT synchronous, COUNT(*) AS n FROM commit_levels GROUP BY synchronous')).toEqual([
+      { synchronous: 2, n: ROWS },
+    ]);
+  });
+
   test('a shadow a killed process left behind is dropped by the next apply', async () => {
     const dead = deadPid();
     await subject.pos(`CREATE TABLE async_client_shadow_${dead}_1 (id INTEGER PRIMARY KEY)`);

@@ -32,6 +32,30 @@ describe('SQLite channel database', () => {
     await expect(subject.db.check()).resolves.toBeUndefined();
   });
 
+  test('a commit HQ may be told of is flushed even right after unflushed ones; the unflushed ones are not', async () => {
+    await subject.pos('CREATE TABLE commit_levels (status TEXT NOT NULL, synchronous INTEGER NOT NULL)');
+    for (const event of ['INSERT', 'UPDATE']) {
+      await subject.pos(`CREATE TRIGGER level_on_${event} AFTER ${event} ON async_client_download_session
+        BEGIN INSERT INTO commit_levels SELECT NEW.status, synchronous FROM pragma_synchronous; END`);
+    }
+    const product = table('product', [['id', 'integer', false]], ['id'], { upserts: 1, deletes: 0 });
+    const first = await subject.db.downloads.recordDownloaded(seenPackage(1));
+    await subject.db.downloads.markApplyFailed(first.id, { code: 'E_DATABASE_BUSY', message: 'the POS held the lock' }, null);
+    await subject.db.recordAndApply(seenPackage(2), manifest(2, 'full', [product]), stream(upserts(product, [[1]])), {
+      allowCreateTables: true,
+    });
+    await subject.db.downloads.cancel(first.id, 'an operator', 'replaced');
+
+    expect(await subject.query('SELECT status, synchronous FROM commit_levels ORDER BY rowid')).toEqual([
+      { status: 'Downloaded', synchronous: 1 },
+      { status: 'ApplyFailed', synchronous: 2 },
+      { status: 'Downloaded', synchronous: 1 },
+      { status: 'Applied', synchronous: 1 },
+      { status: 'Canceled', synchronous: 2 },
+    ]);
+    expect(subject.db.describe().settings).toMatchObject({ synchronous: 2 });
+  });
+
   test('a small package is recorded in the transaction of its rows: a failed apply leaves no session behind', async () => {
     const product = table('product', [['id', 'integer', false]], ['id'], { upserts: 2, deletes: 0 });
     const cut = new Error('package removed by HQ while being read');

@@ -94,7 +94,7 @@ async function applyInOneTransaction(
   const loads = new Map<string, TableLoad>();
   // Unflushed: a backlog of small packages shares one flush (ChannelDatabase.flush).
   return conn.commitUnflushed(() => {
-    const session = typeof target === 'number' ? journal.applicableNow(target) : journal.downloadedNow(target);
+    const session = typeof target === 'number' ? journal.applicableNow(target) : journal.toApplyNow(target);
     planLoads(conn.db, manifest, options, loads, 'direct');
     for (const batch of read) writeRows(conn, loadOf(loads, manifest, batch), batch.rows);
     return finishAll(conn, journal, loads, session);

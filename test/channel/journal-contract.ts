@@ -44,6 +44,7 @@ export function describeJournalContract(open: SubjectFactory): void {
     expect(first.fileName).toBe('store-1-download-00000001.pkg');
     expect(first.checksum).toMatch(/^[0-9a-f]{64}$/);
     expect(first.availableAt).toBeInstanceOf(Date);
+    expect(await subject.db.downloads.find(first.id)).toEqual(first);
     const downloaded = await subject.db.downloads.recordDownloaded(seenPackage(1));
     expect(downloaded).toMatchObject({ id: first.id, status: 'Downloaded' });
     expect(downloaded.downloadedAt).toBeInstanceOf(Date);

@@ -49,7 +49,6 @@ describe('SQLite channel database', () => {
     expect(await subject.query('SELECT status, synchronous FROM commit_levels ORDER BY rowid')).toEqual([
       { status: 'Downloaded', synchronous: 1 },
       { status: 'ApplyFailed', synchronous: 2 },
-      { status: 'Downloaded', synchronous: 1 },
       { status: 'Applied', synchronous: 1 },
       { status: 'Canceled', synchronous: 2 },
     ]);

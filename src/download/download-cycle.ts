@@ -130,7 +130,8 @@ class DownloadRun {
 
   private async walk(run: TurnContext, listing: DownloadListing, from: number, signal: AbortSignal): Promise<void> {
     const journal = this.deps.channelDatabase.downloads;
-    const ahead = new PreparedAhead(this.turn, run, listing, (file) => this.staging.holds(file));
+    const preparer = { prepare: (file: FolderEntry) => this.turn.prepare(run, file), discard: this.turn.discard.bind(this.turn) };
+    const ahead = new PreparedAhead(preparer, listing, (file) => this.staging.holds(file));
     try {
       for (let sequence = from; !signal.aborted; sequence += 1) {
         const file = listing.get(sequence);

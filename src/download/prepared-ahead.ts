@@ -1,22 +1,35 @@
 import type { FolderEntry } from '../workfolder/working-folder.js';
 import type { DownloadListing } from './download-listing.js';
-import type { PackageTurn, PreparedPackage, TurnContext } from './package-turn.js';
+import type { PreparedPackage } from './package-turn.js';
 
-/** Small packages (held in memory whole) prepared ahead of their turn at most. */
-const SMALL_AHEAD = 8;
+/**
+ * Small packages (held in memory whole) prepared ahead of their turn at most. A backlog's tiny
+ * packages are read by one file worker, one at a time, on a core the telling shares: with
+ * sixteen in flight instead of eight the applies waited less for them (docs/benchmarks.md,
+ * issue 10, fourteenth round).
+ */
+export const SMALL_AHEAD = 16;
+/** What the small packages prepared ahead may hold at most: eight of the largest size held. */
+export const SMALL_AHEAD_BYTES = 8 * 1024 * 1024;
+
+/** What preparing ahead needs: a package turn's `prepare` and `discard`, for one run. */
+export interface Preparer {
+  prepare(file: FolderEntry): Promise<PreparedPackage>;
+  discard(prepared: PreparedPackage): void;
+}
 
 /**
  * The packages after the one being applied, staged and verified ahead of their turn, so that
  * their file work overlaps the applies: the next package always, and while they are small
- * (`isSmall`: held in memory, see staging.ts) up to `SMALL_AHEAD`. Nothing is journaled for a
- * prepared package; one never taken is discarded.
+ * (`isSmall`: held in memory, see staging.ts) up to `SMALL_AHEAD` of them, as long as their
+ * sizes add up to at most `SMALL_AHEAD_BYTES`. Nothing is journaled for a prepared package; one
+ * never taken is discarded.
  */
 export class PreparedAhead {
   private readonly prepared = new Map<number, Promise<PreparedPackage>>();
 
   constructor(
-    private readonly turn: PackageTurn,
-    private readonly run: TurnContext,
+    private readonly turn: Preparer,
     private readonly listing: DownloadListing,
     private readonly isSmall: (file: FolderEntry) => boolean,
   ) {}
@@ -28,12 +41,16 @@ export class PreparedAhead {
       this.prepared.delete(earlier);
       this.turn.discard(await prepared);
     }
-    const own = this.prepared.get(sequence) ?? this.turn.prepare(this.run, file);
+    const own = this.prepared.get(sequence) ?? this.turn.prepare(file);
     this.prepared.delete(sequence);
+    let heldBytes = 0;
     for (let next = sequence + 1; next <= sequence + SMALL_AHEAD; next += 1) {
       const ahead = this.listing.get(next);
-      if (ahead === undefined || (next > sequence + 1 && !this.isSmall(ahead))) break;
-      if (!this.prepared.has(next)) this.prepared.set(next, this.turn.prepare(this.run, ahead));
+      if (ahead === undefined) break;
+      const small = this.isSmall(ahead);
+      heldBytes += small ? ahead.size : 0;
+      if (next > sequence + 1 && (!small || heldBytes > SMALL_AHEAD_BYTES)) break;
+      if (!this.prepared.has(next)) this.prepared.set(next, this.turn.prepare(ahead));
     }
     return own;
   }

@@ -10,7 +10,7 @@ import { DownloadMetrics } from './download-metrics.js';
 import { FileChecksums } from './file-checksums.js';
 import { type FinishedPackage, HqReport } from './hq-report.js';
 import { ReportsAfterFlush } from './reports-after-flush.js';
-import { PackageTurn, type TurnContext } from './package-turn.js';
+import { PackageTurn, type PreparedPackage, type TurnContext } from './package-turn.js';
 import { PreparedAhead } from './prepared-ahead.js';
 import { RunTally } from './run-tally.js';
 import { StagingArea } from './staging.js';
@@ -130,7 +130,10 @@ class DownloadRun {
 
   private async walk(run: TurnContext, listing: DownloadListing, from: number, signal: AbortSignal): Promise<void> {
     const journal = this.deps.channelDatabase.downloads;
-    const preparer = { prepare: (file: FolderEntry) => this.turn.prepare(run, file), discard: this.turn.discard.bind(this.turn) };
+    const preparer = {
+      prepare: (file: FolderEntry) => this.turn.prepare(run, file),
+      discard: (prepared: PreparedPackage) => this.turn.discard(prepared),
+    };
     const ahead = new PreparedAhead(preparer, listing, (file) => this.staging.holds(file));
     try {
       for (let sequence = from; !signal.aborted; sequence += 1) {

@@ -29,7 +29,7 @@ export class PreparedAhead {
   private readonly prepared = new Map<number, Promise<PreparedPackage>>();
 
   constructor(
-    private readonly turn: Preparer,
+    private readonly preparer: Preparer,
     private readonly listing: DownloadListing,
     private readonly isSmall: (file: FolderEntry) => boolean,
   ) {}
@@ -39,9 +39,9 @@ export class PreparedAhead {
     for (const [earlier, prepared] of this.prepared) {
       if (earlier >= sequence) continue;
       this.prepared.delete(earlier);
-      this.turn.discard(await prepared);
+      this.preparer.discard(await prepared);
     }
-    const own = this.prepared.get(sequence) ?? this.turn.prepare(file);
+    const own = this.prepared.get(sequence) ?? this.preparer.prepare(file);
     this.prepared.delete(sequence);
     let heldBytes = 0;
     for (let next = sequence + 1; next <= sequence + SMALL_AHEAD; next += 1) {
@@ -50,7 +50,7 @@ export class PreparedAhead {
       const small = this.isSmall(ahead);
       heldBytes += small ? ahead.size : 0;
       if (next > sequence + 1 && (!small || heldBytes > SMALL_AHEAD_BYTES)) break;
-      if (!this.prepared.has(next)) this.prepared.set(next, this.turn.prepare(ahead));
+      if (!this.prepared.has(next)) this.prepared.set(next, this.preparer.prepare(ahead));
     }
     return own;
   }
@@ -59,6 +59,6 @@ export class PreparedAhead {
   async discard(): Promise<void> {
     const left = [...this.prepared.values()];
     this.prepared.clear();
-    for (const prepared of left) this.turn.discard(await prepared);
+    for (const prepared of left) this.preparer.discard(await prepared);
   }
 }

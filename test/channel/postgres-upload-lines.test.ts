@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import type { CounterRange, UploadStore, UploadTableConfig } from '../../src/channel/upload-journal.js';
 import { errorCode, errorMessage } from '../../src/errors.js';
-import { openPackage, type RowBatch } from '../../src/package/index.js';
+import { openPackage, type RowBatch, type TableSpec } from '../../src/package/index.js';
 import { writeUploadPackage } from '../../src/upload/upload-package.js';
 import { openPostgresChannelDatabase } from '../../src/channel/postgres-channel-database.js';
 import { sharedPostgresUrl } from '../support/postgres-server.js';
@@ -159,6 +159,29 @@ describe('PostgreSQL upload: package lines written by the server', () => {
       expect.stringMatching(/^E_VALUE_UNREPRESENTABLE: upload table sale column v: .* \(the row with counter 2\)$/),
     ]);
     expect(lines).toBe(text);
+  });
+
+  test('a spec whose columns the table does not have as such: no lines from the server, the text path serves', async () => {
+    await subject.pos('CREATE TABLE sale (id bigint PRIMARY KEY, note text, counter bigint NOT NULL)');
+    await subject.pos('CREATE INDEX ON sale (counter)');
+    await subject.pos("INSERT INTO sale VALUES (1, 'one', 1)");
+    const plan = await subject.db.uploads.snapshot((s) => s.plan([SALE], 100));
+    const range = plan.ranges[0] as CounterRange;
+    const served = await subject.db.uploads.snapshot(async (s) => {
+      const spec = await s.tableSpec(SALE, range);
+      const changed = (change: (column: TableSpec['columns'][number]) => TableSpec['columns'][number]): TableSpec => ({
+        ...spec,
+        columns: spec.columns.map((column) => (column.name === 'note' ? change(column) : column)),
+      });
+      const lines = async (asked: TableSpec): Promise<string> =>
+        (await s.encodedRows?.(asked, SALE, range)) === null ? 'text path' : 'server lines';
+      return [
+        await lines(spec),
+        await lines(changed((column) => ({ ...column, name: 'remark' }))),
+        await lines(changed((column) => ({ ...column, type: 'integer' }))),
+      ];
+    });
+    expect(served).toEqual(['server lines', 'text path', 'text path']);
   });
 
   test('two instants in one millisecond as the key: refused as a duplicate key on both paths', async () => {

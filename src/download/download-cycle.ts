@@ -99,8 +99,7 @@ class DownloadRun {
     const unannounced = this.staging.wasAbandoned(file.name) && this.staging.keptChecksum(file) === undefined;
     const checksum = await this.checksums.of(file);
     if ((session?.status === 'Applied' || session?.status === 'Canceled') && session.checksum === checksum) {
-      if (session.status === 'Applied' && unannounced)
-        this.turn.announceApplied(run, session, file, session.rowsAffected, { recovered: true });
+      if (session.status === 'Applied' && unannounced) this.turn.announceApplied(run, session, file, { recovered: true });
       if (await this.settle(run, file, session)) {
         this.deps.log.info({ sequence, file: file.name, sessionId: session.id, status: session.status }, 'download.settled');
         this.tally.recordSettled();

@@ -138,7 +138,7 @@ export class PackageTurn {
     }
     // Kept before it is announced: a package Applied with no kept copy (a crash in between) is announced when it is settled.
     this.deps.staging.keep(prepared.staged, file);
-    this.announceApplied(run, applied, file, applied.rowsAffected, {
+    this.announceApplied(run, applied, file, {
       kind: manifest.kind,
       job: manifest.job.id,
       durationMs: clock.now().getTime() - started.getTime(),
@@ -150,16 +150,11 @@ export class PackageTurn {
   /**
    * `download.applied`, its metrics and the run's tally, once per Applied package: right after
    * the apply, or, when the process ended between the commit and the kept copy, when the next
-   * run settles the package (`recovered: true`, with the rows the journal recorded).
+   * run settles the package (`recovered: true`). The rows are those the session recorded.
    */
-  announceApplied(
-    run: TurnContext,
-    session: DownloadSession,
-    file: FolderEntry,
-    rowsAffected: Readonly<Record<string, number>>,
-    facts: Readonly<Record<string, unknown>>,
-  ): void {
+  announceApplied(run: TurnContext, session: DownloadSession, file: FolderEntry, facts: Readonly<Record<string, unknown>>): void {
     const { log, metrics, clock } = this.deps;
+    const { rowsAffected } = session;
     const rows = Object.values(rowsAffected).reduce((sum, count) => sum + count, 0);
     log.info({ sequence: session.sequence, file: file.name, sessionId: session.id, ...facts, rowsAffected, rows }, 'download.applied');
     metrics.packagesApplied.inc();

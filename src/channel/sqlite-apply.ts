@@ -13,7 +13,8 @@ import { DirectTableLoad } from './sqlite-direct-table.js';
 import { assertMayCreate, tableUnlisted } from './schema-errors.js';
 import { schemaMemo } from './sqlite-schema-memo.js';
 import { checkTable } from './sqlite-table-check.js';
-import { RowFailure } from './sqlite-row-writer.js';
+import { RowFailure, ROWS_PER_STATEMENT } from './sqlite-row-writer.js';
+import { ThreadRowFailure, WriterThread } from './sqlite-writer-thread.js';
 import type { TableLoad } from './sqlite-table-load.js';
 
 /** A package of at most this many rows is read whole, then written in place in one transaction. */
@@ -146,57 +147,97 @@ function loadOf(loads: ReadonlyMap<string, TableLoad>, manifest: PackageManifest
   return load;
 }
 
-/** Reads the package into the loads, a few thousand rows per transaction, the WAL checkpointed in the background. */
+/**
+ * Reads the package into the loads, a few thousand rows per transaction. Shadow tables are
+ * written by a thread of their own while this one reads (sqlite-writer-thread.ts); what this
+ * connection writes to the main database has its WAL checkpointed in the background.
+ */
 async function stageRows(
   conn: SqliteConnection,
   manifest: PackageManifest,
   batches: AsyncIterable<RowBatch>,
   loads: ReadonlyMap<string, TableLoad>,
 ): Promise<void> {
+  const shadows = [...loads.values()].filter((load) => load instanceof ShadowTableLoad);
+  const thread = conn.writerThread && shadows.length > 0 ? await WriterThread.start(conn.db, conn.location, ROWS_PER_STATEMENT) : null;
+  const byTarget = new Map(thread === null ? [] : shadows.map((load) => [load.writeThrough(thread), load] as const));
+  const writesMainHere = [...loads.values()].some((load) => load.writesMain && load.writesHere);
+  const checkpoints = writesMainHere ? BackgroundCheckpoints.start(conn.db, conn.location) : null;
   const room = new DiskRoom(conn.location);
-  const checkpoints = [...loads.values()].some((load) => load.writesMain) ? BackgroundCheckpoints.start(conn.db, conn.location) : null;
   try {
-    await stageInto(conn, manifest, batches, loads, room, checkpoints);
+    const staging = { conn, manifest, loads, room, checkpoints };
+    await stageInto(staging, batches, thread === null ? null : { writer: thread, byTarget });
   } finally {
     await checkpoints?.stop();
+    await thread?.stop();
   }
 }
 
-/** The staging itself: `flush` writes the rows read so far in one transaction. */
-async function stageInto(
-  conn: SqliteConnection,
-  manifest: PackageManifest,
-  batches: AsyncIterable<RowBatch>,
-  loads: ReadonlyMap<string, TableLoad>,
-  room: DiskRoom,
-  checkpoints: BackgroundCheckpoints | null,
-): Promise<void> {
+interface Staging {
+  readonly conn: SqliteConnection;
+  readonly manifest: PackageManifest;
+  readonly loads: ReadonlyMap<string, TableLoad>;
+  readonly room: DiskRoom;
+  readonly checkpoints: BackgroundCheckpoints | null;
+}
+
+/** The writer thread and, by the target number it knows each by, the shadows it writes. */
+interface ThreadLoads {
+  readonly writer: WriterThread;
+  readonly byTarget: ReadonlyMap<number, TableLoad>;
+}
+
+/** The staging itself: `flush` writes the rows read so far in one transaction (here, on the thread, or both). */
+async function stageInto(staging: Staging, batches: AsyncIterable<RowBatch>, thread: ThreadLoads | null): Promise<void> {
+  const { conn, manifest, loads, room, checkpoints } = staging;
   let pending: { load: TableLoad; rows: readonly PackageRow[] }[] = [];
   let pendingRows = 0;
   let limit = ROWS_IN_FIRST_TRANSACTION;
-  const flush = (): void => {
-    const writesMain = pending.some(({ load }) => load.writesMain);
+  const writeChunk = (): void => {
     const chunk = pending;
     const rows = pendingRows;
     pending = [];
     pendingRows = 0;
     limit = ROWS_PER_TRANSACTION;
-    if (writesMain) room.assertRoomFor(rows);
+    if (chunk.some(({ load }) => load.writesMain)) room.assertRoomFor(rows);
+    const here = chunk.filter(({ load }) => load.writesHere);
+    const mainHere = here.some(({ load }) => load.writesMain);
     // A transaction on temporary tables only takes no lock on the channel database.
-    conn.db.exec(writesMain ? 'BEGIN IMMEDIATE' : 'BEGIN');
+    if (here.length > 0) conn.db.exec(mainHere ? 'BEGIN IMMEDIATE' : 'BEGIN');
     for (const { load, rows } of chunk) writeRows(conn, load, rows);
-    conn.db.exec('COMMIT');
-    if (!writesMain) return;
-    room.committed(rows);
+    if (here.length > 0) conn.db.exec('COMMIT');
+    if (!mainHere) return;
+    room.committed(here.reduce((sum, { rows }) => sum + rows.length, 0));
     checkpoints?.committed();
+  };
+  // The rows are out of reach before the wait for the thread: held across it, they would outlive the young generation.
+  const flush = async (): Promise<void> => {
+    writeChunk();
+    if (thread !== null)
+      await threadDone(
+        conn,
+        thread,
+        thread.writer.commit((committed) => room.committed(committed)),
+      );
   };
   for await (const batch of batches) {
     const load = loadOf(loads, manifest, batch);
     pending.push({ load, rows: batch.rows });
     pendingRows += batch.rows.length;
-    if (pendingRows >= limit) flush();
+    if (pendingRows >= limit) await flush();
   }
-  if (pendingRows > 0) flush();
+  if (pendingRows > 0) await flush();
+  if (thread !== null) await threadDone(conn, thread, thread.writer.drain());
+}
+
+/** Waits for the writer thread; a row it could not write is named as one written here would be. */
+async function threadDone(conn: SqliteConnection, thread: ThreadLoads, done: Promise<void>): Promise<void> {
+  try {
+    await done;
+  } catch (error) {
+    if (!(error instanceof ThreadRowFailure)) throw translateSqliteError(error, conn.location, "staging the package's rows");
+    throw rowError(conn, thread.byTarget.get(error.target) as TableLoad, new RowFailure('upsert', error.row, error.cause));
+  }
 }
 
 function writeRows(conn: SqliteConnection, load: TableLoad, rows: readonly PackageRow[]): void {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { statfs, stat, unlink, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { AsyncClientError, errorMessage } from '../errors.js';
@@ -24,6 +25,12 @@ export interface SqliteChannelDatabaseOptions {
   readonly minFreeBytes?: number;
   /** The journal's clock; default the system clock. */
   readonly now?: () => Date;
+  /**
+   * Write a large full package's new tables on a thread of their own while this one reads the
+   * package (sqlite-writer-thread.ts). Default: where the machine has more than one core; with one,
+   * the two threads would only take turns, and this thread writes them too.
+   */
+  readonly writerThread?: boolean;
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
@@ -98,7 +105,13 @@ class SqliteChannelDatabase implements ChannelDatabase {
     private readonly busyTimeoutMs: number,
     private readonly options: SqliteChannelDatabaseOptions,
   ) {
-    this.conn = new SqliteConnection(db, location, options.channelId, options.now ?? (() => new Date()));
+    this.conn = new SqliteConnection(
+      db,
+      location,
+      options.channelId,
+      options.now ?? (() => new Date()),
+      options.writerThread ?? availableParallelism() > 1,
+    );
     this.downloads = new SqliteDownloadJournal(this.conn);
     this.uploads = new SqliteUploadStore(this.conn, () => new Database(location, { readonly: true, timeout: busyTimeoutMs }));
   }

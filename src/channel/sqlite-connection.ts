@@ -35,6 +35,8 @@ export class SqliteConnection {
     readonly location: string,
     readonly channelId: string,
     readonly now: () => Date,
+    /** Whether a large full package's new tables are written by a thread of their own (SqliteChannelDatabaseOptions). */
+    readonly writerThread: boolean,
   ) {
     this.transaction = db.transaction((work: () => unknown) => work());
     this.flushedLevel = db.pragma('synchronous', { simple: true }) as number;

@@ -13,6 +13,7 @@ import { declaredTypes, keyMatch, type TableLoad, upsertClause } from './sqlite-
  */
 export class DirectTableLoad implements TableLoad {
   readonly writesMain = true;
+  readonly writesHere = true;
   seen = 0;
   private count = 0;
   private readonly writer: RowWriter;

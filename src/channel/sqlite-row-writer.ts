@@ -12,7 +12,7 @@ export type Binder = (value: CellValue) => SqliteValue;
 export const AS_READ: Binder = (value) => value as SqliteValue;
 
 /** Upserts bound in one statement: binding costs less per row than running a statement per row. */
-const ROWS_PER_STATEMENT = 16;
+export const ROWS_PER_STATEMENT = 16;
 
 /** A row that failed, with its place among the table's package rows (from 1). */
 export class RowFailure extends Error {
@@ -58,6 +58,19 @@ export interface RowTarget {
   readonly deleteSql: string | null;
 }
 
+/** The insert of `rows` rows into `target`. */
+export function insertSql(spec: TableSpec, target: RowTarget): (rows: number) => string {
+  const width = spec.columns.length + (target.numbered ? 1 : 0);
+  const names = `${target.numbered ? 'rowid, ' : ''}${spec.columns.map((c) => quoteName(c.name)).join(', ')}`;
+  const tuple = `(${Array.from({ length: width }, () => '?').join(', ')})`;
+  return (rows) => `INSERT INTO ${target.into} (${names}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}${target.conflict}`;
+}
+
+/** A delete in a package table without a primary key. */
+export function noKeyToDeleteBy(): AsyncClientError {
+  return new AsyncClientError('E_SCHEMA_KEY_MISMATCH', 'the package deletes by key from a table it gives no primary key');
+}
+
 /**
  * Writes a table's package rows with statements prepared once: runs of upserts several rows to a
  * statement, deletes one by one. A statement that fails is run again row by row, so that the
@@ -78,12 +91,8 @@ export class RowWriter {
     private readonly binders: readonly Binder[],
     private readonly keyBinders: readonly Binder[],
   ) {
-    const columns = spec.columns.map((c) => quoteName(c.name));
-    this.width = columns.length + (target.numbered ? 1 : 0);
-    const names = `${target.numbered ? 'rowid, ' : ''}${columns.join(', ')}`;
-    const tuple = `(${Array.from({ length: this.width }, () => '?').join(', ')})`;
-    this.insert = (rows) =>
-      `INSERT INTO ${target.into} (${names}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}${target.conflict}`;
+    this.width = spec.columns.length + (target.numbered ? 1 : 0);
+    this.insert = insertSql(spec, target);
     this.single = db.prepare(this.insert(1));
     this.remove = target.deleteSql === null ? null : db.prepare(target.deleteSql);
     this.buffer = new Array<SqliteValue>(this.width * ROWS_PER_STATEMENT);
@@ -127,9 +136,7 @@ export class RowWriter {
         this.bindInto(0, row, number, values);
         return this.single.run(values).changes;
       }
-      if (this.remove === null) {
-        throw new AsyncClientError('E_SCHEMA_KEY_MISMATCH', 'the package deletes by key from a table it gives no primary key');
-      }
+      if (this.remove === null) throw noKeyToDeleteBy();
       const key = row.key.map((value, i) => (this.keyBinders[i] as Binder)(value));
       return this.remove.run(this.target.numbered ? [number, ...key] : key).changes;
     } catch (error) {

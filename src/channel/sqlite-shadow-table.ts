@@ -2,7 +2,8 @@ import type { Database } from 'better-sqlite3';
 import type { PackageRow, TableSpec } from '../package/types.js';
 import { isOtherProcessAlive } from '../process-alive.js';
 import { quoteName } from './sqlite-schema.js';
-import { type Binder, bindersFor, RowWriter } from './sqlite-row-writer.js';
+import { type Binder, bindersFor, insertSql, noKeyToDeleteBy, RowFailure, type RowTarget, RowWriter } from './sqlite-row-writer.js';
+import type { WriterThread } from './sqlite-writer-thread.js';
 import { declaredTypes, keyMatch, type TableLoad } from './sqlite-table-load.js';
 import { createTableSql } from './sqlite-table-check.js';
 
@@ -63,6 +64,8 @@ export class ShadowTableLoad implements TableLoad {
   private count = 0;
   private readonly shadow: string;
   private readonly writer: RowWriter;
+  private readonly binders: readonly Binder[];
+  private thread: { readonly writer: WriterThread; readonly target: number } | null = null;
   private swapped = false;
 
   /** Inside a write transaction: creates the shadow; `original` null for a table the package creates. */
@@ -77,27 +80,38 @@ export class ShadowTableLoad implements TableLoad {
     building.add(this.shadow);
     const binders = bindersFor(spec, declaredTypes(db, spec, original?.name ?? null));
     const keyBinders = spec.primaryKey.map((k) => binders[spec.columns.findIndex((c) => c.name === k)] as Binder);
-    this.writer = new RowWriter(
-      db,
-      spec,
-      {
-        into: quoteName(this.shadow),
-        numbered: false,
-        conflict: '',
-        // Every key appears at most once in a package, so a delete in a full package finds nothing: it runs for what it reports.
-        deleteSql: spec.primaryKey.length === 0 ? null : `DELETE FROM ${quoteName(this.shadow)} WHERE ${keyMatch(spec)}`,
-      },
-      binders,
-      keyBinders,
-    );
+    this.binders = binders;
+    this.writer = new RowWriter(db, spec, this.rowTarget(), binders, keyBinders);
+  }
+
+  get writesHere(): boolean {
+    return this.thread === null;
+  }
+
+  /** From now on, rows go to `writer`, a thread with a connection of its own; returns the target number it knows the shadow by. */
+  writeThrough(writer: WriterThread): number {
+    const target = writer.target(insertSql(this.spec, this.rowTarget()), this.spec.columns.length);
+    this.thread = { writer, target };
+    return target;
   }
 
   write(rows: readonly PackageRow[]): void {
-    this.count += this.writer.write(rows, this.seen + 1);
-    this.seen += rows.length;
+    if (this.thread === null) {
+      this.count += this.writer.write(rows, this.seen + 1);
+      this.seen += rows.length;
+      return;
+    }
+    const { writer, target } = this.thread;
+    for (const row of rows) {
+      this.seen += 1;
+      if (row.op === 'upsert') writer.append(target, row.values, this.binders, this.seen);
+      // Deletes find nothing in a shadow (below); only a table without a key refuses them.
+      else if (this.spec.primaryKey.length === 0) throw new RowFailure('delete', this.seen, noKeyToDeleteBy());
+    }
   }
 
   finish(): number {
+    if (this.thread !== null) this.count = this.thread.writer.changesOf(this.thread.target);
     const name = quoteName(this.original?.name ?? this.spec.name);
     if (this.original !== null) this.db.exec(`DROP TABLE ${name}`);
     // Legacy renaming leaves views and other tables' triggers naming the table as they are: they meant this table.
@@ -110,6 +124,16 @@ export class ShadowTableLoad implements TableLoad {
     for (const index of this.original?.indexes ?? []) this.db.exec(index);
     this.swapped = true;
     return this.count;
+  }
+
+  private rowTarget(): RowTarget {
+    return {
+      into: quoteName(this.shadow),
+      numbered: false,
+      conflict: '',
+      // Every key appears at most once in a package, so a delete in a full package finds nothing: it runs for what it reports.
+      deleteSql: this.spec.primaryKey.length === 0 ? null : `DELETE FROM ${quoteName(this.shadow)} WHERE ${keyMatch(this.spec)}`,
+    };
   }
 
   discard(): void {

@@ -17,6 +17,7 @@ let stagesMade = 0;
  */
 export class StagedTableLoad implements TableLoad {
   readonly writesMain = false;
+  readonly writesHere = true;
   seen = 0;
   private readonly upserts: string;
   private readonly deletes: string;

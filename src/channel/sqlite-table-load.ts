@@ -13,6 +13,8 @@ export interface TableLoad {
   readonly spec: TableSpec;
   /** Whether `write` writes to the main database, so that its transaction must hold the write lock. */
   readonly writesMain: boolean;
+  /** Whether `write` writes through this connection (in its transaction), not another thread's. */
+  readonly writesHere: boolean;
   /** Package rows written so far. */
   readonly seen: number;
   /** Writes the next rows of the table, in file order; throws RowFailure naming a row that fails. */

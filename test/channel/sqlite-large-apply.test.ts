@@ -35,10 +35,14 @@ function items(from: number, count: number, version: string, price = (id: number
 
 const SHADOWS = "SELECT name FROM sqlite_schema WHERE name LIKE 'async_client_shadow_%'";
 
-describe('SQLite: packages larger than one transaction', () => {
+// A full package's new table is written by a thread of its own, or, with `writerThread` off, by the main thread.
+describe.each([
+  ['a writer thread', true],
+  ['the main thread', false],
+])('SQLite: packages larger than one transaction, new tables written by %s', (_label, writerThread) => {
   let subject: ChannelDatabaseSubject & { readonly file: string };
   beforeEach(async () => {
-    subject = await openSqliteSubject();
+    subject = await openSqliteSubject({ writerThread });
     await subject.pos('CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT, price INTEGER CHECK (price >= 0))');
     await subject.pos('CREATE INDEX item_name ON item (name)');
     await subject.pos('CREATE VIEW cheap_item AS SELECT id FROM item WHERE price < 10');
@@ -119,6 +123,26 @@ describe('SQLite: packages larger than one transaction', () => {
     expect(await subject.query('SELECT COUNT(*) AS n FROM item')).toEqual([{ n: 100 }]);
     expect(await subject.query(SHADOWS)).toEqual([]);
     expect(await apply(1, 'full', stream(...items(1, ROWS, 'new')))).toEqual({ item: ROWS });
+  });
+
+  test("a full package's deletes find nothing in the new table; from a table without a key they are refused, naming the row", async () => {
+    expect(await apply(1, 'full', stream(...items(1, ROWS, 'new'), deletes(ITEM, [[99_998], [99_999]])))).toEqual({ item: ROWS });
+    expect(await subject.query('SELECT COUNT(*) AS n FROM item')).toEqual([{ n: ROWS }]);
+    await subject.pos('CREATE TABLE note (text TEXT)');
+    const note = table('note', [['text', 'string']], [], { upserts: ROWS, deletes: 1 });
+    const notes = upserts(
+      note,
+      Array.from({ length: ROWS }, (_, i) => [`note ${i}`]),
+    );
+    const session = await seen(subject.db, 2);
+    await expect(
+      subject.db.applyPackage(manifest(2, 'full', [note]), stream(notes, deletes(note, [[]])), {
+        sessionId: session.id,
+        allowCreateTables: false,
+      }),
+    ).rejects.toMatchObject({ code: 'E_SCHEMA_KEY_MISMATCH', message: expect.stringContaining(`delete of row ${ROWS + 1} of table note`) });
+    expect(await subject.query('SELECT COUNT(*) AS n FROM note')).toEqual([{ n: 0 }]);
+    expect(await subject.query(SHADOWS)).toEqual([]);
   });
 
   test('an incremental package is staged, then upserted and deleted by key in the final transaction', async () => {

@@ -1,0 +1,194 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type { Database } from 'better-sqlite3';
+import { AsyncClientError } from '../errors.js';
+import { BoundRowsBuilder, type BoundRows } from './sqlite-bound-rows.js';
+import type { CellValue } from '../package/types.js';
+import type { Binder } from './sqlite-row-writer.js';
+import { WORKER_SCRIPT } from './sqlite-writer-thread-script.js';
+
+/** Transactions sent and not yet committed: enough that neither thread waits for the other's slower moments. */
+const IN_FLIGHT = 4;
+/**
+ * After each transaction the worker leaves the write lock free for this share of the time it held
+ * it, so that a POS write waiting in SQLite's busy handler finds it free at one of its retries:
+ * writing back to back, the worker kept the POS waiting up to 433 ms (docs/benchmarks.md, issue 10,
+ * fifteenth round).
+ */
+const LOCK_FREE_SHARE = 0.3;
+
+/** What the worker reports of a statement that failed: SQLite's code and message. */
+interface WorkerFailure {
+  readonly target: number;
+  readonly row: number;
+  readonly name: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+type WorkerReply = { readonly changes: readonly number[] } | { readonly failure: WorkerFailure };
+
+/** A row the worker could not write: the table's place among the targets, its row number and SQLite's error. */
+export class ThreadRowFailure extends Error {
+  constructor(
+    readonly target: number,
+    readonly row: number,
+    override readonly cause: Error & { readonly code: string },
+  ) {
+    super(`row ${row} of target ${target}`);
+  }
+}
+
+/**
+ * Writes a large full package's shadow tables on a thread of its own, with a connection of its
+ * own, while the main thread reads the package: the rows go over already bound (sqlite-bound-rows.ts),
+ * in transactions of the caller's size, a few in flight. The worker's connection checkpoints the
+ * WAL as SQLite does by default. A worker that cannot start leaves the writing to the main thread.
+ */
+export class WriterThread {
+  private readonly worker: Worker;
+  private readonly exited: Promise<void>;
+  private readonly changes: number[] = [];
+  private readonly waiting: ((reply: WorkerReply | Error) => void)[] = [];
+  private pending: Promise<WorkerReply | Error>[] = [];
+  /** One a transaction in flight: a builder is written again only after the worker answered for what it held. */
+  private readonly builders = Array.from({ length: IN_FLIGHT }, () => new BoundRowsBuilder());
+  private sent = 0;
+  private stopped = false;
+  private failure: Error | null = null;
+
+  private constructor(
+    db: Database,
+    location: string,
+    private readonly group: number,
+  ) {
+    this.worker = new Worker(WORKER_SCRIPT, {
+      eval: true,
+      // Not the process's flags: under `--input-type=module` the script would be read as a module, without `require`.
+      execArgv: [],
+      workerData: {
+        driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+        location,
+        timeout: Number(db.pragma('busy_timeout', { simple: true })),
+        cacheSize: Number(db.pragma('main.cache_size', { simple: true })),
+        group,
+        lockFreeShare: LOCK_FREE_SHARE,
+      },
+      // A young generation as small as the daemon's (src/daemon/node-start.ts); the old one unbounded, as a transaction's values are.
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
+    });
+    this.worker.on('message', (reply: WorkerReply) => this.waiting.shift()?.(reply));
+    this.worker.on('error', (error) => this.fail(error));
+    this.exited = new Promise((resolve) =>
+      this.worker.once('exit', () => {
+        this.fail(new Error('the writer thread exited'));
+        resolve();
+      }),
+    );
+  }
+
+  /** A writer thread for the database at `location`, once its connection is open; null when none could start. */
+  static async start(db: Database, location: string, rowsPerStatement: number): Promise<WriterThread | null> {
+    let thread: WriterThread;
+    try {
+      thread = new WriterThread(db, location, rowsPerStatement);
+    } catch {
+      return null;
+    }
+    const ready = await new Promise<WorkerReply | Error>((resolve) => thread.waiting.push(resolve));
+    if (!(ready instanceof Error)) return thread;
+    await thread.stop();
+    return null;
+  }
+
+  /** Registers an insert (the same statement for one row and for a group of rows); returns its target number. */
+  target(insert: (rows: number) => string, width: number): number {
+    this.worker.postMessage({ insert: { group: insert(this.group), single: insert(1), width } });
+    this.changes.push(0);
+    return this.changes.length - 1;
+  }
+
+  /** Adds an upsert, bound here, to the next transaction: `row` is its number among the table's package rows. */
+  append(target: number, values: readonly CellValue[], binders: readonly Binder[], row: number): void {
+    this.builder().append(target, values, binders, row);
+  }
+
+  /** Rows written to `target` so far, as SQLite counted them. */
+  changesOf(target: number): number {
+    return this.changes[target] as number;
+  }
+
+  /**
+   * Sends the rows appended since the last call as one transaction; resolves once fewer than
+   * IN_FLIGHT transactions are in flight, or rejects with the failure of one already sent (a
+   * ThreadRowFailure for a row, else an AsyncClientError).
+   */
+  async commit(onCommitted: (rows: number) => void): Promise<void> {
+    const builder = this.builder();
+    const rows = builder.build();
+    if (rows.parts.length > 0) {
+      this.pending.push(this.send(rows, onCommitted));
+      this.sent += 1;
+    }
+    while (this.pending.length >= IN_FLIGHT) await this.settleFirst();
+    // The worker has answered for what this builder held last.
+    this.builder().clear();
+  }
+
+  /** Waits for every transaction sent; rejects as `commit` does. */
+  async drain(): Promise<void> {
+    while (this.pending.length > 0) await this.settleFirst();
+  }
+
+  /** Ends the worker after what it was sent; never rejects. */
+  async stop(): Promise<void> {
+    await Promise.allSettled(this.pending);
+    this.pending = [];
+    if (!this.stopped) {
+      this.stopped = true;
+      this.worker.postMessage('stop');
+    }
+    await this.exited;
+  }
+
+  private builder(): BoundRowsBuilder {
+    return this.builders[this.sent % IN_FLIGHT] as BoundRowsBuilder;
+  }
+
+  private send(rows: BoundRows, onCommitted: (rows: number) => void): Promise<WorkerReply | Error> {
+    if (this.failure !== null) return Promise.resolve(this.failure);
+    const reply = new Promise<WorkerReply | Error>((resolve) => this.waiting.push(resolve));
+    this.worker.postMessage(rows);
+    const count = rows.parts.reduce((sum, part) => sum + part.count, 0);
+    return reply.then((settled) => {
+      if (!(settled instanceof Error) && 'changes' in settled) onCommitted(count);
+      return settled;
+    });
+  }
+
+  private async settleFirst(): Promise<void> {
+    const reply = await (this.pending.shift() as Promise<WorkerReply | Error>);
+    if (reply instanceof Error) throw reply;
+    if ('failure' in reply) throw failureOf(reply.failure);
+    reply.changes.forEach((count, target) => {
+      this.changes[target] = (this.changes[target] as number) + count;
+    });
+  }
+
+  private fail(error: Error): void {
+    if (this.failure !== null) return;
+    this.failure = new AsyncClientError(
+      'E_DATABASE',
+      `the thread writing the package's rows stopped: ${error.message}`,
+      {},
+      { cause: error },
+    );
+    for (const resolve of this.waiting.splice(0)) resolve(this.failure);
+  }
+}
+
+/** SQLite's error as the worker reported it, in the shape translateSqliteError reads. */
+function failureOf(failure: WorkerFailure): Error {
+  const cause = Object.assign(new Error(failure.message), { name: failure.name, code: failure.code });
+  return failure.target < 0 ? cause : new ThreadRowFailure(failure.target, failure.row, cause);
+}

@@ -1,0 +1,151 @@
+import { readdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { CellValue } from '../../src/package/types.js';
+import { AS_READ, insertSql, type RowTarget } from '../../src/channel/sqlite-row-writer.js';
+import { ThreadRowFailure, WriterThread } from '../../src/channel/sqlite-writer-thread.js';
+
+const COLUMNS = ['id', 'value', 'note'];
+const TARGET: RowTarget = { into: 'item', numbered: false, conflict: '', deleteSql: null };
+const SPEC = {
+  name: 'item',
+  columns: COLUMNS.map((name) => ({ name, type: 'string' as const, nullable: true })),
+  primaryKey: ['id'],
+  upsertCount: 0,
+  deleteCount: 0,
+};
+const BINDERS = COLUMNS.map(() => AS_READ);
+const ROWS_PER_STATEMENT = 16;
+
+/** The threads of this process, as the kernel counts them. */
+const threads = (): number => readdirSync('/proc/self/task').length;
+
+/** Values of every kind better-sqlite3 binds, with the edges of the encoding that carries them across. */
+const EDGES: readonly CellValue[] = [
+  null,
+  0,
+  -1.5,
+  Number.MAX_SAFE_INTEGER,
+  2n ** 63n - 1n,
+  -(2n ** 63n),
+  '',
+  'plain ASCII',
+  'é and ü in Latin-1',
+  'a 4-byte 😀 and a CJK 字',
+  '\u0000 and \u007f at the edges of ASCII, \u0080 past it',
+  Buffer.from([]),
+  Buffer.from([0, 1, 2, 255]),
+];
+/** Strings larger than a transaction's first text buffer, at two rows. */
+const LARGE: ReadonlyMap<number, string> = new Map([
+  [1500, 'x'.repeat(300_000)],
+  [4500, 'é'.repeat(150_000)],
+]);
+
+describe('SQLite: the writer thread', () => {
+  let folder: string;
+  let location: string;
+  let db: Database.Database;
+  let thread: WriterThread | null = null;
+  beforeEach(async () => {
+    folder = await mkdtemp(path.join(os.tmpdir(), 'async-client-writer-thread-'));
+    location = path.join(folder, 'channel.db');
+    db = new Database(location, { timeout: 100 });
+    db.pragma('journal_mode = WAL');
+    db.exec("CREATE TABLE item (id INTEGER PRIMARY KEY, value, note TEXT CHECK (note IS NULL OR note <> 'refused'))");
+    db.exec('CREATE TABLE expected (id INTEGER PRIMARY KEY, value, note TEXT)');
+  });
+  afterEach(async () => {
+    await thread?.stop();
+    thread = null;
+    db.close();
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  const started = async (): Promise<WriterThread> => {
+    const started = await WriterThread.start(db, location, ROWS_PER_STATEMENT);
+    if (started === null) throw new Error('the writer thread did not start');
+    thread = started;
+    return started;
+  };
+  const itemTarget = (writer: WriterThread): number => writer.target(insertSql(SPEC, TARGET), COLUMNS.length);
+  const stored = (table: string): unknown[] => db.prepare(`SELECT id, typeof(value) AS type, value, note FROM ${table} ORDER BY id`).all();
+
+  test('every kind of value is stored as this thread would bind it, across several transactions and grown buffers', async () => {
+    const writer = await started();
+    const target = itemTarget(writer);
+    const rows: CellValue[][] = [];
+    let id = 0;
+    // 6 transactions of 1,500 rows, more than are in flight at once: more values than the first buffers hold, each
+    // builder written again, groups of 16 and a remainder of single rows.
+    for (let transaction = 0; transaction < 6; transaction++) {
+      for (let i = 0; i < 1500; i++) {
+        id += 1;
+        const value = LARGE.get(id) ?? (EDGES[id % EDGES.length] as CellValue);
+        const note = id % 7 === 0 ? null : `note ${id} ✓`;
+        writer.append(target, [id, value, note], BINDERS, id);
+        rows.push([id, value, note]);
+      }
+      await writer.commit(() => undefined);
+    }
+    await writer.drain();
+    expect(writer.changesOf(target)).toBe(id);
+    const expected = db.prepare('INSERT INTO expected (id, value, note) VALUES (?, ?, ?)');
+    for (const row of rows) expected.run(...row);
+    expect(stored('item')).toEqual(stored('expected'));
+  });
+
+  test('a row that breaks a constraint is named by its number, and its transaction leaves nothing', async () => {
+    const writer = await started();
+    const target = itemTarget(writer);
+    const committed: number[] = [];
+    for (let row = 1; row <= 100; row++) writer.append(target, [row, row, 'fine'], BINDERS, row);
+    await writer.commit((rows) => committed.push(rows));
+    for (let row = 101; row <= 200; row++) writer.append(target, [row, row, row === 150 ? 'refused' : 'fine'], BINDERS, row);
+    await writer.commit((rows) => committed.push(rows));
+    const failure = await writer.drain().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ThreadRowFailure);
+    expect(failure).toMatchObject({ target, row: 150, cause: { name: 'SqliteError', code: 'SQLITE_CONSTRAINT_CHECK' } });
+    expect(committed).toEqual([100]);
+    expect(db.prepare('SELECT COUNT(*) AS n, MAX(id) AS last FROM item').get()).toEqual({ n: 100, last: 100 });
+  });
+
+  test("another writer holding the lock past the wait is SQLite's SQLITE_BUSY, not a row's failure", async () => {
+    const writer = await started();
+    const target = itemTarget(writer);
+    const pos = new Database(location);
+    pos.exec('BEGIN IMMEDIATE');
+    try {
+      writer.append(target, [1, 1, null], BINDERS, 1);
+      await writer.commit(() => undefined);
+      const failure = await writer.drain().catch((error: unknown) => error);
+      expect(failure).not.toBeInstanceOf(ThreadRowFailure);
+      expect(failure).toMatchObject({ name: 'SqliteError', code: 'SQLITE_BUSY' });
+    } finally {
+      pos.exec('ROLLBACK');
+      pos.close();
+    }
+    expect(db.prepare('SELECT COUNT(*) AS n FROM item').get()).toEqual({ n: 0 });
+  });
+
+  test('a thread that cannot open the database is not started, and none is left running', async () => {
+    const before = threads();
+    expect(await WriterThread.start(db, path.join(folder, 'missing.db'), ROWS_PER_STATEMENT)).toBeNull();
+    expect(threads()).toBe(before);
+  });
+
+  test('stop ends the thread after what it was sent', async () => {
+    const before = threads();
+    const writer = await started();
+    expect(threads()).toBeGreaterThan(before);
+    const target = itemTarget(writer);
+    writer.append(target, [1, 'last', null], BINDERS, 1);
+    await writer.commit(() => undefined);
+    await writer.stop();
+    thread = null;
+    expect(db.prepare('SELECT value FROM item').all()).toEqual([{ value: 'last' }]);
+    expect(threads()).toBe(before);
+  });
+});

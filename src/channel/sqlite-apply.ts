@@ -199,7 +199,8 @@ async function stageInto(staging: Staging, batches: AsyncIterable<RowBatch>, thr
     pending = [];
     pendingRows = 0;
     limit = ROWS_PER_TRANSACTION;
-    if (chunk.some(({ load }) => load.writesMain)) room.assertRoomFor(rows);
+    // Rows the thread has not committed yet will take their room too.
+    if (chunk.some(({ load }) => load.writesMain)) room.assertRoomFor(rows + (thread?.writer.rowsInFlight ?? 0));
     const here = chunk.filter(({ load }) => load.writesHere);
     const mainHere = here.some(({ load }) => load.writesMain);
     // A transaction on temporary tables only takes no lock on the channel database.
@@ -212,13 +213,16 @@ async function stageInto(staging: Staging, batches: AsyncIterable<RowBatch>, thr
   };
   // The rows are out of reach before the wait for the thread: held across it, they would outlive the young generation.
   const flush = async (): Promise<void> => {
+    const first = limit === ROWS_IN_FIRST_TRANSACTION;
     writeChunk();
-    if (thread !== null)
-      await threadDone(
-        conn,
-        thread,
-        thread.writer.commit((committed) => room.committed(committed)),
-      );
+    if (thread === null) return;
+    await threadDone(
+      conn,
+      thread,
+      thread.writer.commit((committed) => room.committed(committed)),
+    );
+    // DiskRoom learns a row's bytes from the first, small transaction before the next is sent.
+    if (first) await threadDone(conn, thread, thread.writer.drain());
   };
   for await (const batch of batches) {
     const load = loadOf(loads, manifest, batch);

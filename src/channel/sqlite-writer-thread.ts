@@ -54,6 +54,7 @@ export class WriterThread {
   /** One a transaction in flight: a builder is written again only after the worker answered for what it held. */
   private readonly builders = Array.from({ length: IN_FLIGHT }, () => new BoundRowsBuilder());
   private sent = 0;
+  private inFlight = 0;
   private stopped = false;
   private failure: Error | null = null;
 
@@ -113,6 +114,11 @@ export class WriterThread {
     this.builder().append(target, values, binders, row);
   }
 
+  /** Rows sent and not yet answered for: what the disk must still take. */
+  get rowsInFlight(): number {
+    return this.inFlight;
+  }
+
   /** Rows written to `target` so far, as SQLite counted them. */
   changesOf(target: number): number {
     return this.changes[target] as number;
@@ -160,7 +166,9 @@ export class WriterThread {
     const reply = new Promise<WorkerReply | Error>((resolve) => this.waiting.push(resolve));
     this.worker.postMessage(rows);
     const count = rows.parts.reduce((sum, part) => sum + part.count, 0);
+    this.inFlight += count;
     return reply.then((settled) => {
+      this.inFlight -= count;
       if (!(settled instanceof Error) && 'changes' in settled) onCommitted(count);
       return settled;
     });

@@ -48,24 +48,31 @@ async function* notes(count: number, bytesEach: number): AsyncIterable<RowBatch>
     await rm(folder, { recursive: true, force: true });
   });
 
-  test('a full disk during apply gives E_DATABASE_FULL, a clean rollback, and a journal that still takes the failure', async () => {
-    const open = db as ChannelDatabase;
-    const session = await seen(open, 1);
-    await expect(
-      open.applyPackage(manifest(1, 'full', [NOTE]), notes(20_000, 200), { sessionId: session.id, allowCreateTables: true }),
-    ).rejects.toMatchObject({ code: 'E_DATABASE_FULL', message: expect.stringContaining(file) });
-    const failed = await open.downloads.markApplyFailed(session.id, { code: 'E_DATABASE_FULL', message: 'disk full' }, null);
-    expect(failed).toMatchObject({ status: 'ApplyFailed', tries: 1 });
-    await open.close();
-    db = await openSqliteChannelDatabase(file, { channelId: 'store-1', minFreeBytes: 0 });
-    expect(await db.downloads.find(session.id)).toMatchObject({ status: 'ApplyFailed', appliedAt: null });
-    await expect(db.uploads.describeTable({ table: 'note', counterColumn: 'id' })).rejects.toMatchObject({
-      code: 'E_UPLOAD_TABLE_MISSING',
-    });
-    await expect(
-      db.applyPackage(manifest(1, 'full', [NOTE]), notes(10, 10), { sessionId: session.id, allowCreateTables: true }),
-    ).resolves.toEqual({ note: 10 });
-  });
+  // The manifest's counts choose the path: one transaction for a small package, a shadow table written by the writer thread for a large one.
+  test.each([
+    ['written in one transaction', NOTE],
+    ['streamed through a shadow table', { ...NOTE, upsertCount: 20_000 }],
+  ])(
+    'a full disk during apply (%s) gives E_DATABASE_FULL, a clean rollback, and a journal that still takes the failure',
+    async (_, spec) => {
+      const open = db as ChannelDatabase;
+      const session = await seen(open, 1);
+      await expect(
+        open.applyPackage(manifest(1, 'full', [spec]), notes(20_000, 200), { sessionId: session.id, allowCreateTables: true }),
+      ).rejects.toMatchObject({ code: 'E_DATABASE_FULL', message: expect.stringContaining(file) });
+      const failed = await open.downloads.markApplyFailed(session.id, { code: 'E_DATABASE_FULL', message: 'disk full' }, null);
+      expect(failed).toMatchObject({ status: 'ApplyFailed', tries: 1 });
+      await open.close();
+      db = await openSqliteChannelDatabase(file, { channelId: 'store-1', minFreeBytes: 0 });
+      expect(await db.downloads.find(session.id)).toMatchObject({ status: 'ApplyFailed', appliedAt: null });
+      await expect(db.uploads.describeTable({ table: 'note', counterColumn: 'id' })).rejects.toMatchObject({
+        code: 'E_UPLOAD_TABLE_MISSING',
+      });
+      await expect(
+        db.applyPackage(manifest(1, 'full', [NOTE]), notes(10, 10), { sessionId: session.id, allowCreateTables: true }),
+      ).resolves.toEqual({ note: 10 });
+    },
+  );
 
   test('a read-only mount is refused at open with E_DATABASE_READONLY naming the folder', async () => {
     await db?.close();

@@ -11,11 +11,11 @@ import { WORKER_SCRIPT } from './sqlite-writer-thread-script.js';
 const IN_FLIGHT = 4;
 /**
  * After each transaction the worker leaves the write lock free for this share of the time it held
- * it, so that a POS write waiting in SQLite's busy handler finds it free at one of its retries:
- * writing back to back, the worker kept the POS waiting up to 433 ms (docs/benchmarks.md, issue 10,
- * fifteenth round).
+ * it, so that a POS write waiting in SQLite's busy handler finds it free at one of its retries.
+ * Measured (docs/benchmarks.md, issue 10, fifteenth round): back to back, the POS waited up to
+ * 433 ms; at 0.3, up to 430 ms; at 0.6, 50 to 104 ms, less than with the main thread writing.
  */
-const LOCK_FREE_SHARE = 0.3;
+const LOCK_FREE_SHARE = 0.6;
 
 /** What the worker reports of a statement that failed: SQLite's code and message. */
 interface WorkerFailure {

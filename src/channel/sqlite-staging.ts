@@ -5,7 +5,7 @@ import { BackgroundCheckpoints } from './sqlite-checkpointer.js';
 import type { SqliteConnection } from './sqlite-connection.js';
 import { DiskRoom } from './sqlite-disk-room.js';
 import { translateSqliteError } from './sqlite-errors.js';
-import { RowFailure, ROWS_PER_STATEMENT } from './sqlite-row-writer.js';
+import { RowFailure } from './sqlite-row-writer.js';
 import { ShadowTableLoad } from './sqlite-shadow-table.js';
 import type { TableLoad } from './sqlite-table-load.js';
 import { ThreadRowFailure, WriterThread } from './sqlite-writer-thread.js';
@@ -32,7 +32,7 @@ export async function stageRows(
   loads: ReadonlyMap<string, TableLoad>,
 ): Promise<void> {
   const shadows = [...loads.values()].filter((load) => load instanceof ShadowTableLoad);
-  const thread = conn.writerThread && shadows.length > 0 ? await WriterThread.start(conn.db, conn.location, ROWS_PER_STATEMENT) : null;
+  const thread = conn.writerThread && shadows.length > 0 ? await WriterThread.start(conn.db, conn.location) : null;
   const byTarget = new Map(thread === null ? [] : shadows.map((load) => [load.writeThrough(thread), load] as const));
   const writesMainHere = [...loads.values()].some((load) => load.writesMain && load.writesHere);
   const checkpoints = writesMainHere ? BackgroundCheckpoints.start(conn.db, conn.location) : null;

@@ -4,7 +4,7 @@ import type { Database } from 'better-sqlite3';
 import { AsyncClientError } from '../errors.js';
 import { BoundRowsBuilder, type BoundRows } from './sqlite-bound-rows.js';
 import type { CellValue } from '../package/types.js';
-import type { Binder } from './sqlite-row-writer.js';
+import { type Binder, ROWS_PER_STATEMENT } from './sqlite-row-writer.js';
 import { WORKER_SCRIPT } from './sqlite-writer-thread-script.js';
 
 /** Transactions sent and not yet committed: enough that neither thread waits for the other's slower moments. */
@@ -58,11 +58,7 @@ export class WriterThread {
   private stopped = false;
   private failure: Error | null = null;
 
-  private constructor(
-    db: Database,
-    location: string,
-    private readonly group: number,
-  ) {
+  private constructor(db: Database, location: string) {
     this.worker = new Worker(WORKER_SCRIPT, {
       eval: true,
       // Not the process's flags: under `--input-type=module` the script would be read as a module, without `require`.
@@ -72,7 +68,7 @@ export class WriterThread {
         location,
         timeout: Number(db.pragma('busy_timeout', { simple: true })),
         cacheSize: Number(db.pragma('main.cache_size', { simple: true })),
-        group,
+        group: ROWS_PER_STATEMENT,
         lockFreeShare: LOCK_FREE_SHARE,
       },
       // A young generation as small as the daemon's (src/daemon/node-start.ts); the old one unbounded, as a transaction's values are.
@@ -89,10 +85,10 @@ export class WriterThread {
   }
 
   /** A writer thread for the database at `location`, once its connection is open; null when none could start. */
-  static async start(db: Database, location: string, rowsPerStatement: number): Promise<WriterThread | null> {
+  static async start(db: Database, location: string): Promise<WriterThread | null> {
     let thread: WriterThread;
     try {
-      thread = new WriterThread(db, location, rowsPerStatement);
+      thread = new WriterThread(db, location);
     } catch {
       return null;
     }
@@ -102,9 +98,9 @@ export class WriterThread {
     return null;
   }
 
-  /** Registers an insert (the same statement for one row and for a group of rows); returns its target number. */
+  /** Registers an insert (the same statement for one row and for ROWS_PER_STATEMENT rows); returns its target number. */
   target(insert: (rows: number) => string, width: number): number {
-    this.worker.postMessage({ insert: { group: insert(this.group), single: insert(1), width } });
+    this.worker.postMessage({ insert: { group: insert(ROWS_PER_STATEMENT), single: insert(1), width } });
     this.changes.push(0);
     return this.changes.length - 1;
   }

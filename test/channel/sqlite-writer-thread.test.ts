@@ -17,7 +17,6 @@ const SPEC = {
   deleteCount: 0,
 };
 const BINDERS = COLUMNS.map(() => AS_READ);
-const ROWS_PER_STATEMENT = 16;
 
 /** The threads of this process, as the kernel counts them. */
 const threads = (): number => readdirSync('/proc/self/task').length;
@@ -65,7 +64,7 @@ describe('SQLite: the writer thread', () => {
   });
 
   const started = async (): Promise<WriterThread> => {
-    const started = await WriterThread.start(db, location, ROWS_PER_STATEMENT);
+    const started = await WriterThread.start(db, location);
     if (started === null) throw new Error('the writer thread did not start');
     thread = started;
     return started;
@@ -132,7 +131,7 @@ describe('SQLite: the writer thread', () => {
 
   test('a thread that cannot open the database is not started, and none is left running', async () => {
     const before = threads();
-    expect(await WriterThread.start(db, path.join(folder, 'missing.db'), ROWS_PER_STATEMENT)).toBeNull();
+    expect(await WriterThread.start(db, path.join(folder, 'missing.db'))).toBeNull();
     expect(threads()).toBe(before);
   });
 

@@ -1,11 +1,11 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { CellValue } from '../../src/package/types.js';
 import { AS_READ, insertSql, type RowTarget } from '../../src/channel/sqlite-row-writer.js';
-import { ThreadRowFailure, WriterThread } from '../../src/channel/sqlite-writer-thread.js';
+import { COMMITS_PER_CHECKPOINT, ThreadRowFailure, WriterThread } from '../../src/channel/sqlite-writer-thread.js';
 
 const COLUMNS = ['id', 'value', 'note'];
 const TARGET: RowTarget = { into: 'item', numbered: false, conflict: '', deleteSql: null };
@@ -133,6 +133,23 @@ describe('SQLite: the writer thread', () => {
     const before = threads();
     expect(await WriterThread.start(db, path.join(folder, 'missing.db'))).toBeNull();
     expect(threads()).toBe(before);
+  });
+
+  test('the thread copies the WAL into the database every few transactions, long before SQLite would', async () => {
+    const writer = await started();
+    const target = itemTarget(writer);
+    const sizeBefore = statSync(location).size;
+    // Some 30 pages of WAL in all: SQLite's own checkpoint waits for 1,000.
+    for (let transaction = 0; transaction < COMMITS_PER_CHECKPOINT; transaction++) {
+      for (let row = transaction * 20 + 1; row <= (transaction + 1) * 20; row++)
+        writer.append(target, [row, 'x'.repeat(100), null], BINDERS, row);
+      await writer.commit(() => undefined);
+    }
+    // The worker takes its messages in order: it has checkpointed before it stops.
+    await writer.stop();
+    thread = null;
+    expect(statSync(location).size).toBeGreaterThan(sizeBefore);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM item').get()).toEqual({ n: COMMITS_PER_CHECKPOINT * 20 });
   });
 
   test('stop ends the thread after what it was sent', async () => {

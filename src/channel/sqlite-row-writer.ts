@@ -61,9 +61,18 @@ export interface RowTarget {
 /** The insert of `rows` rows into `target`. */
 export function insertSql(spec: TableSpec, target: RowTarget): (rows: number) => string {
   const width = spec.columns.length + (target.numbered ? 1 : 0);
-  const names = `${target.numbered ? 'rowid, ' : ''}${spec.columns.map((c) => quoteName(c.name)).join(', ')}`;
   const tuple = `(${Array.from({ length: width }, () => '?').join(', ')})`;
-  return (rows) => `INSERT INTO ${target.into} (${names}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}${target.conflict}`;
+  return (rows) => `${insertInto(spec, target)} VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}${target.conflict}`;
+}
+
+/** The insert into `target` of every row of `from`, a table whose columns are the insert's, in order. */
+export function copySql(spec: TableSpec, target: RowTarget, from: string): string {
+  // `WHERE true`: without it, SQLite would read an ON CONFLICT clause as the SELECT's join constraint.
+  return `${insertInto(spec, target)} SELECT * FROM ${from} WHERE true${target.conflict}`;
+}
+
+function insertInto(spec: TableSpec, target: RowTarget): string {
+  return `INSERT INTO ${target.into} (${target.numbered ? 'rowid, ' : ''}${spec.columns.map((c) => quoteName(c.name)).join(', ')})`;
 }
 
 /** A delete in a package table without a primary key. */

@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { PackageRow, TableSpec } from '../package/types.js';
 import { isOtherProcessAlive } from '../process-alive.js';
 import { quoteName } from './sqlite-schema.js';
-import { type Binder, bindersFor, insertSql, noKeyToDeleteBy, RowFailure, type RowTarget, RowWriter } from './sqlite-row-writer.js';
+import { type Binder, bindersFor, noKeyToDeleteBy, RowFailure, type RowTarget, RowWriter } from './sqlite-row-writer.js';
 import type { WriterThread } from './sqlite-writer-thread.js';
 import { declaredTypes, keyMatch, type TableLoad } from './sqlite-table-load.js';
 import { createTableSql } from './sqlite-table-check.js';
@@ -90,7 +90,7 @@ export class ShadowTableLoad implements TableLoad {
 
   /** From now on, rows go to `writer`, a thread with a connection of its own; returns the target number it knows the shadow by. */
   writeThrough(writer: WriterThread): number {
-    const target = writer.target(insertSql(this.spec, this.rowTarget()), this.spec.columns.length);
+    const target = writer.target(this.spec, this.rowTarget());
     this.thread = { writer, target };
     return target;
   }

@@ -2,14 +2,22 @@ import { TAG } from './sqlite-bound-rows.js';
 
 /**
  * The writer thread's side (sqlite-writer-thread.ts): a connection of its own, one transaction per
- * message, answered with the rows each target changed or the failure. A transaction's values are
- * read out of its shared buffers (sqlite-bound-rows.ts) before it begins, then written `group` rows
- * to a statement, as RowWriter does; a statement that fails is run again row by row, so that the
- * failure names its row. After each commit the lock is left free for `lockFreeShare` of the time
- * the transaction held it, and every `commitsPerCheckpoint` commits the WAL is copied into the
- * database then, while the lock is free: SQLite's automatic checkpoint would run inside COMMIT,
- * and count as time the lock was held. A script, not a module file, so that it runs the same from the built
- * files and from the TypeScript sources the tests load.
+ * message, answered with the rows each target changed or the failure.
+ *
+ * A transaction's values are read out of its shared buffers (sqlite-bound-rows.ts), then written
+ * `group` rows to a statement into a temporary table of untyped columns, one a target, which
+ * takes no lock on the channel database. Only then is the lock taken: each target's rows are
+ * copied by one statement, which applies the target's column affinities and constraints as the
+ * inserts would have. Binding values is most of an insert's time, and it is done without the lock
+ * (docs/benchmarks.md, issue 10, sixteenth round). A copy that fails is rolled back and the rows
+ * written into the target row by row, so that the failure names its row.
+ *
+ * After each commit the lock is left free for `lockFreeShare` of the time the transaction held it,
+ * and every `commitsPerCheckpoint` commits the WAL is copied into the database then: SQLite's
+ * automatic checkpoint would run inside COMMIT, and count as time the lock was held.
+ *
+ * A script, not a module file, so that it runs the same from the built files and from the
+ * TypeScript sources the tests load.
  */
 export const WORKER_SCRIPT = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -18,13 +26,15 @@ const db = new Database(workerData.location, { fileMustExist: true, timeout: wor
 db.pragma('cache_size = ' + workerData.cacheSize);
 db.pragma('synchronous = NORMAL');
 db.pragma('wal_autocheckpoint = 0');
+// The staged rows are one transaction's, already in this thread's memory: no file of their own on some other disk.
+db.pragma('temp_store = MEMORY');
 // Ready: an empty commit.
 parentPort.postMessage({ changes: [] });
 const GROUP = workerData.group;
 const targets = [];
 let values = [], at = 0, freeUntil = 0, commits = 0;
 const SLEEP = new Int32Array(new SharedArrayBuffer(4));
-/** The values of a transaction, read out of its buffers before it begins: the lock is held for the inserts alone. */
+/** The values of a transaction, read out of its buffers. */
 function decode(rows) {
   const text = Buffer.from(rows.text.buffer, rows.text.byteOffset, rows.text.byteLength);
   // An ASCII string's bytes are its characters: a slice of the whole text read as Latin-1 at once.
@@ -42,61 +52,107 @@ function decode(rows) {
   }
   return decoded;
 }
+function register({ stage, width, group, single, copy }) {
+  const columns = Array.from({ length: width }, (_, i) => 'c' + i);
+  db.exec('CREATE TABLE ' + stage + ' (' + columns.join(', ') + ')');
+  const tuple = '(' + columns.map(() => '?').join(', ') + ')';
+  const stageInsert = (rows) => db.prepare('INSERT INTO ' + stage + ' VALUES ' + Array(rows).fill(tuple).join(', '));
+  targets.push({
+    direct: { group: db.prepare(group), single: db.prepare(single) },
+    staged: { group: stageInsert(GROUP), single: stageInsert(1) },
+    copy: db.prepare(copy),
+    clear: db.prepare('DELETE FROM ' + stage),
+    groupBuffer: new Array(width * GROUP),
+    singleBuffer: new Array(width),
+  });
+}
 function fill(buffer) { for (let i = 0; i < buffer.length; i++) buffer[i] = values[at++]; }
-function writePart(part, changes) {
+/** Writes a part's rows with \`statements\` (a target's direct or staged inserts); a group that fails is written again row by row. */
+function writePart(part, kind, changes) {
   const t = targets[part.target];
+  const statements = t[kind];
   let row = 0;
   while (row + GROUP <= part.count) {
     const start = at;
     fill(t.groupBuffer);
     try {
-      changes[part.target] += t.group.run(...t.groupBuffer).changes;
+      changes[part.target] += statements.group.run(...t.groupBuffer).changes;
     } catch (error) {
       if (!db.inTransaction) throw { target: part.target, row: part.first + row, error };
       at = start;
-      for (let r = 0; r < GROUP; r++) writeOne(t, part, row + r, changes);
+      for (let r = 0; r < GROUP; r++) writeOne(t, statements, part, row + r, changes);
     }
     row += GROUP;
   }
-  for (; row < part.count; row++) writeOne(t, part, row, changes);
+  for (; row < part.count; row++) writeOne(t, statements, part, row, changes);
 }
-function writeOne(t, part, row, changes) {
+function writeOne(t, statements, part, row, changes) {
   fill(t.singleBuffer);
   try {
-    changes[part.target] += t.single.run(...t.singleBuffer).changes;
+    changes[part.target] += statements.single.run(...t.singleBuffer).changes;
   } catch (error) {
     throw { target: part.target, row: part.first + row, error };
   }
 }
-parentPort.on('message', (message) => {
-  if (message === 'stop') { db.close(); parentPort.close(); return; }
-  if (message.insert !== undefined) {
-    targets.push({
-      group: db.prepare(message.insert.group), groupBuffer: new Array(message.insert.width * GROUP),
-      single: db.prepare(message.insert.single), singleBuffer: new Array(message.insert.width),
-    });
-    return;
+/** Copies each staged target into its table; false when a copy failed and the transaction is still open. */
+function copyStaged(used, parts, changes) {
+  for (const target of used) {
+    try {
+      changes[target] += targets[target].copy.run().changes;
+    } catch (error) {
+      if (db.inTransaction) return false;
+      throw { target, row: parts.find((part) => part.target === target).first, error };
+    }
   }
-  const changes = targets.map(() => 0);
+  return true;
+}
+function transaction(message, changes) {
+  values = decode(message);
+  const used = [...new Set(message.parts.map((part) => part.target))];
   try {
-    values = decode(message);
-    at = 0;
+    stage(message.parts);
     // The lock stays free a while after the last transaction: a POS write waiting in the busy handler retries after sleeps of up to 100 ms.
     const free = freeUntil - performance.now();
     if (free > 0) Atomics.wait(SLEEP, 0, 0, free);
     const begun = performance.now();
     db.exec('BEGIN IMMEDIATE');
-    for (const part of message.parts) writePart(part, changes);
+    if (!copyStaged(used, message.parts, changes)) {
+      db.exec('ROLLBACK');
+      changes.fill(0);
+      at = 0;
+      db.exec('BEGIN IMMEDIATE');
+      for (const part of message.parts) writePart(part, 'direct', changes);
+    }
     db.exec('COMMIT');
     const now = performance.now();
     freeUntil = now + (now - begun) * workerData.lockFreeShare;
-    parentPort.postMessage({ changes });
   } catch (thrown) {
+    // Before the stages are cleared: a rollback after would bring their rows back.
     if (db.inTransaction) db.exec('ROLLBACK');
-    const error = thrown.error ?? thrown;
-    parentPort.postMessage({ failure: { target: thrown.target ?? -1, row: thrown.row ?? 0, name: error.name, code: error.code, message: error.message } });
+    throw thrown;
   } finally {
     values = [];
+    for (const target of used) targets[target].clear.run();
+  }
+}
+/** Writes the rows into the stages, in a transaction on temporary tables alone: no lock on the channel database. */
+function stage(parts) {
+  at = 0;
+  const staged = targets.map(() => 0);
+  db.exec('BEGIN');
+  for (const part of parts) writePart(part, 'staged', staged);
+  db.exec('COMMIT');
+}
+parentPort.on('message', (message) => {
+  if (message === 'stop') { db.close(); parentPort.close(); return; }
+  if (message.target !== undefined) { register(message.target); return; }
+  const changes = targets.map(() => 0);
+  try {
+    transaction(message, changes);
+    parentPort.postMessage({ changes });
+  } catch (thrown) {
+    const error = thrown.error ?? thrown;
+    parentPort.postMessage({ failure: { target: thrown.target ?? -1, row: thrown.row ?? 0, name: error.name, code: error.code, message: error.message } });
   }
   if (++commits % workerData.commitsPerCheckpoint === 0) checkpoint();
 });

@@ -3,8 +3,8 @@ import { Worker } from 'node:worker_threads';
 import type { Database } from 'better-sqlite3';
 import { AsyncClientError } from '../errors.js';
 import { BoundRowsBuilder, type BoundRows } from './sqlite-bound-rows.js';
-import type { CellValue } from '../package/types.js';
-import { type Binder, ROWS_PER_STATEMENT } from './sqlite-row-writer.js';
+import type { CellValue, TableSpec } from '../package/types.js';
+import { type Binder, copySql, insertSql, ROWS_PER_STATEMENT, type RowTarget } from './sqlite-row-writer.js';
 import { WORKER_SCRIPT } from './sqlite-writer-thread-script.js';
 
 /** Transactions sent and not yet committed: enough that neither thread waits for the other's slower moments. */
@@ -44,7 +44,8 @@ export class ThreadRowFailure extends Error {
 /**
  * Writes a large full package's shadow tables on a thread of its own, with a connection of its
  * own, while the main thread reads the package: the rows go over already bound (sqlite-bound-rows.ts),
- * in transactions of the caller's size, a few in flight. The worker's connection checkpoints the
+ * in transactions of the caller's size, a few in flight, and the worker holds the write lock only
+ * to copy them from a stage of its own. The worker's connection checkpoints the
  * WAL itself, while it leaves the lock free. A worker that cannot start leaves the writing to the main thread.
  */
 export class WriterThread {
@@ -101,11 +102,18 @@ export class WriterThread {
     return null;
   }
 
-  /** Registers an insert (the same statement for one row and for ROWS_PER_STATEMENT rows); returns its target number. */
-  target(insert: (rows: number) => string, width: number): number {
-    this.worker.postMessage({ insert: { group: insert(ROWS_PER_STATEMENT), single: insert(1), width } });
+  /** Registers `into`, a table written with `spec`'s columns; returns its target number. */
+  target(spec: TableSpec, into: RowTarget): number {
+    const number = this.changes.length;
+    const insert = insertSql(spec, into);
+    // The worker's own temporary table, where the rows wait for the lock (sqlite-writer-thread-script.ts).
+    const stage = `temp.writer_stage_${number}`;
+    const width = spec.columns.length + (into.numbered ? 1 : 0);
+    this.worker.postMessage({
+      target: { stage, width, group: insert(ROWS_PER_STATEMENT), single: insert(1), copy: copySql(spec, into, stage) },
+    });
     this.changes.push(0);
-    return this.changes.length - 1;
+    return number;
   }
 
   /** Adds an upsert, bound here, to the next transaction: `row` is its number among the table's package rows. */

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { CellValue } from '../../src/package/types.js';
-import { AS_READ, insertSql, type RowTarget } from '../../src/channel/sqlite-row-writer.js';
+import { AS_READ, type RowTarget } from '../../src/channel/sqlite-row-writer.js';
 import { COMMITS_PER_CHECKPOINT, ThreadRowFailure, WriterThread } from '../../src/channel/sqlite-writer-thread.js';
 
 const COLUMNS = ['id', 'value', 'note'];
@@ -69,7 +69,7 @@ describe('SQLite: the writer thread', () => {
     thread = started;
     return started;
   };
-  const itemTarget = (writer: WriterThread): number => writer.target(insertSql(SPEC, TARGET), COLUMNS.length);
+  const itemTarget = (writer: WriterThread): number => writer.target(SPEC, TARGET);
   const stored = (table: string): unknown[] => db.prepare(`SELECT id, typeof(value) AS type, value, note FROM ${table} ORDER BY id`).all();
 
   test('every kind of value is stored as this thread would bind it, across several transactions and grown buffers', async () => {
@@ -108,6 +108,19 @@ describe('SQLite: the writer thread', () => {
     expect(failure).toBeInstanceOf(ThreadRowFailure);
     expect(failure).toMatchObject({ target, row: 150, cause: { name: 'SqliteError', code: 'SQLITE_CONSTRAINT_CHECK' } });
     expect(committed).toEqual([100]);
+    expect(db.prepare('SELECT COUNT(*) AS n, MAX(id) AS last FROM item').get()).toEqual({ n: 100, last: 100 });
+  });
+
+  test('a key written by an earlier transaction is named at the row that repeats it', async () => {
+    const writer = await started();
+    const target = itemTarget(writer);
+    for (let row = 1; row <= 100; row++) writer.append(target, [row, row, null], BINDERS, row);
+    await writer.commit(() => undefined);
+    // Each transaction's rows are copied by one statement: its failure names no row until they are written again one by one.
+    for (let row = 101; row <= 200; row++) writer.append(target, [row === 160 ? 40 : row, row, null], BINDERS, row);
+    await writer.commit(() => undefined);
+    const failure = await writer.drain().catch((error: unknown) => error);
+    expect(failure).toMatchObject({ target, row: 160, cause: { code: 'SQLITE_CONSTRAINT_PRIMARYKEY' } });
     expect(db.prepare('SELECT COUNT(*) AS n, MAX(id) AS last FROM item').get()).toEqual({ n: 100, last: 100 });
   });
 

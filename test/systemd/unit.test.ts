@@ -171,6 +171,12 @@ describe('systemd/async-client.service', () => {
     expect(manifest.scripts.start).toContain(`${environment.join(' ')} node ${DAEMON_NODE_FLAGS.join(' ')} dist/src/cli/main.js run`);
   });
 
+  it('has the installed command (the bin, by its first line) start node as the unit does', async () => {
+    const [shebang] = (await readFile(resolve('src/cli/main.ts'), 'utf8')).split('\n');
+    const environment = Object.entries(DAEMON_ENVIRONMENT).map(([name, value]) => `${name}=${value}`);
+    expect(shebang).toBe(`#!/usr/bin/env -S ${environment.join(' ')} node ${DAEMON_NODE_FLAGS.join(' ')}`);
+  });
+
   it('ships a sysusers.d entry that creates the unit user without a login shell', async () => {
     const root = join(workDir, 'root');
     await mkdir(join(root, 'etc'), { recursive: true });

@@ -11,18 +11,18 @@ import { assertMayCreate } from './schema-errors.js';
 import { schemaMemo } from './sqlite-schema-memo.js';
 import { checkTable } from './sqlite-table-check.js';
 import { RowFailure } from './sqlite-row-writer.js';
-import { loadOf, rowError, stageRows, writeRows } from './sqlite-staging.js';
+import { CHARS_PER_TRANSACTION, loadOf, rowError, stageRows, writeRows } from './sqlite-staging.js';
 import type { TableLoad } from './sqlite-table-load.js';
 
-/** A package of at most this many rows is read whole, then written in place in one transaction. */
+/** A package of at most this many rows, and CHARS_PER_TRANSACTION, is read whole, then written in place in one transaction. */
 const SMALL_PACKAGE_ROWS = 4096;
 /** The session an apply marks Applied: one recorded (its id), or a package to record Downloaded as it is applied. */
 export type ApplyTarget = number | SeenPackage;
 
 /**
  * Applies a package without holding the write lock while it is read. A small package (at most
- * one staging transaction's rows) is read first and written in place in one transaction. A
- * larger one streams: rows go to shadow tables
+ * a few thousand rows, and as many characters as one staging transaction takes) is read first
+ * and written in place in one transaction. A larger one streams: rows go to shadow tables
  * (full) or temporary staging tables (incremental) in short transactions, and one short final
  * transaction puts them in place and marks the session Applied, so the POS sees the whole
  * package or none of it. Staging commits are not flushed (`synchronous=NORMAL`): they matter only
@@ -39,13 +39,31 @@ export async function applyPackage(
   target: ApplyTarget,
   options: ApplyPolicy,
 ): Promise<DownloadSession> {
-  const { db } = conn;
   const rows = manifest.tables.reduce((sum, table) => sum + table.upsertCount + table.deleteCount, 0);
-  const small = rows <= SMALL_PACKAGE_ROWS;
+  const ahead = rows <= SMALL_PACKAGE_ROWS ? await readSmall(batches) : null;
   // Only a streamed apply builds shadows: a backlog of small packages sweeps once, on the connection's first apply.
-  if (!small || !conn.shadowsSwept) sweepShadows(db);
+  if (ahead?.rest !== null || !conn.shadowsSwept) sweepShadows(conn.db);
   conn.shadowsSwept = true;
-  if (small) return applyInOneTransaction(conn, journal, manifest, batches, target, options);
+  if (ahead === null) return applyStreamed(conn, journal, manifest, batches, target, options);
+  if (ahead.rest === null) return applyInOneTransaction(conn, journal, manifest, ahead.read, target, options);
+  try {
+    return await applyStreamed(conn, journal, manifest, readOnFrom(ahead.read, ahead.rest), target, options);
+  } finally {
+    // However the apply ended: the package's reader is left where the read-ahead stopped.
+    await ahead.rest.return?.();
+  }
+}
+
+/** A larger package, its rows staged in short transactions, then put in place by a short final one. */
+async function applyStreamed(
+  conn: SqliteConnection,
+  journal: SqliteDownloadJournal,
+  manifest: PackageManifest,
+  batches: AsyncIterable<RowBatch>,
+  target: ApplyTarget,
+  options: ApplyPolicy,
+): Promise<DownloadSession> {
+  const { db } = conn;
   // Refused before anything is staged (a package recorded here has just become Downloaded); the final transaction reads the session again.
   const first = typeof target === 'number' ? journal.applicableNow(target) : conn.commitUnflushed(() => journal.downloadedNow(target));
   const sessionId = first.row.id;
@@ -73,12 +91,10 @@ async function applyInOneTransaction(
   conn: SqliteConnection,
   journal: SqliteDownloadJournal,
   manifest: PackageManifest,
-  batches: AsyncIterable<RowBatch>,
+  read: readonly RowBatch[],
   target: ApplyTarget,
   options: ApplyPolicy,
 ): Promise<DownloadSession> {
-  const read: RowBatch[] = [];
-  for await (const batch of batches) read.push(batch);
   const loads = new Map<string, TableLoad>();
   // Unflushed: a backlog of small packages shares one flush (ChannelDatabase.flush).
   return conn.commitUnflushed(() => {
@@ -147,4 +163,23 @@ function discardAll(loads: Iterable<TableLoad>): void {
       // The failure that brought us here, or the commit that did, is what the caller must see.
     }
   }
+}
+
+/** A small package's batches read ahead: all of them (`rest` null), or those read before they held CHARS_PER_TRANSACTION, and the rest. */
+async function readSmall(batches: AsyncIterable<RowBatch>): Promise<{ read: RowBatch[]; rest: AsyncIterator<RowBatch> | null }> {
+  const read: RowBatch[] = [];
+  const iterator = batches[Symbol.asyncIterator]();
+  let chars = 0;
+  for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) {
+    read.push(next.value);
+    chars += next.value.chars ?? 0;
+    if (chars >= CHARS_PER_TRANSACTION) return { read, rest: iterator };
+  }
+  return { read, rest: null };
+}
+
+/** The batches read ahead, then the rest. */
+async function* readOnFrom(read: readonly RowBatch[], rest: AsyncIterator<RowBatch>): AsyncIterable<RowBatch> {
+  yield* read;
+  for (let next = await rest.next(); next.done !== true; next = await rest.next()) yield next.value;
 }

@@ -33,7 +33,7 @@ export class RowBatches implements RowSink {
 
   sectionEnd(): void {
     if (this.held.length === 0 || this.table === undefined) return;
-    this.batches.push({ table: this.table, rows: this.held });
+    this.batches.push({ table: this.table, rows: this.held, chars: this.heldChars });
     this.held = [];
     this.heldChars = 0;
   }

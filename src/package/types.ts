@@ -73,4 +73,6 @@ export type PackageRow =
 export interface RowBatch {
   readonly table: TableSpec;
   readonly rows: readonly PackageRow[];
+  /** The characters of the rows' lines, when they were read from a package: about what holding them costs. */
+  readonly chars?: number;
 }

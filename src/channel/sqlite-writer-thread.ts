@@ -45,8 +45,8 @@ export class ThreadRowFailure extends Error {
  * Writes a large full package's shadow tables on a thread of its own, with a connection of its
  * own, while the main thread reads the package: the rows go over already bound (sqlite-bound-rows.ts),
  * in transactions of the caller's size, a few in flight, and the worker holds the write lock only
- * to copy them from a stage of its own. The worker's connection checkpoints the
- * WAL itself, while it leaves the lock free. A worker that cannot start leaves the writing to the main thread.
+ * to copy them from a stage of its own. The worker's connection checkpoints the WAL itself, while
+ * it leaves the lock free. A worker that cannot start leaves the writing to the main thread.
  */
 export class WriterThread {
   private readonly worker: Worker;

@@ -44,24 +44,30 @@ export async function applyPackage(
   // Only a streamed apply builds shadows: a backlog of small packages sweeps once, on the connection's first apply.
   if (ahead?.rest !== null || !conn.shadowsSwept) sweepShadows(conn.db);
   conn.shadowsSwept = true;
-  if (ahead === null) return applyStreamed(conn, journal, manifest, batches, target, options);
-  if (ahead.rest === null) return applyInOneTransaction(conn, journal, manifest, ahead.read, target, options);
+  const apply = { conn, journal, manifest, target, options };
+  if (ahead === null) return applyStreamed(apply, batches);
+  if (ahead.rest === null) return applyInOneTransaction(apply, ahead.read);
   try {
-    return await applyStreamed(conn, journal, manifest, readOnFrom(ahead.read, ahead.rest), target, options);
+    return await applyStreamed(apply, readOnFrom(ahead.read, ahead.rest));
   } finally {
     // However the apply ended: the package's reader is left where the read-ahead stopped.
     await ahead.rest.return?.();
   }
 }
 
+/** What an apply works with, whichever way it goes. */
+interface PackageApply {
+  readonly conn: SqliteConnection;
+  readonly journal: SqliteDownloadJournal;
+  readonly manifest: PackageManifest;
+  readonly target: ApplyTarget;
+  readonly options: ApplyPolicy;
+}
+
 /** A larger package, its rows staged in short transactions, then put in place by a short final one. */
 async function applyStreamed(
-  conn: SqliteConnection,
-  journal: SqliteDownloadJournal,
-  manifest: PackageManifest,
+  { conn, journal, manifest, target, options }: PackageApply,
   batches: AsyncIterable<RowBatch>,
-  target: ApplyTarget,
-  options: ApplyPolicy,
 ): Promise<DownloadSession> {
   const { db } = conn;
   // Refused before anything is staged (a package recorded here has just become Downloaded); the final transaction reads the session again.
@@ -87,14 +93,7 @@ async function applyStreamed(
  * one transaction that records it (a package to record) and marks it Applied, committed
  * unflushed: the caller flushes before telling anyone (ChannelDatabase.flush).
  */
-async function applyInOneTransaction(
-  conn: SqliteConnection,
-  journal: SqliteDownloadJournal,
-  manifest: PackageManifest,
-  read: readonly RowBatch[],
-  target: ApplyTarget,
-  options: ApplyPolicy,
-): Promise<DownloadSession> {
+function applyInOneTransaction({ conn, journal, manifest, target, options }: PackageApply, read: readonly RowBatch[]): DownloadSession {
   const loads = new Map<string, TableLoad>();
   // Unflushed: a backlog of small packages shares one flush (ChannelDatabase.flush).
   return conn.commitUnflushed(() => {

@@ -58,21 +58,31 @@ export interface RowTarget {
   readonly deleteSql: string | null;
 }
 
+/** The values a row binds in an insert into `target`. */
+export function rowWidth(spec: TableSpec, target: RowTarget): number {
+  return spec.columns.length + (target.numbered ? 1 : 0);
+}
+
 /** The insert of `rows` rows into `target`. */
 export function insertSql(spec: TableSpec, target: RowTarget): (rows: number) => string {
-  const width = spec.columns.length + (target.numbered ? 1 : 0);
-  const tuple = `(${Array.from({ length: width }, () => '?').join(', ')})`;
-  return (rows) => `${insertInto(spec, target)} VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}${target.conflict}`;
+  const tuple = `(${Array.from({ length: rowWidth(spec, target) }, () => '?').join(', ')})`;
+  return (rows) =>
+    `INSERT INTO ${target.into} (${columnList(spec, target)}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}${target.conflict}`;
+}
+
+/** A table named `name` with the columns an insert into `target` names, untyped: it keeps each value as it was bound. */
+export function untypedTableSql(spec: TableSpec, target: RowTarget, name: string): string {
+  return `CREATE TABLE ${name} (${columnList(spec, target)})`;
 }
 
 /** The insert into `target` of every row of `from`, a table whose columns are the insert's, in order. */
 export function copySql(spec: TableSpec, target: RowTarget, from: string): string {
   // `WHERE true`: without it, SQLite would read an ON CONFLICT clause as the SELECT's join constraint.
-  return `${insertInto(spec, target)} SELECT * FROM ${from} WHERE true${target.conflict}`;
+  return `INSERT INTO ${target.into} (${columnList(spec, target)}) SELECT * FROM ${from} WHERE true${target.conflict}`;
 }
 
-function insertInto(spec: TableSpec, target: RowTarget): string {
-  return `INSERT INTO ${target.into} (${target.numbered ? 'rowid, ' : ''}${spec.columns.map((c) => quoteName(c.name)).join(', ')})`;
+function columnList(spec: TableSpec, target: RowTarget): string {
+  return `${target.numbered ? 'rowid, ' : ''}${spec.columns.map((c) => quoteName(c.name)).join(', ')}`;
 }
 
 /** A delete in a package table without a primary key. */
@@ -100,7 +110,7 @@ export class RowWriter {
     private readonly binders: readonly Binder[],
     private readonly keyBinders: readonly Binder[],
   ) {
-    this.width = spec.columns.length + (target.numbered ? 1 : 0);
+    this.width = rowWidth(spec, target);
     this.insert = insertSql(spec, target);
     this.single = db.prepare(this.insert(1));
     this.remove = target.deleteSql === null ? null : db.prepare(target.deleteSql);

@@ -63,6 +63,8 @@ export class ShadowTableLoad implements TableLoad {
   seen = 0;
   private count = 0;
   private readonly shadow: string;
+  /** The shadow as this thread's writer and the writer thread write it. */
+  private readonly target: RowTarget;
   private readonly writer: RowWriter;
   private readonly binders: readonly Binder[];
   private thread: { readonly writer: WriterThread; readonly target: number } | null = null;
@@ -81,7 +83,14 @@ export class ShadowTableLoad implements TableLoad {
     const binders = bindersFor(spec, declaredTypes(db, spec, original?.name ?? null));
     const keyBinders = spec.primaryKey.map((k) => binders[spec.columns.findIndex((c) => c.name === k)] as Binder);
     this.binders = binders;
-    this.writer = new RowWriter(db, spec, this.rowTarget(), binders, keyBinders);
+    this.target = {
+      into: quoteName(this.shadow),
+      numbered: false,
+      conflict: '',
+      // Every key appears at most once in a package, so a delete in a full package finds nothing: it runs for what it reports.
+      deleteSql: spec.primaryKey.length === 0 ? null : `DELETE FROM ${quoteName(this.shadow)} WHERE ${keyMatch(spec)}`,
+    };
+    this.writer = new RowWriter(db, spec, this.target, binders, keyBinders);
   }
 
   get writesHere(): boolean {
@@ -90,7 +99,7 @@ export class ShadowTableLoad implements TableLoad {
 
   /** From now on, rows go to `writer`, a thread with a connection of its own; returns the target number it knows the shadow by. */
   writeThrough(writer: WriterThread): number {
-    const target = writer.target(this.spec, this.rowTarget());
+    const target = writer.target(this.spec, this.target);
     this.thread = { writer, target };
     return target;
   }
@@ -124,16 +133,6 @@ export class ShadowTableLoad implements TableLoad {
     for (const index of this.original?.indexes ?? []) this.db.exec(index);
     this.swapped = true;
     return this.count;
-  }
-
-  private rowTarget(): RowTarget {
-    return {
-      into: quoteName(this.shadow),
-      numbered: false,
-      conflict: '',
-      // Every key appears at most once in a package, so a delete in a full package finds nothing: it runs for what it reports.
-      deleteSql: this.spec.primaryKey.length === 0 ? null : `DELETE FROM ${quoteName(this.shadow)} WHERE ${keyMatch(this.spec)}`,
-    };
   }
 
   discard(): void {

@@ -52,16 +52,13 @@ function decode(rows) {
   }
   return decoded;
 }
-function register({ stage, width, group, single, copy }) {
-  const columns = Array.from({ length: width }, (_, i) => 'c' + i);
-  db.exec('CREATE TABLE ' + stage + ' (' + columns.join(', ') + ')');
-  const tuple = '(' + columns.map(() => '?').join(', ') + ')';
-  const stageInsert = (rows) => db.prepare('INSERT INTO ' + stage + ' VALUES ' + Array(rows).fill(tuple).join(', '));
+function register({ width, create, direct, staged, copy, clear }) {
+  db.exec(create);
   targets.push({
-    direct: { group: db.prepare(group), single: db.prepare(single) },
-    staged: { group: stageInsert(GROUP), single: stageInsert(1) },
+    direct: { group: db.prepare(direct.group), single: db.prepare(direct.single) },
+    staged: { group: db.prepare(staged.group), single: db.prepare(staged.single) },
     copy: db.prepare(copy),
-    clear: db.prepare('DELETE FROM ' + stage),
+    clear: db.prepare(clear),
     groupBuffer: new Array(width * GROUP),
     singleBuffer: new Array(width),
   });

@@ -4,7 +4,7 @@ import type { Database } from 'better-sqlite3';
 import { AsyncClientError } from '../errors.js';
 import { BoundRowsBuilder, type BoundRows } from './sqlite-bound-rows.js';
 import type { CellValue, TableSpec } from '../package/types.js';
-import { type Binder, copySql, insertSql, ROWS_PER_STATEMENT, type RowTarget } from './sqlite-row-writer.js';
+import { type Binder, copySql, insertSql, ROWS_PER_STATEMENT, type RowTarget, rowWidth, untypedTableSql } from './sqlite-row-writer.js';
 import { WORKER_SCRIPT } from './sqlite-writer-thread-script.js';
 
 /** Transactions sent and not yet committed: enough that neither thread waits for the other's slower moments. */
@@ -105,12 +105,19 @@ export class WriterThread {
   /** Registers `into`, a table written with `spec`'s columns; returns its target number. */
   target(spec: TableSpec, into: RowTarget): number {
     const number = this.changes.length;
-    const insert = insertSql(spec, into);
     // The worker's own temporary table, where the rows wait for the lock (sqlite-writer-thread-script.ts).
-    const stage = `temp.writer_stage_${number}`;
-    const width = spec.columns.length + (into.numbered ? 1 : 0);
+    const stage: RowTarget = { into: `temp.writer_stage_${number}`, numbered: into.numbered, conflict: '', deleteSql: null };
+    const direct = insertSql(spec, into);
+    const staged = insertSql(spec, stage);
     this.worker.postMessage({
-      target: { stage, width, group: insert(ROWS_PER_STATEMENT), single: insert(1), copy: copySql(spec, into, stage) },
+      target: {
+        width: rowWidth(spec, into),
+        create: untypedTableSql(spec, into, stage.into),
+        direct: { group: direct(ROWS_PER_STATEMENT), single: direct(1) },
+        staged: { group: staged(ROWS_PER_STATEMENT), single: staged(1) },
+        copy: copySql(spec, into, stage.into),
+        clear: `DELETE FROM ${stage.into}`,
+      },
     });
     this.changes.push(0);
     return number;

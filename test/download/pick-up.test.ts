@@ -60,12 +60,17 @@ describe('download pick-up on a local folder (file events)', () => {
 
   test('a package arriving while a cycle runs starts another once that one ends', async () => {
     let running = true;
-    const subject = pickUpOver(new LocalWorkingFolder(root), () => running);
+    let asked = 0;
+    const subject = pickUpOver(new LocalWorkingFolder(root), () => {
+      asked += 1;
+      return running;
+    });
     pickUp = subject.pickUp;
     await pickUp.follow('CH01', { pollSeconds: 1, watchPolling: true });
 
     await writeFile(path.join(area, PACKAGE), 'complete');
-    await sleep(3000);
+    // Not a fixed wait: on a busy machine the polling watch had not seen the package after 3 s. The pick-up asks only once it has.
+    await until('the pick-up sees the package while a cycle runs', () => asked > 0);
     expect(subject.starts()).toBe(0);
     running = false;
     pickUp.cycleFinished();

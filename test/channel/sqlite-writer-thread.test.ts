@@ -26,8 +26,7 @@ const threads = (): number => readdirSync('/proc/self/task').length;
  * Waits until the process is back to `count` threads. A joined thread leaves /proc a moment after
  * its 'exit' (the kernel wakes the joiner before it releases the task); a leaked one never does.
  */
-const threadsBackTo = (count: number): Promise<void> =>
-  until(`the process back to ${count} threads`, () => threads() === count, 10_000);
+const threadsBackTo = (count: number): Promise<void> => until(`the process back to ${count} threads`, () => threads() === count, 10_000);
 
 /** Values of every kind better-sqlite3 binds, with the edges of the encoding that carries them across. */
 const EDGES: readonly CellValue[] = [

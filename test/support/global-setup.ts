@@ -54,28 +54,28 @@ type Stop = () => Promise<void>;
 export default async function globalSetup(): Promise<void> {
   const servers = davServers();
   const stops: Stop[] = [];
-  await start(WEBDAV_ENV.startError, async () => {
-    const server = await servers.startRcloneServer(await mkdtemp(path.join(tmpdir(), 'async-client-webdav-')));
-    process.env[WEBDAV_ENV.url] = server.url;
-    process.env[WEBDAV_ENV.root] = server.root;
-    process.env[WEBDAV_ENV.username] = server.username;
-    process.env[WEBDAV_ENV.password] = server.password;
-    return stopAndRemove(servers, server.pid, server.root);
-  }).then((stop) => stop && stops.push(stop));
-  await start(APACHE_ENV.startError, async () => {
-    const work = await mkdtemp(path.join(tmpdir(), 'async-client-apache-'));
-    const ca = await servers.makeTestCa(path.join(work, 'ca'));
-    const root = path.join(work, 'root');
-    await mkdir(root);
-    const server = await servers.startApacheServer(root, work, { ca }).catch(async (error: unknown) => {
-      await rm(work, { recursive: true, force: true });
-      throw error;
-    });
-    process.env[APACHE_ENV.url] = server.url;
-    process.env[APACHE_ENV.root] = server.root;
-    process.env[APACHE_ENV.ca] = path.dirname(ca.caFile);
-    return stopAndRemove(servers, server.pid, work);
-  }).then((stop) => stop && stops.push(stop));
+  await start(WEBDAV_ENV.startError, () =>
+    inTempFolder('async-client-webdav-', async (root) => {
+      const server = await servers.startRcloneServer(root);
+      process.env[WEBDAV_ENV.url] = server.url;
+      process.env[WEBDAV_ENV.root] = server.root;
+      process.env[WEBDAV_ENV.username] = server.username;
+      process.env[WEBDAV_ENV.password] = server.password;
+      return stopAndRemove(servers, server.pid, root);
+    }),
+  ).then((stop) => stop && stops.push(stop));
+  await start(APACHE_ENV.startError, () =>
+    inTempFolder('async-client-apache-', async (work) => {
+      const ca = await servers.makeTestCa(path.join(work, 'ca'));
+      const root = path.join(work, 'root');
+      await mkdir(root);
+      const server = await servers.startApacheServer(root, work, { ca });
+      process.env[APACHE_ENV.url] = server.url;
+      process.env[APACHE_ENV.root] = server.root;
+      process.env[APACHE_ENV.ca] = path.dirname(ca.caFile);
+      return stopAndRemove(servers, server.pid, work);
+    }),
+  ).then((stop) => stop && stops.push(stop));
   await start(POSTGRES_ENV.startError, async () => {
     const clusters = postgresClusters();
     const cluster = await clusters.startPostgresCluster(await servers.freePort());
@@ -98,6 +98,17 @@ async function start(errorVariable: string, starter: () => Promise<Stop>): Promi
     process.env[errorVariable] = error instanceof Error ? error.message : String(error);
     process.stderr.write(`\nglobalSetup: ${process.env[errorVariable]}\n`);
     return undefined;
+  }
+}
+
+/** Runs `starting` in a new temporary folder, removed again when the server does not start. */
+async function inTempFolder(prefix: string, starting: (folder: string) => Promise<Stop>): Promise<Stop> {
+  const folder = await mkdtemp(path.join(tmpdir(), prefix));
+  try {
+    return await starting(folder);
+  } catch (error) {
+    await rm(folder, { recursive: true, force: true });
+    throw error;
   }
 }
 

@@ -6,7 +6,7 @@ import { ContentParser, type ContentExpectations } from './content-parser.js';
 import { packageError } from './errors.js';
 import { GzipMemberInflater } from './gzip-member.js';
 import type { PackageManifest, RowBatch } from './types.js';
-import { inflateWhole, parseWholeContent } from './whole-content.js';
+import { inflateWhole, parseWholeContent, WholeContent } from './whole-content.js';
 
 export interface ContentOptions extends ContentExpectations {
   /** Most rows in one batch (default 64: rows of small batches die young, which keeps the heap small; measured in bench/package.bench.ts). */
@@ -82,6 +82,47 @@ export async function* readContent(
     raw.close();
     member.destroy();
   }
+}
+
+/**
+ * Inflated content kept from a package's opening for its rows: at most this much, so that the
+ * packages prepared ahead of their turn hold little (a backlog's are a few KiB each).
+ */
+const KEPT_CONTENT_BYTES = 64 * 1024;
+
+/** A package held in memory whole, opened: its manifest read, its rows to come (`openHeldContent`). */
+export interface HeldContent {
+  readonly manifest: PackageManifest;
+  /** The checked rows: read on from the manifest the first time, from the start after that. */
+  rows(): AsyncGenerator<RowBatch, PackageManifest, undefined>;
+}
+
+/**
+ * Opens a package held in memory whole (a small one) for applying: its content is inflated and its
+ * manifest read now, and the first read of its rows goes on with the same parser, so that the
+ * package is decompressed and parsed once. Content past KEPT_CONTENT_BYTES is not kept: its rows
+ * are read again from the bytes. Undefined when the source is not held, or its body is not the
+ * plain case (`inflateWhole`), or no manifest line ends: `readContent` reads it then.
+ */
+export function openHeldContent(source: PackageSource, frame: BodyFrame, options: ContentOptions): HeldContent | undefined {
+  const content = Buffer.isBuffer(source) ? inflateWhole(source.subarray(0, frame.bodyBytes)) : undefined;
+  if (content === undefined) return undefined;
+  let whole: WholeContent | undefined = new WholeContent(content, labelOf(source, options), options, frame.bodyBytes);
+  const manifest = whole.readManifest();
+  if (manifest === undefined) return undefined;
+  if (whole.bytes > KEPT_CONTENT_BYTES) whole = undefined;
+  return {
+    manifest,
+    rows: () => {
+      const begun = whole;
+      whole = undefined;
+      return begun === undefined ? readContent(source, frame, options) : readOn(begun);
+    },
+  };
+}
+
+async function* readOn(whole: WholeContent): AsyncGenerator<RowBatch, PackageManifest, undefined> {
+  return yield* whole.rows();
 }
 
 /** Moves the body's bytes into the inflater while hashing them; never rejects. */

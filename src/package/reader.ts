@@ -1,7 +1,7 @@
 import { constants, gunzipSync } from 'node:zlib';
 import { errorCode } from '../errors.js';
 import { byteChunks, type PackageSource } from './byte-chunks.js';
-import { type ContentOptions, labelOf, readContent } from './content-reader.js';
+import { type ContentOptions, labelOf, openHeldContent, readContent } from './content-reader.js';
 import { packageError } from './errors.js';
 import { type CheckedFrame, FrameSplitter, type Trailer } from './frame.js';
 import { MAX_MANIFEST_BYTES } from './limits.js';
@@ -62,19 +62,22 @@ export async function openPackage(source: PackageSource, options: PackageReaderO
 /**
  * Checks the frame (footer, trailer, digest, signature: one read, nothing decompressed) and
  * reads the manifest line, then offers the rows for applying in one pass that checks the content
- * as it reads: each package is decompressed and parsed once. A content error (or a file changed
- * since its frame was checked) throws from `batches()` after some batches, so a consumer stages
- * what it receives and discards it on a throw (the channel database's applyPackage does).
+ * as it reads: each package is decompressed and parsed once (a file's manifest is read from the
+ * start of its stream; a package held in memory is inflated whole once, and its rows read on from
+ * its manifest: openHeldContent). A content error (or a file changed since its frame was checked)
+ * throws from `batches()` after some batches, so a consumer stages what it receives and discards
+ * it on a throw (the channel database's applyPackage does).
  */
 export async function openPackageForApply(source: PackageSource, options: PackageReaderOptions = {}): Promise<OpenedPackage> {
   const frame = await checkFrame(source, options);
-  const manifest = await drain(readContent(source, frame, options, 'manifest'));
+  const held = openHeldContent(source, frame, options);
+  const manifest = held?.manifest ?? (await drain(readContent(source, frame, options, 'manifest')));
   return {
     manifest,
     sha256: frame.sha256,
     signature: frame.signature,
     fileBytes: frame.fileBytes,
-    batches: () => readContent(source, frame, options),
+    batches: () => held?.rows() ?? readContent(source, frame, options),
   };
 }
 

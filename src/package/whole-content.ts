@@ -41,6 +41,49 @@ export function inflateWhole(body: Buffer): Buffer | undefined {
 }
 
 /**
+ * Content inflated whole, parsed once: `readManifest` parses its first line, and `rows` reads on
+ * from there with the same parser, yielding the checked rows in batches as `readContent` does.
+ */
+export class WholeContent {
+  private readonly sink: RowBatches;
+  private readonly parser: ContentParser;
+  private at = 0;
+
+  constructor(
+    private readonly content: Buffer,
+    where: string,
+    options: ContentExpectations & { readonly batchRows?: number },
+    bodyBytes: number,
+  ) {
+    this.sink = new RowBatches(options.batchRows ?? 64);
+    this.parser = new ContentParser(where, options, bodyBytes, this.sink);
+  }
+
+  /** The inflated content's size in bytes. */
+  get bytes(): number {
+    return this.content.length;
+  }
+
+  /** Parses the first line: the manifest, or undefined when no line ends (`rows` then says what is wrong). */
+  readManifest(): PackageManifest | undefined {
+    this.at = this.content.indexOf(0x0a) + 1;
+    this.parser.push(this.content.subarray(0, this.at));
+    return this.parser.manifest;
+  }
+
+  /** Parses the rest of the content; returns the manifest. */
+  *rows(): Generator<RowBatch, PackageManifest, undefined> {
+    for (; this.at < this.content.length; this.at += PARSE_CHUNK_BYTES) {
+      this.parser.push(this.content.subarray(this.at, this.at + PARSE_CHUNK_BYTES));
+      yield* this.sink.drain();
+    }
+    const manifest = this.parser.end();
+    yield* this.sink.drain();
+    return manifest;
+  }
+}
+
+/**
  * Parses content inflated whole, yielding the checked rows in batches as `readContent` does; with
  * `until: 'manifest'`, only the first line is parsed, and the manifest returned.
  */
@@ -51,19 +94,7 @@ export function* parseWholeContent(
   bodyBytes: number,
   until?: 'manifest',
 ): Generator<RowBatch, PackageManifest, undefined> {
-  const sink = new RowBatches(options.batchRows ?? 64);
-  const parser = new ContentParser(where, options, bodyBytes, sink);
-  let at = 0;
-  if (until === 'manifest') {
-    at = content.indexOf(0x0a) + 1;
-    parser.push(content.subarray(0, at));
-    if (parser.manifest !== undefined) return parser.manifest;
-  }
-  for (; at < content.length; at += PARSE_CHUNK_BYTES) {
-    parser.push(content.subarray(at, at + PARSE_CHUNK_BYTES));
-    yield* sink.drain();
-  }
-  const manifest = parser.end();
-  yield* sink.drain();
-  return manifest;
+  const whole = new WholeContent(content, where, options, bodyBytes);
+  const manifest = until === 'manifest' ? whole.readManifest() : undefined;
+  return manifest ?? (yield* whole.rows());
 }

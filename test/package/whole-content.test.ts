@@ -2,10 +2,10 @@ import { Readable } from 'node:stream';
 import { deflateRawSync, gzipSync } from 'node:zlib';
 import { errorCode, errorMessage } from '../../src/errors.js';
 import { openPackageForApply, verifyPackage, type PackageSource } from '../../src/package/reader.js';
-import type { RowBatch } from '../../src/package/types.js';
+import { Decimal, type PackageRow, type RowBatch } from '../../src/package/types.js';
 import { inflateWhole } from '../../src/package/whole-content.js';
 import { hostileCases } from './hostile-packages.js';
-import { frameContent, sampleLines } from './package-fixtures.js';
+import { frameContent, manifestFor, productTable, sampleLines, writePackage } from './package-fixtures.js';
 
 const options = { expectedChannelId: 'store-7', expectedDirection: 'download' } as const;
 
@@ -44,6 +44,45 @@ describe('a small package held whole is inflated in one call', () => {
     expect(held).toEqual(await rowsOf(() => Readable.from([bytes])));
     expect(held.flatMap((batch) => batch.rows)).toHaveLength(4);
     expect((await openPackageForApply(bytes)).manifest).toEqual((await openPackageForApply(() => Readable.from([bytes]))).manifest);
+  });
+
+  test('is inflated and parsed once: its rows come from the opening, not from the bytes again', async () => {
+    const bytes = frameContent(sampleLines());
+    const expected = await rowsOf(Buffer.from(bytes));
+    const opened = await openPackageForApply(bytes);
+    // Had the rows been inflated again, these bytes would no longer give them.
+    bytes.fill(0);
+    const batches: RowBatch[] = [];
+    for await (const batch of opened.batches()) batches.push(batch);
+    expect(batches).toEqual(expected);
+  });
+
+  test('a second read of the rows starts again from the bytes', async () => {
+    const bytes = frameContent(sampleLines());
+    const opened = await openPackageForApply(bytes);
+    const first: RowBatch[] = [];
+    for await (const batch of opened.batches()) first.push(batch);
+    const again: RowBatch[] = [];
+    for await (const batch of opened.batches()) again.push(batch);
+    expect(again).toEqual(first);
+  });
+
+  test('content past 64 KiB is not kept from the opening: its rows are read from the bytes', async () => {
+    const rows: PackageRow[] = Array.from({ length: 2_000 }, (_, i) => ({
+      op: 'upsert',
+      values: [`P${i}`, i, new Decimal('1.50'), true, new Date(i), null, 'x'.repeat(40)],
+    }));
+    const bytes = await writePackage(
+      manifestFor([{ ...productTable, upsertCount: rows.length, deleteCount: 0 }]),
+      new Map([['Product', rows]]),
+    );
+    const opened = await openPackageForApply(bytes);
+    expect(opened.manifest.tables[0]?.upsertCount).toBe(2_000);
+    bytes.fill(0);
+    const read = (async () => {
+      for await (const _batch of opened.batches());
+    })();
+    await expect(read).rejects.toMatchObject({ code: 'E_PACKAGE_CHECKSUM' });
   });
 
   test.each(hostileCases({ channelId: 'store-7', sequence: 2 }).map((hostile) => [hostile.name, hostile] as const))(

@@ -66,8 +66,7 @@ export function rowWidth(spec: TableSpec, target: RowTarget): number {
 /** The insert of `rows` rows into `target`. */
 export function insertSql(spec: TableSpec, target: RowTarget): (rows: number) => string {
   const tuple = `(${Array.from({ length: rowWidth(spec, target) }, () => '?').join(', ')})`;
-  return (rows) =>
-    `INSERT INTO ${target.into} (${columnList(spec, target)}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}${target.conflict}`;
+  return (rows) => `${insertInto(spec, target)} VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}${target.conflict}`;
 }
 
 /** A table named `name` with the columns an insert into `target` names, untyped: it keeps each value as it was bound. */
@@ -78,7 +77,11 @@ export function untypedTableSql(spec: TableSpec, target: RowTarget, name: string
 /** The insert into `target` of every row of `from`, a table whose columns are the insert's, in order. */
 export function copySql(spec: TableSpec, target: RowTarget, from: string): string {
   // `WHERE true`: without it, SQLite would read an ON CONFLICT clause as the SELECT's join constraint.
-  return `INSERT INTO ${target.into} (${columnList(spec, target)}) SELECT * FROM ${from} WHERE true${target.conflict}`;
+  return `${insertInto(spec, target)} SELECT * FROM ${from} WHERE true${target.conflict}`;
+}
+
+function insertInto(spec: TableSpec, target: RowTarget): string {
+  return `INSERT INTO ${target.into} (${columnList(spec, target)})`;
 }
 
 function columnList(spec: TableSpec, target: RowTarget): string {

@@ -35,7 +35,7 @@ export async function* readContent(
 ): AsyncGenerator<RowBatch, PackageManifest, undefined> {
   const where = labelOf(source, options);
   // Bytes held whole are the very bytes whose frame was checked: nothing to hash again.
-  const content = Buffer.isBuffer(source) ? inflateWhole(source.subarray(0, frame.bodyBytes)) : undefined;
+  const content = inflateHeld(source, frame);
   if (content !== undefined) return yield* parseWholeContent(content, where, options, frame.bodyBytes, until);
   const sink = new RowBatches(options.batchRows ?? 64);
   const raw = byteChunks(source);
@@ -105,12 +105,12 @@ export interface HeldContent {
  * plain case (`inflateWhole`), or no manifest line ends: `readContent` reads it then.
  */
 export function openHeldContent(source: PackageSource, frame: BodyFrame, options: ContentOptions): HeldContent | undefined {
-  const content = Buffer.isBuffer(source) ? inflateWhole(source.subarray(0, frame.bodyBytes)) : undefined;
+  const content = inflateHeld(source, frame);
   if (content === undefined) return undefined;
-  let whole: WholeContent | undefined = new WholeContent(content, labelOf(source, options), options, frame.bodyBytes);
-  const manifest = whole.readManifest();
+  const opened = new WholeContent(content, labelOf(source, options), options, frame.bodyBytes);
+  const manifest = opened.readManifest();
   if (manifest === undefined) return undefined;
-  if (whole.bytes > KEPT_CONTENT_BYTES) whole = undefined;
+  let whole = content.length <= KEPT_CONTENT_BYTES ? opened : undefined;
   return {
     manifest,
     rows: () => {
@@ -119,6 +119,11 @@ export function openHeldContent(source: PackageSource, frame: BodyFrame, options
       return begun === undefined ? readContent(source, frame, options) : readOn(begun);
     },
   };
+}
+
+/** The content of a body held in memory, inflated in one call; undefined when it is not held, or not the plain case. */
+function inflateHeld(source: PackageSource, frame: BodyFrame): Buffer | undefined {
+  return Buffer.isBuffer(source) ? inflateWhole(source.subarray(0, frame.bodyBytes)) : undefined;
 }
 
 async function* readOn(whole: WholeContent): AsyncGenerator<RowBatch, PackageManifest, undefined> {

@@ -59,11 +59,6 @@ export class WholeContent {
     this.parser = new ContentParser(where, options, bodyBytes, this.sink);
   }
 
-  /** The inflated content's size in bytes. */
-  get bytes(): number {
-    return this.content.length;
-  }
-
   /** Parses the first line: the manifest, or undefined when no line ends (`rows` then says what is wrong). */
   readManifest(): PackageManifest | undefined {
     this.at = this.content.indexOf(0x0a) + 1;

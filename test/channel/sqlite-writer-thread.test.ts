@@ -55,6 +55,8 @@ describe('SQLite: the writer thread', () => {
   let location: string;
   let db: Database.Database;
   let thread: WriterThread | null = null;
+  /** The process's threads before each test; each test leaves as many, so that the next one counts from a settled process. */
+  let baseline = 0;
   beforeEach(async () => {
     folder = await mkdtemp(path.join(os.tmpdir(), 'async-client-writer-thread-'));
     location = path.join(folder, 'channel.db');
@@ -62,10 +64,13 @@ describe('SQLite: the writer thread', () => {
     db.pragma('journal_mode = WAL');
     db.exec("CREATE TABLE item (id INTEGER PRIMARY KEY, value, note TEXT CHECK (note IS NULL OR note <> 'refused'))");
     db.exec('CREATE TABLE expected (id INTEGER PRIMARY KEY, value, note TEXT)');
+    baseline = threads();
   });
   afterEach(async () => {
     await thread?.stop();
     thread = null;
+    // A stopped thread leaves /proc a moment after it ended: counted by the next test, it would hide one that test leaks.
+    await threadsBackTo(baseline);
     db.close();
     await rm(folder, { recursive: true, force: true });
   });

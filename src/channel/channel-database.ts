@@ -9,6 +9,12 @@ export type AppliedCounts = Readonly<Record<string, number>>;
 export interface ApplyPolicy {
   /** A `full` package may create a table the database lacks, from its manifest. */
   readonly allowCreateTables: boolean;
+  /**
+   * More packages are applied right after this one (a backlog): a small package's commit may be
+   * shared with theirs, its rows seen by other connections when they are committed together, at
+   * the latest when the thread next waits, or at `flush`. Without it, the commit is made before the apply returns.
+   */
+  readonly followed?: boolean;
 }
 
 export interface ApplyOptions extends ApplyPolicy {
@@ -69,8 +75,9 @@ export interface ChannelDatabase {
     policy: ApplyPolicy,
   ): Promise<DownloadSession>;
   /**
-   * Waits until every commit so far would survive a power cut. `applyPackage` may return before
-   * its commit is flushed to disk (so that a backlog of small packages shares one flush); the
+   * Commits what is still open (packages applied `followed`), then waits until every commit so
+   * far would survive a power cut. `applyPackage` may return before its commit is flushed to disk
+   * (so that a backlog of small packages shares one flush); the
    * caller tells nobody outside (HQ's report, the move to `applied/`) of an Applied package
    * before this resolves. A power cut before it undoes those packages whole: rows and Applied
    * record together, so they are applied again, once.

@@ -70,6 +70,8 @@ async function applyStreamed(
   batches: AsyncIterable<RowBatch>,
 ): Promise<DownloadSession> {
   const { db } = conn;
+  // Its commits are its own: a small package's commit group is committed first, and never rolled back with this apply.
+  conn.flushCommits(false);
   // Refused before anything is staged (a package recorded here has just become Downloaded); the final transaction reads the session again.
   const first = typeof target === 'number' ? journal.applicableNow(target) : conn.commitUnflushed(() => journal.downloadedNow(target));
   const sessionId = first.row.id;
@@ -77,7 +79,6 @@ async function applyStreamed(
   try {
     // Every table is checked before the first write: a refused package has written nothing to undo.
     conn.commitUnflushed(() => planLoads(db, manifest, options, loads, 'staged'));
-    conn.flushCommits(false);
     await stageRows(conn, manifest, batches, loads);
     // Read again in the final transaction: the session may have changed while the rows were staged.
     return conn.commitFlushed(() => finishAll(conn, journal, loads, journal.applicableNow(sessionId)));
@@ -91,17 +92,19 @@ async function applyStreamed(
 /**
  * A small package: its rows read first (a few thousand at most), then written in place in the
  * one transaction that records it (a package to record) and marks it Applied, committed
- * unflushed: the caller flushes before telling anyone (ChannelDatabase.flush).
+ * unflushed: the caller flushes before telling anyone (ChannelDatabase.flush). One that more
+ * packages follow is a member of a commit group (sqlite-commit-group.ts), which the flush commits first.
  */
 function applyInOneTransaction({ conn, journal, manifest, target, options }: PackageApply, read: readonly RowBatch[]): DownloadSession {
   const loads = new Map<string, TableLoad>();
-  // Unflushed: a backlog of small packages shares one flush (ChannelDatabase.flush).
-  return conn.commitUnflushed(() => {
+  // Unflushed: a backlog of small packages shares one flush, and its commits as long as more follow.
+  const work = (): DownloadSession => {
     const session = typeof target === 'number' ? journal.applicableNow(target) : journal.toApplyNow(target);
     planLoads(conn.db, manifest, options, loads, 'direct');
     for (const batch of read) writeRows(conn, loadOf(loads, manifest, batch), batch.rows);
     return finishAll(conn, journal, loads, session);
-  });
+  };
+  return options.followed === true ? conn.commitInGroup(work) : conn.commitUnflushed(work);
 }
 
 /** Checks every table before anything is written, then makes each table's load. */

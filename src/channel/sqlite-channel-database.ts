@@ -181,7 +181,8 @@ class SqliteChannelDatabase implements ChannelDatabase {
     batches: AsyncIterable<RowBatch>,
     policy: ApplyPolicy,
   ): Promise<DownloadSession> {
-    return this.conn.exclusive(`applying package ${manifest.sequence}`, () =>
+    // A small package joins the open commit group; a larger one commits it first (sqlite-apply.ts).
+    return this.conn.exclusiveInGroup(`applying package ${manifest.sequence}`, () =>
       applyPackage(this.conn, this.downloads, manifest, batches, target, policy),
     );
   }

@@ -58,7 +58,8 @@ export class SqliteDownloadJournal implements DownloadJournal {
   }
 
   findBySequence(sequence: number): Promise<DownloadSession | null> {
-    return this.conn.exclusive(`reading download sequence ${sequence}`, () => {
+    // A backlog reads each sequence between two applies: the read leaves their commit group open.
+    return this.conn.exclusiveInGroup(`reading download sequence ${sequence}`, () => {
       const row = this.conn
         .statement(`SELECT * FROM ${TABLE} WHERE channel_id = ? AND sequence = ? ORDER BY id DESC LIMIT 1`)
         .get(this.conn.channelId, sequence) as Row | undefined;

@@ -152,7 +152,8 @@ class DownloadRun {
         }
         const known = session?.status === 'Canceled' ? null : session;
         if (known !== null && !(await this.mayTry(run, listing, file, known))) return;
-        if (!(await this.turn.take(run, file, sequence, session, await ahead.take(sequence, file)))) {
+        const followed = listing.get(sequence + 1) !== undefined;
+        if (!(await this.turn.take(run, file, sequence, session, await ahead.take(sequence, file), followed))) {
           this.countWaiting(listing, sequence);
           return;
         }

@@ -87,6 +87,7 @@ export class PackageTurn {
   /**
    * Journals and applies a prepared package, then discards its staged copy. Returns whether it
    * was applied; the report of an applied one may still wait or be in flight (`run.reports`).
+   * `followed`: the next sequence is waiting too (ApplyPolicy.followed).
    */
   async take(
     run: TurnContext,
@@ -94,13 +95,14 @@ export class PackageTurn {
     sequence: number,
     known: DownloadSession | null,
     prepared: PreparedPackage,
+    followed: boolean,
   ): Promise<boolean> {
     if (prepared.outcome === 'unreadable') {
       await this.unreadable(run, file, sequence, known, prepared.error);
       return false;
     }
     try {
-      return await this.applyPrepared(run, file, sequence, known, prepared);
+      return await this.applyPrepared(run, file, sequence, known, prepared, followed);
     } finally {
       this.discard(prepared);
     }
@@ -112,6 +114,7 @@ export class PackageTurn {
     sequence: number,
     known: DownloadSession | null,
     prepared: Exclude<PreparedPackage, { outcome: 'unreadable' }>,
+    followed: boolean,
   ): Promise<boolean> {
     const { channelDatabase, log, clock } = this.deps;
     const journal = channelDatabase.downloads;
@@ -131,6 +134,7 @@ export class PackageTurn {
     try {
       applied = await channelDatabase.recordAndApply(seen, manifest, prepared.opened.batches(), {
         allowCreateTables: run.settings.allowCreateTables,
+        followed,
       });
     } catch (error) {
       // A small package's record rolled back with its rows: the failure is journaled on a session recorded now.

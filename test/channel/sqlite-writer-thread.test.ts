@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import type { CellValue } from '../../src/package/types.js';
 import { AS_READ, type RowTarget } from '../../src/channel/sqlite-row-writer.js';
 import { COMMITS_PER_CHECKPOINT, ThreadRowFailure, WriterThread } from '../../src/channel/sqlite-writer-thread.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { until } from '../support/until.js';
 
 const COLUMNS = ['id', 'value', 'note'];
@@ -23,10 +24,23 @@ const BINDERS = COLUMNS.map(() => AS_READ);
 const threads = (): number => readdirSync('/proc/self/task').length;
 
 /**
- * Waits until the process is back to `count` threads. A joined thread leaves /proc a moment after
- * its 'exit' (the kernel wakes the joiner before it releases the task); a leaked one never does.
+ * The thread count once it has held still for half a second (10 s at most). A joined thread leaves /proc a moment
+ * after its 'exit' (the kernel wakes the joiner before it releases the task), on a loaded machine
+ * longer: one an earlier test stopped, counted here, would hide one this test leaks.
  */
-const threadsBackTo = (count: number): Promise<void> => until(`the process back to ${count} threads`, () => threads() === count, 10_000);
+async function settledThreads(): Promise<number> {
+  let count = threads();
+  for (let still = 0, tries = 0; still < 5 && tries < 100; tries += 1) {
+    await sleep(100);
+    const now = threads();
+    still = now === count ? still + 1 : 0;
+    count = now;
+  }
+  return count;
+}
+
+/** Waits until the process has no more than `count` threads again; a leaked thread never leaves. */
+const threadsBackTo = (count: number): Promise<void> => until(`the process back to ${count} threads`, () => threads() <= count, 10_000);
 
 /** Values of every kind better-sqlite3 binds, with the edges of the encoding that carries them across. */
 const EDGES: readonly CellValue[] = [
@@ -55,8 +69,6 @@ describe('SQLite: the writer thread', () => {
   let location: string;
   let db: Database.Database;
   let thread: WriterThread | null = null;
-  /** The process's threads before each test; each test leaves as many, so that the next one counts from a settled process. */
-  let baseline = 0;
   beforeEach(async () => {
     folder = await mkdtemp(path.join(os.tmpdir(), 'async-client-writer-thread-'));
     location = path.join(folder, 'channel.db');
@@ -64,13 +76,10 @@ describe('SQLite: the writer thread', () => {
     db.pragma('journal_mode = WAL');
     db.exec("CREATE TABLE item (id INTEGER PRIMARY KEY, value, note TEXT CHECK (note IS NULL OR note <> 'refused'))");
     db.exec('CREATE TABLE expected (id INTEGER PRIMARY KEY, value, note TEXT)');
-    baseline = threads();
   });
   afterEach(async () => {
     await thread?.stop();
     thread = null;
-    // A stopped thread leaves /proc a moment after it ended: counted by the next test, it would hide one that test leaks.
-    await threadsBackTo(baseline);
     db.close();
     await rm(folder, { recursive: true, force: true });
   });
@@ -155,7 +164,7 @@ describe('SQLite: the writer thread', () => {
   });
 
   test('a thread that cannot open the database is not started, and none is left running', async () => {
-    const before = threads();
+    const before = await settledThreads();
     expect(await WriterThread.start(db, path.join(folder, 'missing.db'))).toBeNull();
     await threadsBackTo(before);
   });
@@ -178,7 +187,7 @@ describe('SQLite: the writer thread', () => {
   });
 
   test('stop ends the thread after what it was sent', async () => {
-    const before = threads();
+    const before = await settledThreads();
     const writer = await started();
     expect(threads()).toBeGreaterThan(before);
     const target = itemTarget(writer);

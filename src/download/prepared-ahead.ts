@@ -22,8 +22,8 @@ export interface Preparer {
  * The packages after the one being applied, staged and verified ahead of their turn, so that
  * their file work overlaps the applies: the next package always, and while they are small
  * (`isSmall`: held in memory, see staging.ts) up to `SMALL_AHEAD` of them, as long as their
- * sizes add up to at most `SMALL_AHEAD_BYTES`. Nothing is journaled for a prepared package; one
- * never taken is discarded.
+ * sizes add up to at most `SMALL_AHEAD_BYTES`, topped up once half of them are taken. Nothing is
+ * journaled for a prepared package; one never taken is discarded.
  */
 export class PreparedAhead {
   private readonly prepared = new Map<number, Promise<PreparedPackage>>();
@@ -43,6 +43,8 @@ export class PreparedAhead {
     }
     const own = this.prepared.get(sequence) ?? this.preparer.prepare(file);
     this.prepared.delete(sequence);
+    // Topped up by half a window at a time: the reads set going together go to the file worker in one message.
+    if (this.prepared.has(sequence + 1) && this.prepared.size > SMALL_AHEAD / 2) return own;
     let heldBytes = 0;
     for (let next = sequence + 1; next <= sequence + SMALL_AHEAD; next += 1) {
       const ahead = this.listing.get(next);

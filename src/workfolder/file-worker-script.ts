@@ -1,7 +1,7 @@
 import { placeUnder, realRootOf } from './root-placement.js';
 
 /**
- * The file worker's thread (file-worker.ts): each message is a batch of calls, answered once.
+ * The file worker's thread (file-worker.ts): each message is one or more batches of calls, answered once.
  * Renames are synchronous system calls; writes, which wait for the disk, go `WRITES_IN_FLIGHT`
  * at a time, and reads overlap. A write is made durable and renamed into place;
  * with `syncFolders`, every folder a write or rename changed is synced once after the batch,
@@ -91,8 +91,14 @@ async function make(call, transfer) {
   }
 }
 
-parentPort.on('message', async ({ id, calls, syncFolders }) => {
+// A message is the batches of one turn of the main thread's event loop, answered together.
+parentPort.on('message', async (runs) => {
   const transfer = [];
+  const answers = await Promise.all(runs.map((run) => answer(run, transfer)));
+  parentPort.postMessage(answers, transfer);
+});
+
+async function answer({ id, calls, syncFolders }, transfer) {
   const results = [];
   let next = 0;
   const lane = async () => {
@@ -110,6 +116,6 @@ parentPort.on('message', async ({ id, calls, syncFolders }) => {
       if (folder !== undefined) results[i] = failed(unsynced.get(folder), { syncing: true });
     });
   }
-  parentPort.postMessage({ id, results }, transfer);
-});
+  return { id, results };
+}
 `;

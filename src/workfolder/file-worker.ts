@@ -32,6 +32,7 @@ export type FileCallResult =
   | { readonly ok: false; readonly outside: string };
 
 type Answer = { readonly id: number; readonly results: readonly RawResult[] };
+type Run = { readonly id: number; readonly calls: readonly FileCall[]; readonly syncFolders: boolean };
 type RawResult =
   | { readonly ok: true; readonly bytes?: Uint8Array | null }
   | { readonly ok: false; readonly error: { code?: string; message: string }; readonly syncing?: boolean; readonly atRoot?: boolean }
@@ -60,6 +61,8 @@ export class FileWorker {
   private nextId = 0;
   private idleTimer: NodeJS.Timeout | undefined;
   private failed = false;
+  /** Batches asked for in this turn of the event loop, sent together at its end. */
+  private outbox: Run[] = [];
 
   constructor(private readonly script: string = FILE_WORKER_SCRIPT) {}
 
@@ -68,15 +71,28 @@ export class FileWorker {
     return !this.failed;
   }
 
-  /** Makes `calls` on the worker, several at once (none may depend on another); with `syncFolders`, syncs the folders they changed once each. */
+  /**
+   * Makes `calls` on the worker, several at once (none may depend on another); with `syncFolders`,
+   * syncs the folders they changed once each. The batches asked for in one turn of the event loop
+   * (the packages a backlog reads ahead, say) go in one message and are answered in one: a message
+   * costs the main thread some 50 µs (docs/benchmarks.md, issue 10, eighteenth round).
+   */
   run(calls: readonly FileCall[], syncFolders: boolean): Promise<FileCallResult[]> {
     if (this.failed) return Promise.reject(this.stopped('it failed before'));
     const worker = this.started();
     const id = this.nextId++;
+    if (this.outbox.length === 0) queueMicrotask(() => this.send(worker));
+    this.outbox.push({ id, calls, syncFolders });
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, calls, syncFolders });
     });
+  }
+
+  private send(worker: Worker): void {
+    const runs = this.outbox;
+    this.outbox = [];
+    // Closed or failed since: the batches were rejected with it.
+    if (this.worker === worker) worker.postMessage(runs);
   }
 
   /**
@@ -112,7 +128,7 @@ export class FileWorker {
       execArgv: [],
       resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 16 },
     });
-    worker.on('message', (answer: Answer) => this.answered(answer));
+    worker.on('message', (answers: readonly Answer[]) => this.answered(answers));
     worker.on('error', (error) => this.fail(worker, error));
     this.exited = new Promise((resolve) =>
       worker.once('exit', () => {
@@ -124,10 +140,12 @@ export class FileWorker {
     return worker;
   }
 
-  private answered({ id, results }: Answer): void {
-    const waiting = this.pending.get(id);
-    this.pending.delete(id);
-    waiting?.resolve(results.map(toResult));
+  private answered(answers: readonly Answer[]): void {
+    for (const { id, results } of answers) {
+      const waiting = this.pending.get(id);
+      this.pending.delete(id);
+      waiting?.resolve(results.map(toResult));
+    }
     if (this.pending.size > 0 || this.worker === undefined) return;
     // Idle: it no longer keeps the process alive, and ends if nothing comes.
     this.worker.unref();

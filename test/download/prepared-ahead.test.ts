@@ -38,14 +38,18 @@ describe('packages prepared ahead of their turn', () => {
     ahead.take(sequence, files.get(sequence) as FolderEntry);
   const isSmall = (file: FolderEntry): boolean => file.size <= HELD_BYTES;
 
-  test('a backlog of tiny packages has SMALL_AHEAD of them in flight after the one taken', async () => {
+  test('a backlog of tiny packages has SMALL_AHEAD of them in flight after the one taken, topped up half a window at a time', async () => {
     const files = listing(Array.from({ length: 40 }, () => 700));
     const preparer = new RecordingPreparer();
     const ahead = new PreparedAhead(preparer, files, isSmall);
     await take(ahead, files, 1);
     expect(sequencesOf(preparer.started)).toEqual(Array.from({ length: SMALL_AHEAD + 1 }, (_, i) => i + 1));
-    await take(ahead, files, 2);
-    expect(sequencesOf(preparer.started).slice(SMALL_AHEAD + 1)).toEqual([SMALL_AHEAD + 2]);
+    const half = SMALL_AHEAD / 2;
+    for (let sequence = 2; sequence <= half; sequence += 1) await take(ahead, files, sequence);
+    expect(preparer.started).toHaveLength(SMALL_AHEAD + 1);
+    // Half of them taken: the window is filled again at once, so that their reads go to the file worker together.
+    await take(ahead, files, half + 1);
+    expect(sequencesOf(preparer.started).slice(SMALL_AHEAD + 1)).toEqual(Array.from({ length: half }, (_, i) => SMALL_AHEAD + 2 + i));
   });
 
   test('packages of the largest size held are prepared ahead only as far as SMALL_AHEAD_BYTES', async () => {

@@ -11,8 +11,9 @@ function threads(): number {
   return readdirSync('/proc/self/task').length;
 }
 
+/** The thread count once it is back to `count`, or after 10 s: an ended thread leaves /proc a moment later, on a loaded machine seconds later. */
 async function threadsSettle(count: number): Promise<number> {
-  for (let tries = 0; tries < 50 && threads() > count; tries++) await new Promise((resolve) => setTimeout(resolve, 20));
+  for (let tries = 0; tries < 500 && threads() > count; tries++) await new Promise((resolve) => setTimeout(resolve, 20));
   return threads();
 }
 
@@ -86,6 +87,22 @@ describe("the local folder's file worker", () => {
     });
     expect(worker.available).toBe(false);
     await expect(worker.run([], false)).rejects.toMatchObject({ code: 'E_FOLDER_IO' });
+  });
+
+  test('the batches asked for in one turn of the event loop go in one message, each answered on its own', async () => {
+    // Answers each batch with a read refused as outside the folder, naming how many batches its message held.
+    const counting = `require('node:worker_threads').parentPort.on('message', (runs) => {
+      require('node:worker_threads').parentPort.postMessage(runs.map(({ id, calls }) => ({ id, results: calls.map(() => ({ ok: false, outside: runs.length + ' of ' + calls[0].segments[0] })) })));
+    });`;
+    const worker = new FileWorker(counting);
+    const read = (name: string) => worker.run([{ kind: 'read', root, mountPoint: false, segments: [name], limit: 1 }], false);
+    expect(await Promise.all([read('a'), read('b'), read('c')])).toEqual([
+      [{ ok: false, outside: '3 of a' }],
+      [{ ok: false, outside: '3 of b' }],
+      [{ ok: false, outside: '3 of c' }],
+    ]);
+    expect(await read('d')).toEqual([{ ok: false, outside: '1 of d' }]);
+    await worker.close();
   });
 
   test('a worker that ends mid-batch rejects the batch in flight', async () => {

@@ -123,7 +123,7 @@ export class SqliteConnection {
   }
 
   /** Commits the open commit group, if any; throws the loss of a group that could not be committed. */
-  endGroup(): void {
+  private endGroup(): void {
     this.group.end();
     this.group.throwLoss();
   }

@@ -2,11 +2,11 @@ import { readdirSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { CellValue } from '../../src/package/types.js';
 import { AS_READ, type RowTarget } from '../../src/channel/sqlite-row-writer.js';
 import { COMMITS_PER_CHECKPOINT, ThreadRowFailure, WriterThread } from '../../src/channel/sqlite-writer-thread.js';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { until } from '../support/until.js';
 
 const COLUMNS = ['id', 'value', 'note'];
@@ -24,9 +24,10 @@ const BINDERS = COLUMNS.map(() => AS_READ);
 const threads = (): number => readdirSync('/proc/self/task').length;
 
 /**
- * The thread count once it has held still for half a second (10 s at most). A joined thread leaves /proc a moment
- * after its 'exit' (the kernel wakes the joiner before it releases the task), on a loaded machine
- * longer: one an earlier test stopped, counted here, would hide one this test leaks.
+ * The thread count once it has held still for half a second (10 s at most). A joined thread
+ * leaves /proc a moment after its 'exit' (the kernel wakes the joiner before it releases the
+ * task), on a loaded machine longer: one an earlier test stopped, counted here, would hide one
+ * this test leaks.
  */
 async function settledThreads(): Promise<number> {
   let count = threads();

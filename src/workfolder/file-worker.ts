@@ -31,8 +31,16 @@ export type FileCallResult =
   | { readonly ok: false; readonly notAFile: true }
   | { readonly ok: false; readonly outside: string };
 
+/** How the worker makes a batch's calls. */
+export interface BatchOptions {
+  /** Sync the folders the calls changed, once each, after all of them. */
+  readonly syncFolders: boolean;
+  /** The folder is on the machine's own disk (LocalRoot.onLocalDisk): the calls are made synchronously, only fsyncs overlap. */
+  readonly localDisk: boolean;
+}
+
 type Answer = { readonly id: number; readonly results: readonly RawResult[] };
-type Run = { readonly id: number; readonly calls: readonly FileCall[]; readonly syncFolders: boolean };
+type Run = BatchOptions & { readonly id: number; readonly calls: readonly FileCall[] };
 type RawResult =
   | { readonly ok: true; readonly bytes?: Uint8Array | null }
   | { readonly ok: false; readonly error: { code?: string; message: string }; readonly syncing?: boolean; readonly atRoot?: boolean }
@@ -72,17 +80,16 @@ export class FileWorker {
   }
 
   /**
-   * Makes `calls` on the worker, several at once (none may depend on another); with `syncFolders`,
-   * syncs the folders they changed once each. The batches asked for in one turn of the event loop
+   * Makes `calls` on the worker, several at once (none may depend on another), as `options` say. The batches asked for in one turn of the event loop
    * (the packages a backlog reads ahead, say) go in one message and are answered in one: a message
    * costs the main thread some 50 µs (docs/benchmarks.md, issue 10, eighteenth round).
    */
-  run(calls: readonly FileCall[], syncFolders: boolean): Promise<FileCallResult[]> {
+  run(calls: readonly FileCall[], options: BatchOptions): Promise<FileCallResult[]> {
     if (this.failed) return Promise.reject(this.stopped('it failed before'));
     const worker = this.started();
     const id = this.nextId++;
     if (this.outbox.length === 0) queueMicrotask(() => this.send(worker));
-    this.outbox.push({ id, calls, syncFolders });
+    this.outbox.push({ id, calls, ...options });
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
     });

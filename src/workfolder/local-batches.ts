@@ -97,7 +97,7 @@ export class LocalBatches {
     try {
       [result] = await this.reader.run(
         [{ kind: 'read', root: this.at.root, mountPoint: this.at.mountPoint, segments, limit: limitBytes }],
-        false,
+        { syncFolders: false, localDisk: await this.at.onLocalDisk() },
       );
     } catch {
       return readLocalWhole(this.at, file, limitBytes);
@@ -131,7 +131,9 @@ export class LocalBatches {
     const ready = placed.flatMap((item) => ('value' in item ? [item.value] : []));
     let results: readonly (Settled | Promise<Settled>)[] | undefined;
     if (this.worker.available && ready.length >= WORKER_BATCH_FILES) {
-      const made = await this.worker.run(ready.map(toCall), true).catch(() => undefined);
+      const made = await this.worker
+        .run(ready.map(toCall), { syncFolders: true, localDisk: await this.at.onLocalDisk() })
+        .catch(() => undefined);
       results = made && ready.map((item, i) => settleCall(item, made[i], failure));
     }
     results ??= await here(ready);

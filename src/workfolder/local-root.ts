@@ -1,6 +1,7 @@
 import fsPromises from 'node:fs/promises';
 import path from 'node:path';
 import { AsyncClientError } from '../errors.js';
+import { isOnLocalDisk } from './local-disk.js';
 import { localFolderError, unreachableRoot } from './local-errors.js';
 import { joinFolderPath, type FolderPath } from './paths.js';
 import { placeUnder, realRootOf } from './root-placement.js';
@@ -17,6 +18,8 @@ export interface LocalFolderOptions {
  */
 export class LocalRoot {
   readonly root: string;
+  /** Found once the root could be looked at (`onLocalDisk`). */
+  private localDisk: boolean | undefined;
 
   constructor(
     root: string,
@@ -45,6 +48,16 @@ export class LocalRoot {
     } catch (error) {
       throw unreachableRoot(this.root, error);
     }
+  }
+
+  /**
+   * Whether the folder is on the machine's own disk (local-disk.ts), looked at once: never for a
+   * mount point, which is a network share. Until the root can be looked at, false.
+   */
+  async onLocalDisk(): Promise<boolean> {
+    if (this.mountPoint) return false;
+    this.localDisk ??= await isOnLocalDisk(this.root);
+    return this.localDisk === true;
   }
 
   /** Whether the root is a mount point (LocalFolderOptions). */

@@ -1,5 +1,6 @@
-import { readdirSync } from 'node:fs';
-import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { closeSync, openSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtemp, open, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FileWorker } from '../../src/workfolder/file-worker.js';
@@ -17,6 +18,8 @@ async function threadsSettle(count: number): Promise<number> {
   return threads();
 }
 
+const READ = { syncFolders: false, localDisk: false };
+
 let root: string;
 beforeEach(async () => {
   // Also starts the thread pool's threads (the first asynchronous file call), before any count.
@@ -26,7 +29,10 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-describe("the local folder's file worker", () => {
+describe.each([
+  ['on a local disk, synchronously', true],
+  ['through the thread pool', false],
+])("the local folder's file worker's calls %s", (_how, localDisk) => {
   test('makes a batch of writes, renames and reads, each settling on its own', async () => {
     const worker = new FileWorker();
     await writeFile(path.join(root, 'a'), 'A');
@@ -36,7 +42,7 @@ describe("the local folder's file worker", () => {
         { kind: 'rename', from: path.join(root, 'a'), to: path.join(root, 'c') },
         { kind: 'rename', from: path.join(root, 'gone'), to: path.join(root, 'd') },
       ],
-      true,
+      { syncFolders: true, localDisk },
     );
     expect(results.map((result) => result.ok)).toEqual([true, true, false]);
     expect(results[2]).toMatchObject({ ok: false, error: { code: 'ENOENT' } });
@@ -46,7 +52,7 @@ describe("the local folder's file worker", () => {
         { kind: 'read', root, mountPoint: false, segments: ['b'], limit: 0 },
         { kind: 'read', root, mountPoint: false, segments: [], limit: 10 },
       ],
-      false,
+      { syncFolders: false, localDisk },
     );
     expect(Buffer.from((reads[0] as { bytes: Uint8Array }).bytes).toString()).toBe('A');
     expect(reads[1]).toEqual({ ok: true, bytes: null });
@@ -67,7 +73,7 @@ describe("the local folder's file worker", () => {
           { kind: 'read', root: path.join(root, 'no-such-root'), mountPoint: false, segments: ['a'], limit: 10 },
           { kind: 'read', root, mountPoint: false, segments: ['escape-not', 'a'], limit: 10 },
         ],
-        false,
+        { syncFolders: false, localDisk },
       );
       expect(escaped).toEqual({ ok: false, outside: path.join(outside, 'secret') });
       expect(unreachable).toMatchObject({ ok: false, atRoot: true, error: { code: 'ENOENT' } });
@@ -78,15 +84,43 @@ describe("the local folder's file worker", () => {
       await rm(outside, { recursive: true, force: true });
     }
   });
+});
+
+describe("the local folder's file worker", () => {
+  test('on a local disk, reads are made on the worker itself, never queued behind a busy thread pool', async () => {
+    writeFileSync(path.join(root, 'a'), 'A');
+    // Every thread of the pool waits in the open of a FIFO no one writes to yet.
+    const fifos = Array.from({ length: Number(process.env.UV_THREADPOOL_SIZE ?? 4) }, (_, i) => path.join(root, `fifo-${i}`));
+    for (const fifo of fifos) execFileSync('mkfifo', [fifo]);
+    const waiting = fifos.map((fifo) => open(fifo, 'r'));
+    const [direct, pooled] = [new FileWorker(), new FileWorker()];
+    try {
+      let pooledRead = false;
+      const read = (worker: FileWorker, localDisk: boolean) =>
+        worker.run([{ kind: 'read', root, mountPoint: false, segments: ['a'], limit: 10 }], { syncFolders: false, localDisk });
+      const throughPool = read(pooled, false).then((results) => {
+        pooledRead = true;
+        return results;
+      });
+      const [result] = await read(direct, true);
+      expect(Buffer.from((result as { bytes: Uint8Array }).bytes).toString()).toBe('A');
+      expect(pooledRead).toBe(false);
+      for (const fifo of fifos) closeSync(openSync(fifo, 'w'));
+      expect(await throughPool).toEqual([{ ok: true, bytes: expect.any(Uint8Array) }]);
+    } finally {
+      for (const handle of await Promise.all(waiting)) await handle.close();
+      await Promise.all([direct.close(), pooled.close()]);
+    }
+  });
 
   test('a worker that fails rejects its batch with E_FOLDER_IO and is not started again', async () => {
     const worker = new FileWorker('throw new Error("no worker here")');
-    await expect(worker.run([{ kind: 'read', root, mountPoint: false, segments: ['x'], limit: 1 }], false)).rejects.toMatchObject({
+    await expect(worker.run([{ kind: 'read', root, mountPoint: false, segments: ['x'], limit: 1 }], READ)).rejects.toMatchObject({
       code: 'E_FOLDER_IO',
       message: expect.stringContaining('no worker here'),
     });
     expect(worker.available).toBe(false);
-    await expect(worker.run([], false)).rejects.toMatchObject({ code: 'E_FOLDER_IO' });
+    await expect(worker.run([], READ)).rejects.toMatchObject({ code: 'E_FOLDER_IO' });
   });
 
   test('the batches asked for in one turn of the event loop go in one message, each answered on its own', async () => {
@@ -95,7 +129,7 @@ describe("the local folder's file worker", () => {
       require('node:worker_threads').parentPort.postMessage(runs.map(({ id, calls }) => ({ id, results: calls.map(() => ({ ok: false, outside: runs.length + ' of ' + calls[0].segments[0] })) })));
     });`;
     const worker = new FileWorker(counting);
-    const read = (name: string) => worker.run([{ kind: 'read', root, mountPoint: false, segments: [name], limit: 1 }], false);
+    const read = (name: string) => worker.run([{ kind: 'read', root, mountPoint: false, segments: [name], limit: 1 }], READ);
     expect(await Promise.all([read('a'), read('b'), read('c')])).toEqual([
       [{ ok: false, outside: '3 of a' }],
       [{ ok: false, outside: '3 of b' }],
@@ -107,7 +141,7 @@ describe("the local folder's file worker", () => {
 
   test('a worker that ends mid-batch rejects the batch in flight', async () => {
     const worker = new FileWorker("require('node:worker_threads').parentPort.on('message', () => process.exit(3));");
-    await expect(worker.run([{ kind: 'read', root, mountPoint: false, segments: ['x'], limit: 1 }], false)).rejects.toMatchObject({
+    await expect(worker.run([{ kind: 'read', root, mountPoint: false, segments: ['x'], limit: 1 }], READ)).rejects.toMatchObject({
       code: 'E_FOLDER_IO',
     });
     expect(worker.available).toBe(false);

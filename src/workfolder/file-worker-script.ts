@@ -15,11 +15,12 @@ export const FILE_WORKER_SCRIPT = `
 const { parentPort } = require('node:worker_threads');
 const fs = require('node:fs');
 const path = require('node:path');
+const { promisify } = require('node:util');
 const DIRECTORY_SYNC_UNSUPPORTED = new Set(['EINVAL', 'ENOTSUP', 'EOPNOTSUPP']);
 
 const failed = (error, extra) => ({ ok: false, error: { code: error && error.code, message: String(error && error.message) }, ...extra });
 
-const { promisify } = require('node:util');
+const readPooled = promisify(fs.read);
 
 // The calls through the thread pool, each overlapping the others: a share's calls wait on the network.
 const pooled = {
@@ -27,15 +28,16 @@ const pooled = {
   stat: (file) => fs.promises.stat(file),
   open: promisify(fs.open),
   fstat: promisify(fs.fstat),
-  read: (fd, buffer, position) => promisify(fs.read)(fd, buffer, 0, buffer.length, position).then(({ bytesRead }) => bytesRead),
+  read: (fd, buffer, position) => readPooled(fd, buffer, 0, buffer.length, position).then(({ bytesRead }) => bytesRead),
   writeFile: promisify(fs.writeFile),
   fsync: promisify(fs.fsync),
   close: promisify(fs.close),
 };
 
 // On the machine's own disk a call takes microseconds, less than its hand-off to the thread pool and back (some
-// ten of those a package, which cost a backlog a tenth of its time on two cores): made here, synchronously. Only
-// the fsync, which waits for the disk, goes to the pool: the disk serves a few at once faster.
+// ten of those a package cost a backlog a fifth of its time on two cores: docs/benchmarks.md, issue 10, nineteenth
+// round): made here, synchronously. Only the fsync, which waits for the disk, goes to the pool: the disk serves a
+// few at once faster.
 const direct = {
   realpath: (file) => fs.realpathSync.native(file),
   stat: (file) => fs.statSync(file),

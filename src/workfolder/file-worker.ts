@@ -80,9 +80,10 @@ export class FileWorker {
   }
 
   /**
-   * Makes `calls` on the worker, several at once (none may depend on another), as `options` say. The batches asked for in one turn of the event loop
-   * (the packages a backlog reads ahead, say) go in one message and are answered in one: a message
-   * costs the main thread some 50 µs (docs/benchmarks.md, issue 10, eighteenth round).
+   * Makes `calls` on the worker, several at once (none may depend on another), as `options` say.
+   * The batches asked for in one turn of the event loop (the packages a backlog reads ahead, say)
+   * go in one message and are answered in one: a message costs the main thread some 50 µs
+   * (docs/benchmarks.md, issue 10, eighteenth round).
    */
   run(calls: readonly FileCall[], options: BatchOptions): Promise<FileCallResult[]> {
     if (this.failed) return Promise.reject(this.stopped('it failed before'));

@@ -18,7 +18,7 @@ async function threadsSettle(count: number): Promise<number> {
   return threads();
 }
 
-const READ = { syncFolders: false, localDisk: false };
+const READ_BATCH = { syncFolders: false, localDisk: false };
 
 let root: string;
 beforeEach(async () => {
@@ -115,12 +115,12 @@ describe("the local folder's file worker", () => {
 
   test('a worker that fails rejects its batch with E_FOLDER_IO and is not started again', async () => {
     const worker = new FileWorker('throw new Error("no worker here")');
-    await expect(worker.run([{ kind: 'read', root, mountPoint: false, segments: ['x'], limit: 1 }], READ)).rejects.toMatchObject({
+    await expect(worker.run([{ kind: 'read', root, mountPoint: false, segments: ['x'], limit: 1 }], READ_BATCH)).rejects.toMatchObject({
       code: 'E_FOLDER_IO',
       message: expect.stringContaining('no worker here'),
     });
     expect(worker.available).toBe(false);
-    await expect(worker.run([], READ)).rejects.toMatchObject({ code: 'E_FOLDER_IO' });
+    await expect(worker.run([], READ_BATCH)).rejects.toMatchObject({ code: 'E_FOLDER_IO' });
   });
 
   test('the batches asked for in one turn of the event loop go in one message, each answered on its own', async () => {
@@ -129,7 +129,7 @@ describe("the local folder's file worker", () => {
       require('node:worker_threads').parentPort.postMessage(runs.map(({ id, calls }) => ({ id, results: calls.map(() => ({ ok: false, outside: runs.length + ' of ' + calls[0].segments[0] })) })));
     });`;
     const worker = new FileWorker(counting);
-    const read = (name: string) => worker.run([{ kind: 'read', root, mountPoint: false, segments: [name], limit: 1 }], READ);
+    const read = (name: string) => worker.run([{ kind: 'read', root, mountPoint: false, segments: [name], limit: 1 }], READ_BATCH);
     expect(await Promise.all([read('a'), read('b'), read('c')])).toEqual([
       [{ ok: false, outside: '3 of a' }],
       [{ ok: false, outside: '3 of b' }],
@@ -141,7 +141,7 @@ describe("the local folder's file worker", () => {
 
   test('a worker that ends mid-batch rejects the batch in flight', async () => {
     const worker = new FileWorker("require('node:worker_threads').parentPort.on('message', () => process.exit(3));");
-    await expect(worker.run([{ kind: 'read', root, mountPoint: false, segments: ['x'], limit: 1 }], READ)).rejects.toMatchObject({
+    await expect(worker.run([{ kind: 'read', root, mountPoint: false, segments: ['x'], limit: 1 }], READ_BATCH)).rejects.toMatchObject({
       code: 'E_FOLDER_IO',
     });
     expect(worker.available).toBe(false);

@@ -12,7 +12,7 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-describe('a folder on the machine’s own disk', () => {
+describe("a folder on the machine's own disk", () => {
   test('is told from one that is not, and from one that cannot be looked at', async () => {
     expect(await isOnLocalDisk(root)).toBe(true);
     // procfs: a file system of no disk, and of no type listed.

@@ -171,6 +171,10 @@ export class Daemon {
     this.resources = await openStoreResources(this.profile, {
       startUnreachable: effective.hqState !== undefined,
       lock: { directions: CYCLE_DIRECTIONS, command: 'run' },
+      onFolderWorkerFailure: (error) => {
+        log.warn({ code: error.code, message: error.message }, 'workfolder.worker_failed');
+        this.metrics.folderWorkerFailures.inc();
+      },
     });
     const { channelDatabase, workingFolder, folderFreeBytes, folderUnreachable } = this.resources;
     if (folderUnreachable !== undefined) {

@@ -31,6 +31,8 @@ export interface StoreResourceOptions {
    * store that reached it before starts on what it kept, and its cycles try again.
    */
   readonly startUnreachable?: boolean;
+  /** Hears of a local working folder's file worker that failed for good: the folder goes on without it, more slowly. */
+  readonly onFolderWorkerFailure?: (error: AsyncClientError) => void;
 }
 
 /**
@@ -75,7 +77,10 @@ export async function openStoreResources(profile: Profile, options: StoreResourc
   }
   let workingFolder: WorkingFolder;
   try {
-    workingFolder = await openWorkingFolder(profile.workingFolder, { probeOwner: profile.channel.id });
+    workingFolder = await openWorkingFolder(profile.workingFolder, {
+      probeOwner: profile.channel.id,
+      onWorkerFailure: options.onFolderWorkerFailure,
+    });
   } catch (error) {
     await channelDatabase.close();
     await undo();

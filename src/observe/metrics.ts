@@ -43,6 +43,12 @@ export class DaemonMetrics {
     registers: [this.registry],
   });
 
+  readonly folderWorkerFailures = new Counter({
+    name: 'async_client_folder_worker_failures_total',
+    help: "A local working folder's file worker that failed for good: its calls are made on the main thread since, more slowly.",
+    registers: [this.registry],
+  });
+
   readonly ready = new Gauge({
     name: 'async_client_ready',
     help: '1 once start-up checks passed and the timers run; 0 while starting or stopping.',

@@ -47,6 +47,13 @@ type RawResult =
   | { readonly ok: false; readonly notAFile: true }
   | { readonly ok: false; readonly outside: string };
 
+export interface FileWorkerOptions {
+  /** The thread's source: file-worker-script.ts, unless a test gives another. */
+  readonly script?: string;
+  /** Told once when the worker fails for good: the folder then makes the calls itself, on the main thread. */
+  readonly onFailure?: (error: AsyncClientError) => void;
+}
+
 /** A worker with nothing to do for this long ends; the next batch starts another. */
 const IDLE_MS = 2000;
 const CLOSE_WAIT_MS = 1000;
@@ -72,7 +79,7 @@ export class FileWorker {
   /** Batches asked for in this turn of the event loop, sent together at its end. */
   private outbox: Run[] = [];
 
-  constructor(private readonly script: string = FILE_WORKER_SCRIPT) {}
+  constructor(private readonly options: FileWorkerOptions = {}) {}
 
   /** False once a worker failed, or after `close`. */
   get available(): boolean {
@@ -130,7 +137,7 @@ export class FileWorker {
       if (this.pending.size === 0) this.worker.ref();
       return this.worker;
     }
-    const worker = new Worker(this.script, {
+    const worker = new Worker(this.options.script ?? FILE_WORKER_SCRIPT, {
       eval: true,
       // Not the process's flags: under `--input-type=module` the script would be read as a module, without `require`.
       execArgv: [],
@@ -166,12 +173,13 @@ export class FileWorker {
     this.idleTimer.unref();
   }
 
-  /** The current worker failed (an idle one ended on purpose is no longer current). */
+  /** The current worker failed (an idle one ended on purpose, or one closed, is no longer current). */
   private fail(worker: Worker, error: Error): void {
     if (this.worker !== worker) return;
     this.worker = undefined;
     this.failed = true;
     this.rejectPending(errorMessage(error));
+    this.options.onFailure?.(this.stopped(errorMessage(error)));
   }
 
   private rejectPending(why: string): void {

@@ -3,6 +3,7 @@ import { closeSync, openSync, readdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, open, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { AsyncClientError } from '../../src/errors.js';
 import { FileWorker } from '../../src/workfolder/file-worker.js';
 import { LocalWorkingFolder } from '../../src/workfolder/local.js';
 import { moveEach, writeEach } from '../../src/workfolder/working-folder.js';
@@ -34,7 +35,8 @@ describe.each([
   ['through the thread pool', false],
 ])("the local folder's file worker's calls %s", (_how, localDisk) => {
   test('makes a batch of writes, renames and reads, each settling on its own', async () => {
-    const worker = new FileWorker();
+    const told: AsyncClientError[] = [];
+    const worker = new FileWorker({ onFailure: (error) => told.push(error) });
     await writeFile(path.join(root, 'a'), 'A');
     const results = await worker.run(
       [
@@ -59,6 +61,8 @@ describe.each([
     expect(reads[2]).toEqual({ ok: false, notAFile: true });
     expect(readdirSync(root).sort()).toEqual(['b', 'c']);
     await worker.close();
+    // Closed on purpose: no failure to tell of.
+    expect(told).toEqual([]);
   });
 
   test("a read's path is checked on the worker: a link out of the folder, a missing root and a missing file are told apart", async () => {
@@ -113,14 +117,16 @@ describe("the local folder's file worker", () => {
     }
   });
 
-  test('a worker that fails rejects its batch with E_FOLDER_IO and is not started again', async () => {
-    const worker = new FileWorker('throw new Error("no worker here")');
+  test('a worker that fails rejects its batch with E_FOLDER_IO, says so once, and is not started again', async () => {
+    const told: AsyncClientError[] = [];
+    const worker = new FileWorker({ script: 'throw new Error("no worker here")', onFailure: (error) => told.push(error) });
     await expect(worker.run([{ kind: 'read', root, mountPoint: false, segments: ['x'], limit: 1 }], READ_BATCH)).rejects.toMatchObject({
       code: 'E_FOLDER_IO',
       message: expect.stringContaining('no worker here'),
     });
     expect(worker.available).toBe(false);
     await expect(worker.run([], READ_BATCH)).rejects.toMatchObject({ code: 'E_FOLDER_IO' });
+    expect(told).toEqual([expect.objectContaining({ code: 'E_FOLDER_IO', message: expect.stringContaining('no worker here') })]);
   });
 
   test('the batches asked for in one turn of the event loop go in one message, each answered on its own', async () => {
@@ -128,7 +134,7 @@ describe("the local folder's file worker", () => {
     const counting = `require('node:worker_threads').parentPort.on('message', (runs) => {
       require('node:worker_threads').parentPort.postMessage(runs.map(({ id, calls }) => ({ id, results: calls.map(() => ({ ok: false, outside: runs.length + ' of ' + calls[0].segments[0] })) })));
     });`;
-    const worker = new FileWorker(counting);
+    const worker = new FileWorker({ script: counting });
     const read = (name: string) => worker.run([{ kind: 'read', root, mountPoint: false, segments: [name], limit: 1 }], READ_BATCH);
     expect(await Promise.all([read('a'), read('b'), read('c')])).toEqual([
       [{ ok: false, outside: '3 of a' }],
@@ -140,7 +146,7 @@ describe("the local folder's file worker", () => {
   });
 
   test('a worker that ends mid-batch rejects the batch in flight', async () => {
-    const worker = new FileWorker("require('node:worker_threads').parentPort.on('message', () => process.exit(3));");
+    const worker = new FileWorker({ script: "require('node:worker_threads').parentPort.on('message', () => process.exit(3));" });
     await expect(worker.run([{ kind: 'read', root, mountPoint: false, segments: ['x'], limit: 1 }], READ_BATCH)).rejects.toMatchObject({
       code: 'E_FOLDER_IO',
     });
@@ -148,7 +154,7 @@ describe("the local folder's file worker", () => {
   });
 
   test('with its worker failing, the folder makes the same batches and reads itself', async () => {
-    const folder = new LocalWorkingFolder(root, undefined, {}, () => new FileWorker('throw new Error("no worker here")'));
+    const folder = new LocalWorkingFolder(root, undefined, {}, () => new FileWorker({ script: 'throw new Error("no worker here")' }));
     await folder.ensureDir('s/applied');
     await writeFile(path.join(root, 's', 'a.pkg'), 'a');
     expect((await writeEach(folder, [{ path: 's/a.json', content: Buffer.from('{}') }])).map((r) => r.status)).toEqual(['fulfilled']);

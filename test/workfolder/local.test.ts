@@ -29,6 +29,6 @@ describeWorkingFolderContract(
   'local, its file worker failing',
   localSubject(
     'wf-local-noworker-',
-    (root) => new LocalWorkingFolder(root, undefined, {}, () => new FileWorker('throw new Error("no worker here")')),
+    (root) => new LocalWorkingFolder(root, undefined, {}, () => new FileWorker({ script: 'throw new Error("no worker here")' })),
   ),
 );

@@ -72,7 +72,10 @@ async function runOnce(
   const log = logger(profile.log.level);
   let resources: StoreResources;
   try {
-    resources = await openStoreResources(profile, { lock: { directions: [direction], command: `${direction} --once` } });
+    resources = await openStoreResources(profile, {
+      lock: { directions: [direction], command: `${direction} --once` },
+      onFolderWorkerFailure: (error) => log.warn({ code: error.code, message: error.message }, 'workfolder.worker_failed'),
+    });
   } catch (error) {
     io.stderr.write(`async-client ${command.name}: cannot start: ${errorMessage(error)} (${errorCode(error)})\n`);
     return ExitCode.failure;

@@ -47,6 +47,7 @@ type RawResult =
   | { readonly ok: false; readonly notAFile: true }
   | { readonly ok: false; readonly outside: string };
 
+/** What a file worker runs, and whom it tells when it fails. */
 export interface FileWorkerOptions {
   /** The thread's source: file-worker-script.ts, unless a test gives another. */
   readonly script?: string;

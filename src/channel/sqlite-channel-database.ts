@@ -7,7 +7,7 @@ import { AsyncClientError, errorMessage } from '../errors.js';
 import type { PackageManifest, RowBatch } from '../package/types.js';
 import type { DownloadSession, SeenPackage } from './download-journal.js';
 import type { AppliedCounts, ApplyOptions, ApplyPolicy, ChannelDatabase, DatabaseDescription } from './channel-database.js';
-import { type ApplyTarget, applyPackage } from './sqlite-apply.js';
+import type { ApplyTarget } from './sqlite-apply.js';
 import { SqliteConnection } from './sqlite-connection.js';
 import { SqliteDownloadJournal } from './sqlite-download-journal.js';
 import { translateSqliteError } from './sqlite-errors.js';
@@ -31,6 +31,17 @@ export interface SqliteChannelDatabaseOptions {
    * the two threads would only take turns, and this thread writes them too.
    */
   readonly writerThread?: boolean;
+}
+
+let applyModule: Promise<typeof import('./sqlite-apply.js')> | undefined;
+
+/**
+ * The apply's modules (staging, shadow tables, the writer thread) load with the first package,
+ * as the cycles' own do (src/daemon/cycles.ts): an idle daemon holds none of them.
+ */
+function loadApply(): Promise<typeof import('./sqlite-apply.js')> {
+  applyModule ??= import('./sqlite-apply.js');
+  return applyModule;
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
@@ -182,8 +193,8 @@ class SqliteChannelDatabase implements ChannelDatabase {
     policy: ApplyPolicy,
   ): Promise<DownloadSession> {
     // A small package joins the open commit group; a larger one commits it first (sqlite-apply.ts).
-    return this.conn.exclusiveInGroup(`applying package ${manifest.sequence}`, () =>
-      applyPackage(this.conn, this.downloads, manifest, batches, target, policy),
+    return this.conn.exclusiveInGroup(`applying package ${manifest.sequence}`, async () =>
+      (await loadApply()).applyPackage(this.conn, this.downloads, manifest, batches, target, policy),
     );
   }
 

@@ -1,6 +1,6 @@
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../observe/logger.js';
-import { parsePackageFileName } from '../package/index.js';
+import { parsePackageFileName } from '../package/file-name.js';
 import type { DownloadSettings } from '../profile/profile.js';
 import { channelFolders } from '../workfolder/layout.js';
 import type { FolderWatch, WorkingFolder } from '../workfolder/working-folder.js';

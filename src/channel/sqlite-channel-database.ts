@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { AsyncClientError, errorMessage } from '../errors.js';
+import { loadOnFirstUse } from '../load-on-first-use.js';
 import type { PackageManifest, RowBatch } from '../package/types.js';
 import type { DownloadSession, SeenPackage } from './download-journal.js';
 import type { AppliedCounts, ApplyOptions, ApplyPolicy, ChannelDatabase, DatabaseDescription } from './channel-database.js';
@@ -33,16 +34,8 @@ export interface SqliteChannelDatabaseOptions {
   readonly writerThread?: boolean;
 }
 
-let applyModule: Promise<typeof import('./sqlite-apply.js')> | undefined;
-
-/**
- * The apply's modules (staging, shadow tables, the writer thread) load with the first package,
- * as the cycles' own do (src/daemon/cycles.ts): an idle daemon holds none of them.
- */
-function loadApply(): Promise<typeof import('./sqlite-apply.js')> {
-  applyModule ??= import('./sqlite-apply.js');
-  return applyModule;
-}
+/** The apply's modules (staging, shadow tables, the writer thread) load with the first package. */
+const loadApply = loadOnFirstUse(() => import('./sqlite-apply.js'));
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 const DEFAULT_MIN_FREE_BYTES = 64 * 1024 * 1024;

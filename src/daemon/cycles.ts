@@ -1,3 +1,4 @@
+import { loadOnFirstUse } from '../load-on-first-use.js';
 import type { Cycle, CycleDeps } from '../schedule/cycle.js';
 
 /**
@@ -6,14 +7,14 @@ import type { Cycle, CycleDeps } from '../schedule/cycle.js';
  * when the cycle first runs: the daemon is READY sooner and, until then, smaller.
  */
 export function createCycles(deps: CycleDeps, beforeDownload: () => Promise<void>): readonly Cycle[] {
-  const download = loadOnFirstRun(async () => {
+  const download = loadOnFirstUse(async () => {
     const [{ createDownloadCycle }, { downloadStagingDirectory }] = await Promise.all([
       import('../download/download-cycle.js'),
       import('../download/staging.js'),
     ]);
     return createDownloadCycle({ ...deps, stagingDirectory: downloadStagingDirectory(deps.profile().stateDirectory) });
   });
-  const upload = loadOnFirstRun(async () => (await import('../upload/upload-cycle.js')).createUploadCycle(deps));
+  const upload = loadOnFirstUse(async () => (await import('../upload/upload-cycle.js')).createUploadCycle(deps));
   return [
     {
       direction: 'download',
@@ -24,12 +25,4 @@ export function createCycles(deps: CycleDeps, beforeDownload: () => Promise<void
     },
     { direction: 'upload', run: async (signal) => (await upload()).run(signal) },
   ];
-}
-
-function loadOnFirstRun(load: () => Promise<Cycle>): () => Promise<Cycle> {
-  let cycle: Promise<Cycle> | undefined;
-  return () => {
-    cycle ??= load();
-    return cycle;
-  };
 }

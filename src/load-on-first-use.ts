@@ -1,0 +1,12 @@
+/**
+ * `load` run on the first call, its promise kept for every call after: modules a store may never
+ * need (a cycle's, an apply's) load when first used, so that an idle daemon holds only what its
+ * store has used (docs/benchmarks.md, issue 10, twentieth round).
+ */
+export function loadOnFirstUse<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => {
+    loaded ??= load();
+    return loaded;
+  };
+}

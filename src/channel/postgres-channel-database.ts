@@ -1,14 +1,17 @@
 import { AsyncClientError } from '../errors.js';
+import { loadOnFirstUse } from '../load-on-first-use.js';
 import type { PackageManifest, RowBatch } from '../package/types.js';
 import type { AppliedCounts, ApplyOptions, ApplyPolicy, ChannelDatabase, DatabaseDescription } from './channel-database.js';
 import type { DownloadSession, SeenPackage } from './download-journal.js';
-import { applyPostgresPackage } from './postgres-apply.js';
 import { PostgresConnection, type Row } from './postgres-connection.js';
 import { PostgresDownloadJournal } from './postgres-download-journal.js';
 import { migratePostgres, readPostgresSchemaVersion } from './postgres-migrations.js';
 import { assertPrivileges } from './postgres-table-check.js';
 import { clientConfig, DEFAULT_JOURNAL_SCHEMA, DEFAULT_SCHEMA, describeTarget, type PostgresTarget } from './postgres-target.js';
 import { PostgresUploadStore } from './postgres-upload-store.js';
+
+/** The apply's modules (the COPY stage, the swap, pg-copy-streams) load with the first package. */
+const loadApply = loadOnFirstUse(() => import('./postgres-apply.js'));
 
 export interface PostgresChannelDatabaseOptions {
   /** The channel whose sessions this connection journals. */
@@ -132,8 +135,8 @@ class PostgresChannelDatabase implements ChannelDatabase {
   }
 
   private apply(manifest: PackageManifest, batches: AsyncIterable<RowBatch>, options: ApplyOptions): Promise<DownloadSession> {
-    return this.conn.exclusive(`applying package ${manifest.sequence}`, (client) =>
-      applyPostgresPackage(client, this.conn, this.downloads, manifest, batches, options),
+    return this.conn.exclusive(`applying package ${manifest.sequence}`, async (client) =>
+      (await loadApply()).applyPostgresPackage(client, this.conn, this.downloads, manifest, batches, options),
     );
   }
 

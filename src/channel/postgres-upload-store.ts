@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import { AsyncClientError } from '../errors.js';
+import { loadOnFirstUse } from '../load-on-first-use.js';
 import type { SessionFailure, SessionListFilter } from './download-journal.js';
 import { type PostgresConnection, quoteIdent, type Row } from './postgres-connection.js';
-import { PostgresUploadSnapshot } from './postgres-upload-snapshot.js';
 import { describePostgresUploadTable } from './postgres-upload-table.js';
 import { Serial } from './serial.js';
 import { assertUploadTransition, type UploadStatus } from './session-status.js';
@@ -18,6 +18,9 @@ import {
   type UploadTableDescription,
 } from './upload-journal.js';
 import { toUploadSession, type UploadSessionRow, uploadChanges } from './upload-session-row.js';
+
+/** The snapshot's reader (COPY out, pg-copy-streams, the package's key text) loads with the first upload. */
+const loadSnapshot = loadOnFirstUse(() => import('./postgres-upload-snapshot.js'));
 
 const TIMES = ['next_try_at', 'started_at', 'available_at', 'uploaded_at', 'failed_at', 'updated_at'];
 const COLUMNS = [
@@ -65,6 +68,7 @@ export class PostgresUploadStore implements UploadStore {
   snapshot<T>(work: (snapshot: UploadSnapshot) => Promise<T>): Promise<T> {
     return this.readerSerial.run(() =>
       this.conn.withClient('reading rows to upload', async (client) => {
+        const { PostgresUploadSnapshot } = await loadSnapshot();
         const snapshot = new PostgresUploadSnapshot(client, this.conn, this.transactionWaitMs);
         try {
           return await work(snapshot);

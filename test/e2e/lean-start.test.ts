@@ -1,4 +1,5 @@
 import { useTempStore } from '../support/store-fixture.js';
+import { BACKLOG_ENGINES } from './backlog-databases.js';
 
 /**
  * Preloaded into the daemon: every ES module it resolves, and at exit every CommonJS module it
@@ -27,29 +28,43 @@ function loadedModules(stderr: string, pid: number): { readonly own: string[]; r
 describe('the daemon loads what its store uses', () => {
   const fixture = useTempStore();
 
-  it('an idle daemon, before its first cycle, holds neither the package reader and writer nor the SQLite apply', async () => {
-    const { store } = fixture;
-    // Both cycles at midnight on New Year's Day only: none runs while the test does.
-    await store.writeProfile({ download: '0 0 0 1 1 *', upload: '0 0 0 1 1 *' });
-    const daemon = fixture.start(['run', '--profile', store.profilePath], {
-      NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(PRELOAD)}`,
-    });
-    await daemon.waitFor('daemon.ready');
-    daemon.signal('SIGTERM');
-    expect(await daemon.exit()).toEqual({ code: 0, signal: null });
+  describe.each(BACKLOG_ENGINES)('on $name', (engine) => {
+    const own = engine.name === 'SQLite' ? 'sqlite' : 'postgres';
+    const apply =
+      engine.name === 'SQLite'
+        ? /\/channel\/sqlite-(apply|staging|writer-thread|shadow-table)\.js$/
+        : /\/channel\/postgres-(apply|stage|swap)\.js$/;
 
-    const { own: loaded } = loadedModules(daemon.stderr(), daemon.pid);
-    // What an idle daemon does need: the journal's connection and the watch for new packages.
-    expect(loaded).toEqual(
-      expect.arrayContaining([
-        expect.stringMatching(/\/channel\/sqlite-channel-database\.js$/),
-        expect.stringMatching(/\/download\/pick-up\.js$/),
-        expect.stringMatching(/\/package\/file-name\.js$/),
-      ]),
-    );
-    expect(loaded.filter((module) => /\/package\/(reader|writer|content-reader|table-codec)\.js$/.test(module))).toEqual([]);
-    expect(loaded.filter((module) => /\/channel\/sqlite-(apply|staging|writer-thread|shadow-table)\.js$/.test(module))).toEqual([]);
-    expect(loaded.filter((module) => /\/(download-cycle|upload-cycle)\.js$/.test(module))).toEqual([]);
+    it('an idle daemon, before its first cycle, holds neither the package reader and writer nor the apply', async () => {
+      const { store } = fixture;
+      // Both cycles at midnight on New Year's Day only: none runs while the test does.
+      await store.writeProfile({ download: '0 0 0 1 1 *', upload: '0 0 0 1 1 *' });
+      const database = await engine.database(store);
+      try {
+        await database.prepare();
+        const daemon = fixture.start(['run', '--profile', store.profilePath], {
+          NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(PRELOAD)}`,
+        });
+        await daemon.waitFor('daemon.ready');
+        daemon.signal('SIGTERM');
+        expect(await daemon.exit()).toEqual({ code: 0, signal: null });
+
+        const { own: loaded } = loadedModules(daemon.stderr(), daemon.pid);
+        // What an idle daemon does need: the journal's connection and the watch for new packages.
+        expect(loaded).toEqual(
+          expect.arrayContaining([
+            expect.stringMatching(new RegExp(`/channel/${own}-channel-database\\.js$`)),
+            expect.stringMatching(/\/download\/pick-up\.js$/),
+            expect.stringMatching(/\/package\/file-name\.js$/),
+          ]),
+        );
+        expect(loaded.filter((module) => /\/package\/(reader|writer|content-reader|table-codec)\.js$/.test(module))).toEqual([]);
+        expect(loaded.filter((module) => apply.test(module))).toEqual([]);
+        expect(loaded.filter((module) => /\/(download-cycle|upload-cycle)\.js$/.test(module))).toEqual([]);
+      } finally {
+        await database.cleanup();
+      }
+    });
   });
 
   it('a store on a local folder logging JSON never loads the WebDAV client, its HTTP and XML libraries, pino-pretty, yaml nor TypeBox', async () => {

@@ -19,6 +19,21 @@ async function threadsSettle(count: number): Promise<number> {
   return threads();
 }
 
+/** The thread count once it has held still for 250 ms (at most 10 s): the threads of an earlier test may still be ending. */
+async function threadsSteady(): Promise<number> {
+  const deadline = Date.now() + 10_000;
+  let count = threads();
+  let steadySince = Date.now();
+  while (Date.now() - steadySince < 250 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    if (threads() !== count) {
+      count = threads();
+      steadySince = Date.now();
+    }
+  }
+  return count;
+}
+
 const READ_BATCH = { syncFolders: false, localDisk: false };
 
 let root: string;
@@ -165,7 +180,7 @@ describe("the local folder's file worker", () => {
   });
 
   test('close leaves no worker thread running, and the folder still works without one', async () => {
-    const before = threads();
+    const before = await threadsSteady();
     const folder = new LocalWorkingFolder(root);
     // One file (a single package's report, after a large apply) is written without a thread.
     await folder.writeAtomicEach([{ path: 'a.json', content: Buffer.from('A') }]);

@@ -26,8 +26,9 @@ async function threadsSteady(): Promise<number> {
   let steadySince = Date.now();
   while (Date.now() - steadySince < 250 && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 20));
-    if (threads() !== count) {
-      count = threads();
+    const now = threads();
+    if (now !== count) {
+      count = now;
       steadySince = Date.now();
     }
   }

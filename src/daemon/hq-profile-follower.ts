@@ -10,6 +10,7 @@ import {
   type HqProfileState,
   type HqProfileStatus,
 } from '../profile/hq/hq-state.js';
+import { SignedRevisions } from '../profile/hq/signed-revisions.js';
 import { problemLines } from '../profile/profile-error.js';
 import type { Clock } from '../schedule/clock.js';
 import type { WorkingFolder } from '../workfolder/working-folder.js';
@@ -32,13 +33,15 @@ export interface HqProfileFollowerDeps {
  * Follows the profile HQ publishes for this store. `poll` looks at HQ's files (cheaply when
  * nothing changed) and returns a change for the daemon to compose with the store's file;
  * the daemon then calls `accept` (it runs) or `reject` (it cannot run with the store's file).
- * A bad or unsigned profile, or a folder that fails mid-way, is logged and recorded, and
- * what runs stays. Every adoption is kept in the state directory.
+ * A bad, unsigned or older profile, or a folder that fails mid-way, is logged and recorded, and
+ * what runs stays. Every adoption, and the highest revision of each of HQ's files verified, is
+ * kept in the state directory.
  */
 export class HqProfileFollower {
   private check: HqProfileCheck | undefined;
   private adopted: AdoptedHqProfile | null;
   private lastCheck: HqCheckRecord | null;
+  private readonly revisions: SignedRevisions;
   /** What the state file says, but for the time of the check: written again only when this changes. */
   private written = '';
 
@@ -50,7 +53,8 @@ export class HqProfileFollower {
   ) {
     this.adopted = layer === undefined ? null : (state?.adopted ?? null);
     this.lastCheck = state?.lastCheck ?? null;
-    if (state !== undefined && this.lastCheck !== null) this.written = said(this.adopted, this.lastCheck);
+    this.revisions = new SignedRevisions(state?.revisions);
+    if (state !== undefined && this.lastCheck !== null) this.written = this.said(this.lastCheck);
   }
 
   /** The HQ profile laid over the store's file, if any. */
@@ -71,7 +75,7 @@ export class HqProfileFollower {
 
   /** Starts looking at `folder` for `channelId`'s assignment. */
   attach(folder: WorkingFolder, channelId: string): void {
-    this.check = new HqProfileCheck(folder, channelId, this.checks);
+    this.check = new HqProfileCheck(folder, channelId, this.checks, this.revisions);
   }
 
   /** Never throws; undefined when what runs stays as it is. `publicKeyFile`: the store's download.publicKey. */
@@ -152,21 +156,22 @@ export class HqProfileFollower {
   /** Writes the state file when what it says changes; a failure to write is logged, never thrown. */
   private async record(check: Omit<HqCheckRecord, 'at'>): Promise<void> {
     this.lastCheck = { at: this.deps.clock.now().toISOString(), ...check };
-    const next = said(this.adopted, this.lastCheck);
+    const next = this.said(this.lastCheck);
     if (next === this.written) return;
     this.written = next;
-    const state: HqProfileState = { version: 1, adopted: this.adopted, lastCheck: this.lastCheck };
+    const state: HqProfileState = { version: 1, adopted: this.adopted, lastCheck: this.lastCheck, revisions: this.revisions.toJSON() };
     try {
       await writeHqState(this.deps.stateDirectory, state);
     } catch (error) {
       this.deps.log.warn({ code: errorCode(error), problems: problemLines(error) }, 'hq_profile.state_write_failed');
     }
   }
-}
 
-/** What the state file says, but for the time of the check; a look that finds the adopted profile unchanged says nothing new. */
-function said(adopted: AdoptedHqProfile | null, { at: _time, ...check }: HqCheckRecord): string {
-  return JSON.stringify({ adopted, check: check.outcome === 'unchanged' ? { ...check, outcome: 'adopted' } : check });
+  /** What the state file says, but for the time of the check; a look that finds the adopted profile unchanged says nothing new. */
+  private said({ at: _time, ...check }: HqCheckRecord): string {
+    const outcome = check.outcome === 'unchanged' ? { ...check, outcome: 'adopted' } : check;
+    return JSON.stringify({ adopted: this.adopted, check: outcome, revisions: this.revisions.toJSON() });
+  }
 }
 
 function sameProfile(adopted: AdoptedHqProfile, published: PublishedProfile): boolean {

@@ -5,7 +5,7 @@ import { packageError } from './errors.js';
 export type KeyInput = KeyObject | string;
 
 /** What a signature is about: a package body, or another kind of file HQ signs with the same key (a published profile). */
-export type SignatureDomain = 'async-client-package:1' | 'async-client-profile:1';
+export type SignatureDomain = 'async-client-package:1' | 'async-client-profile:1' | 'async-client-profile:2';
 
 const PACKAGE_DOMAIN: SignatureDomain = 'async-client-package:1';
 

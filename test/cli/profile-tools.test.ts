@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { HqDesk, publishedProfileText } from '../support/hq-desk.js';
@@ -23,7 +23,7 @@ describe('async-client profile publish and assign', () => {
   it('publishes a checked profile and its signature, and assigns stores to it, keeping other entries', async () => {
     const published = await desk.publish('pilot', publishedProfileText());
     expect(published).toMatchObject({ code: 0, stderr: '' });
-    expect(published.stdout).toContain('published profiles/pilot.yaml and profiles/pilot.yaml.sig in local folder');
+    expect(published.stdout).toMatch(/^published profiles\/pilot\.yaml and profiles\/pilot\.yaml\.sig \(revision \d{13}\) in local folder/);
     expect(await readFile(path.join(folder, 'profiles', 'pilot.yaml'), 'utf8')).toBe(publishedProfileText());
     expect(desk.assign('store-*', 'pilot')).toMatchObject({ code: 0 });
     expect(desk.assign('store-0042', 'pilot').stdout).toContain('assigned store-0042 to pilot in profiles/assignments.yaml (2 entries)');
@@ -79,5 +79,28 @@ describe('async-client profile publish and assign', () => {
     await desk.publish('pilot', publishedProfileText());
     expect(await desk.publish('pilot', publishedProfileText(), ['--unsigned'])).toMatchObject({ code: 0 });
     expect(await profilesFolder()).toEqual(['pilot.yaml']);
+  });
+
+  it('signs each publication with a newer revision, past the one HQ signed in the folder when that is ahead of the clock', async () => {
+    const revisionOf = async (file: string): Promise<number> =>
+      Number(/^revision (\d+)$/m.exec(await readFile(path.join(folder, 'profiles', `${file}.sig`), 'utf8'))?.[1]);
+    await desk.publish('pilot', publishedProfileText());
+    const first = await revisionOf('pilot.yaml');
+    expect(first).toBeGreaterThan(0);
+    await desk.publish('pilot', publishedProfileText({ download: '*/3 * * * * *' }));
+    expect(await revisionOf('pilot.yaml')).toBeGreaterThan(first);
+
+    // Signed on a machine whose clock ran ahead: the next publication still goes past it.
+    const ahead = 9_000_000_000_000;
+    await desk.placeSigned('profiles/pilot.yaml', publishedProfileText(), ahead);
+    expect(await desk.publish('pilot', publishedProfileText())).toMatchObject({ code: 0 });
+    expect(await revisionOf('pilot.yaml')).toBe(ahead + 1);
+
+    // A revision nobody signed is no floor: a number that large would leave none to sign with.
+    const signature = path.join(folder, 'profiles', 'pilot.yaml.sig');
+    await writeFile(signature, (await readFile(signature, 'utf8')).replace(/revision \d+/, 'revision 999999999999999'));
+    expect(await desk.publish('pilot', publishedProfileText())).toMatchObject({ code: 0 });
+    expect(await revisionOf('pilot.yaml')).toBeLessThan(ahead);
+    expect(desk.assign('store-*', 'pilot').stdout).toMatch(/ and profiles\/assignments\.yaml\.sig \(revision \d{13}\) in /);
   });
 });

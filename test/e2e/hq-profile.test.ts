@@ -144,6 +144,43 @@ describe('the daemon adopts the profile HQ publishes, over a local working folde
     );
   });
 
+  it('refuses an older signed copy of its profile put back, and still after a restart', async () => {
+    const { store } = fixture;
+    const { desk, daemon } = await startStore();
+    await desk.publishAndAssign('pilot', publishedProfileText());
+    await daemon.waitFor('profile.reloaded', reloadedByHq);
+    const published = path.join(store.workingFolder, 'profiles', 'pilot.yaml');
+    const older = { text: await readFile(published, 'utf8'), signature: await readFile(`${published}.sig`, 'utf8') };
+    let after = daemon.events.length;
+    expect((await desk.publish('pilot', publishedProfileText({ download: '*/3 * * * * *' }))).code).toBe(0);
+    expect(await daemon.waitFor('profile.reloaded', reloadedByHq, { after })).toMatchObject({
+      changes: [{ field: 'schedule.download', previous: '*/2 * * * * *', next: '*/3 * * * * *' }],
+    });
+
+    // The older copy put back whole, signature and all, as a stale backup restored (or an intruder) would.
+    after = daemon.events.length;
+    await writeFile(`${published}.sig`, older.signature);
+    await writeFile(published, older.text);
+    const refused = await daemon.waitFor('hq_profile.refused', (line) => line.code === 'E_HQ_PROFILE_ROLLBACK', { after });
+    expect(refused).toMatchObject({
+      running: 'pilot',
+      problems: [
+        expect.stringMatching(/^profiles\/pilot\.yaml is signed as revision \d+, older than revision \d+ this store already took/),
+      ],
+    });
+    await daemon.waitFor('cycle.finished', (line) => line.direction === 'download', { after: daemon.events.length });
+    expect(daemon.named('profile.reloaded').filter(reloadedByHq)).toHaveLength(2);
+    daemon.signal('SIGTERM');
+    expect((await daemon.exit()).code).toBe(0);
+
+    // The state directory remembers the revision: a restart runs the newer profile and refuses the older copy again.
+    const restarted = fixture.start(['run', '--profile', store.profilePath]);
+    expect(await restarted.waitFor('daemon.ready')).toMatchObject({ schedules: { download: { schedule: 'on "*/3 * * * * *"' } } });
+    await restarted.waitFor('hq_profile.refused', (line) => line.code === 'E_HQ_PROFILE_ROLLBACK');
+    await restarted.waitFor('cycle.finished', (line) => line.direction === 'download', { after: restarted.events.length });
+    expect(restarted.named('profile.reloaded')).toEqual([]);
+  });
+
   it('starts on the last adopted profile when the working folder cannot be reached at a restart', async () => {
     const { store } = fixture;
     const { desk, daemon } = await startStore();

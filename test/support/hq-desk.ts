@@ -65,11 +65,12 @@ export class HqDesk {
   /**
    * Puts `text` at `file` (e.g. `profiles/pilot.yaml`) in a local working folder with HQ's
    * signature, past the publish tool's checks, as a careless script would: the signature
-   * first, so that a store never sees the new file with an older signature.
+   * first, so that a store never sees the new file with an older signature. Signed with
+   * `revision`, the time by default, as the publish tool does.
    */
-  async placeSigned(file: string, text: string): Promise<void> {
+  async placeSigned(file: string, text: string, revision = Date.now()): Promise<void> {
     const target = path.join(this.folder, file);
-    await writeFile(`${target}.sig`, signPublishedFile(file, Buffer.from(text), await readFile(this.privateKeyPath, 'utf8')));
+    await writeFile(`${target}.sig`, signPublishedFile(file, Buffer.from(text), await readFile(this.privateKeyPath, 'utf8'), revision));
     await writeFile(target, text);
   }
 

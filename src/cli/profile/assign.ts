@@ -6,7 +6,7 @@ import { parseCommandArgs } from '../args.js';
 import { ExitCode, type CliCommand } from '../command.js';
 import { UsageError } from '../package/usage.js';
 import { openWorkingFolderOption, WORKING_FOLDER_OPTION, WORKING_FOLDER_OPTION_HELP } from '../working-folder-option.js';
-import { SIGNING_OPTIONS, SIGNING_OPTIONS_HELP, signingKeyOption, writeSigned } from './signing.js';
+import { SIGNING_OPTIONS, SIGNING_OPTIONS_HELP, signedAs, signingKeyOption, writeSigned } from './signing.js';
 
 export const assignCommand: CliCommand = {
   name: 'profile assign',
@@ -17,7 +17,8 @@ Sets CHANNEL (a channel id) or GLOB (* any run of characters, ? one character) t
 published profile NAME in profiles/assignments.yaml, keeping the other entries and their
 comments, and signs the file again. NAME must already be published (profile publish).
 When several entries match a store: an exact channel id wins, else the glob with the most
-literal characters, else the one listed first.
+literal characters, else the one listed first. The file is signed with a newer revision
+each time, as profile publish does.
 
 Options:
 ${SIGNING_OPTIONS_HELP}
@@ -51,9 +52,10 @@ Exit codes: 0 assigned, 1 refused or failed (the reason is printed), 2 usage err
       if (current !== '') Assignments.parse(ASSIGNMENTS_FILE, current);
       const next = assignInText(current, pattern, name);
       const assignments = Assignments.parse(ASSIGNMENTS_FILE, next);
-      await writeSigned(folder, ASSIGNMENTS_FILE, Buffer.from(next, 'utf8'), privateKeyPem);
+      const revision = await writeSigned(folder, ASSIGNMENTS_FILE, Buffer.from(next, 'utf8'), privateKeyPem);
+      const entries = assignments.entries.length === 1 ? '1 entry' : `${assignments.entries.length} entries`;
       io.stdout.write(
-        `assigned ${pattern} to ${name} in ${ASSIGNMENTS_FILE} (${assignments.entries.length === 1 ? '1 entry' : `${assignments.entries.length} entries`}) in ${folder.describe()}\n`,
+        `assigned ${pattern} to ${name} in ${ASSIGNMENTS_FILE} (${entries})${signedAs(ASSIGNMENTS_FILE, revision)} in ${folder.describe()}\n`,
       );
     } finally {
       await folder.close();

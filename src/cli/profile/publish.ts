@@ -7,7 +7,7 @@ import { parseCommandArgs } from '../args.js';
 import { ExitCode, type CliCommand } from '../command.js';
 import { requireOption, singlePositional, UsageError } from '../package/usage.js';
 import { openWorkingFolderOption, WORKING_FOLDER_OPTION, WORKING_FOLDER_OPTION_HELP } from '../working-folder-option.js';
-import { SIGNING_OPTIONS, SIGNING_OPTIONS_HELP, signingKeyOption, writeSigned } from './signing.js';
+import { SIGNING_OPTIONS, SIGNING_OPTIONS_HELP, signedAs, signingKeyOption, writeSigned } from './signing.js';
 
 export const publishCommand: CliCommand = {
   name: 'profile publish',
@@ -17,8 +17,10 @@ export const publishCommand: CliCommand = {
 Checks FILE as a published profile (the sections profile, schedule, download and upload of
 the store profile; never paths, credentials or the channel id) and writes it as
 profiles/NAME.yaml in the working folder with its signature profiles/NAME.yaml.sig, each
-atomically. The stores assigned to NAME (profile assign) adopt it at their next download
-cycle. A profile with a problem is refused with FILE:LINE:COLUMN and nothing is written.
+atomically. Each publication is signed with a newer revision: a store that took it refuses
+an older copy put back. The stores assigned to NAME (profile assign) adopt it at their next
+download cycle. A profile with a problem is refused with FILE:LINE:COLUMN and nothing is
+written.
 
 Options:
   --name NAME                 The profile's name: 1 to 64 letters, digits, '_' or '-' (not "assignments").
@@ -42,8 +44,8 @@ Exit codes: 0 published, 1 refused or failed (the reason is printed), 2 usage er
     const folder = await openWorkingFolderOption(values['working-folder'], io);
     try {
       const file = publishedProfileFile(name);
-      await writeSigned(folder, file, bytes, privateKeyPem);
-      io.stdout.write(`published ${file}${privateKeyPem === undefined ? ' (unsigned)' : ` and ${file}.sig`} in ${folder.describe()}\n`);
+      const revision = await writeSigned(folder, file, bytes, privateKeyPem);
+      io.stdout.write(`published ${file}${signedAs(file, revision)} in ${folder.describe()}\n`);
     } finally {
       await folder.close();
     }

@@ -1,7 +1,9 @@
+import { createPublicKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AsyncClientError, errorMessage } from '../../errors.js';
-import { signatureFileOf, signPublishedFile } from '../../profile/hq/signature.js';
+import { readPublishedFile } from '../../profile/hq/published-files.js';
+import { checkPublishedSignature, signatureFileOf, signPublishedFile } from '../../profile/hq/signature.js';
 import type { WorkingFolder } from '../../workfolder/working-folder.js';
 import type { CliIo } from '../command.js';
 import { UsageError } from '../package/usage.js';
@@ -31,12 +33,50 @@ export async function signingKeyOption(values: { 'sign-key'?: string; unsigned?:
 /**
  * Writes `bytes` as `file` in the folder, then its signature as `file.sig` (or removes a stale
  * one when unsigned), each atomically. A store that looks between the two writes refuses the
- * pair once and takes it at its next look.
+ * pair once and takes it at its next look. Returns the revision signed, undefined when unsigned.
+ *
+ * The revision is the time in milliseconds, or one more than the revision HQ signed the file in
+ * the folder with when that is higher (a clock set back): every publication of a file is newer
+ * than the last, so a store that took one refuses an older copy put back.
  */
-export async function writeSigned(folder: WorkingFolder, file: string, bytes: Buffer, privateKeyPem: string | undefined): Promise<void> {
-  const signature = privateKeyPem === undefined ? undefined : signPublishedFile(file, bytes, privateKeyPem);
+export async function writeSigned(
+  folder: WorkingFolder,
+  file: string,
+  bytes: Buffer,
+  privateKeyPem: string | undefined,
+): Promise<number | undefined> {
+  const signatureFile = signatureFileOf(file);
+  let signed: { readonly revision: number; readonly text: string } | undefined;
+  if (privateKeyPem !== undefined) {
+    const revision = Math.max(Date.now(), (await revisionInFolder(folder, file, privateKeyPem)) + 1);
+    signed = { revision, text: signPublishedFile(file, bytes, privateKeyPem, revision) };
+  }
   await folder.ensureDir(path.posix.dirname(file));
   await folder.writeAtomic(file, bytes);
-  if (signature === undefined) await folder.remove(signatureFileOf(file));
-  else await folder.writeAtomic(signatureFileOf(file), Buffer.from(signature, 'utf8'));
+  if (signed === undefined) await folder.remove(signatureFile);
+  else await folder.writeAtomic(signatureFile, Buffer.from(signed.text, 'utf8'));
+  return signed?.revision;
+}
+
+/**
+ * The revision this key signed `file` with in the folder; 0 when the file or its signature is
+ * missing, unreadable, or not this key's: a number anyone could have written is no floor, and a
+ * huge one would leave no revision to sign with.
+ */
+async function revisionInFolder(folder: WorkingFolder, file: string, privateKeyPem: string): Promise<number> {
+  const signatureFile = signatureFileOf(file);
+  try {
+    if ((await folder.stat(file)) === undefined || (await folder.stat(signatureFile)) === undefined) return 0;
+    const [bytes, signature] = await Promise.all([readPublishedFile(folder, file), readPublishedFile(folder, signatureFile)]);
+    const publicKeyPem = createPublicKey(privateKeyPem).export({ type: 'spki', format: 'pem' }).toString();
+    return checkPublishedSignature(file, bytes, signature.toString('utf8'), publicKeyPem);
+  } catch {
+    // The writes that follow meet a folder that fails; anything else only means no floor.
+    return 0;
+  }
+}
+
+/** How a command's line says what it signed: ` and FILE.sig (revision N)`, or ` (unsigned)`. */
+export function signedAs(file: string, revision: number | undefined): string {
+  return revision === undefined ? ' (unsigned)' : ` and ${signatureFileOf(file)} (revision ${revision})`;
 }

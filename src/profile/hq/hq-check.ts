@@ -1,6 +1,6 @@
 /**
  * One look at what HQ publishes for this store: its entry in `profiles/assignments.yaml` and
- * the profile it names, signatures and schema checked. Cheap when nothing changed: one
+ * the profile it names, signatures, revisions and schema checked. Cheap when nothing changed: one
  * listing of `profiles/`, compared with the last one by name and version (ETag where the
  * server gives one, else size and modified time).
  */
@@ -10,6 +10,7 @@ import type { HqProfileText, ProfileChecks } from '../checks/checks.js';
 import { ProfileError, problemLines } from '../profile-error.js';
 import { ASSIGNMENTS_FILE, PROFILES_FOLDER, publishedProfileFile, readPublishedFile } from './published-files.js';
 import { checkPublishedSignature, signatureFileOf } from './signature.js';
+import type { SignedRevisions } from './signed-revisions.js';
 
 /** A profile HQ assigned this store, as read and checked. */
 export interface PublishedProfile {
@@ -28,7 +29,7 @@ export type HqCheck =
   | { readonly kind: 'unchanged' }
   | { readonly kind: 'unassigned'; readonly reason: string }
   | { readonly kind: 'assigned'; readonly published: PublishedProfile }
-  /** HQ's files are wrong: not signed, not by HQ's key, not a valid profile. */
+  /** HQ's files are wrong: not signed, not by HQ's key, older than a revision already taken, not a valid profile. */
   | { readonly kind: 'refused'; readonly code: string; readonly problems: readonly string[] }
   /** The folder failed mid-way; the next check tries again. */
   | { readonly kind: 'failed'; readonly code: string; readonly problems: readonly string[] };
@@ -41,6 +42,8 @@ export class HqProfileCheck {
     private readonly channelId: string,
     /** Where the files read are parsed and checked: a process of its own (checks/in-subprocess.ts). */
     private readonly checks: Pick<ProfileChecks, 'assignment' | 'published'>,
+    /** The highest revision verified of each file; an older one is refused. */
+    private readonly revisions: SignedRevisions,
   ) {}
 
   /** Forget what was seen, so that the next check reads everything (a new key, a profile file edit). */
@@ -90,7 +93,7 @@ export class HqProfileCheck {
     const bytes = await readPublishedFile(this.folder, file);
     const signatureFile = signatureFileOf(file);
     const signature = listed.has(signatureFile) ? (await readPublishedFile(this.folder, signatureFile)).toString('utf8') : undefined;
-    checkPublishedSignature(file, bytes, signature, publicKeyPem);
+    this.revisions.take(file, checkPublishedSignature(file, bytes, signature, publicKeyPem));
     return { text: bytes.toString('utf8'), signature };
   }
 }

@@ -1,7 +1,9 @@
 /**
  * What a store keeps of HQ's profile in its state directory (`hq-profile.json`): the last
  * profile it adopted, as published and signed, so that it starts on it when the working
- * folder cannot be reached; and the last check's outcome, for `status` and /healthz.
+ * folder cannot be reached; the last check's outcome, for `status` and /healthz; and the
+ * highest revision of each of HQ's files it verified, so that an older copy put back is
+ * refused after a restart too.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -42,6 +44,8 @@ export interface HqProfileState {
   readonly version: 1;
   readonly adopted: AdoptedHqProfile | null;
   readonly lastCheck: HqCheckRecord | null;
+  /** File (`profiles/assignments.yaml`, `profiles/<name>.yaml`) to the highest signed revision verified; absent before revisions. */
+  readonly revisions?: Readonly<Record<string, number>>;
 }
 
 /** The state file, or undefined when this store never reached HQ's folder. A broken file throws E_HQ_STATE. */

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { parsePublishedProfile } from '../../../src/profile/hq/published-profile.js';
 import { checkPublishedSignature, signPublishedFile } from '../../../src/profile/hq/signature.js';
 import { ProfileError } from '../../../src/profile/profile-error.js';
 import { generateSigningKeyPair } from '../../../src/package/index.js';
+import { signDigest, toPrivateKey } from '../../../src/package/signature.js';
 
 const FILE = 'profiles/pilot.yaml';
 const GOOD = 'profile:\n  name: Pilot\n  downloadIntervalMinutes: 5\n  uploadIntervalMinutes: 10\n';
@@ -60,31 +62,53 @@ describe("a published file's signature", () => {
   const hq = generateSigningKeyPair();
   const other = generateSigningKeyPair();
   const bytes = Buffer.from(GOOD);
-  const signature = signPublishedFile(FILE, bytes, hq.privateKeyPem);
+  const signature = signPublishedFile(FILE, bytes, hq.privateKeyPem, 1764720000000);
+  /** The code a check throws, undefined when it passes. */
+  const refusal = (run: () => void): string | undefined => {
+    try {
+      run();
+      return undefined;
+    } catch (error) {
+      return (error as { code?: string }).code;
+    }
+  };
 
-  it("verifies with HQ's key", () => {
-    expect(() => checkPublishedSignature(FILE, bytes, signature, hq.publicKeyPem)).not.toThrow();
+  it("verifies with HQ's key and gives the revision it signs", () => {
+    expect(signature).toMatch(/^[A-Za-z0-9+/]{86}==\nrevision 1764720000000\n$/);
+    expect(checkPublishedSignature(FILE, bytes, signature, hq.publicKeyPem)).toBe(1764720000000);
+    expect(checkPublishedSignature(FILE, bytes, signature.replaceAll('\n', '\r\n'), hq.publicKeyPem)).toBe(1764720000000);
+  });
+
+  it('verifies a signature without a revision, as builds before revisions wrote, as revision 0', () => {
+    const unrevised = `${signDigest(
+      createHash('sha256').update(FILE).update('\0').update(bytes).digest('hex'),
+      toPrivateKey(hq.privateKeyPem),
+      'async-client-profile:1',
+    )}\n`;
+    expect(checkPublishedSignature(FILE, bytes, unrevised, hq.publicKeyPem)).toBe(0);
+  });
+
+  it('is refused when its revision line is changed, dropped or added to', () => {
+    const [line] = signature.split('\n');
+    const codeOf = (text: string): string | undefined => refusal(() => checkPublishedSignature(FILE, bytes, text, hq.publicKeyPem));
+    expect(codeOf(signature.replace('revision 1764720000000', 'revision 1864720000000'))).toBe('E_HQ_PROFILE_SIGNATURE');
+    expect(codeOf(`${line}\n`)).toBe('E_HQ_PROFILE_SIGNATURE');
+    expect(codeOf(`${signature}revision 2\n`)).toBe('E_HQ_PROFILE_SIGNATURE');
+    expect(codeOf(`${line}\nrevision -1\n`)).toBe('E_HQ_PROFILE_SIGNATURE');
   });
 
   it('is refused when made by another key, missing, for a truncated file, or for the same file under another name', () => {
-    const refusal = (run: () => void): string | undefined => {
-      try {
-        run();
-        return undefined;
-      } catch (error) {
-        return (error as { code?: string }).code;
-      }
-    };
-    expect(refusal(() => checkPublishedSignature(FILE, bytes, signPublishedFile(FILE, bytes, other.privateKeyPem), hq.publicKeyPem))).toBe(
-      'E_HQ_PROFILE_SIGNATURE',
-    );
+    expect(
+      refusal(() => checkPublishedSignature(FILE, bytes, signPublishedFile(FILE, bytes, other.privateKeyPem, 1), hq.publicKeyPem)),
+    ).toBe('E_HQ_PROFILE_SIGNATURE');
     expect(refusal(() => checkPublishedSignature(FILE, bytes, undefined, hq.publicKeyPem))).toBe('E_HQ_PROFILE_UNSIGNED');
     expect(refusal(() => checkPublishedSignature(FILE, bytes.subarray(0, 40), signature, hq.publicKeyPem))).toBe('E_HQ_PROFILE_SIGNATURE');
     expect(refusal(() => checkPublishedSignature('profiles/north.yaml', bytes, signature, hq.publicKeyPem))).toBe('E_HQ_PROFILE_SIGNATURE');
     expect(refusal(() => checkPublishedSignature(FILE, bytes, 'not a signature\n', hq.publicKeyPem))).toBe('E_HQ_PROFILE_SIGNATURE');
   });
 
-  it('is not needed by a store that pins no key', () => {
-    expect(() => checkPublishedSignature(FILE, bytes, undefined, undefined)).not.toThrow();
+  it('is not needed by a store that pins no key, whose files have no revision', () => {
+    expect(checkPublishedSignature(FILE, bytes, undefined, undefined)).toBe(0);
+    expect(checkPublishedSignature(FILE, bytes, signature, undefined)).toBe(0);
   });
 });

@@ -2,7 +2,7 @@
  * Detached Ed25519 signatures of the files HQ publishes under `profiles/`, by the key stores
  * already pin for packages (`download.publicKey`). A signature covers the file's path, its
  * bytes and its revision, so a signed file copied under another name does not verify, and an
- * older signed copy put back is known for older (signed-revisions.ts).
+ * older signed copy put back is refused (signed-revisions.ts).
  *
  * The signature file is `<file>.sig`: the base64 signature, a newline, `revision <n>` and a
  * newline. A signature alone on its line, as builds before revisions wrote it, verifies as

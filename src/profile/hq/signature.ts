@@ -25,10 +25,10 @@ export function signatureFileOf(file: string): string {
 
 /** The content of `<file>.sig` for `bytes` published as `file` (a working-folder path such as `profiles/pilot.yaml`). */
 export function signPublishedFile(file: string, bytes: Uint8Array, privateKeyPem: string, revision: number): string {
-  if (!Number.isSafeInteger(revision) || revision < 0 || String(revision).length > 15) {
-    throw new RangeError(`a revision is a whole number of at most 15 digits, not ${revision}`);
-  }
-  return `${signDigest(digestOf(file, bytes, revision), toPrivateKey(privateKeyPem), DOMAIN)}\nrevision ${revision}\n`;
+  const revisionLine = `revision ${revision}`;
+  // Only what a store reads back: a whole number of at most 15 digits.
+  if (!REVISION_LINE.test(revisionLine)) throw new RangeError(`a revision is a whole number of at most 15 digits, not ${revision}`);
+  return `${signDigest(digestOf(file, bytes, revision), toPrivateKey(privateKeyPem), DOMAIN)}\n${revisionLine}\n`;
 }
 
 /**

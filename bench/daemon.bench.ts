@@ -15,7 +15,7 @@ import { DAEMON_ENVIRONMENT, DAEMON_NODE_FLAGS } from '../src/daemon/node-start.
 import { markdownTable } from './support/phases.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const CLI = path.join(ROOT, 'dist/src/cli/main.js');
+const CLI = path.join(ROOT, 'dist/bin/async-client.js');
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
 const STARTS = Number(process.env.BENCH_STARTS ?? 5);
 const CLOCK_TICKS = 100;

@@ -30,7 +30,7 @@ const STORES = Number(process.env.BENCH_FLEET_STORES ?? 200);
 const WINDOW_SECONDS = Number(process.env.BENCH_FLEET_SECONDS ?? 300);
 const IDLE_SECONDS = Number(process.env.BENCH_FLEET_IDLE_SECONDS ?? 180);
 const OLD_JITTER_SECONDS = 30;
-const CLI = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'src', 'cli', 'main.js');
+const CLI = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'bin', 'async-client.js');
 
 type Placing = 'ranked' | 'hashed' | 'jitter';
 

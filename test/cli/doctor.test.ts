@@ -21,7 +21,7 @@ afterEach(async () => {
 /** A unit like systemd/async-client.service, as far as doctor reads it. */
 function unitText(profile: string, readWritePaths: string): string {
   return `[Service]
-ExecStart=/usr/bin/node /usr/lib/node_modules/async-client/dist/src/cli/main.js run --profile ${profile}
+ExecStart=/usr/bin/node /usr/lib/node_modules/async-client/dist/bin/async-client.js run --profile ${profile}
 StateDirectory=async-client
 ProtectSystem=strict
 ReadWritePaths=${readWritePaths}

@@ -1,3 +1,7 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CLI_PATH } from '../support/daemon-process.js';
 import { useTempStore } from '../support/store-fixture.js';
 import { BACKLOG_ENGINES } from './backlog-databases.js';
 
@@ -15,13 +19,36 @@ const PRELOAD = `import { register, createRequire } from 'node:module';
 register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(HOOKS)}));
 process.on('exit', () => process.stderr.write(Object.keys(createRequire(import.meta.url).cache).map((file) => 'loaded ' + process.pid + ' ' + file + '\\n').join('')));`;
 
-/** The modules process `pid` loaded (`own`), and those every other process loaded (`others`). */
+/**
+ * The modules each file of the bundle holds (dist/bin, scripts/bundle.mjs), by the file's URL: the
+ * build's metafile names both by their path from the folder it ran in, the project's.
+ */
+function bundledModules(): Map<string, string[]> {
+  const project = path.resolve(path.dirname(CLI_PATH), '../..');
+  const meta = JSON.parse(readFileSync(path.join(path.dirname(CLI_PATH), 'meta.json'), 'utf8')) as {
+    outputs: Record<string, { inputs: Record<string, unknown> }>;
+  };
+  return new Map(
+    Object.entries(meta.outputs).map(([file, { inputs }]) => [
+      pathToFileURL(path.join(project, file)).href,
+      Object.keys(inputs).map((input) => path.join(project, input)),
+    ]),
+  );
+}
+
+/**
+ * The modules process `pid` loaded (`own`), and those every other process loaded (`others`): a
+ * file of the bundle stands for the modules it holds, so that what is checked is the source's
+ * modules, bundled or not.
+ */
 function loadedModules(stderr: string, pid: number): { readonly own: string[]; readonly others: string[] } {
+  const bundled = bundledModules();
   const loads = stderr
     .split('\n')
     .filter((line) => line.startsWith('loaded '))
     .map((line) => line.slice('loaded '.length).split(' ', 2) as [string, string]);
-  const loadedBy = (own: boolean) => loads.filter(([by]) => (by === String(pid)) === own).map(([, module]) => module);
+  const loadedBy = (own: boolean) =>
+    loads.filter(([by]) => (by === String(pid)) === own).flatMap(([, module]) => bundled.get(module) ?? [module]);
   return { own: loadedBy(true), others: loadedBy(false) };
 }
 
@@ -86,6 +113,6 @@ describe('the daemon loads what its store uses', () => {
     // The profile is read and checked in a process that exits: yaml and TypeBox never enter the daemon.
     expect(loaded.filter((module) => /@sinclair\/typebox|node_modules\/yaml\//.test(module))).toEqual([]);
     expect(loaded.filter((module) => module.includes('/profile/checks/subprocess'))).toEqual([]);
-    expect(others).toContainEqual(expect.stringMatching(/\/profile\/checks\/subprocess\.bundle\.js$/));
+    expect(others).toContainEqual(expect.stringMatching(/\/profile\/checks\/subprocess\.js$/));
   });
 });

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-/** The built CLI; `npm test` builds it before jest runs. */
-export const CLI_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/src/cli/main.js');
+/** The built CLI, bundled as it ships; `npm test` builds it before jest runs. */
+export const CLI_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/bin/async-client.js');
 
 /** One pino line of the daemon's stdout. */
 export interface LogEvent {

@@ -136,7 +136,7 @@ describe('systemd/async-client.service', () => {
 
     it('runs the CLI daemon on the profile in the configuration directory', () => {
       expect(service.get('ExecStart')?.[0]).toMatch(
-        /\/async-client\/dist\/src\/cli\/main\.js run --profile \/etc\/async-client\/profile\.yaml$/,
+        /\/async-client\/dist\/bin\/async-client\.js run --profile \/etc\/async-client\/profile\.yaml$/,
       );
     });
 
@@ -168,11 +168,12 @@ describe('systemd/async-client.service', () => {
   it('has `npm start` start node as the unit does', async () => {
     const manifest = JSON.parse(await readFile(resolve('package.json'), 'utf8')) as { scripts: Record<string, string> };
     const environment = Object.entries(DAEMON_ENVIRONMENT).map(([name, value]) => `${name}=${value}`);
-    expect(manifest.scripts.start).toContain(`${environment.join(' ')} node ${DAEMON_NODE_FLAGS.join(' ')} dist/src/cli/main.js run`);
+    expect(manifest.scripts.start).toContain(`${environment.join(' ')} node ${DAEMON_NODE_FLAGS.join(' ')} dist/bin/async-client.js run`);
   });
 
   it('has the installed command (the bin, by its first line) start node as the unit does', async () => {
-    const [shebang] = (await readFile(resolve('src/cli/main.ts'), 'utf8')).split('\n');
+    const manifest = JSON.parse(await readFile(resolve('package.json'), 'utf8')) as { bin: Record<string, string> };
+    const [shebang] = (await readFile(resolve(manifest.bin['async-client'] as string), 'utf8')).split('\n');
     const environment = Object.entries(DAEMON_ENVIRONMENT).map(([name, value]) => `${name}=${value}`);
     expect(shebang).toBe(`#!/usr/bin/env -S ${environment.join(' ')} node ${DAEMON_NODE_FLAGS.join(' ')}`);
   });

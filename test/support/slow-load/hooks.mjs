@@ -9,8 +9,11 @@ export function initialize(data) {
   marker = data.marker;
 }
 
+/** dispatch.js, or the bundle's file for it (dist/bin/dispatch-<hash>.js, scripts/bundle.mjs). */
+const DISPATCH = /\/(cli\/dispatch|bin\/dispatch-[A-Z0-9]+)\.js$/;
+
 export async function load(url, context, next) {
-  if (url.endsWith('/cli/dispatch.js')) {
+  if (DISPATCH.test(url)) {
     writeFileSync(marker, 'loading\n');
     await sleep(HOLD_MS);
   }

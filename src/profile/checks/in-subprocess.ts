@@ -11,7 +11,7 @@ import { AsyncClientError } from '../../errors.js';
 import type { ProfileChecks } from './checks.js';
 import { revivedError, type CheckReply, type CheckRequest } from './portable-error.js';
 
-/** subprocess.ts and what it imports, bundled by `npm run build` beside this module's code, bundled or not (scripts/bundle.mjs). */
+/** subprocess.ts and what it imports, bundled by `npm run build` into the folder of the code that forks it: dist/src/profile/checks/, or dist/bin/ for the bundled CLI (scripts/bundle.mjs). */
 const ENTRY = fileURLToPath(new URL('./subprocess.bundle.js', import.meta.url));
 
 function inSubprocess<K extends keyof ProfileChecks>(operation: K): ProfileChecks[K] {

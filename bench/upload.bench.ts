@@ -5,11 +5,11 @@
  * atomic publish, watermark commit; packages of the default 50,000 rows), against the same rows
  * read with better-sqlite3 `iterate()` and written as gzip'd JSON arrays to one file, with no
  * journal and no checksum. A POS till (examples/pos/pos-simulator.mjs) sells throughout both
- * phases; its longest wait for the database is reported. Each phase runs in its own process
- * on a fresh copy of the same database (bench/support/phases.ts) for a clean peak RSS; the
- * median of BENCH_REPEAT (3) interleaved runs is kept.
+ * phases; its longest wait for the database is reported. Each phase runs in its own process,
+ * for a clean peak RSS (bench/support/phases.ts), on a fresh copy of the same database made and
+ * flushed before its clock starts; the median of BENCH_REPEAT (3) interleaved runs is kept.
  */
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Registry } from 'prom-client';
@@ -31,6 +31,7 @@ import {
   type PhaseResult,
 } from './support/phases.js';
 import { PosProcess, POS_EXAMPLES } from './support/pos-process.js';
+import { copySynced } from './support/synced-copy.js';
 import { UPLOAD_RETRY_FIRST_SECONDS, UPLOAD_RETRY_MAX_SECONDS } from '../src/upload/retry-backoff.js';
 import { testStoreProfile } from '../test/support/store-profile.js';
 
@@ -101,11 +102,11 @@ function paths(phase: string): { template: string; database: string; folder: str
   };
 }
 
-function freshCopy(phase: string): ReturnType<typeof paths> {
+/** A phase's setup, before its clock starts: its own copy of the template, and an empty folder. */
+function freshCopy(phase: string): void {
   const p = paths(phase);
   mkdirSync(p.folder, { recursive: true });
-  copyFileSync(p.template, p.database);
-  return p;
+  copySynced(p.template, p.database);
 }
 
 function profileFor(p: ReturnType<typeof paths>): Profile {
@@ -120,50 +121,56 @@ function profileFor(p: ReturnType<typeof paths>): Profile {
 }
 
 const phases: Record<string, BenchPhase> = {
-  async baseline() {
-    const p = freshCopy('baseline');
-    const out = join(p.folder, 'baseline.json.gz');
-    const { result: rows, tally } = await PosProcess.during(p.database, POS_SALES_PER_SECOND, async () => {
-      const db = new Database(p.database, { readonly: true });
-      const count = await writeGzipJsonLines(
-        out,
-        db
-          .prepare('SELECT * FROM sale_line WHERE replication_counter > ? ORDER BY replication_counter')
-          .raw(true)
-          .iterate(0) as IterableIterator<unknown[]>,
-      );
-      db.close();
-      return count;
-    });
-    return { rows, fileBytes: statSync(out).size, posLongestWaitMs: tally.longestWaitMs };
+  baseline: {
+    setup: () => freshCopy('baseline'),
+    work: async () => {
+      const p = paths('baseline');
+      const out = join(p.folder, 'baseline.json.gz');
+      const { result: rows, tally } = await PosProcess.during(p.database, POS_SALES_PER_SECOND, async () => {
+        const db = new Database(p.database, { readonly: true });
+        const count = await writeGzipJsonLines(
+          out,
+          db
+            .prepare('SELECT * FROM sale_line WHERE replication_counter > ? ORDER BY replication_counter')
+            .raw(true)
+            .iterate(0) as IterableIterator<unknown[]>,
+        );
+        db.close();
+        return count;
+      });
+      return { rows, fileBytes: statSync(out).size, posLongestWaitMs: tally.longestWaitMs };
+    },
   },
-  async cycle() {
-    const p = freshCopy('cycle');
-    const channelDatabase = await openSqliteChannelDatabase(p.database, { channelId: CHANNEL });
-    await channelDatabase.migrate();
-    const profile = profileFor(p);
-    const cycle = createUploadCycle({
-      channelDatabase,
-      workingFolder: new LocalWorkingFolder(p.folder),
-      profile: () => profile,
-      log: createLogger('warn'),
-      registry: new Registry(),
-      clock: systemClock,
-    });
-    const { tally } = await PosProcess.during(p.database, POS_SALES_PER_SECOND, async () => {
-      const report = await cycle.run(new AbortController().signal);
-      if (report.outcome !== 'done') throw new Error(`the upload cycle did not publish: ${report.summary}`);
-    });
-    const sessions = await channelDatabase.uploads.list({ limit: 1_000_000 });
-    await channelDatabase.close();
-    const area = join(p.folder, channelFolders(CHANNEL).upload);
-    const fileBytes = readdirSync(area).reduce((sum, name) => sum + statSync(join(area, name)).size, 0);
-    return {
-      rows: sessions.reduce((sum, s) => sum + s.rows, 0),
-      packages: sessions.length,
-      fileBytes,
-      posLongestWaitMs: tally.longestWaitMs,
-    };
+  cycle: {
+    setup: () => freshCopy('cycle'),
+    work: async () => {
+      const p = paths('cycle');
+      const channelDatabase = await openSqliteChannelDatabase(p.database, { channelId: CHANNEL });
+      await channelDatabase.migrate();
+      const profile = profileFor(p);
+      const cycle = createUploadCycle({
+        channelDatabase,
+        workingFolder: new LocalWorkingFolder(p.folder),
+        profile: () => profile,
+        log: createLogger('warn'),
+        registry: new Registry(),
+        clock: systemClock,
+      });
+      const { tally } = await PosProcess.during(p.database, POS_SALES_PER_SECOND, async () => {
+        const report = await cycle.run(new AbortController().signal);
+        if (report.outcome !== 'done') throw new Error(`the upload cycle did not publish: ${report.summary}`);
+      });
+      const sessions = await channelDatabase.uploads.list({ limit: 1_000_000 });
+      await channelDatabase.close();
+      const area = join(p.folder, channelFolders(CHANNEL).upload);
+      const fileBytes = readdirSync(area).reduce((sum, name) => sum + statSync(join(area, name)).size, 0);
+      return {
+        rows: sessions.reduce((sum, s) => sum + s.rows, 0),
+        packages: sessions.length,
+        fileBytes,
+        posLongestWaitMs: tally.longestWaitMs,
+      };
+    },
   },
 };
 

@@ -4,13 +4,14 @@
  * directory.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, createWriteStream, copyFileSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { toSqlite } from '../../src/channel/sqlite-values.js';
 import { createPackageWriter, Decimal, packageFileName, type PackageRow, type TableSpec } from '../../src/package/index.js';
 import { channelFolders } from '../../src/workfolder/layout.js';
 import { scratchDirectory } from './phases.js';
+import { copySynced } from './synced-copy.js';
 
 export const ROWS = Number(process.env.BENCH_DOWNLOAD_ROWS ?? 1_000_000);
 export const BACKLOG = Number(process.env.BENCH_DOWNLOAD_BACKLOG ?? 10_000);
@@ -102,22 +103,7 @@ export function freshDatabase(): void {
   rmSync(database, { force: true });
   rmSync(`${database}-wal`, { force: true });
   rmSync(`${database}-shm`, { force: true });
-  copyFileSync(seedDatabase, database);
-  onDisk(database);
-}
-
-/**
- * Flushes a phase's setup before its clock starts. On ext4 a commit's fsync also writes out the
- * blocks of files written since the last journal commit: without this, the first flushed commit of
- * the phase (the journal's migration) wrote the 72 MB copy of the seed, some 30 to 60 ms.
- */
-function onDisk(file: string): void {
-  const descriptor = openSync(file, 'r+');
-  try {
-    fsyncSync(descriptor);
-  } finally {
-    closeSync(descriptor);
-  }
+  copySynced(seedDatabase, database);
 }
 
 /** The package's rows as the sqlite3 shell imports them: CSV, values as the channel database stores them. */

@@ -4,6 +4,7 @@ import type { Logger } from '../observe/logger.js';
 import type { HqProfileText, ProfileChecks } from '../profile/checks/checks.js';
 import { HqProfileCheck, type PublishedProfile } from '../profile/hq/hq-check.js';
 import {
+  runningProfile,
   writeHqState,
   type AdoptedHqProfile,
   type HqCheckRecord,
@@ -63,9 +64,7 @@ export class HqProfileFollower {
   }
 
   status(): HqProfileStatus {
-    const running =
-      this.adopted === null ? null : { name: this.adopted.name, assignedBy: this.adopted.assignedBy, adoptedAt: this.adopted.adoptedAt };
-    return { running, lastCheck: this.lastCheck };
+    return { running: this.adopted === null ? null : runningProfile(this.adopted), lastCheck: this.lastCheck };
   }
 
   /** The next poll reads HQ's files even if they did not change: the store's own file did, and may now take a profile it refused. */
@@ -128,12 +127,14 @@ export class HqProfileFollower {
       assignedBy: published.assignedBy,
       text: published.text,
       signature: published.signature ?? null,
+      revision: published.revision,
       adoptedAt: clock.now().toISOString(),
     };
     log.info(
       {
         profile: published.layer.name,
         assignedBy: published.assignedBy,
+        revision: published.revision,
         outranked: published.outranked,
         signed: published.signature !== undefined,
       },
@@ -174,6 +175,12 @@ export class HqProfileFollower {
   }
 }
 
+/** The same text signed again is adopted again: the fleet view shows each store's revision, and this one is HQ's newest. */
 function sameProfile(adopted: AdoptedHqProfile, published: PublishedProfile): boolean {
-  return adopted.name === published.layer.name && adopted.text === published.text && adopted.assignedBy === published.assignedBy;
+  return (
+    adopted.name === published.layer.name &&
+    adopted.text === published.text &&
+    adopted.assignedBy === published.assignedBy &&
+    adopted.revision === published.revision
+  );
 }

@@ -1,4 +1,4 @@
-import { fleetSummary, storeCells } from './fleet-text.js';
+import { fleetSummary, hqProfilesSummary, storeCells } from './fleet-text.js';
 import type { FleetView } from './fleet-view.js';
 
 const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -21,8 +21,9 @@ export function renderFleetHtml(fleet: FleetView): string {
   const rows = fleet.stores.map((store) => {
     const cells = storeCells(store);
     const notes = store.notes.map((note) => `<div>${escapeHtml(note)}</div>`).join('');
-    return `<tr data-store="${escapeHtml(store.channel)}" data-state="${store.state}"${store.needsAttention ? ' class="attention"' : ''}><td>${escapeHtml(store.state)}</td><td>${escapeHtml(store.channel)}</td><td>${escapeHtml(cells.seen)}</td><td class="number">${escapeHtml(cells.applied)}</td><td class="number">${escapeHtml(cells.behind)}</td><td>${escapeHtml(cells.upload)}</td><td>${notes}</td></tr>`;
+    return `<tr data-store="${escapeHtml(store.channel)}" data-state="${store.state}"${store.needsAttention ? ' class="attention"' : ''}><td>${escapeHtml(store.state)}</td><td>${escapeHtml(store.channel)}</td><td>${escapeHtml(cells.seen)}</td><td class="number">${escapeHtml(cells.applied)}</td><td class="number">${escapeHtml(cells.behind)}</td><td>${escapeHtml(cells.upload)}</td><td>${escapeHtml(cells.hqProfile)}</td><td>${notes}</td></tr>`;
   });
+  const hqProfiles = hqProfilesSummary(fleet);
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -32,10 +33,10 @@ export function renderFleetHtml(fleet: FleetView): string {
 </head>
 <body>
 <h1>Fleet status</h1>
-<p id="summary">${escapeHtml(fleetSummary(fleet))}</p>
+<p id="summary">${escapeHtml(fleetSummary(fleet))}</p>${hqProfiles === null ? '' : `\n<p id="hq-profiles">${escapeHtml(hqProfiles)}</p>`}
 <p>Working folder ${escapeHtml(fleet.folder)}, read at <time datetime="${fleet.readAt}">${fleet.readAt}</time>.</p>
 <table id="fleet">
-<thead><tr><th>State</th><th>Store</th><th>Last seen</th><th>Applied</th><th>Behind</th><th>Last upload</th><th>Notes</th></tr></thead>
+<thead><tr><th>State</th><th>Store</th><th>Last seen</th><th>Applied</th><th>Behind</th><th>Last upload</th><th>HQ profile</th><th>Notes</th></tr></thead>
 <tbody>
 ${rows.join('\n')}
 </tbody>

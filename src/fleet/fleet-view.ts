@@ -13,6 +13,14 @@ export interface FleetView {
   readonly counts: Readonly<Record<StoreState, number>>;
   /** Stores that need someone. */
   readonly attention: number;
+  /** Each HQ profile publication that runs somewhere, and on how many stores: most first. */
+  readonly hqProfiles: readonly HqProfileTally[];
+}
+
+export interface HqProfileTally {
+  readonly name: string;
+  readonly publication: string | null;
+  readonly stores: number;
 }
 
 export interface FleetReadOptions extends StoreReadOptions {
@@ -39,7 +47,20 @@ export async function readFleet(folder: WorkingFolder, options: FleetReadOptions
     stores,
     counts: counts as Record<StoreState, number>,
     attention: stores.filter((store) => store.needsAttention).length,
+    hqProfiles: tallyHqProfiles(stores),
   };
+}
+
+/** After a publication, HQ watches the new revision spread: the stores still on another one stand out. */
+function tallyHqProfiles(stores: readonly StoreView[]): HqProfileTally[] {
+  const tallies = new Map<string, HqProfileTally>();
+  for (const { hqProfile } of stores) {
+    if (hqProfile === null) continue;
+    const key = JSON.stringify([hqProfile.name, hqProfile.publication]);
+    const tally = tallies.get(key);
+    tallies.set(key, { ...hqProfile, stores: (tally?.stores ?? 0) + 1 });
+  }
+  return [...tallies.values()].sort((a, b) => b.stores - a.stores || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** By state, then the furthest behind, then the longest silent, then by channel. */

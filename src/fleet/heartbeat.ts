@@ -8,7 +8,7 @@ import type { CycleResult } from '../schedule/cycle-scheduler.js';
  * newer major version.
  */
 export const HEARTBEAT_FORMAT = 'async-client-heartbeat';
-export const HEARTBEAT_VERSION = '1.1';
+export const HEARTBEAT_VERSION = '1.2';
 export const HEARTBEAT_FILE = 'heartbeat.json';
 /** At most this many waiting packages are listed; `waitingCount` counts them all. */
 export const HEARTBEAT_WAITING_LIMIT = 20;
@@ -42,7 +42,10 @@ export interface Heartbeat {
   /** The async-client version the store runs. */
   readonly clientVersion: string;
   readonly profile: { readonly name: string; readonly downloadIntervalMinutes: number; readonly uploadIntervalMinutes: number };
-  /** Since 1.1: the profile HQ published for this store that runs, and what the store's last look at HQ's profiles found. */
+  /**
+   * Since 1.1: the profile HQ published for this store that runs, and what the store's last look at
+   * HQ's profiles found; since 1.2, which publication runs (`running.revision`, `running.sha256`).
+   */
   readonly hqProfile: HqProfileStatus;
   readonly download: CycleBeat & {
     /** The highest Applied sequence, 0 before the first. */

@@ -3,6 +3,7 @@ import { packageFileName, parsePackageFileName } from '../package/index.js';
 import { readSmallFile } from '../workfolder/capped-read.js';
 import { channelFolders, statusReportPath, type PackageStatusReport } from '../workfolder/layout.js';
 import type { WorkingFolder } from '../workfolder/working-folder.js';
+import { publicationOf } from '../profile/hq/hq-state.js';
 import { parseHeartbeat } from './heartbeat-reader.js';
 import { heartbeatPath, type Heartbeat } from './heartbeat.js';
 
@@ -25,6 +26,8 @@ export interface StoreView {
   readonly silentSeconds: number | null;
   readonly clientVersion: string | null;
   readonly profile: string | null;
+  /** The profile HQ published that runs, and which publication of it (`publicationOf`); null when the store's own file runs alone, or nothing says. */
+  readonly hqProfile: { readonly name: string; readonly publication: string | null } | null;
   readonly appliedThrough: number | null;
   /** The newest download sequence HQ dropped that is still in the download area, else the applied one. */
   readonly newestDropped: number | null;
@@ -106,6 +109,7 @@ export async function readStore(folder: WorkingFolder, channel: string, options:
       silentSeconds: null,
       clientVersion: null,
       profile: null,
+      hqProfile: null,
       appliedThrough: null,
       newestDropped: newestWaiting ?? null,
       behind: null,
@@ -158,12 +162,18 @@ export async function readStore(folder: WorkingFolder, channel: string, options:
     silentSeconds,
     clientVersion: heartbeat.clientVersion ?? null,
     profile: heartbeat.profile.name,
+    hqProfile: hqProfileOf(heartbeat),
     appliedThrough: download.appliedThrough,
     newestDropped,
     behind,
     lastUpload: upload.lastSequence === null ? null : { sequence: upload.lastSequence, status: upload.lastStatus ?? '', at: upload.lastAt },
     suspended: suspended.map((waiting) => ({ sequence: waiting.sequence, message: waiting.message })),
   };
+}
+
+function hqProfileOf(heartbeat: Heartbeat): StoreView['hqProfile'] {
+  const running = heartbeat.hqProfile?.running;
+  return running === null || running === undefined ? null : { name: running.name, publication: publicationOf(running) };
 }
 
 /** The status reports of the given waiting sequences that can be read; the others are skipped. */
@@ -195,6 +205,7 @@ export function unreadableStore(channel: string, error: unknown): StoreView {
     silentSeconds: null,
     clientVersion: null,
     profile: null,
+    hqProfile: null,
     appliedThrough: null,
     newestDropped: null,
     behind: null,

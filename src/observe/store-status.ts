@@ -1,6 +1,6 @@
 import type { ChannelDatabase } from '../channel/channel-database.js';
 import type { Direction } from '../package/types.js';
-import { readHqState, type HqProfileStatus } from '../profile/hq/hq-state.js';
+import { publicationOf, readHqState, runningProfile, type HqProfileStatus } from '../profile/hq/hq-state.js';
 import type { Profile } from '../profile/profile.js';
 import type { LockState } from '../daemon/instance-lock.js';
 import type { HealthReport } from './health-server.js';
@@ -125,7 +125,7 @@ async function hqProfileStatus(daemon: DaemonView, profile: Profile): Promise<Hq
   const state = await readHqState(profile.stateDirectory).catch(() => undefined);
   const adopted = state?.adopted ?? null;
   return {
-    running: adopted === null ? null : { name: adopted.name, assignedBy: adopted.assignedBy, adoptedAt: adopted.adoptedAt },
+    running: adopted === null ? null : runningProfile(adopted),
     lastCheck: state?.lastCheck ?? null,
   };
 }
@@ -146,7 +146,7 @@ export function describeHqProfile({ running, lastCheck }: HqProfileStatus): stri
   const runs =
     running === null
       ? "none, the store's file runs alone"
-      : `${running.name} (assigned by ${JSON.stringify(running.assignedBy)} since ${readableTime(running.adoptedAt)})`;
+      : `${running.name}, ${publicationOf(running) ?? 'publication unknown'} (assigned by ${JSON.stringify(running.assignedBy)} since ${readableTime(running.adoptedAt)})`;
   if (lastCheck === null) return `${runs}; HQ's profiles not looked at yet`;
   const code = lastCheck.code === undefined ? '' : ` (${lastCheck.code})`;
   const why = lastCheck.outcome === 'unassigned' && lastCheck.problems?.[0] !== undefined ? `: ${lastCheck.problems[0]}` : '';

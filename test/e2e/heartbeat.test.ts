@@ -90,9 +90,18 @@ describe('fleet status', () => {
     expect(table).toEqual([
       {
         state: 'never-seen',
-        cells: ['never-seen', 'store-0099', 'never', '-', '-', '-', 'never seen: no heartbeat.json yet1 packages waiting in download/'],
+        cells: [
+          'never-seen',
+          'store-0099',
+          'never',
+          '-',
+          '-',
+          '-',
+          '-',
+          'never seen: no heartbeat.json yet1 packages waiting in download/',
+        ],
       },
-      { state: 'ok', cells: ['ok', CHANNEL, expect.stringMatching(/ ago$/), '2 of 2', '0', '-', ''] },
+      { state: 'ok', cells: ['ok', CHANNEL, expect.stringMatching(/ ago$/), '2 of 2', '0', '-', '-', ''] },
     ]);
   });
 });

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CLI_PATH, type CliProcess, type LogEvent } from '../support/daemon-process.js';
@@ -44,6 +45,12 @@ describe('the daemon adopts the profile HQ publishes, over a local working folde
     expect((await desk.publish('pilot', publishedProfileText({ extra: 'download:\n  tryLimit: 9\n' }))).code).toBe(0);
     const second = await daemon.waitFor('profile.reloaded', reloadedByHq, { after });
     expect(second).toMatchObject({ changes: [{ field: 'download.tryLimit', previous: 3, next: 9 }], rescheduled: [] });
+
+    // The same text published again under a newer revision is adopted again, so the fleet sees the newest revision run; nothing to reload.
+    const republished = daemon.events.length;
+    expect((await desk.publish('pilot', publishedProfileText({ extra: 'download:\n  tryLimit: 9\n' }))).code).toBe(0);
+    await daemon.waitFor('hq_profile.adopted', () => true, { after: republished });
+    expect(await daemon.waitFor('profile.unchanged', reloadedByHq, { after: republished })).toMatchObject({ hqProfile: 'pilot' });
 
     // HQ assigns the store nothing any more: it goes back to its own file.
     const unassigned = daemon.events.length;
@@ -137,7 +144,7 @@ describe('the daemon adopts the profile HQ publishes, over a local working folde
     const status = spawnSync(process.execPath, [CLI_PATH, 'status', '--profile', store.profilePath], { encoding: 'utf8' });
     expect(status.status).toBe(1);
     expect(status.stdout).toMatch(
-      /^hq: {7}pilot \(assigned by "store-\*" since .+ UTC\); last look at .+ UTC: refused \(E_HQ_PROFILE_SIGNATURE\)$/m,
+      /^hq: {7}pilot, revision \d+ \(assigned by "store-\*" since .+ UTC\); last look at .+ UTC: refused \(E_HQ_PROFILE_SIGNATURE\)$/m,
     );
     expect(status.stdout).toMatch(
       /^attention: HQ's profile for this store is refused \(E_HQ_PROFILE_SIGNATURE\), pilot keeps running: profiles\/pilot\.yaml\.sig does not verify/m,
@@ -206,9 +213,17 @@ describe('the daemon adopts the profile HQ publishes, over a local working folde
     await restarted.waitFor('heartbeat.written', () => true, { after: restarted.events.length });
     expect(restarted.named('profile.reloaded')).toEqual([]);
     const heartbeat = JSON.parse(await readFile(path.join(store.workingFolder, 'store-0042', 'heartbeat.json'), 'utf8')) as unknown;
+    // Which publication runs, kept in the state directory across the restart: the revision HQ signed and the text's digest.
+    const published = path.join(store.workingFolder, 'profiles', 'pilot.yaml');
+    const revision = Number(/^revision (\d+)$/m.exec(await readFile(`${published}.sig`, 'utf8'))?.[1]);
+    const sha256 = createHash('sha256')
+      .update(await readFile(published))
+      .digest('hex');
+    expect(revision).toBeGreaterThan(0);
     expect(heartbeat).toMatchObject({
+      formatVersion: '1.2',
       profile: { name: 'Pilot stores' },
-      hqProfile: { running: { name: 'pilot', assignedBy: 'store-*' } },
+      hqProfile: { running: { name: 'pilot', assignedBy: 'store-*', revision, sha256 } },
     });
   });
 

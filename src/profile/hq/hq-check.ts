@@ -22,6 +22,8 @@ export interface PublishedProfile {
   /** The bytes as published and their signature, kept so that a start without the folder can check them again. */
   readonly text: string;
   readonly signature: string | undefined;
+  /** The revision the signature verified with; 0 when no key was pinned to check it. */
+  readonly revision: number;
 }
 
 export type HqCheck =
@@ -79,22 +81,23 @@ export class HqProfileCheck {
     const assignment = await this.checks.assignment(ASSIGNMENTS_FILE, assignmentsFile.text, this.channelId, [...listed]);
     if (assignment.kind === 'unassigned') return assignment;
     const file = publishedProfileFile(assignment.profile);
-    const { text, signature } = await this.readSigned(file, listed, publicKeyPem);
+    const { text, signature, revision } = await this.readSigned(file, listed, publicKeyPem);
     const layer = await this.checks.published(assignment.profile, file, text);
     const { assignedBy, outranked } = assignment;
-    return { kind: 'assigned', published: { layer, assignedBy, outranked, text, signature } };
+    return { kind: 'assigned', published: { layer, assignedBy, outranked, text, signature, revision } };
   }
 
   private async readSigned(
     file: string,
     listed: ReadonlySet<string>,
     publicKeyPem: string | undefined,
-  ): Promise<{ text: string; signature: string | undefined }> {
+  ): Promise<{ text: string; signature: string | undefined; revision: number }> {
     const bytes = await readPublishedFile(this.folder, file);
     const signatureFile = signatureFileOf(file);
     const signature = listed.has(signatureFile) ? (await readPublishedFile(this.folder, signatureFile)).toString('utf8') : undefined;
-    this.revisions.take(file, checkPublishedSignature(file, bytes, signature, publicKeyPem));
-    return { text: bytes.toString('utf8'), signature };
+    const revision = checkPublishedSignature(file, bytes, signature, publicKeyPem);
+    this.revisions.take(file, revision);
+    return { text: bytes.toString('utf8'), signature, revision };
   }
 }
 

@@ -5,6 +5,7 @@
  * highest revision of each of HQ's files it verified, so that an older copy put back is
  * refused after a restart too.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomically } from '../../local-files/atomic-file.js';
@@ -19,8 +20,36 @@ export interface AdoptedHqProfile {
   readonly assignedBy: string;
   readonly text: string;
   readonly signature: string | null;
+  /** The revision its signature verified with; 0 when no key was pinned to check it. Absent in state files written before it was kept. */
+  readonly revision?: number;
   /** ISO 8601. */
   readonly adoptedAt: string;
+}
+
+/** The adopted profile as /healthz, `status` and the heartbeat show it: which text runs, without the text. */
+export interface RunningHqProfile {
+  readonly name: string;
+  /** The assignments entry (channel id or glob) that chose it. */
+  readonly assignedBy: string;
+  /** ISO 8601. */
+  readonly adoptedAt: string;
+  /** As in AdoptedHqProfile: what `profile publish` printed when it signed the file; null when the store never recorded it. */
+  readonly revision: number | null;
+  /** Lowercase hex SHA-256 of the profile's text as published: tells two publications apart where no key checks revisions. */
+  readonly sha256: string;
+}
+
+export function runningProfile({ name, assignedBy, adoptedAt, revision, text }: AdoptedHqProfile): RunningHqProfile {
+  return { name, assignedBy, adoptedAt, revision: revision ?? null, sha256: createHash('sha256').update(text).digest('hex') };
+}
+
+/**
+ * Which publication of the profile runs, as an operator compares them: `revision N` where a
+ * key checked it, else the start of its SHA-256. Heartbeats of 1.1 clients say neither: null.
+ */
+export function publicationOf(running: Partial<Pick<RunningHqProfile, 'revision' | 'sha256'>>): string | null {
+  if (typeof running.revision === 'number' && running.revision > 0) return `revision ${running.revision}`;
+  return typeof running.sha256 === 'string' ? `sha256 ${running.sha256.slice(0, 12)}` : null;
 }
 
 /** The outcome of the last look at what HQ publishes, and why the store runs what it runs. */
@@ -36,7 +65,7 @@ export interface HqCheckRecord {
 /** Which HQ profile runs and what the last look at HQ's files found: for /healthz, `status` and the heartbeat. */
 export interface HqProfileStatus {
   /** The HQ profile laid over the store's file, or null when the file runs alone. */
-  readonly running: Omit<AdoptedHqProfile, 'text' | 'signature'> | null;
+  readonly running: RunningHqProfile | null;
   readonly lastCheck: HqCheckRecord | null;
 }
 

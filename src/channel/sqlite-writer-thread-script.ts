@@ -4,9 +4,9 @@ import { TAG } from './sqlite-bound-rows.js';
  * The writer thread's side (sqlite-writer-thread.ts): a connection of its own, one transaction per
  * message, answered with the rows each target changed or the failure.
  *
- * A transaction's values are read out of its shared buffers (sqlite-bound-rows.ts), then written
- * `group` rows to a statement into a temporary table of untyped columns, one a target, which
- * takes no lock on the channel database. Only then is the lock taken: each target's rows are
+ * A transaction's values are read out of its shared buffers (sqlite-bound-rows.ts) as they are
+ * bound, `group` rows to a statement, into a temporary table of untyped columns, one a target,
+ * which takes no lock on the channel database. Only then is the lock taken: each target's rows are
  * copied by one statement, which applies the target's column affinities and constraints as the
  * inserts would have. Binding values is most of an insert's time, and it is done without the lock
  * (docs/benchmarks.md, issue 10, sixteenth round). A copy that fails is rolled back and the rows
@@ -32,26 +32,35 @@ db.pragma('temp_store = MEMORY');
 parentPort.postMessage({ changes: [] });
 const GROUP = workerData.group;
 const targets = [];
-let values = [], at = 0, freeUntil = 0, commits = 0;
+let freeUntil = 0, commits = 0;
 const SLEEP = new Int32Array(new SharedArrayBuffer(4));
-/** The values of a transaction, read out of its buffers. */
-function decode(rows) {
-  const text = Buffer.from(rows.text.buffer, rows.text.byteOffset, rows.text.byteLength);
+/**
+ * The transaction's values, read out of its buffers one at a time as they are bound: an array of
+ * them all would be a large object for a transaction of more than some 2,300 rows of 7 values,
+ * which V8 puts in its old generation, where every young string stored costs a write barrier
+ * (docs/benchmarks.md, issue 10, twenty-third round). \`seek\` goes back to a value read before.
+ */
+let rows = null, text = null, ascii = '', at = 0, textAt = 0, otherAt = 0;
+function readFrom(message) {
+  rows = message;
+  text = Buffer.from(rows.text.buffer, rows.text.byteOffset, rows.text.byteLength);
   // An ASCII string's bytes are its characters: a slice of the whole text read as Latin-1 at once.
-  const ascii = text.toString('latin1');
-  const decoded = new Array(rows.tags.length);
-  let textAt = 0, otherAt = 0;
-  for (let i = 0; i < decoded.length; i++) {
-    const tag = rows.tags[i];
-    const number = rows.numbers[i];
-    if (tag === ${TAG.NUMBER}) decoded[i] = number;
-    else if (tag === ${TAG.STRING} || tag === ${TAG.ASCII}) {
-      decoded[i] = tag === ${TAG.ASCII} ? ascii.slice(textAt, textAt + number) : text.toString('utf8', textAt, textAt + number);
-      textAt += number;
-    } else decoded[i] = tag === ${TAG.OTHER} ? rows.others[otherAt++] : null;
-  }
-  return decoded;
+  ascii = text.toString('latin1');
+  seek(0, 0, 0);
 }
+function seek(value, textOffset, other) { at = value; textAt = textOffset; otherAt = other; }
+function next() {
+  const tag = rows.tags[at];
+  const number = rows.numbers[at++];
+  if (tag === ${TAG.NUMBER}) return number;
+  if (tag === ${TAG.STRING} || tag === ${TAG.ASCII}) {
+    const value = tag === ${TAG.ASCII} ? ascii.slice(textAt, textAt + number) : text.toString('utf8', textAt, textAt + number);
+    textAt += number;
+    return value;
+  }
+  return tag === ${TAG.OTHER} ? rows.others[otherAt++] : null;
+}
+function release() { rows = null; text = null; ascii = ''; }
 function register({ width, create, direct, staged, copy, clear }) {
   db.exec(create);
   targets.push({
@@ -63,20 +72,20 @@ function register({ width, create, direct, staged, copy, clear }) {
     singleBuffer: new Array(width),
   });
 }
-function fill(buffer) { for (let i = 0; i < buffer.length; i++) buffer[i] = values[at++]; }
+function fill(buffer) { for (let i = 0; i < buffer.length; i++) buffer[i] = next(); }
 /** Writes a part's rows with \`statements\` (a target's direct or staged inserts); a group that fails is written again row by row. */
 function writePart(part, kind, changes) {
   const t = targets[part.target];
   const statements = t[kind];
   let row = 0;
   while (row + GROUP <= part.count) {
-    const start = at;
+    const startAt = at, startText = textAt, startOther = otherAt;
     fill(t.groupBuffer);
     try {
       changes[part.target] += statements.group.run(...t.groupBuffer).changes;
     } catch (error) {
       if (!db.inTransaction) throw { target: part.target, row: part.first + row, error };
-      at = start;
+      seek(startAt, startText, startOther);
       for (let r = 0; r < GROUP; r++) writeOne(t, statements, part, row + r, changes);
     }
     row += GROUP;
@@ -104,7 +113,7 @@ function copyStaged(used, parts, changes) {
   return true;
 }
 function transaction(message, changes) {
-  values = decode(message);
+  readFrom(message);
   const used = [...new Set(message.parts.map((part) => part.target))];
   try {
     stage(message.parts);
@@ -116,7 +125,7 @@ function transaction(message, changes) {
     if (!copyStaged(used, message.parts, changes)) {
       db.exec('ROLLBACK');
       changes.fill(0);
-      at = 0;
+      seek(0, 0, 0);
       db.exec('BEGIN IMMEDIATE');
       for (const part of message.parts) writePart(part, 'direct', changes);
     }
@@ -128,13 +137,13 @@ function transaction(message, changes) {
     if (db.inTransaction) db.exec('ROLLBACK');
     throw thrown;
   } finally {
-    values = [];
+    release();
     for (const target of used) targets[target].clear.run();
   }
 }
 /** Writes the rows into the stages, in a transaction on temporary tables alone: no lock on the channel database. */
 function stage(parts) {
-  at = 0;
+  seek(0, 0, 0);
   const staged = targets.map(() => 0);
   db.exec('BEGIN');
   for (const part of parts) writePart(part, 'staged', staged);

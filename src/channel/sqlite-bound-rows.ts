@@ -1,4 +1,6 @@
 import type { CellValue } from '../package/types.js';
+import type { PackedValueTarget, ScannedRow } from '../package/upsert-taker.js';
+import { isoTimestamp } from './iso-timestamp.js';
 import type { Binder } from './sqlite-row-writer.js';
 import type { SqliteValue } from './sqlite-values.js';
 
@@ -44,22 +46,25 @@ const MAX_BYTES_PER_UNIT = 3;
  * sliced from alive through the young generation's collections, so strings are written as bytes
  * as they come (docs/benchmarks.md, issue 10, fifteenth round).
  */
-export class BoundRowsBuilder {
+export class BoundRowsBuilder implements PackedValueTarget {
   private parts: BoundRowsPart[] = [];
   private tags = new Uint8Array(new SharedArrayBuffer(INITIAL_VALUES));
   private numbers = new Float64Array(new SharedArrayBuffer(INITIAL_VALUES * Float64Array.BYTES_PER_ELEMENT));
-  private text = Buffer.from(new SharedArrayBuffer(INITIAL_TEXT_BYTES));
+  private bytes = Buffer.from(new SharedArrayBuffer(INITIAL_TEXT_BYTES));
   private textBytes = 0;
   private others: (bigint | Buffer)[] = [];
   private size = 0;
 
   /** Row `row` of the package's table for `target`: its values as `binders` bind them. */
   append(target: number, values: readonly CellValue[], binders: readonly Binder[], row: number): void {
-    const last = this.parts.at(-1);
-    if (last !== undefined && last.target === target && last.first + last.count === row) last.count += 1;
-    else this.parts.push({ target, first: row, count: 1 });
-    if (this.size + values.length > this.tags.length) this.growValues(this.size + values.length);
+    this.startRow(target, row, values.length);
     for (let c = 0; c < values.length; c++) this.add((binders[c] as Binder)(values[c] as CellValue));
+  }
+
+  /** The same for a row scanned from its line, its `width` values written as the binders would bind them (`bindsScannedRows`). */
+  appendScanned(target: number, scanned: ScannedRow, width: number, row: number): void {
+    this.startRow(target, row, width);
+    scanned.writeTo(this);
   }
 
   build(): BoundRows {
@@ -67,7 +72,7 @@ export class BoundRowsBuilder {
       parts: this.parts,
       tags: this.tags.subarray(0, this.size),
       numbers: this.numbers.subarray(0, this.size),
-      text: this.text.subarray(0, this.textBytes),
+      text: this.bytes.subarray(0, this.textBytes),
       others: this.others,
     };
   }
@@ -79,36 +84,63 @@ export class BoundRowsBuilder {
     this.textBytes = 0;
   }
 
-  private add(value: SqliteValue): void {
-    const at = this.size++;
-    if (typeof value === 'number') {
-      this.tags[at] = TAG.NUMBER;
-      this.numbers[at] = value;
-    } else if (typeof value === 'string') {
-      if (this.textBytes + value.length * MAX_BYTES_PER_UNIT > this.text.length) this.growText(value.length * MAX_BYTES_PER_UNIT);
-      const ascii = this.writeAscii(value);
-      this.tags[at] = ascii ? TAG.ASCII : TAG.STRING;
-      const written = ascii ? value.length : this.text.write(value, this.textBytes, 'utf8');
-      this.numbers[at] = written;
-      this.textBytes += written;
-    } else if (value === null) {
-      this.tags[at] = TAG.NULL;
-    } else {
-      this.tags[at] = TAG.OTHER;
-      this.others.push(value);
-    }
+  null(): void {
+    this.tags[this.size++] = TAG.NULL;
   }
 
-  /** Writes `value` at the end of the text if every character is ASCII (most are): a loop costs less here than the encoder's call. */
-  private writeAscii(value: string): boolean {
-    const { text } = this;
-    const at = this.textBytes;
-    for (let i = 0; i < value.length; i++) {
-      const code = value.charCodeAt(i);
-      if (code >= FIRST_NON_ASCII) return false;
-      text[at + i] = code;
+  integer(value: number): void {
+    const at = this.size++;
+    this.tags[at] = TAG.NUMBER;
+    this.numbers[at] = value;
+  }
+
+  boolean(value: boolean): void {
+    this.integer(value ? 1 : 0);
+  }
+
+  timestamp(ms: number): void {
+    const iso = isoTimestamp(ms);
+    this.text(iso, 0, iso.length);
+  }
+
+  /** Written as its bytes, ASCII (most strings) by a loop, which costs less here than the encoder's call. */
+  text(line: string, start: number, end: number): void {
+    const length = end - start;
+    if (this.textBytes + length * MAX_BYTES_PER_UNIT > this.bytes.length) this.growText(length * MAX_BYTES_PER_UNIT);
+    const at = this.size++;
+    const { bytes } = this;
+    const base = this.textBytes;
+    for (let i = 0; i < length; i++) {
+      const code = line.charCodeAt(start + i);
+      if (code >= FIRST_NON_ASCII) {
+        const written = bytes.write(line.slice(start, end), base, 'utf8');
+        this.tags[at] = TAG.STRING;
+        this.numbers[at] = written;
+        this.textBytes += written;
+        return;
+      }
+      bytes[base + i] = code;
     }
-    return true;
+    this.tags[at] = TAG.ASCII;
+    this.numbers[at] = length;
+    this.textBytes += length;
+  }
+
+  private startRow(target: number, row: number, width: number): void {
+    const last = this.parts.at(-1);
+    if (last !== undefined && last.target === target && last.first + last.count === row) last.count += 1;
+    else this.parts.push({ target, first: row, count: 1 });
+    if (this.size + width > this.tags.length) this.growValues(this.size + width);
+  }
+
+  private add(value: SqliteValue): void {
+    if (typeof value === 'number') this.integer(value);
+    else if (typeof value === 'string') this.text(value, 0, value.length);
+    else if (value === null) this.null();
+    else {
+      this.tags[this.size++] = TAG.OTHER;
+      this.others.push(value);
+    }
   }
 
   private growValues(needed: number): void {
@@ -122,8 +154,8 @@ export class BoundRowsBuilder {
   }
 
   private growText(more: number): void {
-    const text = Buffer.from(new SharedArrayBuffer(Math.max(this.textBytes + more, this.text.length * 2)));
-    this.text.copy(text, 0, 0, this.textBytes);
-    this.text = text;
+    const bytes = Buffer.from(new SharedArrayBuffer(Math.max(this.textBytes + more, this.bytes.length * 2)));
+    this.bytes.copy(bytes, 0, 0, this.textBytes);
+    this.bytes = bytes;
   }
 }

@@ -35,9 +35,25 @@ export function bindersFor(spec: TableSpec, declaredTypes: readonly string[]): B
   return spec.columns.map((column, i) => binderFor(column.type, declaredTypes[i] ?? ''));
 }
 
-function binderFor(type: ColumnType, declaredType: string): Binder {
+/**
+ * Whether rows scanned from their lines (BoundRowsBuilder.appendScanned) bind as `bindersFor`
+ * binds their values: integers and booleans as numbers in integral columns, strings, decimals'
+ * text and timestamps' ISO text; not bigints, nor a binary column's bytes.
+ */
+export function bindsScannedRows(spec: TableSpec, declaredTypes: readonly string[]): boolean {
+  return spec.columns.every((column, i) => {
+    if (column.type === 'binary') return false;
+    return (column.type !== 'integer' && column.type !== 'boolean') || isIntegral(declaredTypes[i] ?? '');
+  });
+}
+
+function isIntegral(declaredType: string): boolean {
   const affinity = affinityOf(declaredType);
-  const integral = affinity === 'INTEGER' || affinity === 'NUMERIC';
+  return affinity === 'INTEGER' || affinity === 'NUMERIC';
+}
+
+function binderFor(type: ColumnType, declaredType: string): Binder {
+  const integral = isIntegral(declaredType);
   if (type === 'integer' && integral) return (value) => (typeof value === 'bigint' ? toSqlite(value) : (value as number | null));
   if (type === 'boolean' && integral) return (value) => (value === null ? null : value ? 1 : 0);
   if (type === 'string') return (value) => value as string | null;

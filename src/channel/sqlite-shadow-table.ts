@@ -1,8 +1,9 @@
 import type { Database } from 'better-sqlite3';
 import type { PackageRow, TableSpec } from '../package/types.js';
+import type { UpsertTaker } from '../package/upsert-taker.js';
 import { isOtherProcessAlive } from '../process-alive.js';
 import { quoteName } from './sqlite-schema.js';
-import { type Binder, bindersFor, noKeyToDeleteBy, RowFailure, type RowTarget, RowWriter } from './sqlite-row-writer.js';
+import { type Binder, bindersFor, bindsScannedRows, noKeyToDeleteBy, RowFailure, type RowTarget, RowWriter } from './sqlite-row-writer.js';
 import type { WriterThread } from './sqlite-writer-thread.js';
 import { declaredTypes, keyMatch, type TableLoad } from './sqlite-table-load.js';
 import { createTableSql } from './sqlite-table-check.js';
@@ -67,6 +68,8 @@ export class ShadowTableLoad implements TableLoad {
   private readonly target: RowTarget;
   private readonly writer: RowWriter;
   private readonly binders: readonly Binder[];
+  /** Whether rows scanned from their lines bind as `binders` bind values (`bindsScannedRows`). */
+  private readonly bindsScanned: boolean;
   private thread: { readonly writer: WriterThread; readonly target: number } | null = null;
   private swapped = false;
 
@@ -80,7 +83,9 @@ export class ShadowTableLoad implements TableLoad {
     this.shadow = `${SHADOW_PREFIX}${process.pid}_${shadowsMade}`;
     db.exec(original === null ? createTableSql(spec, this.shadow) : `CREATE TABLE ${quoteName(this.shadow)}${original.definition}`);
     building.add(this.shadow);
-    const binders = bindersFor(spec, declaredTypes(db, spec, original?.name ?? null));
+    const types = declaredTypes(db, spec, original?.name ?? null);
+    const binders = bindersFor(spec, types);
+    this.bindsScanned = bindsScannedRows(spec, types);
     const keyBinders = spec.primaryKey.map((k) => binders[spec.columns.findIndex((c) => c.name === k)] as Binder);
     this.binders = binders;
     this.target = {
@@ -117,6 +122,20 @@ export class ShadowTableLoad implements TableLoad {
       // Deletes find nothing in a shadow (below); only a table without a key refuses them.
       else if (this.spec.primaryKey.length === 0) throw new RowFailure('delete', this.seen, noKeyToDeleteBy());
     }
+  }
+
+  /** With a writer thread: the rows go to it as they are read, plain upsert lines without their values made. */
+  taker(): UpsertTaker | undefined {
+    const { thread } = this;
+    if (thread === null || !this.bindsScanned) return undefined;
+    const width = this.spec.columns.length;
+    return {
+      scanned: (row) => {
+        this.seen += 1;
+        thread.writer.appendScanned(thread.target, row, width, this.seen);
+      },
+      row: (row) => this.write([row]),
+    };
   }
 
   finish(): number {

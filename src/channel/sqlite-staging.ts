@@ -107,8 +107,11 @@ async function stageInto(staging: Staging, batches: AsyncIterable<RowBatch>, thr
   };
   for await (const batch of batches) {
     const load = loadOf(loads, manifest, batch);
+    const taker = batch.handOver === undefined ? undefined : load.taker?.();
+    if (taker !== undefined) batch.handOver?.(taker);
+    // Rows handed to a taker are already where the load keeps them; the entry still counts them in.
     pending.push({ load, rows: batch.rows });
-    pendingRows += batch.rows.length;
+    pendingRows += batch.rows.length + (batch.taken ?? 0);
     pendingChars += batch.chars ?? 0;
     if (pendingRows >= limit || pendingChars >= CHARS_PER_TRANSACTION) await flush();
   }

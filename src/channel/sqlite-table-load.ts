@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { PackageRow, TableSpec } from '../package/types.js';
+import type { UpsertTaker } from '../package/upsert-taker.js';
 import { findColumn, quoteName, readTable } from './sqlite-schema.js';
 import { declaredTypeFor } from './sqlite-values.js';
 
@@ -19,6 +20,8 @@ export interface TableLoad {
   readonly seen: number;
   /** Writes the next rows of the table, in file order; throws RowFailure naming a row that fails. */
   write(rows: readonly PackageRow[]): void;
+  /** Where the package reader may hand the table's next rows unmade (RowBatch.handOver), when this load takes them so. */
+  taker?(): UpsertTaker | undefined;
   /** Inside the final transaction: puts the rows in place; returns the rows that changed a database row. */
   finish(): number;
   /** Outside any transaction, after the final commit or a failure: removes what the load staged. */

@@ -4,6 +4,7 @@ import type { Database } from 'better-sqlite3';
 import { AsyncClientError } from '../errors.js';
 import { BoundRowsBuilder, type BoundRows } from './sqlite-bound-rows.js';
 import type { CellValue, TableSpec } from '../package/types.js';
+import type { ScannedRow } from '../package/upsert-taker.js';
 import { type Binder, copySql, insertSql, ROWS_PER_STATEMENT, type RowTarget, rowWidth, untypedTableSql } from './sqlite-row-writer.js';
 import { WORKER_SCRIPT } from './sqlite-writer-thread-script.js';
 
@@ -126,6 +127,11 @@ export class WriterThread {
   /** Adds an upsert, bound here, to the next transaction: `row` is its number among the table's package rows. */
   append(target: number, values: readonly CellValue[], binders: readonly Binder[], row: number): void {
     this.builder().append(target, values, binders, row);
+  }
+
+  /** The same for a row scanned from its line, which the binders would bind as it writes itself (`bindsScannedRows`). */
+  appendScanned(target: number, scanned: ScannedRow, width: number, row: number): void {
+    this.builder().appendScanned(target, scanned, width, row);
   }
 
   /** Rows sent and not yet answered for: what the disk must still take. */

@@ -6,7 +6,8 @@ import { contentLimit, MAX_JSON_DEPTH } from './limits.js';
 import { LineSplitter } from './line-splitter.js';
 import { FORMAT_NAME, validateManifest } from './manifest.js';
 import { TableCodec } from './table-codec.js';
-import type { Direction, PackageManifest, PackageRow } from './types.js';
+import type { Direction, PackageManifest, PackageRow, TableSpec } from './types.js';
+import type { UpsertTaker } from './upsert-taker.js';
 import type { RowSink } from './batches.js';
 
 export interface ContentExpectations {
@@ -36,6 +37,8 @@ export class ContentParser {
   private keys = new KeyFingerprintSet();
   private upserts = 0;
   private deletes = 0;
+  /** The section's taker, once a consumer took its rows over (RowBatch.handOver). */
+  private taker: UpsertTaker | undefined;
   /** The line being read. */
   private text = '';
 
@@ -154,30 +157,44 @@ export class ContentParser {
     }
     this.closeSection();
     this.tableIndex++;
-    this.codec = new TableCodec(next);
+    const codec = new TableCodec(next);
+    this.codec = codec;
     this.keys = new KeyFingerprintSet();
     this.upserts = 0;
     this.deletes = 0;
+    this.taker = undefined;
+    this.sink.offer(codec.handsOverScanned ? (taker) => this.handOver(codec, taker) : undefined);
+  }
+
+  /** From the next row of `codec`'s section on, its rows go to `taker`; the rows read before go first, as a batch. */
+  private handOver(codec: TableCodec, taker: UpsertTaker): void {
+    if (this.codec !== codec || this.taker !== undefined) return;
+    this.sink.sectionEnd();
+    this.sink.offer(undefined);
+    this.taker = taker;
   }
 
   private row(source: string | unknown[], upsert: boolean): void {
     const codec = this.codec;
     if (codec === undefined) throw this.corrupt(`line ${this.lineNumber} is a row before any table section`);
     const table = codec.table;
+    const { taker } = this;
+    // A taker gets the usual upsert line's values unmade, checked as if they were.
+    if (taker !== undefined && typeof source === 'string' && codec.scanUpsertLine(source)) {
+      this.count(table, true);
+      this.checkKey(table, codec.addScannedKey(this.keys));
+      taker.scanned(codec.scanned);
+      this.sink.taken(table, source);
+      return;
+    }
     // The usual upsert line is read straight into its values; any other goes through JSON.parse and the codec, which name what is wrong.
-    const read = typeof source === 'string' ? codec.readUpsertLine(source) : undefined;
+    const read = typeof source === 'string' && taker === undefined ? codec.readUpsertLine(source) : undefined;
     let wire: unknown = source;
     if (typeof source === 'string' && read === undefined) {
       wire = this.parse(source);
       this.checkText(source, wire);
     }
-    if (upsert ? ++this.upserts > table.upsertCount : ++this.deletes > table.deleteCount) {
-      throw packageError(
-        'E_PACKAGE_COUNTS',
-        `${this.where}: table ${table.name} declares ${table.upsertCount} upserts and ${table.deleteCount} deletes, but line ${this.lineNumber} is one ${upsert ? 'upsert' : 'delete'} more`,
-        { table: table.name, line: this.lineNumber },
-      );
-    }
+    this.count(table, upsert);
     let row: PackageRow;
     try {
       row = read ?? (upsert ? codec.decodeUpsert(wire as unknown[]) : codec.decodeDelete(wire));
@@ -187,15 +204,34 @@ export class ContentParser {
         line: this.lineNumber,
       });
     }
-    const repeated = codec.addKey(this.keys, row);
-    if (repeated !== undefined) {
+    this.checkKey(table, codec.addKey(this.keys, row));
+    if (taker === undefined) {
+      this.sink.row(table, row, this.text);
+      return;
+    }
+    taker.row(row);
+    this.sink.taken(table, this.text);
+  }
+
+  /** One more upsert or delete of `table`: no more than its manifest declares. */
+  private count(table: TableSpec, upsert: boolean): void {
+    if (upsert ? ++this.upserts > table.upsertCount : ++this.deletes > table.deleteCount) {
       throw packageError(
-        'E_PACKAGE_DUPLICATE_KEY',
-        `${this.where}: line ${this.lineNumber}, table ${table.name}: primary key ${JSON.stringify(repeated)} appears twice; a package holds each key at most once per table`,
+        'E_PACKAGE_COUNTS',
+        `${this.where}: table ${table.name} declares ${table.upsertCount} upserts and ${table.deleteCount} deletes, but line ${this.lineNumber} is one ${upsert ? 'upsert' : 'delete'} more`,
         { table: table.name, line: this.lineNumber },
       );
     }
-    this.sink.row(table, row, this.text);
+  }
+
+  /** `repeated`: the key text `addKey` found already there. */
+  private checkKey(table: TableSpec, repeated: string | undefined): void {
+    if (repeated === undefined) return;
+    throw packageError(
+      'E_PACKAGE_DUPLICATE_KEY',
+      `${this.where}: line ${this.lineNumber}, table ${table.name}: primary key ${JSON.stringify(repeated)} appears twice; a package holds each key at most once per table`,
+      { table: table.name, line: this.lineNumber },
+    );
   }
 
   /** Lone surrogates can only come from `\u` escapes, so only a line that has one is walked. */

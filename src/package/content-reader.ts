@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AsyncClientError, errorMessage } from '../errors.js';
-import { RowBatches } from './batches.js';
+import { PARSE_PIECE_BYTES, RowBatches } from './batches.js';
 import { type ByteChunks, byteChunks, type PackageSource } from './byte-chunks.js';
 import { ContentParser, type ContentExpectations } from './content-parser.js';
 import { packageError } from './errors.js';
@@ -48,14 +48,16 @@ export async function* readContent(
     try {
       for await (const chunk of member.output) {
         member.count(chunk as Buffer);
-        parser.push(chunk as Buffer);
-        if (until === 'manifest' && parser.manifest !== undefined) {
-          // Stopped before the iterator returns: a live stream would be destroyed with an AbortError, its stack trace made for nobody.
-          feeding.stopped = true;
-          member.destroy();
-          return parser.manifest;
+        for (let at = 0; at < (chunk as Buffer).length; at += PARSE_PIECE_BYTES) {
+          parser.push((chunk as Buffer).subarray(at, at + PARSE_PIECE_BYTES));
+          if (until === 'manifest' && parser.manifest !== undefined) {
+            // Stopped before the iterator returns: a live stream would be destroyed with an AbortError, its stack trace made for nobody.
+            feeding.stopped = true;
+            member.destroy();
+            return parser.manifest;
+          }
+          yield* sink.drain();
         }
-        yield* sink.drain();
       }
       member.finish();
       parser.end();

@@ -1,6 +1,7 @@
 import { FlatRowReader } from './flat-row.js';
 import type { KeyFingerprintSet, KeyOrder } from './key-set.js';
 import type { CellValue, PackageRow, TableSpec } from './types.js';
+import type { ScannedRow } from './upsert-taker.js';
 import { VALUE_CODECS, ValueError, type ValueCodec, type WireValue } from './values.js';
 
 /**
@@ -15,6 +16,9 @@ export class TableCodec {
   private readonly keyCodecs: readonly ValueCodec[];
   private readonly integerKeyed: boolean;
   private readonly flat: FlatRowReader;
+  /** A scanned line's key values, in a row of its own, for `addKey`: made once. */
+  private readonly scannedKeyValues: CellValue[];
+  private readonly scannedKey: PackageRow;
 
   constructor(readonly table: TableSpec) {
     this.flat = new FlatRowReader(table.columns);
@@ -23,6 +27,30 @@ export class TableCodec {
     this.keyIndexes = table.primaryKey.map((name) => table.columns.findIndex((column) => column.name === name));
     this.keyCodecs = this.keyIndexes.map((index) => this.codecs[index] as ValueCodec);
     this.integerKeyed = this.keyIndexes.length === 1 && table.columns[this.keyIndexes[0] as number]?.type === 'integer';
+    this.scannedKeyValues = new Array<CellValue>(table.columns.length).fill(null);
+    this.scannedKey = { op: 'upsert', values: this.scannedKeyValues };
+  }
+
+  /** Whether plain upsert lines can be handed over scanned (`scanUpsertLine`): every value writable, the key integers or strings. */
+  get handsOverScanned(): boolean {
+    const keyed = this.keyIndexes.every((index) => ['integer', 'string'].includes(this.table.columns[index]?.type ?? ''));
+    return keyed && this.flat.writable;
+  }
+
+  /** Reads a plain upsert line into `scanned`, checked as `readUpsertLine` checks it; false when JSON.parse must read it. */
+  scanUpsertLine(line: string): boolean {
+    return this.flat.scan(line);
+  }
+
+  /** The line `scanUpsertLine` read last. */
+  get scanned(): ScannedRow {
+    return this.flat;
+  }
+
+  /** `addKey` for the line `scanUpsertLine` read last. */
+  addScannedKey(keys: KeyFingerprintSet): string | undefined {
+    for (const index of this.keyIndexes) this.scannedKeyValues[index] = this.flat.keyValue(index);
+    return this.addKey(keys, this.scannedKey);
   }
 
   encode(row: PackageRow): string {

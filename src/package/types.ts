@@ -2,6 +2,7 @@
  * The domain of a data package: what HQ and the store exchange. The byte layout that
  * carries these values is specified in docs/package-format.md.
  */
+import type { UpsertTaker } from './upsert-taker.js';
 
 export type Direction = 'download' | 'upload';
 
@@ -75,4 +76,12 @@ export interface RowBatch {
   readonly rows: readonly PackageRow[];
   /** The characters of the rows' lines, when they were read from a package: about what holding them costs. */
   readonly chars?: number;
+  /**
+   * Offered by a package reader for a table whose plain upsert lines it can hand over unmade
+   * (upsert-taker.ts): once called, the table's rows that follow go to `taker`, and the batches
+   * after this one count them in `taken` instead of holding them in `rows`.
+   */
+  readonly handOver?: (taker: UpsertTaker) => void;
+  /** Rows of the table given to its taker since the batch before, in file order. */
+  readonly taken?: number;
 }

@@ -1,5 +1,5 @@
 import { crc32, inflateRawSync, type InflateRaw } from 'node:zlib';
-import { RowBatches } from './batches.js';
+import { PARSE_PIECE_BYTES, RowBatches } from './batches.js';
 import { ContentParser, type ContentExpectations } from './content-parser.js';
 import { gzipHeaderLength } from './gzip-member.js';
 import { MAX_GZIP_HEADER_BYTES } from './limits.js';
@@ -12,8 +12,6 @@ import type { PackageManifest, RowBatch } from './types.js';
  */
 const WHOLE_CONTENT_BYTES = 4 * 1024 * 1024;
 const MEMBER_TRAILER_BYTES = 8;
-/** Content handed to the parser at once, as the streamed inflater hands it on. */
-const PARSE_CHUNK_BYTES = 64 * 1024;
 
 /**
  * The content of a package body held in memory whole (a small package), inflated in one
@@ -68,8 +66,8 @@ export class WholeContent {
 
   /** Parses the rest of the content; returns the manifest. */
   *rows(): Generator<RowBatch, PackageManifest, undefined> {
-    for (; this.at < this.content.length; this.at += PARSE_CHUNK_BYTES) {
-      this.parser.push(this.content.subarray(this.at, this.at + PARSE_CHUNK_BYTES));
+    for (; this.at < this.content.length; this.at += PARSE_PIECE_BYTES) {
+      this.parser.push(this.content.subarray(this.at, this.at + PARSE_PIECE_BYTES));
       yield* this.sink.drain();
     }
     const manifest = this.parser.end();

@@ -1,29 +1,11 @@
 import fc from 'fast-check';
 import { FlatRowReader } from '../../src/package/flat-row.js';
 import { TableCodec } from '../../src/package/table-codec.js';
-import { Decimal, type CellValue, type ColumnSpec, type ColumnType } from '../../src/package/types.js';
+import { Decimal, type CellValue, type ColumnSpec } from '../../src/package/types.js';
 import { COLUMN_TYPES } from '../../src/package/values.js';
+import { writtenLines } from './written-lines.js';
 
-const arbitraryOf: Record<ColumnType, fc.Arbitrary<CellValue>> = {
-  string: fc.string({ unit: fc.constantFrom('a', 'é', '€', '😀', ' ', ',', ']', '[', '"', '\\', '\n', '\u0001', '\u2028') }),
-  integer: fc.oneof(fc.integer(), fc.maxSafeInteger(), fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n })),
-  decimal: fc
-    .tuple(fc.boolean(), fc.bigInt({ min: 0n, max: 10n ** 20n }), fc.option(fc.stringMatching(/^\d{1,6}$/)))
-    .map(([negative, whole, fraction]) => new Decimal(`${negative ? '-' : ''}${whole}${fraction === null ? '' : `.${fraction}`}`)),
-  boolean: fc.boolean(),
-  timestamp: fc.oneof(fc.integer(), fc.integer({ min: -8.64e15, max: 8.64e15 })).map((ms) => new Date(ms)),
-  binary: fc.uint8Array({ maxLength: 12 }),
-};
-
-const columnsArb = fc.array(fc.record({ type: fc.constantFrom(...COLUMN_TYPES), nullable: fc.boolean() }), { minLength: 1, maxLength: 6 });
-
-/** A table's columns and a line the writer would write for one of its rows. */
-const writtenLine = columnsArb.chain((shapes) => {
-  const columns: ColumnSpec[] = shapes.map((shape, i) => ({ name: `c${i}`, ...shape }));
-  const codec = new TableCodec({ name: 't', columns, primaryKey: ['c0'], upsertCount: 1, deleteCount: 0 });
-  const values = fc.tuple(...columns.map((c) => (c.nullable ? fc.option(arbitraryOf[c.type]) : arbitraryOf[c.type])));
-  return values.map((row) => ({ columns, line: codec.encode({ op: 'upsert', values: row as CellValue[] }) }));
-});
+const writtenLine = writtenLines(COLUMN_TYPES);
 
 /** Pieces that JSON.parse reads otherwise or refuses, or that do not fit a column. */
 const piece = fc.constantFrom(

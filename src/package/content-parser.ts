@@ -26,7 +26,8 @@ const CLOSE_BRACE = 0x7d;
  * Parses decompressed content line by line and checks it: manifest first, then one section per
  * table in manifest order holding exactly the declared rows, every value of its column's type,
  * no primary key twice. Lines come from a LineSplitter (exact length limits, UTF-8); each
- * checked row goes to `sink` with its line.
+ * checked row goes to `sink` with its line, or, once a consumer took the section's rows over
+ * (RowBatch.handOver), to that consumer's taker, a plain upsert line without its values made.
  */
 export class ContentParser {
   private readonly lines: LineSplitter;

@@ -1,6 +1,7 @@
 /** The package library: the format of docs/package-format.md, streamed both ways. */
 export * from './types.js';
 export type { EncodedRows } from './encoded-rows.js';
+export type { PackedValueTarget, ScannedRow, UpsertTaker } from './upsert-taker.js';
 export { joinKeyParts } from './table-codec.js';
 export type { PackageErrorCode } from './errors.js';
 export { packageFileName, parsePackageFileName, PACKAGE_EXTENSION, type PackageFileName } from './file-name.js';

@@ -89,13 +89,11 @@ export class BoundRowsBuilder implements PackedValueTarget {
   }
 
   integer(value: number): void {
-    const at = this.size++;
-    this.tags[at] = TAG.NUMBER;
-    this.numbers[at] = value;
+    this.number(value);
   }
 
   boolean(value: boolean): void {
-    this.integer(value ? 1 : 0);
+    this.number(value ? 1 : 0);
   }
 
   timestamp(ms: number): void {
@@ -133,8 +131,14 @@ export class BoundRowsBuilder implements PackedValueTarget {
     if (this.size + width > this.tags.length) this.growValues(this.size + width);
   }
 
+  private number(value: number): void {
+    const at = this.size++;
+    this.tags[at] = TAG.NUMBER;
+    this.numbers[at] = value;
+  }
+
   private add(value: SqliteValue): void {
-    if (typeof value === 'number') this.integer(value);
+    if (typeof value === 'number') this.number(value);
     else if (typeof value === 'string') this.text(value, 0, value.length);
     else if (value === null) this.null();
     else {

@@ -8,8 +8,13 @@ import type { ScannedRow } from '../package/upsert-taker.js';
 import { type Binder, copySql, insertSql, ROWS_PER_STATEMENT, type RowTarget, rowWidth, untypedTableSql } from './sqlite-row-writer.js';
 import { WORKER_SCRIPT } from './sqlite-writer-thread-script.js';
 
-/** Transactions sent and not yet committed: enough that neither thread waits for the other's slower moments. */
-const IN_FLIGHT = 4;
+/**
+ * Transactions sent and not yet committed: enough that neither thread waits for the other's slower
+ * moments (a collection on the reader's side, a checkpoint on the worker's). Measured against 4
+ * (docs/benchmarks.md, issue 10, twenty-fourth round): faster in 19 of 22 rounds, most in a slow
+ * spell, for 1 to 2 MB of shared buffers; 16 took peak RSS over 100 MB at 5,000,000 rows.
+ */
+const IN_FLIGHT = 8;
 /**
  * After each transaction the worker leaves the write lock free for this share of the time it held
  * it, so that a POS write waiting in SQLite's busy handler finds it free at one of its retries.

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -75,9 +76,12 @@ describe('async-client profile publish and assign', () => {
     expect(await profilesFolder()).toEqual([]);
   });
 
-  it('publishes unsigned with --unsigned, removing a signature left from before', async () => {
+  it('publishes unsigned with --unsigned, removing a signature left from before, and prints the digest fleet status shows', async () => {
     await desk.publish('pilot', publishedProfileText());
-    expect(await desk.publish('pilot', publishedProfileText(), ['--unsigned'])).toMatchObject({ code: 0 });
+    const unsigned = await desk.publish('pilot', publishedProfileText(), ['--unsigned']);
+    expect(unsigned).toMatchObject({ code: 0 });
+    const digest = createHash('sha256').update(publishedProfileText()).digest('hex').slice(0, 12);
+    expect(unsigned.stdout).toMatch(new RegExp(`^published profiles/pilot\\.yaml \\(unsigned, sha256 ${digest}\\) in local folder`));
     expect(await profilesFolder()).toEqual(['pilot.yaml']);
   });
 

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AsyncClientError, errorMessage } from '../../errors.js';
 import { isProfileName, parsePublishedProfile } from '../../profile/hq/published-profile.js';
+import { digestShown, profileDigest } from '../../profile/hq/hq-state.js';
 import { PUBLISHED_FILE_LIMIT_BYTES, publishedProfileFile } from '../../profile/hq/published-files.js';
 import { parseCommandArgs } from '../args.js';
 import { ExitCode, type CliCommand } from '../command.js';
@@ -40,12 +41,15 @@ Exit codes: 0 published, 1 refused or failed (the reason is printed), 2 usage er
       throw new UsageError(`--name ${JSON.stringify(name)} is not a profile name: 1 to 64 letters, digits, '_' or '-', not "assignments"`);
     const privateKeyPem = await signingKeyOption(values, io);
     const bytes = await readInput(path.resolve(io.cwd, input));
-    parsePublishedProfile(name, input, bytes.toString('utf8'));
+    const text = bytes.toString('utf8');
+    parsePublishedProfile(name, input, text);
     const folder = await openWorkingFolderOption(values['working-folder'], io);
     try {
       const file = publishedProfileFile(name);
       const revision = await writeSigned(folder, file, bytes, privateKeyPem);
-      io.stdout.write(`published ${file}${signedAs(file, revision)} in ${folder.describe()}\n`);
+      // What `fleet status` shows for the stores running it: the revision, or for an unsigned one, its digest.
+      const shownAs = revision === undefined ? ` (unsigned, ${digestShown(profileDigest(text))})` : signedAs(file, revision);
+      io.stdout.write(`published ${file}${shownAs} in ${folder.describe()}\n`);
     } finally {
       await folder.close();
     }

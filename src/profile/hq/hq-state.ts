@@ -40,7 +40,12 @@ export interface RunningHqProfile {
 }
 
 export function runningProfile({ name, assignedBy, adoptedAt, revision, text }: AdoptedHqProfile): RunningHqProfile {
-  return { name, assignedBy, adoptedAt, revision: revision ?? null, sha256: createHash('sha256').update(text).digest('hex') };
+  return { name, assignedBy, adoptedAt, revision: revision ?? null, sha256: profileDigest(text) };
+}
+
+/** RunningHqProfile.sha256 of a profile's text: what `profile publish` prints for an unsigned publication. */
+export function profileDigest(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 /**
@@ -49,7 +54,12 @@ export function runningProfile({ name, assignedBy, adoptedAt, revision, text }: 
  */
 export function publicationOf(running: Partial<Pick<RunningHqProfile, 'revision' | 'sha256'>>): string | null {
   if (typeof running.revision === 'number' && running.revision > 0) return `revision ${running.revision}`;
-  return typeof running.sha256 === 'string' ? `sha256 ${running.sha256.slice(0, 12)}` : null;
+  return typeof running.sha256 === 'string' ? digestShown(running.sha256) : null;
+}
+
+/** An unsigned publication as an operator compares them: the start of its SHA-256. */
+export function digestShown(sha256: string): string {
+  return `sha256 ${sha256.slice(0, 12)}`;
 }
 
 /** The outcome of the last look at what HQ publishes, and why the store runs what it runs. */

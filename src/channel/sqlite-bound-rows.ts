@@ -48,9 +48,9 @@ const MAX_BYTES_PER_UNIT = 3;
  */
 export class BoundRowsBuilder implements PackedValueTarget {
   private parts: BoundRowsPart[] = [];
-  private tags = new Uint8Array(new SharedArrayBuffer(INITIAL_VALUES));
-  private numbers = new Float64Array(new SharedArrayBuffer(INITIAL_VALUES * Float64Array.BYTES_PER_ELEMENT));
-  private bytes = Buffer.from(new SharedArrayBuffer(INITIAL_TEXT_BYTES));
+  private tags = sharedTags(INITIAL_VALUES);
+  private numbers = sharedNumbers(INITIAL_VALUES);
+  private bytes = sharedText(INITIAL_TEXT_BYTES);
   private textBytes = 0;
   private others: (bigint | Buffer)[] = [];
   private size = 0;
@@ -75,6 +75,11 @@ export class BoundRowsBuilder implements PackedValueTarget {
       text: this.bytes.subarray(0, this.textBytes),
       others: this.others,
     };
+  }
+
+  /** The shared memory its buffers hold. */
+  get sharedBytes(): number {
+    return this.tags.byteLength + this.numbers.byteLength + this.bytes.byteLength;
   }
 
   clear(): void {
@@ -149,17 +154,29 @@ export class BoundRowsBuilder implements PackedValueTarget {
 
   private growValues(needed: number): void {
     const length = Math.max(needed, this.tags.length * 2);
-    const tags = new Uint8Array(new SharedArrayBuffer(length));
+    const tags = sharedTags(length);
     tags.set(this.tags);
-    const numbers = new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT));
+    const numbers = sharedNumbers(length);
     numbers.set(this.numbers);
     this.tags = tags;
     this.numbers = numbers;
   }
 
   private growText(more: number): void {
-    const bytes = Buffer.from(new SharedArrayBuffer(Math.max(this.textBytes + more, this.bytes.length * 2)));
+    const bytes = sharedText(Math.max(this.textBytes + more, this.bytes.length * 2));
     this.bytes.copy(bytes, 0, 0, this.textBytes);
     this.bytes = bytes;
   }
+}
+
+function sharedTags(values: number): Uint8Array {
+  return new Uint8Array(new SharedArrayBuffer(values));
+}
+
+function sharedNumbers(values: number): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(values * Float64Array.BYTES_PER_ELEMENT));
+}
+
+function sharedText(bytes: number): Buffer {
+  return Buffer.from(new SharedArrayBuffer(bytes));
 }

@@ -16,6 +16,12 @@ import { WORKER_SCRIPT } from './sqlite-writer-thread-script.js';
  */
 const IN_FLIGHT = 8;
 /**
+ * Shared memory the transactions in flight may hold: rows of megabytes (a picture as text) keep
+ * fewer in flight, and fewer builders are made. Rows of 8 MB took the apply's peak up by 197 MB
+ * with four in flight, 228 MB with eight, 181 and 190 MB with eight under this bound.
+ */
+const SHARED_BYTES_IN_FLIGHT = 32 * 1024 * 1024;
+/**
  * After each transaction the worker leaves the write lock free for this share of the time it held
  * it, so that a POS write waiting in SQLite's busy handler finds it free at one of its retries.
  * Measured (docs/benchmarks.md, issue 10, fifteenth round): back to back, the POS waited up to
@@ -59,11 +65,13 @@ export class WriterThread {
   private readonly exited: Promise<void>;
   private readonly changes: number[] = [];
   private readonly waiting: ((reply: WorkerReply | Error) => void)[] = [];
-  private pending: Promise<WorkerReply | Error>[] = [];
-  /** One a transaction in flight: a builder is written again only after the worker answered for what it held. */
-  private readonly builders = Array.from({ length: IN_FLIGHT }, () => new BoundRowsBuilder());
-  private sent = 0;
+  /** Each transaction in flight, with the builder whose buffers the worker reads until it answers. */
+  private pending: { readonly reply: Promise<WorkerReply | Error>; readonly builder: BoundRowsBuilder }[] = [];
+  /** Builders the worker has answered for, to be written again. */
+  private readonly idle: BoundRowsBuilder[] = [];
+  private filling: BoundRowsBuilder | null = null;
   private inFlight = 0;
+  private sharedBytesInFlight = 0;
   private stopped = false;
   private failure: Error | null = null;
 
@@ -151,19 +159,18 @@ export class WriterThread {
 
   /**
    * Sends the rows appended since the last call as one transaction; resolves once fewer than
-   * IN_FLIGHT transactions are in flight, or rejects with the failure of one already sent (a
-   * ThreadRowFailure for a row, else an AsyncClientError).
+   * IN_FLIGHT transactions are in flight, holding less than SHARED_BYTES_IN_FLIGHT, or rejects
+   * with the failure of one already sent (a ThreadRowFailure for a row, else an AsyncClientError).
    */
   async commit(onCommitted: (rows: number) => void): Promise<void> {
     const builder = this.builder();
     const rows = builder.build();
     if (rows.parts.length > 0) {
-      this.pending.push(this.send(rows, onCommitted));
-      this.sent += 1;
+      this.pending.push({ reply: this.send(rows, onCommitted), builder });
+      this.sharedBytesInFlight += builder.sharedBytes;
+      this.filling = null;
     }
-    while (this.pending.length >= IN_FLIGHT) await this.settleFirst();
-    // The worker has answered for what this builder held last.
-    this.builder().clear();
+    while (this.pending.length >= IN_FLIGHT || this.sharedBytesInFlight >= SHARED_BYTES_IN_FLIGHT) await this.settleFirst();
   }
 
   /** Waits for every transaction sent; rejects as `commit` does. */
@@ -173,7 +180,7 @@ export class WriterThread {
 
   /** Ends the worker after what it was sent; never rejects. */
   async stop(): Promise<void> {
-    await Promise.allSettled(this.pending);
+    await Promise.allSettled(this.pending.map(({ reply }) => reply));
     this.pending = [];
     if (!this.stopped) {
       this.stopped = true;
@@ -183,7 +190,8 @@ export class WriterThread {
   }
 
   private builder(): BoundRowsBuilder {
-    return this.builders[this.sent % IN_FLIGHT] as BoundRowsBuilder;
+    this.filling ??= this.idle.pop() ?? new BoundRowsBuilder();
+    return this.filling;
   }
 
   private send(rows: BoundRows, onCommitted: (rows: number) => void): Promise<WorkerReply | Error> {
@@ -200,7 +208,12 @@ export class WriterThread {
   }
 
   private async settleFirst(): Promise<void> {
-    const reply = await (this.pending.shift() as Promise<WorkerReply | Error>);
+    const { reply: replied, builder } = this.pending.shift() as (typeof this.pending)[number];
+    const reply = await replied;
+    // The worker has answered for what the builder held.
+    this.sharedBytesInFlight -= builder.sharedBytes;
+    builder.clear();
+    this.idle.push(builder);
     if (reply instanceof Error) throw reply;
     if ('failure' in reply) throw failureOf(reply.failure);
     reply.changes.forEach((count, target) => {

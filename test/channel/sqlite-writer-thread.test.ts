@@ -118,6 +118,22 @@ describe('SQLite: the writer thread', () => {
     expect(stored('item')).toEqual(stored('expected'));
   });
 
+  test('rows of megabytes keep fewer transactions in flight, so that their shared buffers stay bounded', async () => {
+    const writer = await started();
+    const target = itemTarget(writer);
+    const picture = 'p'.repeat(4_000_000);
+    let mostInFlight = 0;
+    for (let row = 1; row <= 12; row++) {
+      writer.append(target, [row, picture, null], BINDERS, row);
+      await writer.commit(() => undefined);
+      mostInFlight = Math.max(mostInFlight, writer.rowsInFlight);
+    }
+    await writer.drain();
+    // A transaction of one such row holds some 12 MB of shared text (room for 3 bytes a character): two fit the bound, not eight.
+    expect(mostInFlight).toBeLessThanOrEqual(2);
+    expect(db.prepare('SELECT COUNT(*) AS n, SUM(LENGTH(value)) AS chars FROM item').get()).toEqual({ n: 12, chars: 12 * 4_000_000 });
+  });
+
   test('a row that breaks a constraint is named by its number, and its transaction leaves nothing', async () => {
     const writer = await started();
     const target = itemTarget(writer);

@@ -11,8 +11,8 @@ import { WORKER_SCRIPT } from './sqlite-writer-thread-script.js';
 /**
  * Transactions sent and not yet committed: enough that neither thread waits for the other's slower
  * moments (a collection on the reader's side, a checkpoint on the worker's). Measured against 4
- * (docs/benchmarks.md, issue 10, twenty-fourth round): faster in 19 of 22 rounds, most in a slow
- * spell, for 1 to 2 MB of shared buffers; 16 took peak RSS over 100 MB at 5,000,000 rows.
+ * (docs/benchmarks.md, issue 10, twenty-fourth round): faster in 19 of 22 rounds, by most in a
+ * slow spell, for 1 to 2 MB of shared buffers; 16 took peak RSS over 100 MB at 5,000,000 rows.
  */
 const IN_FLIGHT = 8;
 /**

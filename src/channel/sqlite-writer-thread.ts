@@ -71,7 +71,6 @@ export class WriterThread {
   private readonly idle: BoundRowsBuilder[] = [];
   private filling: BoundRowsBuilder | null = null;
   private inFlight = 0;
-  private sharedBytesInFlight = 0;
   private stopped = false;
   private failure: Error | null = null;
 
@@ -167,10 +166,9 @@ export class WriterThread {
     const rows = builder.build();
     if (rows.parts.length > 0) {
       this.pending.push({ reply: this.send(rows, onCommitted), builder });
-      this.sharedBytesInFlight += builder.sharedBytes;
       this.filling = null;
     }
-    while (this.pending.length >= IN_FLIGHT || this.sharedBytesInFlight >= SHARED_BYTES_IN_FLIGHT) await this.settleFirst();
+    while (this.pending.length >= IN_FLIGHT || this.sharedBytesInFlight() >= SHARED_BYTES_IN_FLIGHT) await this.settleFirst();
   }
 
   /** Waits for every transaction sent; rejects as `commit` does. */
@@ -187,6 +185,10 @@ export class WriterThread {
       this.worker.postMessage('stop');
     }
     await this.exited;
+  }
+
+  private sharedBytesInFlight(): number {
+    return this.pending.reduce((sum, { builder }) => sum + builder.sharedBytes, 0);
   }
 
   private builder(): BoundRowsBuilder {
@@ -211,7 +213,6 @@ export class WriterThread {
     const { reply: replied, builder } = this.pending.shift() as (typeof this.pending)[number];
     const reply = await replied;
     // The worker has answered for what the builder held.
-    this.sharedBytesInFlight -= builder.sharedBytes;
     builder.clear();
     this.idle.push(builder);
     if (reply instanceof Error) throw reply;

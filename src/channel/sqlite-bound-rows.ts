@@ -1,6 +1,6 @@
 import type { CellValue } from '../package/types.js';
 import type { PackedValueTarget, ScannedRow } from '../package/upsert-taker.js';
-import { isoTimestamp } from './iso-timestamp.js';
+import { writeIsoTimestamp } from './iso-timestamp.js';
 import type { Binder } from './sqlite-row-writer.js';
 import type { SqliteValue } from './sqlite-values.js';
 
@@ -37,6 +37,8 @@ const INITIAL_VALUES = 16 * 1024;
 const INITIAL_TEXT_BYTES = 256 * 1024;
 /** The most UTF-8 bytes one UTF-16 code unit takes. */
 const MAX_BYTES_PER_UNIT = 3;
+/** `+275760-09-13T00:00:00.000Z`, the longest text a timestamp takes. */
+const MAX_TIMESTAMP_BYTES = 27;
 
 /**
  * Builds BoundRows, one after the other, into shared buffers allocated once (grown when a
@@ -102,8 +104,12 @@ export class BoundRowsBuilder implements PackedValueTarget {
   }
 
   timestamp(ms: number): void {
-    const iso = isoTimestamp(ms);
-    this.text(iso, 0, iso.length);
+    if (this.textBytes + MAX_TIMESTAMP_BYTES > this.bytes.length) this.growText(MAX_TIMESTAMP_BYTES);
+    const at = this.size++;
+    const written = writeIsoTimestamp(ms, this.bytes, this.textBytes);
+    this.tags[at] = TAG.ASCII;
+    this.numbers[at] = written;
+    this.textBytes += written;
   }
 
   /** Written as its bytes, ASCII (most strings) by a loop, which costs less here than the encoder's call. */

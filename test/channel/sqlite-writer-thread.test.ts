@@ -6,7 +6,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { CellValue } from '../../src/package/types.js';
 import { AS_READ, type RowTarget } from '../../src/channel/sqlite-row-writer.js';
-import { COMMITS_PER_CHECKPOINT, ThreadRowFailure, WriterThread } from '../../src/channel/sqlite-writer-thread.js';
+import {
+  ANSWERS_PER_CHECKPOINT_HERE,
+  COMMITS_PER_CHECKPOINT,
+  IN_FLIGHT,
+  ThreadRowFailure,
+  WriterThread,
+} from '../../src/channel/sqlite-writer-thread.js';
 import { until } from '../support/until.js';
 
 const COLUMNS = ['id', 'value', 'note'];
@@ -201,6 +207,41 @@ describe('SQLite: the writer thread', () => {
     thread = null;
     expect(statSync(location).size).toBeGreaterThan(sizeBefore);
     expect(db.prepare('SELECT COUNT(*) AS n FROM item').get()).toEqual({ n: COMMITS_PER_CHECKPOINT * 20 });
+  });
+
+  test('while the transactions in flight are full, this thread copies the WAL into the database, not the worker', async () => {
+    // The worker waits for the lock held below as long as it takes.
+    db.pragma('busy_timeout = 10000');
+    const writer = await started();
+    const target = itemTarget(writer);
+    let row = 0;
+    const send = async (transactions: number): Promise<void> => {
+      for (let transaction = 0; transaction < transactions; transaction++) {
+        for (let i = 0; i < 20; i++) {
+          row += 1;
+          writer.append(target, [row, 'x'.repeat(100), null], BINDERS, row);
+        }
+        await writer.commit(() => undefined);
+      }
+    };
+    await send(ANSWERS_PER_CHECKPOINT_HERE);
+    await writer.drain();
+    const sizeBefore = statSync(location).size;
+    // Another connection holds the write lock: the next transactions stay in flight until it lets go.
+    const blocker = new Database(location);
+    blocker.exec('BEGIN IMMEDIATE');
+    const sent = send(IN_FLIGHT);
+    try {
+      // Fewer transactions than the worker's own checkpoint waits for: only this thread's copies pages into the file.
+      expect(ANSWERS_PER_CHECKPOINT_HERE + IN_FLIGHT).toBeLessThan(COMMITS_PER_CHECKPOINT);
+      await until('the database file grown by a checkpoint', () => statSync(location).size > sizeBefore, 10_000);
+    } finally {
+      blocker.exec('ROLLBACK');
+      blocker.close();
+    }
+    await sent;
+    await writer.drain();
+    expect(db.prepare('SELECT COUNT(*) AS n FROM item').get()).toEqual({ n: row });
   });
 
   test('stop ends the thread after what it was sent', async () => {

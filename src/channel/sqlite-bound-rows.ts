@@ -104,33 +104,35 @@ export class BoundRowsBuilder implements PackedValueTarget {
   }
 
   timestamp(ms: number): void {
-    if (this.textBytes + MAX_TIMESTAMP_BYTES > this.bytes.length) this.growText(MAX_TIMESTAMP_BYTES);
-    const at = this.size++;
-    const written = writeIsoTimestamp(ms, this.bytes, this.textBytes);
-    this.tags[at] = TAG.ASCII;
-    this.numbers[at] = written;
-    this.textBytes += written;
+    this.roomForText(MAX_TIMESTAMP_BYTES);
+    this.textWritten(TAG.ASCII, writeIsoTimestamp(ms, this.bytes, this.textBytes));
   }
 
   /** Written as its bytes, ASCII (most strings) by a loop, which costs less here than the encoder's call. */
   text(line: string, start: number, end: number): void {
     const length = end - start;
-    if (this.textBytes + length * MAX_BYTES_PER_UNIT > this.bytes.length) this.growText(length * MAX_BYTES_PER_UNIT);
-    const at = this.size++;
+    this.roomForText(length * MAX_BYTES_PER_UNIT);
     const { bytes } = this;
     const base = this.textBytes;
     for (let i = 0; i < length; i++) {
       const code = line.charCodeAt(start + i);
       if (code >= FIRST_NON_ASCII) {
-        const written = bytes.write(line.slice(start, end), base, 'utf8');
-        this.tags[at] = TAG.STRING;
-        this.numbers[at] = written;
-        this.textBytes += written;
+        this.textWritten(TAG.STRING, bytes.write(line.slice(start, end), base, 'utf8'));
         return;
       }
       bytes[base + i] = code;
     }
-    this.tags[at] = TAG.ASCII;
+    this.textWritten(TAG.ASCII, length);
+  }
+
+  private roomForText(bytes: number): void {
+    if (this.textBytes + bytes > this.bytes.length) this.growText(bytes);
+  }
+
+  /** The next value: `length` bytes just written at the end of the text. */
+  private textWritten(tag: number, length: number): void {
+    const at = this.size++;
+    this.tags[at] = tag;
     this.numbers[at] = length;
     this.textBytes += length;
   }

@@ -48,8 +48,7 @@ Exit codes: 0 published, 1 refused or failed (the reason is printed), 2 usage er
       const file = publishedProfileFile(name);
       const revision = await writeSigned(folder, file, bytes, privateKeyPem);
       // What `fleet status` shows for the stores running it: the revision, or for an unsigned one, its digest.
-      const shownAs = revision === undefined ? ` (unsigned, ${digestShown(profileDigest(text))})` : signedAs(file, revision);
-      io.stdout.write(`published ${file}${shownAs} in ${folder.describe()}\n`);
+      io.stdout.write(`published ${file}${signedAs(file, revision, digestShown(profileDigest(text)))} in ${folder.describe()}\n`);
     } finally {
       await folder.close();
     }

@@ -76,7 +76,8 @@ async function revisionInFolder(folder: WorkingFolder, file: string, privateKeyP
   }
 }
 
-/** How a command's line says what it signed: ` and FILE.sig (revision N)`, or ` (unsigned)`. */
-export function signedAs(file: string, revision: number | undefined): string {
-  return revision === undefined ? ' (unsigned)' : ` and ${signatureFileOf(file)} (revision ${revision})`;
+/** How a command's line says what it signed: ` and FILE.sig (revision N)`, or ` (unsigned)` (with `unsignedAs`: ` (unsigned, UNSIGNED_AS)`). */
+export function signedAs(file: string, revision: number | undefined, unsignedAs?: string): string {
+  if (revision !== undefined) return ` and ${signatureFileOf(file)} (revision ${revision})`;
+  return unsignedAs === undefined ? ' (unsigned)' : ` (unsigned, ${unsignedAs})`;
 }

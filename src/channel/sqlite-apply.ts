@@ -6,6 +6,7 @@ import type { ApplicableSession, SqliteDownloadJournal } from './sqlite-download
 import { translateSqliteError } from './sqlite-errors.js';
 import { ShadowTableLoad, swappableOriginal, sweepShadows } from './sqlite-shadow-table.js';
 import { StagedTableLoad } from './sqlite-staged-table.js';
+import { StagingFile, sweepStagingFiles } from './sqlite-staging-file.js';
 import { DirectTableLoad } from './sqlite-direct-table.js';
 import { assertMayCreate } from './schema-errors.js';
 import { schemaMemo } from './sqlite-schema-memo.js';
@@ -42,7 +43,10 @@ export async function applyPackage(
   const rows = manifest.tables.reduce((sum, table) => sum + table.upsertCount + table.deleteCount, 0);
   const ahead = rows <= SMALL_PACKAGE_ROWS ? await readSmall(batches) : null;
   // Only a streamed apply builds shadows: a backlog of small packages sweeps once, on the connection's first apply.
-  if (ahead?.rest !== null || !conn.shadowsSwept) sweepShadows(conn.db);
+  if (ahead?.rest !== null || !conn.shadowsSwept) {
+    sweepShadows(conn.db);
+    sweepStagingFiles(conn.location);
+  }
   conn.shadowsSwept = true;
   const apply = { conn, journal, manifest, target, options };
   if (ahead === null) return applyStreamed(apply, batches);
@@ -72,20 +76,22 @@ async function applyStreamed(
   const { db } = conn;
   // Its commits are its own: a small package's commit group is committed first, and never rolled back with this apply.
   conn.flushCommits(false);
-  // Refused before anything is staged (a package recorded here has just become Downloaded); the final transaction reads the session again.
-  const first = typeof target === 'number' ? journal.applicableNow(target) : conn.commitUnflushed(() => journal.downloadedNow(target));
-  const sessionId = first.row.id;
+  const staging = StagingFile.attach(db, conn.location);
   const loads = new Map<string, TableLoad>();
   try {
+    // Refused before anything is staged (a package recorded here has just become Downloaded); the final transaction reads the session again.
+    const first = typeof target === 'number' ? journal.applicableNow(target) : conn.commitUnflushed(() => journal.downloadedNow(target));
+    const sessionId = first.row.id;
     // Every table is checked before the first write: a refused package has written nothing to undo.
     conn.commitUnflushed(() => planLoads(db, manifest, options, loads, 'staged'));
-    await stageRows(conn, manifest, batches, loads);
+    await stageRows(conn, manifest, batches, loads, staging);
     // Read again in the final transaction: the session may have changed while the rows were staged.
     return conn.commitFlushed(() => finishAll(conn, journal, loads, journal.applicableNow(sessionId)));
   } finally {
     // SQLite has already rolled back after some errors (SQLITE_FULL among them).
     if (db.inTransaction) db.exec('ROLLBACK');
     discardAll(loads.values());
+    staging.remove();
   }
 }
 

@@ -57,15 +57,15 @@ export class BoundRowsBuilder implements PackedValueTarget {
   private others: (bigint | Buffer)[] = [];
   private size = 0;
 
-  /** Row `row` of the package's table for `target`: its values as `binders` bind them. */
-  append(target: number, values: readonly CellValue[], binders: readonly Binder[], row: number): void {
-    this.startRow(target, row, values.length);
+  /** Row `row` of the package's table for `target`: its values as `binders` bind them, after `row` itself when `numbered`. */
+  append(target: number, values: readonly CellValue[], binders: readonly Binder[], row: number, numbered: boolean): void {
+    this.startRow(target, row, values.length, numbered);
     for (let c = 0; c < values.length; c++) this.add((binders[c] as Binder)(values[c] as CellValue));
   }
 
   /** The same for a row scanned from its line, its `width` values written as the binders would bind them (`bindsScannedRows`). */
-  appendScanned(target: number, scanned: ScannedRow, width: number, row: number): void {
-    this.startRow(target, row, width);
+  appendScanned(target: number, scanned: ScannedRow, width: number, row: number, numbered: boolean): void {
+    this.startRow(target, row, width, numbered);
     scanned.writeTo(this);
   }
 
@@ -137,11 +137,13 @@ export class BoundRowsBuilder implements PackedValueTarget {
     this.textBytes += length;
   }
 
-  private startRow(target: number, row: number, width: number): void {
+  private startRow(target: number, row: number, width: number, numbered: boolean): void {
     const last = this.parts.at(-1);
     if (last !== undefined && last.target === target && last.first + last.count === row) last.count += 1;
     else this.parts.push({ target, first: row, count: 1 });
-    if (this.size + width > this.tags.length) this.growValues(this.size + width);
+    const values = width + (numbered ? 1 : 0);
+    if (this.size + values > this.tags.length) this.growValues(this.size + values);
+    if (numbered) this.number(row);
   }
 
   private number(value: number): void {

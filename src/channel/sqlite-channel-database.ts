@@ -13,6 +13,7 @@ import { SqliteConnection } from './sqlite-connection.js';
 import { SqliteDownloadJournal } from './sqlite-download-journal.js';
 import { translateSqliteError } from './sqlite-errors.js';
 import { migrate, readSchemaVersion } from './sqlite-migrations.js';
+import { sweepStagingFiles } from './sqlite-staging-file.js';
 import { SqliteUploadStore } from './sqlite-upload-store.js';
 
 export interface SqliteChannelDatabaseOptions {
@@ -60,7 +61,11 @@ export async function openSqliteChannelDatabase(file: string, options: SqliteCha
   }
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   const readonly = options.readonly ?? false;
-  if (!readonly) await assertFolderWritable(location);
+  if (!readonly) {
+    await assertFolderWritable(location);
+    // What a killed apply staged is of no use to anyone: its disk space comes back before the first cycle.
+    sweepStagingFiles(location);
+  }
   let db: Database.Database | undefined;
   try {
     db = new Database(location, { readonly, fileMustExist: readonly, timeout: busyTimeoutMs });

@@ -32,7 +32,7 @@ export class SqliteConnection {
   readonly flushedLevel: number;
   /** Whether the next commit is flushed, as the last `PRAGMA synchronous` set it. */
   private commitsFlushed = true;
-  /** Leftover shadow tables of an apply cut short were swept on this connection (sqlite-apply.ts). */
+  /** Leftover shadow tables and staging files of an apply cut short were swept on this connection (sqlite-apply.ts). */
   shadowsSwept = false;
 
   constructor(

@@ -17,7 +17,11 @@ export class DiskRoom {
   private readonly start: number;
   private rows = 0;
 
-  constructor(private readonly location: string) {
+  /** `staging`: the staging file, whose growth counts in the bytes per row with the database's. */
+  constructor(
+    private readonly location: string,
+    private readonly staging: string,
+  ) {
     this.start = this.used();
   }
 
@@ -43,7 +47,7 @@ export class DiskRoom {
   }
 
   private used(): number {
-    return fileSize(this.location) + fileSize(`${this.location}-wal`);
+    return fileSize(this.location) + fileSize(`${this.location}-wal`) + fileSize(this.staging);
   }
 }
 

@@ -3,9 +3,10 @@ import type { PackageRow, TableSpec } from '../package/types.js';
 import type { UpsertTaker } from '../package/upsert-taker.js';
 import { isOtherProcessAlive } from '../process-alive.js';
 import { quoteName } from './sqlite-schema.js';
-import { type Binder, bindersFor, bindsScannedRows, noKeyToDeleteBy, RowFailure, type RowTarget, RowWriter } from './sqlite-row-writer.js';
+import { type Binder, bindersFor, bindsScannedRows, type RowTarget, RowWriter } from './sqlite-row-writer.js';
 import type { WriterThread } from './sqlite-writer-thread.js';
-import { declaredTypes, keyMatch, type TableLoad } from './sqlite-table-load.js';
+import { declaredTypes, keyMatch, type TableLoad, type ThreadTarget } from './sqlite-table-load.js';
+import { ThreadTableRows } from './sqlite-thread-rows.js';
 import { createTableSql } from './sqlite-table-check.js';
 
 /** `async_client_shadow_<pid>_<n>`: the pid tells a leftover of a killed process from a live one's. */
@@ -70,7 +71,7 @@ export class ShadowTableLoad implements TableLoad {
   private readonly binders: readonly Binder[];
   /** Whether rows scanned from their lines bind as `binders` bind values (`bindsScannedRows`). */
   private readonly bindsScanned: boolean;
-  private thread: { readonly writer: WriterThread; readonly target: number } | null = null;
+  private thread: { readonly writer: WriterThread; readonly target: number; readonly rows: ThreadTableRows } | null = null;
   private swapped = false;
 
   /** Inside a write transaction: creates the shadow; `original` null for a table the package creates. */
@@ -102,40 +103,26 @@ export class ShadowTableLoad implements TableLoad {
     return this.thread === null;
   }
 
-  /** From now on, rows go to `writer`, a thread with a connection of its own; returns the target number it knows the shadow by. */
-  writeThrough(writer: WriterThread): number {
+  /** From now on, rows go to `writer`, a thread with a connection of its own; returns the target it knows the shadow by. */
+  writeThrough(writer: WriterThread): ThreadTarget[] {
     const target = writer.target(this.spec, this.target);
-    this.thread = { writer, target };
-    return target;
+    // Deletes find nothing in a shadow (below): they go nowhere.
+    this.thread = { writer, target, rows: new ThreadTableRows(this, writer, this.spec, { target, binders: this.binders }, null) };
+    return [{ target, op: 'upsert' }];
   }
 
   write(rows: readonly PackageRow[]): void {
-    if (this.thread === null) {
-      this.count += this.writer.write(rows, this.seen + 1);
-      this.seen += rows.length;
+    if (this.thread !== null) {
+      this.thread.rows.write(rows);
       return;
     }
-    const { writer, target } = this.thread;
-    for (const row of rows) {
-      this.seen += 1;
-      if (row.op === 'upsert') writer.append(target, row.values, this.binders, this.seen);
-      // Deletes find nothing in a shadow (below); only a table without a key refuses them.
-      else if (this.spec.primaryKey.length === 0) throw new RowFailure('delete', this.seen, noKeyToDeleteBy());
-    }
+    this.count += this.writer.write(rows, this.seen + 1);
+    this.seen += rows.length;
   }
 
   /** With a writer thread: the rows go to it as they are read, plain upsert lines without their values made. */
   taker(): UpsertTaker | undefined {
-    const { thread } = this;
-    if (thread === null || !this.bindsScanned) return undefined;
-    const width = this.spec.columns.length;
-    return {
-      scanned: (row) => {
-        this.seen += 1;
-        thread.writer.appendScanned(thread.target, row, width, this.seen);
-      },
-      row: (row) => this.write([row]),
-    };
+    return this.bindsScanned ? this.thread?.rows.taker() : undefined;
   }
 
   finish(): number {

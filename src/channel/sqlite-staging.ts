@@ -6,9 +6,10 @@ import type { SqliteConnection } from './sqlite-connection.js';
 import { DiskRoom } from './sqlite-disk-room.js';
 import { translateSqliteError } from './sqlite-errors.js';
 import { RowFailure } from './sqlite-row-writer.js';
-import { ShadowTableLoad } from './sqlite-shadow-table.js';
+import type { StagingFile } from './sqlite-staging-file.js';
 import type { TableLoad } from './sqlite-table-load.js';
-import { ThreadRowFailure, WriterThread } from './sqlite-writer-thread.js';
+import { WriterThread } from './sqlite-writer-thread.js';
+import { ThreadRowFailure } from './sqlite-writer-thread-protocol.js';
 
 /**
  * Rows written per staging transaction. The POS may take the write lock between two of them
@@ -27,22 +28,28 @@ const ROWS_IN_FIRST_TRANSACTION = 256;
 export const CHARS_PER_TRANSACTION = 1024 * 1024;
 
 /**
- * Reads the package into the loads, a few thousand rows per transaction. Shadow tables are
- * written by a thread of their own while this one reads (sqlite-writer-thread.ts); what this
- * connection writes to the main database has its WAL checkpointed in the background.
+ * Reads the package into the loads, a few thousand rows per transaction. Shadow tables and the
+ * staging file's tables are written by a thread of their own while this one reads
+ * (sqlite-writer-thread.ts); what this connection writes to the main database has its WAL
+ * checkpointed in the background.
  */
 export async function stageRows(
   conn: SqliteConnection,
   manifest: PackageManifest,
   batches: AsyncIterable<RowBatch>,
   loads: ReadonlyMap<string, TableLoad>,
+  staging: StagingFile,
 ): Promise<void> {
-  const shadows = [...loads.values()].filter((load) => load instanceof ShadowTableLoad);
-  const thread = conn.writerThread && shadows.length > 0 ? await WriterThread.start(conn.db, conn.location) : null;
-  const byTarget = new Map(thread === null ? [] : shadows.map((load) => [load.writeThrough(thread), load] as const));
+  const threaded = [...loads.values()].filter((load) => load.writeThrough !== undefined);
+  const thread = conn.writerThread && threaded.length > 0 ? await WriterThread.start(conn.db, conn.location, staging) : null;
+  const byTarget = new Map(
+    thread === null
+      ? []
+      : threaded.flatMap((load) => (load.writeThrough?.(thread) ?? []).map(({ target, op }) => [target, { load, op }] as const)),
+  );
   const writesMainHere = [...loads.values()].some((load) => load.writesMain && load.writesHere);
   const checkpoints = writesMainHere ? BackgroundCheckpoints.start(conn.db, conn.location) : null;
-  const room = new DiskRoom(conn.location);
+  const room = new DiskRoom(conn.location, staging.file);
   try {
     const staging = { conn, manifest, loads, room, checkpoints };
     await stageInto(staging, batches, thread === null ? null : { writer: thread, byTarget });
@@ -60,10 +67,10 @@ interface Staging {
   readonly checkpoints: BackgroundCheckpoints | null;
 }
 
-/** The writer thread and, by the target number it knows each by, the shadows it writes. */
+/** The writer thread and, by the target number it knows each by, the loads it writes and the kind of row. */
 interface ThreadLoads {
   readonly writer: WriterThread;
-  readonly byTarget: ReadonlyMap<number, TableLoad>;
+  readonly byTarget: ReadonlyMap<number, { readonly load: TableLoad; readonly op: PackageRow['op'] }>;
 }
 
 /** The staging itself: `flush` writes the rows read so far in one transaction (here, on the thread, or both). */
@@ -125,7 +132,8 @@ async function threadDone(conn: SqliteConnection, thread: ThreadLoads, done: Pro
     await done;
   } catch (error) {
     if (!(error instanceof ThreadRowFailure)) throw translateSqliteError(error, conn.location, "staging the package's rows");
-    throw rowError(conn, thread.byTarget.get(error.target) as TableLoad, new RowFailure('upsert', error.row, error.cause));
+    const { load, op } = thread.byTarget.get(error.target) as { load: TableLoad; op: PackageRow['op'] };
+    throw rowError(conn, load, new RowFailure(op, error.row, error.cause));
   }
 }
 

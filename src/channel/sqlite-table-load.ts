@@ -3,6 +3,7 @@ import type { PackageRow, TableSpec } from '../package/types.js';
 import type { UpsertTaker } from '../package/upsert-taker.js';
 import { findColumn, quoteName, readTable } from './sqlite-schema.js';
 import { declaredTypeFor } from './sqlite-values.js';
+import type { WriterThread } from './sqlite-writer-thread.js';
 
 /**
  * How one package table reaches its place in the channel database, in two steps: `write` puts
@@ -22,10 +23,18 @@ export interface TableLoad {
   write(rows: readonly PackageRow[]): void;
   /** Where the package reader may hand the table's next rows unmade (RowBatch.handOver), when this load takes them so. */
   taker?(): UpsertTaker | undefined;
+  /** From now on, `write` sends the rows to the writer thread; returns the targets it knows this load's tables by. */
+  writeThrough?(writer: WriterThread): ThreadTarget[];
   /** Inside the final transaction: puts the rows in place; returns the rows that changed a database row. */
   finish(): number;
   /** Outside any transaction, after the final commit or a failure: removes what the load staged. */
   discard(): void;
+}
+
+/** A writer thread's target (WriterThread.target) and the kind of package row it takes, to name a row it fails. */
+export interface ThreadTarget {
+  readonly target: number;
+  readonly op: PackageRow['op'];
 }
 
 /** The `ON CONFLICT` clause that makes an insert an upsert by the package's primary key. */

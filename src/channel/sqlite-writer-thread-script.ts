@@ -12,6 +12,10 @@ import { TAG } from './sqlite-bound-rows.js';
  * (docs/benchmarks.md, issue 10, sixteenth round). A copy that fails is rolled back and the rows
  * written into the target row by row, so that the failure names its row.
  *
+ * A target without a copy is a table of the staging file (sqlite-staging-file.ts), attached when
+ * `workerData.staging` names one: its rows are written straight into it, in the transaction that
+ * stages the others, since writing there takes no lock on the channel database either.
+ *
  * After each commit the lock is left free for `lockFreeShare` of the time the transaction held it,
  * and every `commitsPerCheckpoint` commits the WAL is copied into the database then: SQLite's
  * automatic checkpoint would run inside COMMIT, and count as time the lock was held.
@@ -28,6 +32,10 @@ db.pragma('synchronous = NORMAL');
 db.pragma('wal_autocheckpoint = 0');
 // The staged rows are one transaction's, already in this thread's memory: no file of their own on some other disk.
 db.pragma('temp_store = MEMORY');
+if (workerData.staging !== null) {
+  db.prepare('ATTACH ? AS ' + workerData.staging.schema).run(workerData.staging.file);
+  for (const pragma of workerData.staging.pragmas) db.pragma(pragma);
+}
 // Ready: an empty commit.
 parentPort.postMessage({ changes: [] });
 const GROUP = workerData.group;
@@ -61,13 +69,16 @@ function next() {
   return tag === ${TAG.OTHER} ? rows.others[otherAt++] : null;
 }
 function release() { rows = null; text = null; ascii = ''; }
+/** A target with \`copy\` null has no stage (\`create\`, \`staged\`, \`clear\` null too): a table of the staging file. */
 function register({ width, create, direct, staged, copy, clear }) {
-  db.exec(create);
+  if (create !== null) db.exec(create);
+  const statements = (both) => ({ group: db.prepare(both.group), single: db.prepare(both.single) });
   targets.push({
-    direct: { group: db.prepare(direct.group), single: db.prepare(direct.single) },
-    staged: { group: db.prepare(staged.group), single: db.prepare(staged.single) },
-    copy: db.prepare(copy),
-    clear: db.prepare(clear),
+    width,
+    direct: statements(direct),
+    staged: copy === null ? null : statements(staged),
+    copy: copy === null ? null : db.prepare(copy),
+    clear: copy === null ? null : db.prepare(clear),
     groupBuffer: new Array(width * GROUP),
     singleBuffer: new Array(width),
   });
@@ -100,9 +111,13 @@ function writeOne(t, statements, part, row, changes) {
     throw { target: part.target, row: part.first + row, error };
   }
 }
+/** Moves the cursor past a part's values, written already. */
+function skipPart(part) {
+  for (let i = part.count * targets[part.target].width; i > 0; i--) next();
+}
 /** Copies each staged target into its table; false when a copy failed and the transaction is still open. */
-function copyStaged(used, parts, changes) {
-  for (const target of used) {
+function copyStaged(locked, parts, changes) {
+  for (const target of locked) {
     try {
       changes[target] += targets[target].copy.run().changes;
     } catch (error) {
@@ -114,40 +129,53 @@ function copyStaged(used, parts, changes) {
 }
 function transaction(message, changes) {
   readFrom(message);
-  const used = [...new Set(message.parts.map((part) => part.target))];
+  const locked = [...new Set(message.parts.map((part) => part.target))].filter((target) => targets[target].copy !== null);
   try {
-    stage(message.parts);
-    // The lock stays free a while after the last transaction: a POS write waiting in the busy handler retries after sleeps of up to 100 ms.
-    const free = freeUntil - performance.now();
-    if (free > 0) Atomics.wait(SLEEP, 0, 0, free);
-    const begun = performance.now();
-    db.exec('BEGIN IMMEDIATE');
-    if (!copyStaged(used, message.parts, changes)) {
-      db.exec('ROLLBACK');
-      changes.fill(0);
-      seek(0, 0, 0);
-      db.exec('BEGIN IMMEDIATE');
-      for (const part of message.parts) writePart(part, 'direct', changes);
-    }
-    db.exec('COMMIT');
-    const now = performance.now();
-    freeUntil = now + (now - begun) * workerData.lockFreeShare;
+    stage(message.parts, changes);
+    if (locked.length > 0) copyUnderLock(message.parts, locked, changes);
   } catch (thrown) {
     // Before the stages are cleared: a rollback after would bring their rows back.
     if (db.inTransaction) db.exec('ROLLBACK');
     throw thrown;
   } finally {
     release();
-    for (const target of used) targets[target].clear.run();
+    for (const target of locked) targets[target].clear.run();
   }
 }
-/** Writes the rows into the stages, in a transaction on temporary tables alone: no lock on the channel database. */
-function stage(parts) {
+/**
+ * Writes the rows into the stages and the staging file's tables, in a transaction on those alone:
+ * no lock on the channel database. The rows written straight into the staging file count in \`changes\`.
+ */
+function stage(parts, changes) {
   seek(0, 0, 0);
   const staged = targets.map(() => 0);
   db.exec('BEGIN');
-  for (const part of parts) writePart(part, 'staged', staged);
+  for (const part of parts) {
+    if (targets[part.target].copy === null) writePart(part, 'direct', changes);
+    else writePart(part, 'staged', staged);
+  }
   db.exec('COMMIT');
+}
+/** Copies the \`locked\` targets' stages into their tables, in one transaction that holds the channel database's write lock. */
+function copyUnderLock(parts, locked, changes) {
+  // The lock stays free a while after the last transaction: a POS write waiting in the busy handler retries after sleeps of up to 100 ms.
+  const free = freeUntil - performance.now();
+  if (free > 0) Atomics.wait(SLEEP, 0, 0, free);
+  const begun = performance.now();
+  db.exec('BEGIN IMMEDIATE');
+  if (!copyStaged(locked, parts, changes)) {
+    db.exec('ROLLBACK');
+    for (const target of locked) changes[target] = 0;
+    seek(0, 0, 0);
+    db.exec('BEGIN IMMEDIATE');
+    for (const part of parts) {
+      if (targets[part.target].copy === null) skipPart(part);
+      else writePart(part, 'direct', changes);
+    }
+  }
+  db.exec('COMMIT');
+  const now = performance.now();
+  freeUntil = now + (now - begun) * workerData.lockFreeShare;
 }
 parentPort.on('message', (message) => {
   if (message === 'stop') { db.close(); parentPort.close(); return; }

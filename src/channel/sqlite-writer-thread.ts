@@ -5,7 +5,9 @@ import { AsyncClientError } from '../errors.js';
 import { BoundRowsBuilder, type BoundRows } from './sqlite-bound-rows.js';
 import type { CellValue, TableSpec } from '../package/types.js';
 import type { ScannedRow } from '../package/upsert-taker.js';
-import { type Binder, copySql, insertSql, ROWS_PER_STATEMENT, type RowTarget, rowWidth, untypedTableSql } from './sqlite-row-writer.js';
+import { type Binder, copySql, ROWS_PER_STATEMENT, type RowTarget, rowWidth, untypedTableSql } from './sqlite-row-writer.js';
+import { failureOf, statementsFor, type TargetStatements, type WorkerReply } from './sqlite-writer-thread-protocol.js';
+import { STAGING_PRAGMAS, STAGING_SCHEMA, type StagingFile } from './sqlite-staging-file.js';
 import { WORKER_SCRIPT } from './sqlite-writer-thread-script.js';
 
 /**
@@ -44,39 +46,21 @@ export const ANSWERS_PER_CHECKPOINT_HERE = 16;
  */
 export const COMMITS_PER_CHECKPOINT = 64;
 
-/** What the worker reports of a statement that failed: SQLite's code and message. */
-interface WorkerFailure {
-  readonly target: number;
-  readonly row: number;
-  readonly name: string;
-  readonly code: string;
-  readonly message: string;
-}
-
-type WorkerReply = { readonly changes: readonly number[] } | { readonly failure: WorkerFailure };
-
-/** A row the worker could not write: the table's place among the targets, its row number and SQLite's error. */
-export class ThreadRowFailure extends Error {
-  constructor(
-    readonly target: number,
-    readonly row: number,
-    override readonly cause: Error & { readonly code: string },
-  ) {
-    super(`row ${row} of target ${target}`);
-  }
-}
-
 /**
- * Writes a large full package's shadow tables on a thread of its own, with a connection of its
- * own, while the main thread reads the package: the rows go over already bound (sqlite-bound-rows.ts),
- * in transactions of the caller's size, a few in flight, and the worker holds the write lock only
- * to copy them from a stage of its own. The worker's connection checkpoints the WAL itself, while
- * it leaves the lock free. A worker that cannot start leaves the writing to the main thread.
+ * Writes a large package's shadow tables and staging tables on a thread of its own, with a
+ * connection of its own, while the main thread reads the package: the rows go over already bound
+ * (sqlite-bound-rows.ts), in transactions of the caller's size, a few in flight, and the worker
+ * holds the write lock only to copy a shadow's rows from a stage of its own (a staging file's
+ * tables it writes straight, without the lock). The worker's connection checkpoints the WAL
+ * itself, while it leaves the lock free. A worker that cannot start leaves the writing to the
+ * main thread.
  */
 export class WriterThread {
   private readonly worker: Worker;
   private readonly exited: Promise<void>;
   private readonly changes: number[] = [];
+  /** Per target, whether its rows bind their package row number first (RowTarget.numbered). */
+  private readonly numbered: boolean[] = [];
   private readonly waiting: ((reply: WorkerReply | Error) => void)[] = [];
   /** Each transaction in flight, with the builder whose buffers the worker reads until it answers. */
   private pending: { readonly reply: Promise<WorkerReply | Error>; readonly builder: BoundRowsBuilder }[] = [];
@@ -93,6 +77,7 @@ export class WriterThread {
   private constructor(
     private readonly db: Database,
     location: string,
+    staging: StagingFile | null,
   ) {
     this.worker = new Worker(WORKER_SCRIPT, {
       eval: true,
@@ -106,6 +91,7 @@ export class WriterThread {
         group: ROWS_PER_STATEMENT,
         lockFreeShare: LOCK_FREE_SHARE,
         commitsPerCheckpoint: COMMITS_PER_CHECKPOINT,
+        staging: staging === null ? null : { file: staging.file, schema: STAGING_SCHEMA, pragmas: STAGING_PRAGMAS },
       },
       // A young generation as small as the daemon's (src/daemon/node-start.ts); the old one unbounded, as a transaction's values are.
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
@@ -120,11 +106,11 @@ export class WriterThread {
     );
   }
 
-  /** A writer thread for the database at `location`, once its connection is open; null when none could start. */
-  static async start(db: Database, location: string): Promise<WriterThread | null> {
+  /** A writer thread for the database at `location` (and `staging` attached), once its connection is open; null when none could start. */
+  static async start(db: Database, location: string, staging: StagingFile | null = null): Promise<WriterThread | null> {
     let thread: WriterThread;
     try {
-      thread = new WriterThread(db, location);
+      thread = new WriterThread(db, location, staging);
     } catch {
       return null;
     }
@@ -134,35 +120,35 @@ export class WriterThread {
     return null;
   }
 
-  /** Registers `into`, a table written with `spec`'s columns; returns its target number. */
+  /**
+   * Registers `into`, a table of the channel database written with `spec`'s columns, its rows
+   * staged first and copied under the write lock; returns its target number.
+   */
   target(spec: TableSpec, into: RowTarget): number {
-    const number = this.changes.length;
     // The worker's own temporary table, where the rows wait for the lock (sqlite-writer-thread-script.ts).
-    const stage: RowTarget = { into: `temp.writer_stage_${number}`, numbered: into.numbered, conflict: '', deleteSql: null };
-    const direct = insertSql(spec, into);
-    const staged = insertSql(spec, stage);
-    this.worker.postMessage({
-      target: {
-        width: rowWidth(spec, into),
-        create: untypedTableSql(spec, into, stage.into),
-        direct: { group: direct(ROWS_PER_STATEMENT), single: direct(1) },
-        staged: { group: staged(ROWS_PER_STATEMENT), single: staged(1) },
-        copy: copySql(spec, into, stage.into),
-        clear: `DELETE FROM ${stage.into}`,
-      },
+    const stage: RowTarget = { into: `temp.writer_stage_${this.changes.length}`, numbered: into.numbered, conflict: '', deleteSql: null };
+    const staged = statementsFor(spec, stage);
+    return this.register(spec, into, {
+      create: untypedTableSql(spec, into, stage.into),
+      staged,
+      copy: copySql(spec, into, stage.into),
+      clear: `DELETE FROM ${stage.into}`,
     });
-    this.changes.push(0);
-    return number;
   }
 
-  /** Adds an upsert, bound here, to the next transaction: `row` is its number among the table's package rows. */
+  /** Registers `into`, a table of the staging file the thread was started with, written as its rows come; returns its target number. */
+  stagingTarget(spec: TableSpec, into: RowTarget): number {
+    return this.register(spec, into, { create: null, staged: null, copy: null, clear: null });
+  }
+
+  /** Adds a row's values, bound here, to the next transaction: `row` is its number among the table's package rows. */
   append(target: number, values: readonly CellValue[], binders: readonly Binder[], row: number): void {
-    this.builder().append(target, values, binders, row);
+    this.builder().append(target, values, binders, row, this.numbered[target] as boolean);
   }
 
   /** The same for a row scanned from its line, which the binders would bind as it writes itself (`bindsScannedRows`). */
   appendScanned(target: number, scanned: ScannedRow, width: number, row: number): void {
-    this.builder().appendScanned(target, scanned, width, row);
+    this.builder().appendScanned(target, scanned, width, row, this.numbered[target] as boolean);
   }
 
   /** Rows sent and not yet answered for: what the disk must still take. */
@@ -205,6 +191,14 @@ export class WriterThread {
       this.worker.postMessage('stop');
     }
     await this.exited;
+  }
+
+  private register(spec: TableSpec, into: RowTarget, stage: Omit<TargetStatements, 'width' | 'direct'>): number {
+    const target: TargetStatements = { width: rowWidth(spec, into), direct: statementsFor(spec, into), ...stage };
+    this.worker.postMessage({ target });
+    this.changes.push(0);
+    this.numbered.push(into.numbered);
+    return this.changes.length - 1;
   }
 
   /** PASSIVE: never waits for a lock. One that fails changes nothing a reader sees: the next one, or the worker's, copies what it left. */
@@ -261,10 +255,4 @@ export class WriterThread {
     );
     for (const resolve of this.waiting.splice(0)) resolve(this.failure);
   }
-}
-
-/** SQLite's error as the worker reported it, in the shape translateSqliteError reads. */
-function failureOf(failure: WorkerFailure): Error {
-  const cause = Object.assign(new Error(failure.message), { name: failure.name, code: failure.code });
-  return failure.target < 0 ? cause : new ThreadRowFailure(failure.target, failure.row, cause);
 }

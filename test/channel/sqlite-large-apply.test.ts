@@ -1,3 +1,5 @@
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { CellValue, RowBatch } from '../../src/package/types.js';
 import { deletes, failingAfter, manifest, seen, stream, table, upserts } from './fixtures.js';
 import { deadPid } from '../support/dead-pid.js';
@@ -34,6 +36,11 @@ function items(from: number, count: number, version: string, price = (id: number
 }
 
 const SHADOWS = "SELECT name FROM sqlite_schema WHERE name LIKE 'async_client_shadow_%'";
+
+/** The staging files beside the database `file`. */
+function stagingFiles(file: string): string[] {
+  return readdirSync(path.dirname(file)).filter((name) => name.startsWith(`${path.basename(file)}.staging-`));
+}
 
 // A full package's new table is written by a thread of its own, or, with `writerThread` off, by the main thread.
 describe.each([
@@ -187,6 +194,35 @@ describe.each([
     expect(await subject.query('SELECT synchronous, COUNT(*) AS n FROM commit_levels GROUP BY synchronous')).toEqual([
       { synchronous: 2, n: ROWS },
     ]);
+  });
+
+  test('an incremental package stages its rows in a file beside the database, removed once applied or refused', async () => {
+    const staged: string[] = [];
+    // Sampled while the rows stream: the staging file is there then, and gone after.
+    async function* watched(batches: AsyncIterable<RowBatch>): AsyncIterable<RowBatch> {
+      for await (const batch of batches) {
+        staged.push(...stagingFiles(subject.file));
+        yield batch;
+      }
+    }
+    expect(await apply(1, 'incremental', watched(stream(...items(1, ROWS, 'new'))))).toEqual({ item: ROWS });
+    const ours = new RegExp(`^${path.basename(subject.file)}\\.staging-${process.pid}-\\d+$`);
+    expect([...new Set(staged)]).toEqual([expect.stringMatching(ours)]);
+    expect(stagingFiles(subject.file)).toEqual([]);
+    const refused = items(1, ROWS, 'newer', (id) => (id === 4500 ? -5 : id));
+    await expect(apply(2, 'incremental', stream(...refused))).rejects.toMatchObject({ code: 'E_DATABASE_CONSTRAINT' });
+    expect(stagingFiles(subject.file)).toEqual([]);
+  });
+
+  test("a staging file a killed process left behind is removed by the next apply; a live process's is left alone", async () => {
+    const dead = `${subject.file}.staging-${deadPid()}-1`;
+    const live = `${subject.file}.staging-${process.ppid}-1`;
+    writeFileSync(dead, 'left by a killed apply');
+    writeFileSync(live, 'staged by another daemon now');
+    expect(await apply(1, 'incremental', stream(...items(1, ROWS, 'new')))).toEqual({ item: ROWS });
+    expect(existsSync(dead)).toBe(false);
+    expect(readFileSync(live, 'utf8')).toBe('staged by another daemon now');
+    rmSync(live);
   });
 
   test('a shadow a killed process left behind is dropped by the next apply', async () => {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { type BoundRows, BoundRowsBuilder } from '../../src/channel/sqlite-bound-rows.js';
+import { type BoundRows, BoundRowsBuilder, TAG } from '../../src/channel/sqlite-bound-rows.js';
 import { bindersFor, bindsScannedRows } from '../../src/channel/sqlite-row-writer.js';
 import { declaredTypeFor } from '../../src/channel/sqlite-values.js';
 import { FlatRowReader } from '../../src/package/flat-row.js';
@@ -29,11 +29,16 @@ describe('BoundRowsBuilder: a line scanned, without its values made', () => {
         const reader = new FlatRowReader(columns);
         if (!reader.scan(line)) return;
         scanned++;
+        // Every other row numbered, as a staging table's rows are: the row's number comes first.
+        const numbered = scanned % 2 === 0;
         const fromValues = new BoundRowsBuilder();
-        fromValues.append(3, reader.values() ?? [], bindersFor(spec, types), 7);
+        fromValues.append(3, reader.values() ?? [], bindersFor(spec, types), 7, numbered);
         const fromLine = new BoundRowsBuilder();
-        fromLine.appendScanned(3, reader, columns.length, 7);
-        expect(asRead(fromLine.build())).toEqual(asRead(fromValues.build()));
+        fromLine.appendScanned(3, reader, columns.length, 7, numbered);
+        const bound = fromLine.build();
+        expect(asRead(bound)).toEqual(asRead(fromValues.build()));
+        expect(bound.tags.length).toBe(columns.length + (numbered ? 1 : 0));
+        if (numbered) expect([bound.tags[0], bound.numbers[0]]).toEqual([TAG.NUMBER, 7]);
       }),
       { numRuns: 3000 },
     );

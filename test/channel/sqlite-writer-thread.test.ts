@@ -6,13 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { CellValue } from '../../src/package/types.js';
 import { AS_READ, type RowTarget } from '../../src/channel/sqlite-row-writer.js';
-import {
-  ANSWERS_PER_CHECKPOINT_HERE,
-  COMMITS_PER_CHECKPOINT,
-  IN_FLIGHT,
-  ThreadRowFailure,
-  WriterThread,
-} from '../../src/channel/sqlite-writer-thread.js';
+import { ANSWERS_PER_CHECKPOINT_HERE, COMMITS_PER_CHECKPOINT, IN_FLIGHT, WriterThread } from '../../src/channel/sqlite-writer-thread.js';
+import { ThreadRowFailure } from '../../src/channel/sqlite-writer-thread-protocol.js';
 import { until } from '../support/until.js';
 
 const COLUMNS = ['id', 'value', 'note'];

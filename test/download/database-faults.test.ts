@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ChannelDatabase } from '../../src/channel/channel-database.js';
 import type { DownloadSession } from '../../src/channel/download-journal.js';
@@ -119,6 +119,18 @@ describe.each(CHANNEL_ENGINES)('download cycle on $name: database faults roll th
     expect(await store.products()).toEqual([]);
     expect(await store.statusReport(1)).toMatchObject({ status: 'ApplyFailed', message: session?.errorMessage });
     expect(await store.staged()).toEqual([]);
+  });
+
+  test("E_DATABASE_FULL while an incremental package's rows are staged: ApplyFailed, the table as it was, the staging file gone", async () => {
+    await store.pos('CREATE TABLE product (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price INTEGER)');
+    await store.pos("INSERT INTO product VALUES (1, 'kept', 5)");
+    await store.publish(1, products(2, 20_000, 200), { kind: 'incremental' });
+    expect((await store.run()).outcome).toBe('failed');
+    const session = await store.db.downloads.findBySequence(1);
+    expect(session).toMatchObject({ status: 'ApplyFailed', tries: 1, errorCode: 'E_DATABASE_FULL', appliedAt: null });
+    expect(session?.errorMessage).toContain(store.databaseFile);
+    expect(await store.products()).toEqual([[1, 'kept', 5]]);
+    expect((await readdir(mountPoint)).filter((name) => name.includes('.staging-'))).toEqual([]);
   });
 });
 

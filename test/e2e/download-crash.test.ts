@@ -53,6 +53,9 @@ describe.each(BACKLOG_ENGINES)(`download backlog through the daemon on $name, as
     expect(await Promise.all(left.map(async (name) => (await stat(path.join(staging, name))).size))).toEqual(left.map(() => 0));
     expect((await readdir(downloadArea)).filter((name) => name.endsWith('.acpkg'))).toEqual([]);
     expect(await readdir(path.join(downloadArea, 'applied'))).toHaveLength(sequences);
+    // A SQLite store's staging files (a killed apply's among them) are gone: the next streamed apply sweeps them.
+    const beside = await readdir(path.dirname(store.databasePath)).catch(() => []);
+    expect(beside.filter((name) => name.startsWith(`${path.basename(store.databasePath)}.staging-`))).toEqual([]);
   }
 
   test('a backlog is applied in order, each package once', async () => {

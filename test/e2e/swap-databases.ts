@@ -1,4 +1,6 @@
+import { readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { POS_TYPES, postgresTestDatabase } from '../support/postgres-server.js';
@@ -11,7 +13,7 @@ export interface SwapView {
   readonly versions: readonly { version: string; n: number }[];
   /** Applied download sessions in the journal; 0 before the daemon made it. */
   readonly applied: number;
-  /** Tables of the apply left in the store's schema (SQLite's shadow tables; on PostgreSQL any table but `product`). */
+  /** What the apply left behind: SQLite's shadow tables and staging files; on PostgreSQL any table but `product`. */
   readonly leftovers: number;
 }
 
@@ -67,7 +69,11 @@ const SQLITE: SwapEngine = {
             applied: journal
               ? (db.prepare("SELECT COUNT(*) FROM async_client_download_session WHERE status = 'Applied'").pluck().get() as number)
               : 0,
-            leftovers: db.prepare("SELECT COUNT(*) FROM sqlite_schema WHERE name LIKE 'async_client_shadow_%'").pluck().get() as number,
+            leftovers:
+              (db.prepare("SELECT COUNT(*) FROM sqlite_schema WHERE name LIKE 'async_client_shadow_%'").pluck().get() as number) +
+              readdirSync(path.dirname(store.databasePath)).filter((name) =>
+                name.startsWith(`${path.basename(store.databasePath)}.staging-`),
+              ).length,
           };
         }),
       async assertSound() {

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=131072 node --max-semi-space-size=4 --heap-growing-percent=50
+#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=524288 MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 --heap-growing-percent=50
 // Nothing but Node's own code runs before this line: every other module loads below, after
 // the stop signals are held (see early-signals.ts).
 import { holdStopSignals } from './early-signals.js';

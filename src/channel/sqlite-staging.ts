@@ -42,11 +42,10 @@ export async function stageRows(
 ): Promise<void> {
   const threaded = [...loads.values()].filter((load) => load.writeThrough !== undefined);
   const thread = conn.writerThread && threaded.length > 0 ? await WriterThread.start(conn.db, conn.location, staging) : null;
-  const byTarget = new Map(
-    thread === null
-      ? []
-      : threaded.flatMap((load) => (load.writeThrough?.(thread) ?? []).map(({ target, op }) => [target, { load, op }] as const)),
-  );
+  const byTarget = new Map<number, TargetLoad>();
+  if (thread !== null) {
+    for (const load of threaded) for (const { target, op } of load.writeThrough?.(thread) ?? []) byTarget.set(target, { load, op });
+  }
   const writesMainHere = [...loads.values()].some((load) => load.writesMain && load.writesHere);
   const checkpoints = writesMainHere ? BackgroundCheckpoints.start(conn.db, conn.location) : null;
   const room = new DiskRoom(conn.location, staging.file);
@@ -67,10 +66,16 @@ interface Staging {
   readonly checkpoints: BackgroundCheckpoints | null;
 }
 
-/** The writer thread and, by the target number it knows each by, the loads it writes and the kind of row. */
+/** The writer thread and, by the target number it knows each by, the loads it writes. */
 interface ThreadLoads {
   readonly writer: WriterThread;
-  readonly byTarget: ReadonlyMap<number, { readonly load: TableLoad; readonly op: PackageRow['op'] }>;
+  readonly byTarget: ReadonlyMap<number, TargetLoad>;
+}
+
+/** The load a writer thread's target belongs to, and the kind of package row the target takes. */
+interface TargetLoad {
+  readonly load: TableLoad;
+  readonly op: PackageRow['op'];
 }
 
 /** The staging itself: `flush` writes the rows read so far in one transaction (here, on the thread, or both). */
@@ -132,7 +137,7 @@ async function threadDone(conn: SqliteConnection, thread: ThreadLoads, done: Pro
     await done;
   } catch (error) {
     if (!(error instanceof ThreadRowFailure)) throw translateSqliteError(error, conn.location, "staging the package's rows");
-    const { load, op } = thread.byTarget.get(error.target) as { load: TableLoad; op: PackageRow['op'] };
+    const { load, op } = thread.byTarget.get(error.target) as TargetLoad;
     throw rowError(conn, load, new RowFailure(op, error.row, error.cause));
   }
 }

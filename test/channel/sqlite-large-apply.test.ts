@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { CellValue, RowBatch } from '../../src/package/types.js';
+import type { CellValue, RowBatch, TableSpec } from '../../src/package/types.js';
 import { deletes, failingAfter, manifest, seen, stream, table, upserts } from './fixtures.js';
 import { deadPid } from '../support/dead-pid.js';
 import { openSqliteSubject } from './sqlite-subject.js';
@@ -61,10 +61,52 @@ describe.each([
     await subject.cleanup();
   });
 
-  const apply = async (sequence: number, kind: 'full' | 'incremental', batches: AsyncIterable<RowBatch>): Promise<unknown> => {
+  const apply = async (
+    sequence: number,
+    kind: 'full' | 'incremental',
+    batches: AsyncIterable<RowBatch>,
+    tables: readonly TableSpec[] = [ITEM],
+  ): Promise<unknown> => {
     const session = await seen(subject.db, sequence);
-    return subject.db.applyPackage(manifest(sequence, kind, [ITEM]), batches, { sessionId: session.id, allowCreateTables: false });
+    return subject.db.applyPackage(manifest(sequence, kind, tables), batches, { sessionId: session.id, allowCreateTables: false });
   };
+
+  test("a full package of a table swapped in and one with the POS's triggers, their rows in the same transactions", async () => {
+    const LABEL = table(
+      'label',
+      [
+        ['id', 'integer', false],
+        ['text', 'string', false],
+      ],
+      ['id'],
+      { upserts: ROWS, deletes: 0 },
+    );
+    await subject.pos('CREATE TABLE label (id INTEGER PRIMARY KEY, text TEXT NOT NULL)');
+    await subject.pos('CREATE TABLE label_inserts (n INTEGER NOT NULL)');
+    await subject.pos('INSERT INTO label_inserts VALUES (0)');
+    await subject.pos('CREATE TRIGGER label_insert AFTER INSERT ON label BEGIN UPDATE label_inserts SET n = n + 1; END');
+    // A batch of each table in turn: every staging transaction holds rows of both.
+    const both = (price: (id: number) => CellValue): RowBatch[] =>
+      items(1, ROWS, 'new', price).flatMap((batch, i) => [
+        batch,
+        upserts(
+          LABEL,
+          Array.from({ length: batch.rows.length }, (_, j) => [i * 1000 + j + 1, `label ${i * 1000 + j + 1}`]),
+        ),
+      ]);
+    // A row the shadow's copy refuses: the transaction is written again row by row, past the label rows staged already.
+    await expect(apply(1, 'full', stream(...both((id) => (id === 4500 ? -5 : id))), [ITEM, LABEL])).rejects.toMatchObject({
+      code: 'E_DATABASE_CONSTRAINT',
+      message: expect.stringContaining('upsert of row 4500 of table item'),
+    });
+    expect(await subject.query('SELECT COUNT(*) AS n FROM item')).toEqual([{ n: 100 }]);
+    expect(await subject.query('SELECT COUNT(*) AS n FROM label')).toEqual([{ n: 0 }]);
+    expect(await apply(2, 'full', stream(...both((id) => id)), [ITEM, LABEL])).toEqual({ item: ROWS, label: ROWS });
+    expect(await subject.query('SELECT COUNT(*) AS n, MAX(name) AS last FROM item')).toEqual([{ n: ROWS, last: 'new 9999' }]);
+    expect(await subject.query('SELECT COUNT(*) AS n, MIN(text) AS first FROM label')).toEqual([{ n: ROWS, first: 'label 1' }]);
+    expect(await subject.query('SELECT n FROM label_inserts')).toEqual([{ n: ROWS }]);
+    expect(await subject.query(SHADOWS)).toEqual([]);
+  });
 
   test('a full package is swapped in whole: the POS reads the old table until then, and keeps its index and view', async () => {
     let seenMidway: Record<string, unknown>[] = [];

@@ -96,7 +96,7 @@ async function stageInto(staging: Staging, batches: AsyncIterable<RowBatch>, thr
     if (chunk.some(({ load }) => load.writesMain)) room.assertRoomFor(rows + (thread?.writer.rowsInFlight ?? 0));
     const here = chunk.filter(({ load }) => load.writesHere);
     const mainHere = here.some(({ load }) => load.writesMain);
-    // A transaction on temporary tables only takes no lock on the channel database.
+    // A transaction on the staging file alone takes no lock on the channel database.
     if (here.length > 0) conn.db.exec(mainHere ? 'BEGIN IMMEDIATE' : 'BEGIN');
     for (const { load, rows } of chunk) writeRows(conn, load, rows);
     if (here.length > 0) conn.db.exec('COMMIT');
